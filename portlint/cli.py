@@ -1,0 +1,79 @@
+"""The ``portlint`` command line. Subcommands live in :mod:`portlint.commands`, one module each.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage or config error.
+No traceback reaches a user (set ``PORTLINT_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+import traceback
+
+from portlint import __version__
+from portlint.config import ConfigError
+from portlint.registry import RuleLoadError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how portlint was called (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on usage errors already; keep its message short
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"portlint: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import portlint.commands as commands
+
+    parser = _Parser(prog="portlint", description="Lint ports across a whole monorepo.")
+    parser.add_argument("--version", action="version", version=f"portlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except (ConfigError, RuleLoadError, UsageError) as exc:
+        print(f"portlint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("portlint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_FINDINGS
+    except Exception as exc:  # the promise: no traceback reaches a user
+        if os.environ.get("PORTLINT_DEBUG"):
+            traceback.print_exc()
+        print(f"portlint: internal error: {type(exc).__name__}: {exc} "
+              "(run with PORTLINT_DEBUG=1 for details, and please report it)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

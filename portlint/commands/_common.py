@@ -1,0 +1,73 @@
+"""What several subcommands share: scan arguments, root and config resolution, rule loading."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from portlint.config import Config, load_config
+from portlint.engine import RuleSelection
+from portlint.registry import Rule, load_rules
+
+
+def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan (default: .)")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="config file (default: .portlint.toml or [tool.portlint] in pyproject.toml at the scan root)")
+    parser.add_argument("--rules-dir", action="append", type=Path, default=[], metavar="DIR",
+                        help="load extra rules from DIR (repeatable)")
+    parser.add_argument("--select", action="append", default=[], metavar="RULE",
+                        help="run only these rules: id, name or id prefix (repeatable, comma-separated)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
+                        help="do not run these rules (repeatable, comma-separated)")
+
+
+def scan_root(paths: list[Path]) -> Path:
+    """One folder given: it is the root. Otherwise the current folder."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0].resolve()
+    return Path.cwd().resolve()
+
+
+def resolve_scan(args) -> tuple[list[Path], Path, Config]:
+    from portlint.cli import UsageError
+
+    paths = [Path(p) for p in (args.paths or ["."])]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    root = scan_root(paths)
+    config = load_config(root, args.config)
+    config.rules_dirs = [*config.rules_dirs, *args.rules_dir]
+    return [p.resolve() for p in paths], root, config
+
+
+def split_selectors(values: list[str]) -> tuple[str, ...]:
+    return tuple(s.strip() for v in values for s in v.split(",") if s.strip())
+
+
+def selection(args) -> RuleSelection:
+    return RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore))
+
+
+def rules_for(config: Config) -> list[Rule]:
+    return load_rules(config.rules_dirs)
+
+
+def use_color(args, stream) -> bool:
+    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def write_output(text: str, path: Path | None) -> None:
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

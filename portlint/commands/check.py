@@ -1,0 +1,51 @@
+"""``portlint check``: scan, report, and exit 0 (clean), 1 (findings) or 2 (usage/config error)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from portlint.commands._common import add_scan_arguments, resolve_scan, rules_for, selection, use_color, write_output
+from portlint.engine import scan
+from portlint.model import Severity
+from portlint.report import RenderOptions, available_formats, reporter
+
+NAME = "check"
+HELP = "check ports across the given files and folders"
+
+
+def add_arguments(parser) -> None:
+    add_scan_arguments(parser)
+    parser.add_argument("--format", "-f", action="append", default=[], choices=available_formats(),
+                        help="output format (repeatable, paired in order with -o)")
+    parser.add_argument("--output", "-o", action="append", default=[], type=Path, metavar="FILE",
+                        help="write the report to FILE instead of stdout (repeatable)")
+    parser.add_argument("--fail-on", choices=["error", "warning", "note"], default="warning",
+                        help="lowest severity that makes the exit code 1 (default: warning)")
+    parser.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR=1)")
+    parser.add_argument("--explain", action="store_true", help="show the links and facts behind each finding")
+    parser.add_argument("--statistics", action="store_true", help="print timings per stage on stderr")
+
+
+def run(args) -> int:
+    from portlint.cli import UsageError
+
+    formats = args.format or ["text"]
+    outputs = list(args.output)
+    if len(outputs) > len(formats):
+        raise UsageError("more --output files than --format values")
+    if len(formats) > 1 and len(outputs) < len(formats) - 1:
+        raise UsageError("with several --format values, give an --output for each (the last may go to stdout)")
+    paths, root, config = resolve_scan(args)
+    result = scan(paths, root, config, rules=rules_for(config), selection=selection(args))
+    for i, fmt in enumerate(formats):
+        target = outputs[i] if i < len(outputs) else None
+        color = fmt == "text" and target is None and use_color(args, sys.stdout)
+        text = reporter(fmt).render(result, RenderOptions(color=color, explain=args.explain))
+        write_output(text, target)
+    if args.statistics:
+        stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items())
+        print(f"portlint: {result.files_seen} files seen, {result.files_read} read in "
+              f"{result.seconds * 1000:.0f} ms ({stages})", file=sys.stderr)
+    threshold = Severity(args.fail_on).rank
+    return 1 if any(f.severity.rank >= threshold for f in result.findings) else 0

@@ -1,0 +1,300 @@
+"""Load and validate ``.portlint.toml`` or ``[tool.portlint]`` in ``pyproject.toml``.
+
+Policy (port ranges, the allocation standard, the sensitive-port list, validation bounds) is
+data here, never constants in rules. A bad config raises :class:`ConfigError` naming the file
+and the key; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = ".portlint.toml"
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+DEFAULT_ENVIRONMENTS = ("dev", "uat", "staging", "prod")
+
+# Sensitive ports reachable from the world are findings; this is only the default list.
+DEFAULT_SENSITIVE_PORTS: dict[int, str] = {
+    20: "FTP data", 21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP", 110: "POP3",
+    135: "MS RPC", 137: "NetBIOS", 139: "NetBIOS", 143: "IMAP", 445: "SMB",
+    1433: "MS SQL Server", 1521: "Oracle DB", 2049: "NFS", 2375: "Docker daemon (plain)",
+    2376: "Docker daemon (TLS)", 2379: "etcd", 2380: "etcd peer", 3306: "MySQL",
+    3389: "RDP", 5432: "PostgreSQL", 5601: "Kibana", 5900: "VNC", 5984: "CouchDB",
+    6379: "Redis", 6443: "Kubernetes API", 7000: "Cassandra", 7001: "Cassandra TLS",
+    8020: "Hadoop NameNode", 8086: "InfluxDB", 9042: "Cassandra CQL", 9092: "Kafka",
+    9200: "Elasticsearch", 9300: "Elasticsearch transport", 10250: "kubelet API",
+    11211: "Memcached", 27017: "MongoDB", 27018: "MongoDB shard", 50070: "Hadoop web UI",
+}
+
+DEFAULT_VALIDATION: dict[str, Any] = {
+    "app-port": [1000, 65535],
+    "workers": [1, 16],
+    "hosts": ["0.0.0.0", "127.0.0.1", "localhost"],
+    "booleans": ["true", "false"],
+    "executors": ["LocalExecutor", "KubernetesExecutor", "CeleryExecutor"],
+}
+
+DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/config/*.yml"]
+
+_TOP_KEYS = {
+    "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
+    "ranges", "services", "sensitive-ports", "validation", "app-config",
+}
+_SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
+_RULE_KEYS = {"enabled", "severity"}
+_SEVERITIES = {"error", "warning", "note"}
+
+
+class ConfigError(Exception):
+    """Raised for a config that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class ServicePolicy:
+    """One line of the allocation standard: a logical service and the port it must use."""
+
+    name: str
+    port: int | None = None
+    range: str | None = None
+    aliases: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+    protocol: str = "TCP"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass
+class Config:
+    """The effective configuration of one scan."""
+
+    source: str | None = None
+    exclude: list[str] = field(default_factory=list)
+    include_ignored: bool = False
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    rules_dirs: list[Path] = field(default_factory=list)
+    environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
+    rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+    services: dict[str, ServicePolicy] = field(default_factory=dict)
+    sensitive_ports: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_SENSITIVE_PORTS))
+    validation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_VALIDATION))
+    app_config: list[str] = field(default_factory=lambda: list(DEFAULT_APP_CONFIG))
+
+    def rule_setting(self, rule_id: str, rule_name: str) -> dict[str, Any]:
+        """Settings for a rule, looked up by id or by name (id wins)."""
+        merged: dict[str, Any] = {}
+        merged.update(self.rule_settings.get(rule_name, {}))
+        merged.update(self.rule_settings.get(rule_id, {}))
+        return merged
+
+    def service_for_name(self, name: str) -> ServicePolicy | None:
+        """The catalog entry whose name or alias equals ``name`` (case-insensitive)."""
+        lowered = name.lower()
+        for svc in self.services.values():
+            if lowered in (n.lower() for n in svc.names):
+                return svc
+        return None
+
+    def range_of(self, port: int) -> str | None:
+        """The name of the first configured range holding ``port``."""
+        for name, (low, high) in self.ranges.items():
+            if low <= port <= high:
+                return name
+        return None
+
+
+def find_config_file(root: Path) -> Path | None:
+    """``.portlint.toml`` at the root, else a ``pyproject.toml`` with ``[tool.portlint]``."""
+    candidate = root / CONFIG_FILE
+    if candidate.is_file():
+        return candidate
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            return None
+        if isinstance(data.get("tool"), dict) and "portlint" in data["tool"]:
+            return pyproject
+    return None
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """Load the config for a scan rooted at ``root`` (or the explicit file)."""
+    path = explicit or find_config_file(root)
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("portlint", {})
+        prefix = "tool.portlint."
+    else:
+        prefix = ""
+    return parse_config(data, str(path), prefix, base_dir=path.parent)
+
+
+def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: Path | None = None) -> Config:
+    """Validate a decoded TOML table and build a :class:`Config`."""
+    where = _Where(source, prefix)
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(where.key(unknown[0], "unknown key (known: " + ", ".join(sorted(_TOP_KEYS)) + ")"))
+    cfg = Config(source=source)
+    cfg.exclude = _str_list(data.get("exclude", []), where, "exclude")
+    cfg.include_ignored = _bool(data.get("include-ignored", False), where, "include-ignored")
+    cfg.max_file_size = _positive_int(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE), where, "max-file-size")
+    base = base_dir or Path(".")
+    cfg.rules_dirs = [base / p for p in _str_list(data.get("rules-dir", []), where, "rules-dir")]
+    if "environments" in data:
+        cfg.environments = tuple(_str_list(data["environments"], where, "environments"))
+    cfg.rule_settings = _rules(data.get("rules", {}), where)
+    cfg.ranges = _ranges(data.get("ranges", {}), where)
+    cfg.services = _services(data.get("services", {}), cfg.ranges, where)
+    if "sensitive-ports" in data:
+        cfg.sensitive_ports = _sensitive(data["sensitive-ports"], where)
+    cfg.validation = _validation(data.get("validation", {}), where)
+    if "app-config" in data:
+        cfg.app_config = _str_list(data["app-config"], where, "app-config")
+    return cfg
+
+
+@dataclass(frozen=True)
+class _Where:
+    source: str
+    prefix: str
+
+    def key(self, key: str, problem: str) -> str:
+        return f"{self.source}: {self.prefix}{key}: {problem}"
+
+
+def _str_list(value: Any, where: _Where, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(where.key(key, "must be a list of strings"))
+    return list(value)
+
+
+def _bool(value: Any, where: _Where, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(where.key(key, "must be true or false"))
+    return value
+
+
+def _positive_int(value: Any, where: _Where, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(where.key(key, "must be a positive integer"))
+    return value
+
+
+def _port(value: Any, where: _Where, key: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 65535:
+        raise ConfigError(where.key(key, f"must be an integer port in {low}-65535, not {value!r}"))
+    return value
+
+
+def _table(value: Any, where: _Where, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(where.key(key, "must be a table"))
+    return value
+
+
+def _rules(value: Any, where: _Where) -> dict[str, dict[str, Any]]:
+    table = _table(value, where, "rules")
+    out: dict[str, dict[str, Any]] = {}
+    for rule, settings in table.items():
+        key = f"rules.{rule}"
+        if isinstance(settings, bool):
+            settings = {"enabled": settings}
+        settings = dict(_table(settings, where, key))
+        if "enabled" in settings:
+            _bool(settings["enabled"], where, f"{key}.enabled")
+        if "severity" in settings and settings["severity"] not in _SEVERITIES:
+            raise ConfigError(where.key(f"{key}.severity", "must be one of error, warning, note"))
+        out[rule] = settings
+    return out
+
+
+def _ranges(value: Any, where: _Where) -> dict[str, tuple[int, int]]:
+    table = _table(value, where, "ranges")
+    out: dict[str, tuple[int, int]] = {}
+    for name, bounds in table.items():
+        key = f"ranges.{name}"
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise ConfigError(where.key(key, "must be [low, high]"))
+        low, high = (_port(b, where, key, low=0) for b in bounds)
+        if low > high:
+            raise ConfigError(where.key(key, f"low {low} is above high {high}"))
+        out[name] = (low, high)
+    return out
+
+
+def _services(value: Any, ranges: dict[str, tuple[int, int]], where: _Where) -> dict[str, ServicePolicy]:
+    table = _table(value, where, "services")
+    out: dict[str, ServicePolicy] = {}
+    for name, spec in table.items():
+        key = f"services.{name}"
+        if isinstance(spec, int) and not isinstance(spec, bool):
+            spec = {"port": spec}
+        spec = _table(spec, where, key)
+        unknown = sorted(set(spec) - _SERVICE_KEYS)
+        if unknown:
+            raise ConfigError(where.key(f"{key}.{unknown[0]}", "unknown key (known: " + ", ".join(sorted(_SERVICE_KEYS)) + ")"))
+        port = _port(spec["port"], where, f"{key}.port") if "port" in spec else None
+        range_name = spec.get("range")
+        if range_name is not None:
+            if not isinstance(range_name, str):
+                raise ConfigError(where.key(f"{key}.range", "must be a string naming a [ranges] entry"))
+            if range_name not in ranges:
+                raise ConfigError(where.key(f"{key}.range", f"names no range in [ranges]: {range_name!r}"))
+        protocol = spec.get("protocol", "TCP")
+        if not isinstance(protocol, str):
+            raise ConfigError(where.key(f"{key}.protocol", "must be a string"))
+        out[name] = ServicePolicy(
+            name=name,
+            port=port,
+            range=range_name,
+            aliases=tuple(_str_list(spec.get("aliases", []), where, f"{key}.aliases")),
+            env=tuple(_str_list(spec.get("env", []), where, f"{key}.env")),
+            protocol=protocol.upper(),
+        )
+    return out
+
+
+def _sensitive(value: Any, where: _Where) -> dict[int, str]:
+    table = _table(value, where, "sensitive-ports")
+    out: dict[int, str] = {}
+    for port, label in table.items():
+        key = f"sensitive-ports.{port}"
+        if not str(port).isdigit():
+            raise ConfigError(where.key(key, "keys must be port numbers in quotes, e.g. \"22\" = \"SSH\""))
+        number = _port(int(port), where, key)
+        if not isinstance(label, str):
+            raise ConfigError(where.key(key, "must be a string describing the port"))
+        out[number] = label
+    return out
+
+
+def _validation(value: Any, where: _Where) -> dict[str, Any]:
+    table = _table(value, where, "validation")
+    out = dict(DEFAULT_VALIDATION)
+    for key, item in table.items():
+        if key not in DEFAULT_VALIDATION:
+            raise ConfigError(where.key(f"validation.{key}", "unknown key (known: " + ", ".join(sorted(DEFAULT_VALIDATION)) + ")"))
+        if key in ("app-port", "workers"):
+            if not isinstance(item, list) or len(item) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in item):
+                raise ConfigError(where.key(f"validation.{key}", "must be [low, high]"))
+        else:
+            item = _str_list(item, where, f"validation.{key}")
+        out[key] = item
+    return out

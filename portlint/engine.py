@@ -1,0 +1,174 @@
+"""Run a scan: discover → read → link → rules → findings.
+
+The engine is the only place that knows the order of the stages. It turns every failure of a
+reader or a rule into a finding instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portlint.config import Config
+from portlint.discover import Discovery, SourceFile, discover, is_binary
+from portlint.graph import PortGraph
+from portlint.links import link_all
+from portlint.model import Finding, Location, ParseFailure, Problem, Severity
+from portlint.readers import ReadContext, ReadOutput, load_readers
+from portlint.registry import Rule, load_rules
+
+
+@dataclass
+class RuleContext:
+    """What a rule's ``check`` receives: the graph, the config and its own options."""
+
+    graph: PortGraph
+    config: Config
+    options: dict[str, Any]
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    graph: PortGraph
+    findings: list[Finding]
+    rules: list[Rule]
+    files_read: int
+    files_seen: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RuleSelection:
+    """``--select`` / ``--ignore`` on top of the config's per-rule ``enabled``."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def active(self, rule: Rule, config: Config) -> bool:
+        if any(rule.matches(s) for s in self.ignore):
+            return False
+        if self.select:
+            return any(rule.matches(s) for s in self.select)
+        return bool(config.rule_setting(rule.id, rule.name).get("enabled", True))
+
+
+def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None = None,
+         selection: RuleSelection | None = None) -> ScanResult:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    rules = rules if rules is not None else load_rules(config.rules_dirs)
+    selection = selection or RuleSelection()
+
+    tick = time.perf_counter()
+    found = discover(paths, root, config)
+    timings["discover"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    ctx = ReadContext(root=root, config=config)
+    output, files_read = read_all(found, ctx, timings)
+    timings["read"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    graph = build_graph(output, config)
+    timings["link"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    active = [r for r in rules if selection.active(r, config)]
+    findings = run_rules(active, graph, config)
+    timings["rules"] = time.perf_counter() - tick
+    return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=files_read,
+                      files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings)
+
+
+def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None) -> tuple[ReadOutput, int]:
+    """Hand each reader the files it wants; oversized and binary files become notes, not input."""
+    total = ReadOutput()
+    read_files: set[str] = set()
+    limit = ctx.config.max_file_size
+    for reader in load_readers():
+        wanted: list[SourceFile] = []
+        for file in found.files:
+            if not reader.wants(file, ctx):
+                continue
+            if file.size > limit:
+                total.failures.append(ParseFailure(
+                    Location(file.rel), f"skipped: {file.size} bytes is over max-file-size ({limit})",
+                    reader.NAME, Severity.NOTE))
+            elif file.size and is_binary(file):
+                total.failures.append(ParseFailure(
+                    Location(file.rel), "skipped: binary content", reader.NAME, Severity.NOTE))
+            else:
+                wanted.append(file)
+        if not wanted:
+            continue
+        tick = time.perf_counter()
+        total.extend(_read_safely(reader, wanted, ctx))
+        if timings is not None:
+            timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
+        read_files.update(f.rel for f in wanted)
+    # a failure reported twice (two readers wanted a broken file) is one failure
+    total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
+    return total, len(read_files)
+
+
+def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
+    try:
+        return reader.read(files, ctx)
+    except Exception:
+        pass
+    # the reader crashed on the batch: find the file(s) that break it, keep the rest
+    output = ReadOutput()
+    for file in files:
+        try:
+            output.extend(reader.read([file], ctx))
+        except Exception as exc:
+            output.fail(Location(file.rel), f"internal error in the {reader.NAME} reader: "
+                        f"{type(exc).__name__}: {exc}", reader.NAME)
+    return output
+
+
+def build_graph(output: ReadOutput, config: Config) -> PortGraph:
+    graph = PortGraph(config)
+    for entity in sorted(output.entities, key=lambda e: e.id):
+        graph.add_entity(entity)
+    for fact in sorted(output.facts, key=lambda f: (f.location, f.owner.id, f.role.value, f.slot)):
+        graph.add_fact(fact)
+    graph.failures = list(output.failures)
+    link_all(graph)
+    return graph
+
+
+def run_rules(rules: Iterable[Rule], graph: PortGraph, config: Config) -> list[Finding]:
+    findings: set[Finding] = set()
+    for rule in rules:
+        settings = config.rule_setting(rule.id, rule.name)
+        options = {**rule.options, **{k: v for k, v in settings.items() if k not in ("enabled", "severity")}}
+        severity = Severity(settings["severity"]) if "severity" in settings else None
+        ctx = RuleContext(graph=graph, config=config, options=options)
+        try:
+            for problem in rule.check(ctx):
+                findings.add(_finding(rule, problem, severity))
+        except Exception as exc:
+            findings.add(_crash_finding(rule, exc))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Finding:
+    severity = configured or problem.severity or rule.severity
+    return Finding(rule_id=rule.id, rule_name=rule.name, severity=severity, location=problem.location,
+                   message=problem.message, related=problem.related, fix=problem.fix,
+                   key=problem.key, explain=problem.explain)
+
+
+def _crash_finding(rule: Rule, exc: Exception) -> Finding:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    return Finding(rule_id=rule.id, rule_name=rule.name, severity=Severity.ERROR, location=Location("."),
+                   message=f"rule {rule.id} failed: {type(exc).__name__}: {exc}{where}; please report this",
+                   key="crash")

@@ -1,0 +1,122 @@
+"""The port graph: entities as nodes, links as edges, facts attached to their owners.
+
+Built from readers' output; linkers in :mod:`portlint.links` add the edges; rules only read it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import networkx as nx
+
+from portlint.config import Config
+from portlint.model import Entity, EntityRef, Link, Location, ParseFailure, PortFact, Role
+
+
+class PortGraph:
+    """Entities, their port facts, and the links between them."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.nx = nx.MultiDiGraph()
+        self._entities: dict[str, Entity] = {}
+        self._facts: list[PortFact] = []
+        self._facts_by_owner: dict[str, list[PortFact]] = defaultdict(list)
+        self.failures: list[ParseFailure] = []
+
+    # -- building -------------------------------------------------------------------------
+    def add_entity(self, entity: Entity) -> Entity:
+        """Add an entity; a second entity with the same id keeps the first (and is returned)."""
+        existing = self._entities.get(entity.id)
+        if existing is not None:
+            return existing
+        self._entities[entity.id] = entity
+        self.nx.add_node(entity.id, entity=entity)
+        if entity.ref.parent:
+            self.add_link(Link(entity.ref.parent, entity.id, "contains", "declared inside it", (entity.location,)))
+        return entity
+
+    def add_fact(self, fact: PortFact) -> None:
+        self._facts.append(fact)
+        self._facts_by_owner[fact.owner.id].append(fact)
+
+    def add_link(self, link: Link) -> None:
+        if link.source not in self.nx or link.target not in self.nx:
+            return
+        self.nx.add_edge(link.source, link.target, key=link.kind, link=link)
+
+    # -- reading --------------------------------------------------------------------------
+    def entity(self, entity_id: str) -> Entity | None:
+        return self._entities.get(entity_id)
+
+    def entities(self, kind: str | Iterable[str] | None = None) -> Iterator[Entity]:
+        kinds = {kind} if isinstance(kind, str) else set(kind) if kind is not None else None
+        for entity_id in sorted(self._entities):
+            entity = self._entities[entity_id]
+            if kinds is None or entity.ref.kind in kinds:
+                yield entity
+
+    def facts(self, owner: str | EntityRef | Entity | None = None, role: Role | None = None,
+              field: str | None = None) -> list[PortFact]:
+        """Facts, optionally of one owner, one role, one field; in source order."""
+        if owner is None:
+            pool = self._facts
+        else:
+            owner_id = owner if isinstance(owner, str) else owner.id
+            pool = self._facts_by_owner.get(owner_id, [])
+        return [f for f in pool if (role is None or f.role == role) and (field is None or f.field == field)]
+
+    def links(self, kind: str | None = None) -> Iterator[Link]:
+        for _, _, key, data in sorted(self.nx.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+            if kind is None or key == kind:
+                yield data["link"]
+
+    def outgoing(self, entity_id: str, kind: str | None = None) -> list[Link]:
+        if entity_id not in self.nx:
+            return []
+        out = [d["link"] for _, _, k, d in self.nx.out_edges(entity_id, keys=True, data=True) if kind is None or k == kind]
+        return sorted(out, key=lambda link: (link.target, link.kind))
+
+    def incoming(self, entity_id: str, kind: str | None = None) -> list[Link]:
+        if entity_id not in self.nx:
+            return []
+        out = [d["link"] for _, _, k, d in self.nx.in_edges(entity_id, keys=True, data=True) if kind is None or k == kind]
+        return sorted(out, key=lambda link: (link.source, link.kind))
+
+    def targets(self, entity_id: str, kind: str) -> list[Entity]:
+        return [self._entities[link.target] for link in self.outgoing(entity_id, kind)]
+
+    def sources(self, entity_id: str, kind: str) -> list[Entity]:
+        return [self._entities[link.source] for link in self.incoming(entity_id, kind)]
+
+    def children(self, entity_id: str) -> list[Entity]:
+        return self.targets(entity_id, "contains")
+
+    def parent(self, entity: Entity) -> Entity | None:
+        return self._entities.get(entity.ref.parent) if entity.ref.parent else None
+
+    def __len__(self) -> int:
+        return len(self._entities)
+
+
+def explain_link(link: Link) -> str:
+    """One line for ``--explain``: ``Service a -selects-> Deployment b: because …``."""
+    where = ", ".join(loc.short for loc in link.locations)
+    suffix = f" ({where})" if where else ""
+    return f"{link.source} -{link.kind}-> {link.target}: {link.reason}{suffix}"
+
+
+def location_of(fact_or_entity: PortFact | Entity) -> Location:
+    return fact_or_entity.location
+
+
+def service_of(graph: PortGraph, entity_id: str) -> Entity | None:
+    """The logical service (``app/service``) an entity is a member of, if any."""
+    owners = graph.sources(entity_id, "member")
+    return owners[0] if owners else None
+
+
+def members(graph: PortGraph, service_name: str) -> list[Entity]:
+    """Entities linked to the logical service ``service_name``."""
+    return graph.targets(EntityRef(kind="app/service", name=service_name).id, "member")

@@ -1,0 +1,253 @@
+"""The vocabulary every part of portlint shares: locations, port values, facts, entities, findings.
+
+Readers produce entities and facts; the graph links entities; rules read the graph and
+yield problems; the engine turns problems into findings. Nothing in this module knows a
+file format or a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Role(str, Enum):
+    """What a port written somewhere means."""
+
+    LISTEN = "listen"  # the app / container listens on it (containerPort, uvicorn.run(port=))
+    EXPOSE = "expose"  # a service or load balancer exposes it (Service.port, listener port)
+    TARGET = "target"  # it points at another port (targetPort, backend port, target group, proxy)
+    PROBE = "probe"  # a health check connects to it
+    ALLOW = "allow"  # a firewall rule allows it
+    PUBLISH = "publish"  # a host or node publishes it (nodePort, compose host side)
+    CONFIG = "config"  # configuration sets it (YAML config, env var, parameter store)
+    DEFAULT = "default"  # code falls back to it
+
+
+class Severity(str, Enum):
+    """Finding severities, ordered; names follow SARIF levels."""
+
+    NOTE = "note"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"note": 0, "warning": 1, "error": 2}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """An exact place in a scanned file: path relative to the scan root, 1-based line and column.
+
+    Columns count characters, not bytes.
+    """
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    @property
+    def short(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class PortValue:
+    """A port as written: a number, a name (``http``) or an expression that could not be resolved.
+
+    ``text`` is always the source text. ``number`` is set when the text is an integer literal
+    (whatever its range: range checks are a rule's business). ``name`` is set for IANA-style port
+    names. ``unresolved`` marks template/variable expressions. ``defined_at`` lists the places a
+    resolved value came from (a Helm values.yaml line, a Terraform variable default), nearest first.
+    """
+
+    text: str
+    number: int | None = None
+    name: str | None = None
+    unresolved: bool = False
+    defined_at: tuple[Location, ...] = ()
+
+    @classmethod
+    def parse(cls, raw: Any, defined_at: tuple[Location, ...] = ()) -> PortValue:
+        """Classify a raw scalar: int → number, digit string → number, identifier → name."""
+        if isinstance(raw, bool):
+            return cls(text=str(raw).lower(), defined_at=defined_at)
+        if isinstance(raw, int):
+            return cls(text=str(raw), number=raw, defined_at=defined_at)
+        text = str(raw).strip()
+        if text.isascii() and text.isdigit():
+            return cls(text=text, number=int(text), defined_at=defined_at)
+        if _is_port_name(text):
+            return cls(text=text, name=text, defined_at=defined_at)
+        return cls(text=text, defined_at=defined_at)
+
+    @classmethod
+    def unresolved_expr(cls, text: str) -> PortValue:
+        return cls(text=text, unresolved=True)
+
+    @property
+    def is_number(self) -> bool:
+        return self.number is not None
+
+    @property
+    def is_name(self) -> bool:
+        return self.name is not None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _is_port_name(text: str) -> bool:
+    """Kubernetes IANA_SVC_NAME: 1-15 chars, lowercase alnum and '-', at least one letter."""
+    if not 1 <= len(text) <= 15 or not text.isascii():
+        return False
+    if text.startswith("-") or text.endswith("-") or "--" in text:
+        return False
+    return all(c.islower() or c.isdigit() or c == "-" for c in text) and any(
+        c.isalpha() for c in text
+    )
+
+
+@dataclass(frozen=True, order=True)
+class EntityRef:
+    """Identity of something that owns ports: a Service, a Deployment's container, a target group.
+
+    ``kind`` is namespaced by stack, e.g. ``k8s/Service``, ``k8s/Container``, ``tf/aws_lb_target_group``,
+    ``app/service``. ``parent`` holds the owning entity's ref id for nested entities (a container
+    inside a Deployment).
+    """
+
+    kind: str
+    name: str
+    namespace: str = ""
+    parent: str = ""
+
+    @property
+    def id(self) -> str:
+        scope = f"{self.namespace}/" if self.namespace else ""
+        inner = f"{self.parent}::" if self.parent else ""
+        return f"{inner}{self.kind}:{scope}{self.name}"
+
+    @property
+    def label(self) -> str:
+        """Short human name: ``Service/fastapi-service`` or ``container fastapi``."""
+        short_kind = self.kind.split("/", 1)[-1]
+        ns = f" (ns {self.namespace})" if self.namespace else ""
+        return f"{short_kind} {self.name}{ns}"
+
+
+@dataclass
+class Entity:
+    """Something that owns ports. ``attrs`` holds stack-specific data readers agreed to document."""
+
+    ref: EntityRef
+    location: Location
+    environment: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.ref.id
+
+
+@dataclass
+class PortFact:
+    """One port written down somewhere, with what it means and exactly where it is.
+
+    ``slot`` groups facts written together (one entry of a Service's ``ports`` list is one slot:
+    its port, targetPort and nodePort share it). ``attrs`` carries documented extras such as
+    ``port_name`` (the name given to this port), ``field`` (the key it was written under) and
+    ``implicit`` (the value was not written but follows from the format's defaults).
+    """
+
+    value: PortValue
+    role: Role
+    owner: EntityRef
+    location: Location
+    protocol: str = "TCP"
+    environment: str | None = None
+    slot: str = ""
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def port_name(self) -> str | None:
+        return self.attrs.get("port_name")
+
+    @property
+    def field(self) -> str:
+        return self.attrs.get("field", self.role.value)
+
+    def describe(self) -> str:
+        """``containerPort 8000 at deploy/app.yaml:12``."""
+        return f"{self.field} {self.value.text} at {self.location.short}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relation the graph established between two entities, and why."""
+
+    source: str
+    target: str
+    kind: str  # selects, contains, routes-to, forwards-to, serves, allows, ...
+    reason: str
+    locations: tuple[Location, ...] = ()
+    attrs: tuple[tuple[str, Any], ...] = ()
+
+    def attr(self, key: str, default: Any = None) -> Any:
+        return dict(self.attrs).get(key, default)
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """A file (or a part of one) that could not be read."""
+
+    location: Location
+    message: str
+    reader: str
+    severity: Severity = Severity.ERROR  # skipped-but-harmless inputs (oversized) are notes
+
+
+@dataclass(frozen=True)
+class Related:
+    """The other side of a finding: where it is and what is there."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule yields: a location, a message, the other sides, and what to change."""
+
+    location: Location
+    message: str
+    related: tuple[Related, ...] = ()
+    fix: str = ""
+    severity: Severity | None = None  # overrides the rule default when set
+    # stable words that identify this problem independently of line numbers (for baselines)
+    key: str = ""
+    explain: tuple[str, ...] = ()  # the links and facts the finding rests on
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem after the engine has attached its rule, severity and documentation."""
+
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    location: Location
+    message: str
+    related: tuple[Related, ...] = ()
+    fix: str = ""
+    key: str = ""
+    explain: tuple[str, ...] = ()
+
+    def sort_key(self) -> tuple:
+        return (self.location.path, self.location.line, self.location.column, self.rule_id, self.message)

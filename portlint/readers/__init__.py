@@ -1,0 +1,70 @@
+"""Readers turn files into entities and port facts. One module per file type.
+
+A reader is any module in this package whose name does not start with ``_`` and that defines:
+
+``NAME``
+    a short identifier (``kubernetes``, ``terraform``);
+``wants(file: SourceFile, ctx: ReadContext) -> bool``
+    cheap, by path and name only: no I/O;
+``read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput``
+    all the files it wanted at once, so that a reader can read a module or chart together.
+
+Readers know nothing of rules. They never execute anything from the scanned tree.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from portlint.config import Config
+from portlint.discover import SourceFile
+from portlint.model import Entity, Location, ParseFailure, PortFact
+
+
+@dataclass
+class ReadContext:
+    """What every reader may use: the scan root, the config, and caches shared between readers."""
+
+    root: Path
+    config: Config
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, key: str, make):
+        """Compute ``make()`` once per scan for ``key`` (e.g. a parsed file two readers need)."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+
+@dataclass
+class ReadOutput:
+    """Everything one reader found."""
+
+    entities: list[Entity] = field(default_factory=list)
+    facts: list[PortFact] = field(default_factory=list)
+    failures: list[ParseFailure] = field(default_factory=list)
+
+    def extend(self, other: "ReadOutput") -> None:
+        self.entities.extend(other.entities)
+        self.facts.extend(other.facts)
+        self.failures.extend(other.failures)
+
+    def fail(self, location: Location, message: str, reader: str) -> None:
+        self.failures.append(ParseFailure(location=location, message=message, reader=reader))
+
+
+def load_readers() -> list[ModuleType]:
+    """Every reader module in this package, in name order (deterministic)."""
+    modules = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if all(hasattr(module, attr) for attr in ("NAME", "wants", "read")):
+            modules.append(module)
+    return modules

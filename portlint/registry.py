@@ -1,0 +1,123 @@
+"""Load rules: the built-in ``rules/`` folder and any user rule folder, the same way.
+
+A rule is a module with ``ID``, ``NAME``, ``SEVERITY``, ``SUMMARY``, a docstring in the sections
+``## What it does`` / ``## Why is this bad`` / ``## Example`` / ``## Use instead``, optional
+``OPTIONS`` (name → default) and ``check(ctx) -> Iterable[Problem]``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from portlint.model import Problem, Severity
+
+REQUIRED_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead")
+
+
+class RuleLoadError(Exception):
+    """A rule module that cannot be used (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    options: dict[str, Any]
+    check: Callable[..., Iterable[Problem]]
+    source: Path
+    builtin: bool = True
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://portlint.dev/rules/{self.id}/"
+
+    def sections(self) -> dict[str, str]:
+        """The docstring split by its ``## `` headings."""
+        out: dict[str, str] = {}
+        current = None
+        lines: list[str] = []
+        for line in self.doc.splitlines():
+            if line.startswith("## "):
+                if current is not None:
+                    out[current] = "\n".join(lines).strip()
+                current, lines = line[3:].strip(), []
+            elif current is not None:
+                lines.append(line)
+        if current is not None:
+            out[current] = "\n".join(lines).strip()
+        return out
+
+    def matches(self, selector: str) -> bool:
+        """``PL101``, ``service-target-port-mismatch``, a prefix like ``PL1`` or ``ALL``."""
+        s = selector.strip()
+        return s.upper() == "ALL" or s == self.name or self.id.upper().startswith(s.upper())
+
+
+def builtin_rules_dir() -> Path:
+    """The built-in rules: ``portlint/_rules`` in a wheel, the repo's ``rules/`` in a checkout."""
+    spec = importlib.util.find_spec("portlint._rules")
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            if Path(location).is_dir():
+                return Path(location)
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
+    """Built-in rules, then every extra folder's rules; ids must be unique. Sorted by id."""
+    rules: dict[str, Rule] = {}
+    for directory, builtin in [(builtin_rules_dir(), True), *((Path(d), False) for d in extra_dirs)]:
+        if not directory.is_dir():
+            raise RuleLoadError(f"{directory}: rules directory not found")
+        for path in sorted(directory.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            rule = _load_rule(path, builtin)
+            if rule.id in rules:
+                raise RuleLoadError(f"{path}: rule id {rule.id} already defined in {rules[rule.id].source}")
+            rules[rule.id] = rule
+    return [rules[k] for k in sorted(rules)]
+
+
+def _load_rule(path: Path, builtin: bool) -> Rule:
+    module_name = f"portlint_rule_{'builtin' if builtin else 'user'}_{path.stem}"
+    module = sys.modules.get(module_name)
+    if module is None or getattr(module, "__file__", None) != str(path):
+        module = _import(path, module_name)
+    missing = [a for a in ("ID", "NAME", "SEVERITY", "SUMMARY", "check") if not hasattr(module, a)]
+    if missing:
+        raise RuleLoadError(f"{path}: a rule module must define {', '.join(missing)}")
+    try:
+        severity = Severity(module.SEVERITY)
+    except ValueError:
+        raise RuleLoadError(f"{path}: SEVERITY must be error, warning or note") from None
+    return Rule(
+        id=str(module.ID), name=str(module.NAME), severity=severity, summary=str(module.SUMMARY),
+        doc=inspect.cleandoc(module.__doc__ or ""), options=dict(getattr(module, "OPTIONS", {})),
+        check=module.check, source=path, builtin=builtin, tags=tuple(getattr(module, "TAGS", ())),
+    )
+
+
+def _import(path: Path, module_name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise RuleLoadError(f"{path}: cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a user's rule file with an error is a usage error, not a crash
+        sys.modules.pop(module_name, None)
+        raise RuleLoadError(f"{path}: failed to load: {type(exc).__name__}: {exc}") from None
+    return module

@@ -1,0 +1,29 @@
+"""Reporters: one module per output format, each with ``FORMAT`` and ``render(result, opts) -> str``.
+
+Reporters only read a :class:`~portlint.engine.ScanResult`; output is deterministic (same tree,
+same bytes): no timestamps, no absolute paths, findings in a fixed order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    explain: bool = False
+    show_timing: bool = False
+
+
+def available_formats() -> list[str]:
+    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+
+
+def reporter(name: str) -> ModuleType:
+    if name not in available_formats():
+        raise KeyError(name)
+    return importlib.import_module(f"{__name__}.{name}")

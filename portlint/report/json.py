@@ -1,0 +1,79 @@
+"""JSON output, schema version 1 (documented in docs/json-output.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from portlint import __version__
+from portlint.graph import members
+from portlint.model import Finding, Location, PortFact
+
+FORMAT = "json"
+SCHEMA_VERSION = 1
+
+
+def render(result, opts) -> str:
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "portlint", "version": __version__},
+        "summary": summary(result),
+        "findings": [finding_dict(f) for f in result.findings],
+        "services": services(result.graph),
+    }
+    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def summary(result) -> dict:
+    counts = Counter(f.severity.value for f in result.findings)
+    return {"files_read": result.files_read, "findings": len(result.findings),
+            "error": counts["error"], "warning": counts["warning"], "note": counts["note"]}
+
+
+def location_dict(location: Location) -> dict:
+    return {"path": location.path, "line": location.line, "column": location.column}
+
+
+def finding_dict(finding: Finding) -> dict:
+    return {
+        "rule_id": finding.rule_id,
+        "rule_name": finding.rule_name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "location": location_dict(finding.location),
+        "related": [{"message": r.message, "location": location_dict(r.location)} for r in finding.related],
+        "fix": finding.fix,
+        "explain": list(finding.explain),
+    }
+
+
+def fact_dict(fact: PortFact) -> dict:
+    return {
+        "value": fact.value.number if fact.value.number is not None else fact.value.text,
+        "text": fact.value.text,
+        "unresolved": fact.value.unresolved,
+        "role": fact.role.value,
+        "field": fact.field,
+        "protocol": fact.protocol,
+        "environment": fact.environment,
+        "owner": fact.owner.id,
+        "location": location_dict(fact.location),
+        "defined_at": [location_dict(loc) for loc in fact.value.defined_at],
+    }
+
+
+def services(graph) -> list[dict]:
+    out = []
+    for service in graph.entities("app/service"):
+        entities = members(graph, service.ref.name)
+        owners = {e.id: e for e in entities}
+        owners.update({c.id: c for e in entities for c in graph.children(e.id)})
+        facts = [fact for owner_id in sorted(owners) for fact in graph.facts(owner_id)]
+        out.append({
+            "name": service.ref.name,
+            "in_catalog": bool(service.attrs.get("catalog")),
+            "members": [{"id": e.id, "kind": e.ref.kind, "reason": link.reason, "location": location_dict(e.location)}
+                        for e, link in zip(entities, graph.outgoing(service.id, "member"))],
+            "facts": [fact_dict(f) for f in sorted(facts, key=lambda f: (f.location, f.role.value))],
+        })
+    return out

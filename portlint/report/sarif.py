@@ -1,0 +1,82 @@
+"""SARIF 2.1.0 for code scanning: rules with help, results with primary and related locations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from portlint import __version__
+from portlint.model import Finding, Location
+
+FORMAT = "sarif"
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def render(result, opts) -> str:
+    rules = list(result.rules)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    run = {
+        "tool": {"driver": {
+            "name": "portlint",
+            "version": __version__,
+            "informationUri": "https://portlint.dev/",
+            "rules": [_rule(rule) for rule in rules],
+        }},
+        "results": [_result(f, index) for f in result.findings],
+        "columnKind": "unicodeCodePoints",
+    }
+    document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule) -> dict:
+    sections = rule.sections()
+    markdown = f"# {rule.id} {rule.name}\n\n{rule.doc}"
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": sections.get("What it does", rule.summary)},
+        "help": {"text": sections.get("Why is this bad", rule.summary), "markdown": markdown},
+        "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": rule.severity.value},
+        "properties": {"tags": list(rule.tags) or ["ports"]},
+    }
+
+
+def _physical(location: Location) -> dict:
+    return {
+        "artifactLocation": {"uri": location.path, "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": max(location.line, 1), "startColumn": max(location.column, 1)},
+    }
+
+
+def _result(finding: Finding, index: dict[str, int]) -> dict:
+    out = {
+        "ruleId": finding.rule_id,
+        "level": finding.severity.value,
+        "message": {"text": _message(finding)},
+        "locations": [{"physicalLocation": _physical(finding.location)}],
+        "partialFingerprints": {"portlint/v1": fingerprint(finding)},
+    }
+    if finding.rule_id in index:
+        out["ruleIndex"] = index[finding.rule_id]
+    if finding.related:
+        out["relatedLocations"] = [
+            {"id": i, "physicalLocation": _physical(r.location), "message": {"text": r.message}}
+            for i, r in enumerate(finding.related, start=1)
+        ]
+    return out
+
+
+def _message(finding: Finding) -> str:
+    text = finding.message
+    if finding.fix:
+        text += f" Fix: {finding.fix}"
+    return text
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across line moves: rule, file, and the finding's key words (or its message)."""
+    basis = "\0".join([finding.rule_id, finding.location.path, finding.key or finding.message])
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,62 @@
+"""Plain text: ``path:line:col  RULE  message`` with the other side(s) indented below, then a summary.
+
+Readable without colour; colour (via rich) only marks severities and rule ids.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from portlint.model import Finding
+
+FORMAT = "text"
+
+
+def render(result, opts) -> str:
+    lines: list[str] = []
+    for finding in result.findings:
+        lines.extend(_finding_lines(finding, opts))
+    lines.append(summary(result))
+    text = "\n".join(lines) + "\n"
+    return _colorize(text) if opts.color else text
+
+
+def _finding_lines(finding: Finding, opts) -> list[str]:
+    head = f"{finding.location}  {finding.rule_id}  [{finding.severity.value}] {finding.message}"
+    out = [head]
+    for related in finding.related:
+        out.append(f"    {related.location.short}: {related.message}")
+    if finding.fix:
+        out.append(f"    fix: {finding.fix}")
+    if opts.explain:
+        for step in finding.explain:
+            out.append(f"    because: {step}")
+    return out
+
+
+def summary(result) -> str:
+    counts = Counter(f.severity.value for f in result.findings)
+    if not result.findings:
+        return f"portlint: no findings ({result.files_read} files read)"
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]]
+    total = len(result.findings)
+    return f"portlint: {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {result.files_read} files read"
+
+
+def _colorize(text: str) -> str:
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buffer = StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="standard", width=10_000,
+                      highlight=False, soft_wrap=True)
+    styles = {"[error]": "bold red", "[warning]": "yellow", "[note]": "cyan"}
+    for line in text.splitlines():
+        rich_line = Text(line)
+        for word, style in styles.items():
+            rich_line.highlight_words([word], style=style)
+        rich_line.highlight_regex(r"\bPL\d{3}\b", style="bold")
+        console.print(rich_line)
+    return buffer.getvalue()

@@ -1,0 +1,61 @@
+"""
+## What it does
+Reports any port value, from any reader, that is not an integer in 1–65535: `0`, `70000`,
+`"80a"`, a negative number, or a name where the format only accepts a number (a named
+`containerPort`). Where a format allows 0 (a firewall rule's `from_port = 0`) or a port name
+(a Service `targetPort: http`), the reader says so and this rule accepts it.
+
+## Why is this bad
+An out-of-range or malformed port is rejected by the tool that applies it, or worse, silently
+coerced: a typo in one layer of configuration becomes an outage at deploy time.
+
+## Example
+```yaml
+ports:
+  - containerPort: 80800
+```
+
+## Use instead
+```yaml
+ports:
+  - containerPort: 8080
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.model import PortFact, Problem
+
+ID = "PL002"
+NAME = "invalid-port"
+SEVERITY = "error"
+SUMMARY = "A port value is not an integer in 1-65535"
+TAGS = ("validation",)
+
+
+def check(ctx) -> Iterator[Problem]:
+    for fact in ctx.graph.facts():
+        problem = _problem(fact)
+        if problem:
+            yield Problem(
+                location=fact.location,
+                message=f"{fact.field} of {fact.owner.label} is {fact.value.text!r}: {problem}",
+                fix="use an integer port between 1 and 65535",
+                key=f"{fact.owner.id}|{fact.field}|{fact.value.text}",
+            )
+
+
+def _problem(fact: PortFact) -> str | None:
+    value = fact.value
+    if value.unresolved:
+        return None
+    if value.number is not None:
+        low = 0 if fact.attrs.get("allows_zero") else 1
+        if not low <= value.number <= 65535:
+            return f"outside {low}-65535"
+        return None
+    if value.name is not None:
+        return None if fact.attrs.get("accepts_name") else "a name where a number is required"
+    return "not a port number"
