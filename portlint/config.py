@@ -37,11 +37,14 @@ DEFAULT_VALIDATION: dict[str, Any] = {
     "executors": ["LocalExecutor", "KubernetesExecutor", "CeleryExecutor"],
 }
 
+# Configuration layers, highest precedence first (the spec: Parameter Store > env > YAML > code)
+DEFAULT_PRECEDENCE = ["parameter-store", "env", "yaml", "code"]
+
 DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/config/*.yml"]
 
 _TOP_KEYS = {
     "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
-    "ranges", "services", "sensitive-ports", "validation", "app-config",
+    "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -84,6 +87,7 @@ class Config:
     sensitive_ports: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_SENSITIVE_PORTS))
     validation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_VALIDATION))
     app_config: list[str] = field(default_factory=lambda: list(DEFAULT_APP_CONFIG))
+    precedence: list[str] = field(default_factory=lambda: list(DEFAULT_PRECEDENCE))
 
     def rule_setting(self, rule_id: str, rule_name: str) -> dict[str, Any]:
         """Settings for a rule, looked up by id or by name (id wins)."""
@@ -167,6 +171,8 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     cfg.validation = _validation(data.get("validation", {}), where)
     if "app-config" in data:
         cfg.app_config = _str_list(data["app-config"], where, "app-config")
+    if "precedence" in data:
+        cfg.precedence = _str_list(data["precedence"], where, "precedence")
     return cfg
 
 

@@ -139,6 +139,8 @@ def build_graph(output: ReadOutput, config: Config) -> PortGraph:
         graph.add_entity(entity)
     for fact in sorted(output.facts, key=lambda f: (f.location, f.owner.id, f.role.value, f.slot)):
         graph.add_fact(fact)
+    for setting in sorted(output.settings, key=lambda s: (s.location, s.key)):
+        graph.add_setting(setting)
     graph.failures = list(output.failures)
     link_all(graph)
     return graph

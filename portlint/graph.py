@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 import networkx as nx
 
 from portlint.config import Config
-from portlint.model import Entity, EntityRef, Link, Location, ParseFailure, PortFact, Role
+from portlint.model import Entity, EntityRef, Link, Location, ParseFailure, PortFact, Role, Setting
 
 
 class PortGraph:
@@ -24,6 +24,7 @@ class PortGraph:
         self._facts: list[PortFact] = []
         self._facts_by_owner: dict[str, list[PortFact]] = defaultdict(list)
         self.failures: list[ParseFailure] = []
+        self._settings: list[Setting] = []
 
     # -- building -------------------------------------------------------------------------
     def add_entity(self, entity: Entity) -> Entity:
@@ -40,6 +41,13 @@ class PortGraph:
     def add_fact(self, fact: PortFact) -> None:
         self._facts.append(fact)
         self._facts_by_owner[fact.owner.id].append(fact)
+
+    def add_setting(self, setting: Setting) -> None:
+        self._settings.append(setting)
+
+    def settings(self, key: str | None = None) -> list[Setting]:
+        """Non-port settings (``fastapi.workers``), optionally of one dotted key, in source order."""
+        return [s for s in self._settings if key is None or s.key == key]
 
     def add_link(self, link: Link) -> None:
         if link.source not in self.nx or link.target not in self.nx:

@@ -188,6 +188,22 @@ class PortFact:
         return f"{self.field} {self.value.text} at {self.location.short}"
 
 
+@dataclass
+class Setting:
+    """A non-port setting that port policy validates (``workers``, ``host``, ``debug``, ``executor``).
+
+    ``key`` is the dotted config key (``fastapi.workers``); ``value`` the raw text as written.
+    ``attrs`` follows the same conventions as :class:`PortFact` (``layer``, ``env_var``, ...).
+    """
+
+    key: str
+    value: str
+    owner: EntityRef
+    location: Location
+    environment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Link:
     """A relation the graph established between two entities, and why."""

@@ -23,7 +23,7 @@ from typing import Any
 
 from portlint.config import Config
 from portlint.discover import SourceFile
-from portlint.model import Entity, Location, ParseFailure, PortFact
+from portlint.model import Entity, Location, ParseFailure, PortFact, Setting
 
 
 @dataclass
@@ -48,11 +48,13 @@ class ReadOutput:
     entities: list[Entity] = field(default_factory=list)
     facts: list[PortFact] = field(default_factory=list)
     failures: list[ParseFailure] = field(default_factory=list)
+    settings: list[Setting] = field(default_factory=list)
 
     def extend(self, other: "ReadOutput") -> None:
         self.entities.extend(other.entities)
         self.facts.extend(other.facts)
         self.failures.extend(other.failures)
+        self.settings.extend(other.settings)
 
     def fail(self, location: Location, message: str, reader: str) -> None:
         self.failures.append(ParseFailure(location=location, message=message, reader=reader))

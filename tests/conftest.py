@@ -1,0 +1,38 @@
+"""Shared test helpers: run the real CLI, scan a fixture tree in-process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portlint.commands._common import scan_root
+from portlint.config import load_config
+from portlint.engine import RuleSelection, ScanResult, scan
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+def scan_tree(path: Path, select: tuple[str, ...] = ()) -> ScanResult:
+    """Scan a folder the way ``portlint check PATH`` does, in-process."""
+    root = scan_root([path])
+    config = load_config(root)
+    return scan([root], root, config, selection=RuleSelection(select=select))
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m portlint ARGS`` as a user would; never raises on a non-zero exit."""
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    full_env.pop("PORTLINT_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "portlint", *args], cwd=cwd or ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
