@@ -128,3 +128,15 @@ def service_of(graph: PortGraph, entity_id: str) -> Entity | None:
 def members(graph: PortGraph, service_name: str) -> list[Entity]:
     """Entities linked to the logical service ``service_name``."""
     return graph.targets(EntityRef(kind="app/service", name=service_name).id, "member")
+
+
+def member_facts(graph: PortGraph, service_name: str, roles: Iterable[Role] | None = None) -> list[PortFact]:
+    """Facts of every member of a logical service and of the members' children (containers)."""
+    wanted = set(roles) if roles is not None else None
+    owners: dict[str, Entity] = {}
+    for entity in members(graph, service_name):
+        owners[entity.id] = entity
+        for child in graph.children(entity.id):
+            owners[child.id] = child
+    return [fact for owner_id in sorted(owners) for fact in graph.facts(owner_id)
+            if wanted is None or fact.role in wanted]
