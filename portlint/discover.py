@@ -159,7 +159,7 @@ def _load_gitignore(directory: Path):
         import pathspec
 
         lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-        return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        return pathspec.GitIgnoreSpec.from_lines(lines)
     except (OSError, ValueError):
         return None
 
