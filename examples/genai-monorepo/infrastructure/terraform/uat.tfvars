@@ -1,0 +1,2 @@
+environment         = "uat"
+allowed_cidr_blocks = ["203.0.113.0/24"]
