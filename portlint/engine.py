@@ -20,6 +20,8 @@ from portlint.links import link_all
 from portlint.model import Finding, Location, ParseFailure, Problem, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.registry import Rule, load_rules
+from portlint.suppressions import Suppression, parse_suppressions, today
+from portlint import suppressions as _suppressions
 
 
 @dataclass
@@ -41,6 +43,8 @@ class ScanResult:
     files_seen: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -71,7 +75,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
 
     tick = time.perf_counter()
     ctx = ReadContext(root=root, config=config)
-    output, files_read = read_all(found, ctx, timings)
+    output, read_files = read_all(found, ctx, timings)
     timings["read"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -80,13 +84,18 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
 
     tick = time.perf_counter()
     active = [r for r in rules if selection.active(r, config)]
-    findings = run_rules(active, graph, config)
+    findings = run_rules([r for r in active if not r.engine], graph, config)
     timings["rules"] = time.perf_counter() - tick
-    return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=files_read,
-                      files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings)
+
+    tick = time.perf_counter()
+    findings, suppressed = apply_suppressions(findings, found, read_files, active, config)
+    timings["suppress"] = time.perf_counter() - tick
+    return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
+                      files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
+                      suppressed=suppressed)
 
 
-def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None) -> tuple[ReadOutput, int]:
+def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None) -> tuple[ReadOutput, set[str]]:
     """Hand each reader the files it wants; oversized and binary files become notes, not input."""
     total = ReadOutput()
     read_files: set[str] = set()
@@ -114,7 +123,7 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         read_files.update(f.rel for f in wanted)
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
-    return total, len(read_files)
+    return total, read_files
 
 
 def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
@@ -166,6 +175,42 @@ def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Findi
     return Finding(rule_id=rule.id, rule_name=rule.name, severity=severity, location=problem.location,
                    message=problem.message, related=problem.related, fix=problem.fix,
                    key=problem.key, explain=problem.explain)
+
+
+def apply_suppressions(findings: list[Finding], found: Discovery, read_files: set[str], active: list[Rule],
+                       config: Config) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
+    """Drop suppressed findings; report unused (PL003) and invalid or expired (PL004) suppressions."""
+    comments: list[Suppression] = []
+    for file in found.files:
+        if file.rel in read_files:
+            try:
+                comments.extend(parse_suppressions(file.rel, file.text()))
+            except Exception:  # undecodable files were reported by their reader already
+                continue
+    if not comments:
+        return findings, []
+    active_ids = {r.id for r in active if not r.engine} | {r.name for r in active if not r.engine}
+    outcome = _suppressions.apply(findings, comments, active_ids, today())
+    engine_rules = {r.id: r for r in active if r.engine}
+    extra: list[Finding] = []
+    if "PL003" in engine_rules:
+        extra += [_suppression_finding(engine_rules["PL003"], s, config,
+                                       f"suppression of {', '.join(s.rules)} matches no finding on this line or the next",
+                                       "remove the comment") for s in outcome.unused]
+    if "PL004" in engine_rules:
+        extra += [_suppression_finding(engine_rules["PL004"], s, config, f"suppression {s.problem}",
+                                       "write: portlint: ignore[RULE] -- reason") for s in outcome.invalid]
+        extra += [_suppression_finding(engine_rules["PL004"], s, config,
+                                       f"suppression of {', '.join(s.rules)} expired on {s.until} and no longer applies",
+                                       "fix the finding, or extend until= with a reason") for s in outcome.expired]
+    return sorted([*outcome.kept, *extra], key=Finding.sort_key), outcome.suppressed
+
+
+def _suppression_finding(rule: Rule, suppression: Suppression, config: Config, message: str, fix: str) -> Finding:
+    settings = config.rule_setting(rule.id, rule.name)
+    severity = Severity(settings["severity"]) if "severity" in settings else rule.severity
+    return Finding(rule_id=rule.id, rule_name=rule.name, severity=severity, location=suppression.location,
+                   message=message, fix=fix, key=f"{','.join(suppression.rules)}|{suppression.reason}")
 
 
 def _crash_finding(rule: Rule, exc: Exception) -> Finding:

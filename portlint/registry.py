@@ -37,6 +37,7 @@ class Rule:
     source: Path
     builtin: bool = True
     tags: tuple[str, ...] = field(default=())
+    engine: bool = False  # findings produced by the engine itself (suppression checks)
 
     @property
     def help_uri(self) -> str:
@@ -106,6 +107,7 @@ def _load_rule(path: Path, builtin: bool) -> Rule:
         id=str(module.ID), name=str(module.NAME), severity=severity, summary=str(module.SUMMARY),
         doc=inspect.cleandoc(module.__doc__ or ""), options=dict(getattr(module, "OPTIONS", {})),
         check=module.check, source=path, builtin=builtin, tags=tuple(getattr(module, "TAGS", ())),
+        engine=bool(getattr(module, "ENGINE", False)),
     )
 
 

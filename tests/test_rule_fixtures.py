@@ -4,7 +4,8 @@
   (paths relative to the case folder). The rule must report exactly those lines.
 - ``silent-*`` cases: the rule must report nothing.
 
-Only the rule under test runs, so a case cannot pass because another rule fired.
+Only the rule under test runs (engine rules: all rules run, only theirs are compared), so a case
+cannot pass because another rule fired.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ def _ids(paths: list[Path]) -> list[str]:
     return [f"{p.parent.name}/{p.name}" for p in paths]
 
 
+ENGINE_RULES = {r.id for r in RULES if r.engine}
+
+
 def _lines(case: Path) -> list[str]:
-    result = scan_tree(case, select=(case.parent.name,))
+    # engine rules (suppression checks) need every other rule to run; the rest run alone
+    select = () if case.parent.name in ENGINE_RULES else (case.parent.name,)
+    result = scan_tree(case, select=select)
     return sorted(f"{f.location.path}:{f.location.line}" for f in result.findings if f.rule_id == case.parent.name)
 
 

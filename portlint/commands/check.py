@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
 from portlint.commands._common import add_scan_arguments, resolve_scan, rules_for, selection, use_color, write_output
 from portlint.engine import scan
 from portlint.model import Severity
@@ -25,6 +26,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR=1)")
     parser.add_argument("--explain", action="store_true", help="show the links and facts behind each finding")
     parser.add_argument("--statistics", action="store_true", help="print timings per stage on stderr")
+    parser.add_argument("--baseline", type=Path, metavar="FILE",
+                        help="report only findings that are not in this baseline file")
+    parser.add_argument("--write-baseline", type=Path, metavar="FILE",
+                        help="record every current finding in FILE and exit 0")
 
 
 def run(args) -> int:
@@ -38,6 +43,15 @@ def run(args) -> int:
         raise UsageError("with several --format values, give an --output for each (the last may go to stdout)")
     paths, root, config = resolve_scan(args)
     result = scan(paths, root, config, rules=rules_for(config), selection=selection(args))
+    if args.write_baseline:
+        write_baseline(result.findings, args.write_baseline)
+        print(f"portlint: wrote {len(result.findings)} findings to the baseline {args.write_baseline}", file=sys.stderr)
+        return 0
+    if args.baseline:
+        try:
+            result.findings, result.baselined = split_new(result.findings, load_baseline(args.baseline))
+        except BaselineError as exc:
+            raise UsageError(str(exc)) from None
     for i, fmt in enumerate(formats):
         target = outputs[i] if i < len(outputs) else None
         color = fmt == "text" and target is None and use_color(args, sys.stdout)

@@ -19,6 +19,10 @@ def render(result, opts) -> str:
         "tool": {"name": "portlint", "version": __version__},
         "summary": summary(result),
         "findings": [finding_dict(f) for f in result.findings],
+        "suppressed": [{**finding_dict(f), "suppression": {"reason": s.reason, "until": s.until.isoformat() if s.until else None,
+                                                           "location": location_dict(s.location)}}
+                       for f, s in result.suppressed],
+        "baselined": len(result.baselined),
         "services": services(result.graph),
     }
     return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
@@ -27,6 +31,7 @@ def render(result, opts) -> str:
 def summary(result) -> dict:
     counts = Counter(f.severity.value for f in result.findings)
     return {"files_read": result.files_read, "findings": len(result.findings),
+            "suppressed": len(result.suppressed), "baselined": len(result.baselined),
             "error": counts["error"], "warning": counts["warning"], "note": counts["note"]}
 
 

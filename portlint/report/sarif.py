@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from portlint import __version__
+from portlint.baseline import fingerprint
 from portlint.model import Finding, Location
 
 FORMAT = "sarif"
@@ -22,7 +22,9 @@ def render(result, opts) -> str:
             "informationUri": "https://portlint.dev/",
             "rules": [_rule(rule) for rule in rules],
         }},
-        "results": [_result(f, index) for f in result.findings],
+        "results": [_result(f, index) for f in result.findings]
+                   + [_suppressed(f, s, index) for f, s in result.suppressed]
+                   + [_baselined(f, index) for f in result.baselined],
         "columnKind": "unicodeCodePoints",
     }
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -69,14 +71,26 @@ def _result(finding: Finding, index: dict[str, int]) -> dict:
     return out
 
 
+def _suppressed(finding: Finding, suppression, index: dict[str, int]) -> dict:
+    out = _result(finding, index)
+    out["suppressions"] = [{
+        "kind": "inSource",
+        "status": "accepted",
+        "justification": suppression.reason,
+        "location": {"physicalLocation": _physical(suppression.location)},
+    }]
+    return out
+
+
+def _baselined(finding: Finding, index: dict[str, int]) -> dict:
+    out = _result(finding, index)
+    out["baselineState"] = "unchanged"
+    out["suppressions"] = [{"kind": "external", "status": "accepted", "justification": "in the baseline"}]
+    return out
+
+
 def _message(finding: Finding) -> str:
     text = finding.message
     if finding.fix:
         text += f" Fix: {finding.fix}"
     return text
-
-
-def fingerprint(finding: Finding) -> str:
-    """Stable across line moves: rule, file, and the finding's key words (or its message)."""
-    basis = "\0".join([finding.rule_id, finding.location.path, finding.key or finding.message])
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]

@@ -36,11 +36,14 @@ def _finding_lines(finding: Finding, opts) -> list[str]:
 
 def summary(result) -> str:
     counts = Counter(f.severity.value for f in result.findings)
+    hidden = [f"{n} {what}" for n, what in ((len(result.suppressed), "suppressed"), (len(result.baselined), "in baseline")) if n]
+    tail = f"; {', '.join(hidden)}" if hidden else ""
     if not result.findings:
-        return f"portlint: no findings ({result.files_read} files read)"
+        return f"portlint: no findings ({result.files_read} files read{tail})"
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]]
     total = len(result.findings)
-    return f"portlint: {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {result.files_read} files read"
+    return (f"portlint: {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) "
+            f"in {result.files_read} files read{tail}")
 
 
 def _colorize(text: str) -> str:
