@@ -45,6 +45,7 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
+    active: list[Rule] = field(default_factory=list)
 
 
 @dataclass
@@ -92,7 +93,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["suppress"] = time.perf_counter() - tick
     return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
                       files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
-                      suppressed=suppressed)
+                      suppressed=suppressed, active=active)
 
 
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None) -> tuple[ReadOutput, set[str]]:

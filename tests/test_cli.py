@@ -162,3 +162,26 @@ def test_rules_lists_builtin_rules() -> None:
 
 def test_no_command_is_usage_error() -> None:
     assert run_cli().returncode == 2
+
+
+def test_github_annotations(tree: Path) -> None:
+    proc = _check(tree, "--format", "github")
+    line = proc.stdout.splitlines()[0]
+    assert line.startswith("::warning file=probe.txt,line=2,col=3,title=XU001 always-one::planted finding%0A")
+    assert "other.txt:7: the other side" in line
+
+
+def test_gitlab_code_quality(tree: Path) -> None:
+    issues = json.loads(_check(tree, "--format", "gitlab").stdout)
+    assert issues[0]["location"] == {"path": "probe.txt", "lines": {"begin": 2}}
+    assert issues[0]["severity"] == "minor" and len(issues[0]["fingerprint"]) == 32
+    assert issues[0]["check_name"] == "always-one"
+
+
+def test_junit_xml(tree: Path) -> None:
+    from xml.etree import ElementTree as ET
+
+    root = ET.fromstring(_check(tree, "--format", "junit").stdout)
+    failures = root.findall(".//failure")
+    assert len(failures) == 1 and failures[0].get("message") == "planted finding"
+    assert "other.txt:7" in failures[0].text
