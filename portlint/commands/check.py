@@ -7,6 +7,7 @@ from pathlib import Path
 
 from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
 from portlint.commands._common import add_scan_arguments, resolve_scan, rules_for, selection, use_color, write_output
+from portlint.discover import relative
 from portlint.engine import scan
 from portlint.model import Severity
 from portlint.report import RenderOptions, available_formats, reporter
@@ -26,10 +27,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR=1)")
     parser.add_argument("--explain", action="store_true", help="show the links and facts behind each finding")
     parser.add_argument("--statistics", action="store_true", help="print timings per stage on stderr")
+    parser.add_argument("--hook", action="store_true",
+                        help="pre-commit mode: scan the whole current folder, report only findings that touch "
+                             "the given files (the staged files pre-commit passes)")
+    parser.add_argument("--show-all", action="store_true", help="with --hook: report every finding")
     parser.add_argument("--baseline", type=Path, metavar="FILE",
                         help="report only findings that are not in this baseline file")
     parser.add_argument("--write-baseline", type=Path, metavar="FILE",
                         help="record every current finding in FILE and exit 0")
+
+
+def _touches(finding, paths: set[str]) -> bool:
+    return finding.location.path in paths or any(r.location.path in paths for r in finding.related)
 
 
 def run(args) -> int:
@@ -41,8 +50,15 @@ def run(args) -> int:
         raise UsageError("more --output files than --format values")
     if len(formats) > 1 and len(outputs) < len(formats) - 1:
         raise UsageError("with several --format values, give an --output for each (the last may go to stdout)")
+    touched: set[str] | None = None
+    if args.hook:
+        root = Path.cwd().resolve()
+        touched = {relative(Path(p).resolve(), root) for p in args.paths}
+        args.paths = [str(root)]
     paths, root, config = resolve_scan(args)
     result = scan(paths, root, config, rules=rules_for(config), selection=selection(args))
+    if touched is not None and not args.show_all:
+        result.findings = [f for f in result.findings if _touches(f, touched)]
     if args.write_baseline:
         write_baseline(result.findings, args.write_baseline)
         print(f"portlint: wrote {len(result.findings)} findings to the baseline {args.write_baseline}", file=sys.stderr)
