@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,29 +63,35 @@ class RuleSelection:
         return bool(config.rule_setting(rule.id, rule.name).get("enabled", True))
 
 
+Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
+
+
 def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None = None,
-         selection: RuleSelection | None = None) -> ScanResult:
+         selection: RuleSelection | None = None, progress: Progress | None = None) -> ScanResult:
     started = time.perf_counter()
+    report = progress or (lambda what, done, total: None)
     timings: dict[str, float] = {}
     rules = rules if rules is not None else load_rules(config.rules_dirs)
     selection = selection or RuleSelection()
 
     tick = time.perf_counter()
+    report("discovering files", 0, 1)
     found = discover(paths, root, config)
     timings["discover"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
     ctx = ReadContext(root=root, config=config)
-    output, read_files = read_all(found, ctx, timings)
+    output, read_files = read_all(found, ctx, timings, report)
     timings["read"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
+    report("linking", 0, 1)
     graph = build_graph(output, config)
     timings["link"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
     active = [r for r in rules if selection.active(r, config)]
-    findings = run_rules([r for r in active if not r.engine], graph, config)
+    findings = run_rules([r for r in active if not r.engine], graph, config, report)
     timings["rules"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -96,12 +102,16 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
                       suppressed=suppressed, active=active)
 
 
-def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None) -> tuple[ReadOutput, set[str]]:
+def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
+             progress: Progress | None = None) -> tuple[ReadOutput, set[str]]:
     """Hand each reader the files it wants; oversized and binary files become notes, not input."""
     total = ReadOutput()
     read_files: set[str] = set()
     limit = ctx.config.max_file_size
-    for reader in load_readers():
+    readers = load_readers()
+    for step, reader in enumerate(readers):
+        if progress:
+            progress(f"reading ({reader.NAME})", step, len(readers))
         wanted: list[SourceFile] = []
         for file in found.files:
             if not reader.wants(file, ctx):
@@ -156,9 +166,11 @@ def build_graph(output: ReadOutput, config: Config) -> PortGraph:
     return graph
 
 
-def run_rules(rules: Iterable[Rule], graph: PortGraph, config: Config) -> list[Finding]:
+def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Progress | None = None) -> list[Finding]:
     findings: set[Finding] = set()
-    for rule in rules:
+    for step, rule in enumerate(rules):
+        if progress:
+            progress(f"checking {rule.id}", step, len(rules))
         settings = config.rule_setting(rule.id, rule.name)
         options = {**rule.options, **{k: v for k, v in settings.items() if k not in ("enabled", "severity")}}
         severity = Severity(settings["severity"]) if "severity" in settings else None

@@ -71,3 +71,46 @@ def write_output(text: str, path: Path | None) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+class ProgressBar:
+    """A rich progress bar on stderr, shown only on a terminal and only after the first half second."""
+
+    DELAY = 0.5
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar = None
+        self._task = None
+        self._started = None
+
+    def __enter__(self):
+        import time
+
+        self._started = time.perf_counter()
+        return self.update if self.enabled else None
+
+    def update(self, what: str, done: int, total: int) -> None:
+        import time
+
+        if self._bar is None:
+            if time.perf_counter() - self._started < self.DELAY:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
+                                 console=Console(file=sys.stderr), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(what, total=total)
+        self._bar.update(self._task, description=what, completed=done, total=max(total, 1))
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def progress_bar(args) -> ProgressBar:
+    """Progress on stderr when it is a terminal; never with --no-color piping or NO_PROGRESS."""
+    enabled = sys.stderr.isatty() and not os.environ.get("PORTLINT_NO_PROGRESS") and not os.environ.get("CI")
+    return ProgressBar(enabled)

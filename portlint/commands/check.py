@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
-from portlint.commands._common import add_scan_arguments, resolve_scan, rules_for, selection, use_color, write_output
+from portlint.commands._common import (add_scan_arguments, progress_bar, resolve_scan, rules_for, selection,
+                                      use_color, write_output)
 from portlint.discover import relative
 from portlint.engine import scan
 from portlint.model import Severity

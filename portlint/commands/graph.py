@@ -1,0 +1,26 @@
+"""``portlint graph``: export the port graph (entities, links, the facts behind them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portlint.commands._common import add_scan_arguments, resolve_scan, rules_for, write_output
+from portlint.engine import RuleSelection, scan
+from portlint.export import EXPORTERS
+
+NAME = "graph"
+HELP = "export the port graph as JSON, Graphviz DOT or Mermaid"
+
+
+def add_arguments(parser) -> None:
+    add_scan_arguments(parser)
+    parser.add_argument("--format", "-f", choices=sorted(EXPORTERS), default="json")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE")
+
+
+def run(args) -> int:
+    paths, root, config = resolve_scan(args)
+    # the graph needs no rules; select none so that only reading and linking run
+    result = scan(paths, root, config, rules=rules_for(config), selection=RuleSelection(select=("-none-",)))
+    write_output(EXPORTERS[args.format](result.graph), args.output)
+    return 0

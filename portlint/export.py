@@ -1,0 +1,106 @@
+"""The port graph as data: JSON (documented in docs/graph-json.md), Graphviz DOT, Mermaid.
+
+Node ids are the entity ids (``k8s/Service:prod/api``); DOT and Mermaid use a short stable hash
+of them. Everything is sorted, so the same tree gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from portlint.graph import PortGraph
+from portlint.model import Entity, Location, PortFact
+
+GRAPH_SCHEMA_VERSION = 1
+
+
+def _loc(location: Location) -> dict[str, Any]:
+    return {"path": location.path, "line": location.line, "column": location.column}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Location):
+        return _loc(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_json_safe(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _fact(fact: PortFact) -> dict[str, Any]:
+    return {
+        "value": fact.value.number if fact.value.number is not None else fact.value.text,
+        "unresolved": fact.value.unresolved,
+        "role": fact.role.value,
+        "field": fact.field,
+        "protocol": fact.protocol,
+        "environment": fact.environment,
+        "slot": fact.slot,
+        "location": _loc(fact.location),
+        "defined_at": [_loc(loc) for loc in fact.value.defined_at],
+        "attrs": _json_safe({k: v for k, v in fact.attrs.items() if k != "field"}),
+    }
+
+
+def _node(graph: PortGraph, entity: Entity) -> dict[str, Any]:
+    return {
+        "id": entity.id,
+        "kind": entity.ref.kind,
+        "name": entity.ref.name,
+        "namespace": entity.ref.namespace,
+        "parent": entity.ref.parent or None,
+        "environment": entity.environment,
+        "location": _loc(entity.location),
+        "attrs": _json_safe(entity.attrs),
+        "facts": [_fact(f) for f in graph.facts(entity)],
+    }
+
+
+def graph_json(graph: PortGraph) -> str:
+    document = {
+        "schema_version": GRAPH_SCHEMA_VERSION,
+        "nodes": [_node(graph, e) for e in graph.entities()],
+        "edges": [{"source": link.source, "target": link.target, "kind": link.kind, "reason": link.reason,
+                   "locations": [_loc(loc) for loc in link.locations]} for link in graph.links()],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def short_id(entity_id: str) -> str:
+    return "n" + hashlib.sha1(entity_id.encode("utf-8")).hexdigest()[:10]
+
+
+def node_label(graph: PortGraph, entity: Entity) -> str:
+    ports = sorted({f"{f.field}={f.value.text}" for f in graph.facts(entity)})
+    head = f"{entity.ref.kind}\\n{entity.ref.name}"
+    return head + ("\\n" + ", ".join(ports[:6]) + (" …" if len(ports) > 6 else "") if ports else "")
+
+
+def graph_dot(graph: PortGraph) -> str:
+    lines = ["digraph portlint {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica", fontsize=10];']
+    for entity in graph.entities():
+        label = node_label(graph, entity).replace('"', '\\"')
+        lines.append(f'  {short_id(entity.id)} [label="{label}"];')
+    for link in graph.links():
+        lines.append(f'  {short_id(link.source)} -> {short_id(link.target)} [label="{link.kind}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def graph_mermaid(graph: PortGraph) -> str:
+    lines = ["flowchart LR"]
+    for entity in graph.entities():
+        label = node_label(graph, entity).replace("\\n", "<br/>").replace('"', "#quot;")
+        lines.append(f'  {short_id(entity.id)}["{label}"]')
+    for link in graph.links():
+        lines.append(f"  {short_id(link.source)} -->|{link.kind}| {short_id(link.target)}")
+    return "\n".join(lines) + "\n"
+
+
+EXPORTERS = {"json": graph_json, "dot": graph_dot, "mermaid": graph_mermaid}
