@@ -1,0 +1,226 @@
+"""
+## What it does
+Checks every `targetPort` of a Kubernetes Service against the `containerPort`s of the pods the
+Service selects, the way kube-proxy does:
+
+- a numeric `targetPort` must equal a declared `containerPort` with the same protocol (a TCP
+  `targetPort: 53` does not match a UDP `containerPort: 53`);
+- an omitted `targetPort` means the Service `port`, and is checked the same way;
+- a named `targetPort` is resolved by name **and** protocol against the ports of the selected
+  pods' containers (native sidecars included, plain init containers excluded).
+
+Each selected workload is checked on its own: a Service that selects two Deployments needs the
+port in both. For a numeric `targetPort`, a workload whose containers declare no ports at all is
+not checked (many apps listen on ports they do not declare), nor one with a port portlint could
+not resolve (a Helm expression); a named `targetPort` always needs the name declared.
+A name that no container declares at all is reported by PL102, a Service that selects nothing by
+PL107.
+
+## Why is this bad
+The Service sends its traffic to a port nothing listens on: every request through it fails with
+"connection refused" while the pods look healthy, and no tool reports it before deploy.
+
+## Example
+```yaml
+# deploy/fastapi/service.yaml
+kind: Service
+spec:
+  selector: {app: fastapi}
+  ports:
+    - port: 80
+      targetPort: 8001
+---
+# deploy/fastapi/deployment.yaml
+kind: Deployment
+spec:
+  template:
+    metadata: {labels: {app: fastapi}}
+    spec:
+      containers:
+        - name: fastapi
+          ports:
+            - containerPort: 8000
+```
+
+## Use instead
+```yaml
+  ports:
+    - port: 80
+      targetPort: 8000   # or name the container port `http` and use targetPort: http
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.graph import PortGraph, explain_link
+from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
+
+ID = "PL101"
+NAME = "service-target-port-mismatch"
+SEVERITY = "error"
+SUMMARY = "A Service targetPort matches no containerPort of the pods it selects"
+TAGS = ("kubernetes",)
+
+SERVING = ("container", "sidecar")
+
+
+def check(ctx) -> Iterator[Problem]:
+    from portlint.links.kubernetes import containers_of, resolve_named_port, selected_workloads
+
+    graph: PortGraph = ctx.graph
+    for service in graph.entities("k8s/Service"):
+        workloads = selected_workloads(graph, service)
+        if not workloads:
+            continue
+        pods = {w.id: _ports_of(graph, w, containers_of(graph, w)) for w in workloads}
+        for target in graph.facts(service, Role.TARGET):
+            if target.value.unresolved:
+                continue
+            if target.value.number is not None:
+                problem = _numeric(graph, service, target, workloads, pods)
+            elif target.value.name is not None:
+                resolved = resolve_named_port(graph, service, target.value.name, target.protocol)
+                problem = _named(graph, service, target, workloads, pods, resolved)
+            else:
+                problem = None
+            if problem:
+                yield problem
+
+
+def _serves(container: Entity) -> bool:
+    return container.attrs.get("container_kind", "container") in SERVING
+
+
+def _ports_of(graph: PortGraph, workload: Entity, containers: list[Entity]) -> list[PortFact] | None:
+    """The declared ports of a workload's serving containers; ``None`` when a template may add some."""
+    serving = [c for c in containers if _serves(c)]
+    if workload.attrs.get("containers_unresolved") or any(c.attrs.get("ports_unresolved") for c in serving):
+        return None
+    return [f for c in serving for f in graph.facts(c, Role.LISTEN)]
+
+
+def _same_env(a: PortFact, b: PortFact) -> bool:
+    return a.environment is None or b.environment is None or a.environment == b.environment
+
+
+def _checkable(ports: list[PortFact]) -> bool:
+    """A workload is compared only when it declares ports and portlint resolved all of them."""
+    return bool(ports) and all(p.value.number is not None for p in ports)
+
+
+def _numeric(graph: PortGraph, service: Entity, target: PortFact, workloads: list[Entity],
+             pods: dict[str, list[PortFact] | None]) -> Problem | None:
+    number = target.value.number
+    missing = []
+    for workload in workloads:
+        ports = [p for p in pods[workload.id] or [] if _same_env(p, target)]
+        if pods[workload.id] is None or not _checkable(ports):
+            continue
+        if not any(p.value.number == number and p.protocol == target.protocol for p in ports):
+            missing.append((workload, ports))
+    if not missing:
+        return None
+    return _problem(graph, service, target, missing, _numeric_fix(target, missing))
+
+
+def _numeric_fix(target: PortFact, missing: list[tuple[Entity, list[PortFact]]]) -> str:
+    number, protocol = target.value.number, target.protocol
+    same = sorted({p.value.number for _, ports in missing for p in ports if p.protocol == protocol})
+    add = f"add containerPort {number}/{protocol}"
+    if not same:
+        return f"{add}, or set the Service port's protocol to the one the container declares"
+    choice = str(same[0]) if len(same) == 1 else "one of " + ", ".join(map(str, same))
+    if target.attrs.get("implicit"):
+        return f"add targetPort: {choice} (an omitted targetPort means port {number}) or {add}"
+    return f"set targetPort to {choice} or {add}"
+
+
+def _named(graph: PortGraph, service: Entity, target: PortFact, workloads: list[Entity],
+           pods: dict[str, list[PortFact] | None], resolved: list[PortFact]) -> Problem | None:
+    name = target.value.name
+    declared = [p for ports in pods.values() for p in ports or [] if p.port_name == name]
+    if not declared:
+        return None  # no container declares the name at all: PL102
+    resolved_owners = {p.owner.id for p in resolved if _same_env(p, target)}
+    missing = []
+    for workload in workloads:
+        ports = [p for p in pods[workload.id] or [] if _same_env(p, target)]
+        if pods[workload.id] is None or any(_uncertain_name(p) for p in ports):
+            continue
+        if not any(p.owner.id in resolved_owners for p in ports):
+            missing.append((workload, ports))
+    if not missing:
+        return None
+    other_protocols = sorted({p.protocol for p in declared if p.protocol != target.protocol})
+    if other_protocols:
+        fix = (f"set protocol: {other_protocols[0]} on the Service port, or declare a {target.protocol} "
+               f"containerPort named {name!r} (Kubernetes resolves a named targetPort by name and protocol)")
+    else:
+        fix = f"declare a containerPort named {name!r} ({target.protocol}) in every selected workload"
+    return _problem(graph, service, target, missing, fix)
+
+
+def _uncertain_name(port: PortFact) -> bool:
+    name = port.port_name
+    return name is not None and not _is_port_name(name)
+
+
+def _is_port_name(text: str) -> bool:
+    return PortValue.parse(text).name == text
+
+
+def _problem(graph: PortGraph, service: Entity, target: PortFact,
+             missing: list[tuple[Entity, list[PortFact]]], fix: str) -> Problem:
+    what = _target_text(target)
+    sides = "; ".join(f"{_label(w)}: {', '.join(_port_text(p) for p in ports) or 'no ports declared'}"
+                      for w, ports in missing)
+    message = (f"Service {_name(service)} {what} matches no containerPort of the pods it selects "
+               f"({sides}): traffic sent through the Service reaches no listening port")
+    related = tuple(related for w, ports in missing for related in _related(graph, w, ports))
+    links = [link for w, _ in missing for link in graph.outgoing(service.id, "selects") if link.target == w.id]
+    return Problem(
+        location=target.location,
+        message=message,
+        related=related,
+        fix=fix,
+        key=f"{service.id}|{target.slot}|{target.value.text}/{target.protocol}",
+        explain=tuple(explain_link(link) for link in links),
+    )
+
+
+def _related(graph: PortGraph, workload: Entity, ports: list[PortFact]) -> list[Related]:
+    if not ports:
+        return [Related(workload.location, f"{_label(workload)} declares no containerPort")]
+    return [Related(p.location, f"containerPort {_port_text(p)} of container {_container_name(graph, p)}")
+            for p in sorted(ports, key=lambda f: f.location)]
+
+
+def _target_text(target: PortFact) -> str:
+    if target.attrs.get("implicit"):
+        return f"port {target.value.text}/{target.protocol} (no targetPort, so it targets {target.value.text})"
+    return f"targetPort {target.value.text}/{target.protocol}"
+
+
+def _port_text(port: PortFact) -> str:
+    name = f" ({port.port_name})" if port.port_name else ""
+    return f"{port.value.text}/{port.protocol}{name}"
+
+
+def _container_name(graph: PortGraph, port: PortFact) -> str:
+    owner = graph.entity(port.owner.id)
+    if owner is not None and owner.attrs.get("container_name"):
+        return str(owner.attrs["container_name"])
+    return port.owner.name.rsplit("/", 1)[-1]
+
+
+def _name(entity: Entity) -> str:
+    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
+    return str(entity.attrs.get("name") or entity.ref.name)
+
+
+def _label(entity: Entity) -> str:
+    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
+    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
+    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

@@ -1,0 +1,206 @@
+"""
+## What it does
+Reports a port *name* that nothing declares:
+
+- a Service `targetPort: http` when no container of the pods the Service selects declares a port
+  named `http` (native sidecars count, plain init containers do not);
+- a probe `port: http` (`httpGet` or `tcpSocket`) when its own container declares no port named
+  `http` — the kubelet looks the name up in that container only.
+
+A Service that selects nothing is left to PL107. A name declared with another protocol than the
+Service port's is a mismatch reported by PL101.
+
+## Why is this bad
+A name is only a reference. If nothing declares it, the Service gets no endpoints at all, and a
+probe that cannot resolve its port fails: the pod is restarted (liveness) or never becomes ready
+(readiness) although the application is fine.
+
+## Example
+```yaml
+containers:
+  - name: api
+    ports:
+      - containerPort: 8000
+        name: web
+    readinessProbe:
+      httpGet:
+        path: /health
+        port: http
+```
+
+## Use instead
+```yaml
+containers:
+  - name: api
+    ports:
+      - containerPort: 8000
+        name: http
+    readinessProbe:
+      httpGet:
+        path: /health
+        port: http
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.graph import PortGraph, explain_link
+from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
+
+ID = "PL102"
+NAME = "undeclared-port-name"
+SEVERITY = "error"
+SUMMARY = "A named targetPort or probe port is declared by no container"
+TAGS = ("kubernetes",)
+
+SERVING = ("container", "sidecar")
+
+
+def check(ctx) -> Iterator[Problem]:
+    yield from _service_targets(ctx.graph)
+    yield from _probes(ctx.graph)
+
+
+# -- Service targetPort -------------------------------------------------------------------------
+
+def _service_targets(graph: PortGraph) -> Iterator[Problem]:
+    from portlint.links.kubernetes import containers_of, selected_workloads
+
+    for service in graph.entities("k8s/Service"):
+        named = [t for t in graph.facts(service, Role.TARGET) if t.value.name and not t.value.unresolved]
+        if not named:
+            continue
+        workloads = selected_workloads(graph, service)
+        if not workloads:
+            continue
+        containers = [c for w in workloads for c in containers_of(graph, w)
+                      if c.attrs.get("container_kind", "container") in SERVING]
+        if any(w.attrs.get("containers_unresolved") for w in workloads) or any(
+                c.attrs.get("ports_unresolved") for c in containers):
+            continue  # a template may declare the name
+        for target in named:
+            ports = [p for c in containers for p in graph.facts(c, Role.LISTEN) if _same_env(p, target)]
+            if any(_uncertain_name(p) for p in ports):
+                continue
+            if target.value.name in {p.port_name for p in ports}:
+                continue
+            yield _service_problem(graph, service, target, workloads, ports)
+
+
+def _service_problem(graph: PortGraph, service: Entity, target: PortFact, workloads: list[Entity],
+                     ports: list[PortFact]) -> Problem:
+    name = target.value.name
+    names = sorted({p.port_name for p in ports if p.port_name})
+    pods = ", ".join(_label(w) for w in workloads)
+    declared = f"they declare {', '.join(names)}" if names else "they declare no named port"
+    related = [Related(p.location, f"containerPort {_port_text(p)} of container {_container_name(graph, p)}")
+               for p in sorted(ports, key=lambda f: f.location)]
+    if not related:
+        related = [Related(w.location, f"{_label(w)} declares no named containerPort") for w in workloads]
+    fix = (f"use one of the declared names ({', '.join(names)}) or a number, or name a containerPort {name!r}"
+           if names else f"name the containerPort the Service should reach {name!r} (ports[].name)")
+    links = graph.outgoing(service.id, "selects")
+    return Problem(
+        location=target.location,
+        message=(f"Service {_name(service)} targetPort {name!r} names a port that no container of the pods "
+                 f"it selects declares ({pods}; {declared}): the Service gets no endpoints"),
+        related=tuple(related),
+        fix=fix,
+        key=f"{service.id}|{target.slot}|targetPort|{name}",
+        explain=tuple(explain_link(link) for link in links),
+    )
+
+
+# -- probes -------------------------------------------------------------------------------------
+
+def _probes(graph: PortGraph) -> Iterator[Problem]:
+    for container in graph.entities("k8s/Container"):
+        if container.attrs.get("ports_unresolved"):
+            continue
+        probes = [f for f in graph.facts(container, Role.PROBE) if f.value.name and not f.value.unresolved]
+        for probe in probes:
+            ports = [p for p in graph.facts(container, Role.LISTEN)
+                     if p.location.path == probe.location.path and _same_env(p, probe)]
+            if any(_uncertain_name(p) for p in ports):
+                continue
+            if probe.value.name in {p.port_name for p in ports}:
+                continue
+            yield _probe_problem(graph, container, probe, ports)
+
+
+def _probe_problem(graph: PortGraph, container: Entity, probe: PortFact, ports: list[PortFact]) -> Problem:
+    name = probe.value.name
+    cname = _container_label(container)
+    names = sorted({p.port_name for p in ports if p.port_name})
+    declared = f"it declares {', '.join(names)}" if names else "it declares no named port"
+    related = [Related(p.location, f"containerPort {_port_text(p)} of container {cname}")
+               for p in sorted(ports, key=lambda f: f.location)]
+    if not related:
+        related = [Related(container.location, f"container {cname} declares no named containerPort")]
+    kind = probe.attrs.get("probe", "")
+    probe_text = f"{kind} probe" if kind else "probe"
+    fix = (f"use one of the container's port names ({', '.join(names)}) or a number, or name its containerPort {name!r}"
+           if names else f"declare the port with ports[].name: {name!r} on container {cname}, or use the number")
+    parent = graph.parent(container)
+    owner = f" of {_label(parent)}" if parent else ""
+    siblings = _siblings_naming(graph, container, probe)
+    related += [Related(p.location, f"containerPort {_port_text(p)} of container {_container_name(graph, p)}")
+                for p in siblings]
+    elsewhere = (f"; container {_container_name(graph, siblings[0])} of the same pod declares it, but the kubelet "
+                 f"looks the name up in the probe's own container") if siblings else ""
+    return Problem(
+        location=probe.location,
+        message=(f"{probe.field} {name!r} of container {cname}{owner}: the {probe_text} names a port its container "
+                 f"does not declare ({declared}){elsewhere}, so the kubelet cannot resolve it and the probe fails"),
+        related=tuple(related),
+        fix=fix,
+        key=f"{container.id}|{probe.field}|{name}",
+    )
+
+
+def _siblings_naming(graph: PortGraph, container: Entity, probe: PortFact) -> list[PortFact]:
+    parent = graph.parent(container)
+    if parent is None:
+        return []
+    return [p for sibling in graph.children(parent.id) if sibling.id != container.id
+            for p in graph.facts(sibling, Role.LISTEN)
+            if p.port_name == probe.value.name and p.location.path == probe.location.path]
+
+
+# -- shared -------------------------------------------------------------------------------------
+
+def _same_env(a: PortFact, b: PortFact) -> bool:
+    return a.environment is None or b.environment is None or a.environment == b.environment
+
+
+def _uncertain_name(port: PortFact) -> bool:
+    """A port name portlint could not read (a template) might be the one referenced."""
+    name = port.port_name
+    return name is not None and PortValue.parse(name).name != name
+
+
+def _port_text(port: PortFact) -> str:
+    name = f" ({port.port_name})" if port.port_name else " (unnamed)"
+    return f"{port.value.text}/{port.protocol}{name}"
+
+
+def _container_label(container: Entity) -> str:
+    return str(container.attrs.get("container_name") or container.ref.name.rsplit("/", 1)[-1])
+
+
+def _container_name(graph: PortGraph, port: PortFact) -> str:
+    owner = graph.entity(port.owner.id)
+    return _container_label(owner) if owner is not None else port.owner.name.rsplit("/", 1)[-1]
+
+
+def _name(entity: Entity) -> str:
+    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
+    return str(entity.attrs.get("name") or entity.ref.name)
+
+
+def _label(entity: Entity) -> str:
+    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
+    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
+    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

@@ -1,0 +1,148 @@
+"""
+## What it does
+Reports a numeric probe port (`httpGet`, `tcpSocket` or `grpc` of a liveness, readiness or
+startup probe) that is not one of the TCP `containerPort`s its container declares.
+
+Many applications listen on ports they never declare, so this rule only speaks when the
+container *does* declare its ports: a container with no `ports:` list at all, or with a port
+portlint could not resolve (a Helm expression), is not checked. When another container of the
+same pod declares the port, the finding says so: the probe then checks that container instead.
+
+## Why is this bad
+A container that declares its ports has said where it listens. A probe on another port is
+usually a leftover from a port change: it fails, and the kubelet restarts a healthy container
+(liveness) or keeps it out of its Service (readiness).
+
+## Example
+```yaml
+containers:
+  - name: fastapi
+    ports:
+      - containerPort: 8000
+    livenessProbe:
+      httpGet:
+        path: /health
+        port: 8080
+```
+
+## Use instead
+```yaml
+containers:
+  - name: fastapi
+    ports:
+      - containerPort: 8000
+        name: http
+    livenessProbe:
+      httpGet:
+        path: /health
+        port: http    # or 8000; declare a separate health port if the app really has one
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.graph import PortGraph
+from portlint.model import Entity, PortFact, Problem, Related, Role
+
+ID = "PL103"
+NAME = "probe-port-not-declared"
+SEVERITY = "warning"
+SUMMARY = "A probe checks a port its container does not declare"
+TAGS = ("kubernetes",)
+
+
+def check(ctx) -> Iterator[Problem]:
+    graph: PortGraph = ctx.graph
+    for container in graph.entities("k8s/Container"):
+        if container.attrs.get("ports_unresolved"):
+            continue  # a template fills in the ports
+        for probe in graph.facts(container, Role.PROBE):
+            if probe.value.number is None or probe.value.unresolved:
+                continue
+            own = _ports_beside(graph, container, probe)
+            if not own or any(p.value.number is None for p in own):
+                continue
+            if any(p.value.number == probe.value.number and p.protocol == "TCP" for p in own):
+                continue
+            yield _problem(graph, container, probe, own)
+
+
+def _ports_beside(graph: PortGraph, container: Entity, probe: PortFact) -> list[PortFact]:
+    """The container's declared ports written in the same file (one definition of the container)."""
+    return [p for p in graph.facts(container, Role.LISTEN)
+            if p.location.path == probe.location.path and _same_env(p, probe)]
+
+
+def _same_env(a: PortFact, b: PortFact) -> bool:
+    return a.environment is None or b.environment is None or a.environment == b.environment
+
+
+def _siblings_declaring(graph: PortGraph, container: Entity, probe: PortFact) -> list[tuple[Entity, PortFact]]:
+    parent = graph.parent(container)
+    if parent is None:
+        return []
+    return [(sibling, p) for sibling in graph.children(parent.id)
+            if sibling.id != container.id and sibling.ref.kind == "k8s/Container"
+            for p in graph.facts(sibling, Role.LISTEN)
+            if p.value.number == probe.value.number and p.protocol == "TCP" and p.location.path == probe.location.path]
+
+
+def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact]) -> Problem:
+    name = _label(container)
+    number = probe.value.number
+    declared = ", ".join(_port_text(p) for p in own)
+    related = [Related(p.location, f"containerPort {_port_text(p)} of container {name}") for p in own]
+    siblings = _siblings_declaring(graph, container, probe)
+    related += [Related(p.location, f"containerPort {_port_text(p)} of container {_label(s)}") for s, p in siblings]
+    elsewhere = (f"; port {number} is declared by container {_label(siblings[0][0])} of the same pod, "
+                 f"so the probe checks that container, not {name}") if siblings else ""
+    udp_only = any(p.value.number == number for p in own)
+    why = f"it declares {number} only for {_protocols(own, number)}, probes connect over TCP" if udp_only else (
+        f"it declares {declared}")
+    tcp = sorted({p.value.number for p in own if p.protocol == "TCP"})
+    if not tcp:
+        fix = f"declare containerPort {number} (TCP) if the app serves its health check there, or use an exec probe"
+    else:
+        fix = (f"point the probe at {tcp[0]}" if len(tcp) == 1 else "point the probe at a declared port") + (
+            f", or declare containerPort {number} if the app really serves its health check there")
+    kind = probe.attrs.get("probe")
+    return Problem(
+        location=probe.location,
+        message=(f"{probe.field} {number} of container {name}{_owner(graph, container)} is not a port the "
+                 f"container declares ({why}){elsewhere}: the {kind + ' ' if kind else ''}probe likely "
+                 f"fails while the app is healthy"),
+        related=tuple(sorted(related, key=lambda r: r.location)),
+        fix=fix,
+        key=f"{container.id}|{probe.field}|{number}",
+    )
+
+
+def _protocols(ports: list[PortFact], number: int) -> str:
+    return "/".join(sorted({p.protocol for p in ports if p.value.number == number}))
+
+
+def _owner(graph: PortGraph, container: Entity) -> str:
+    parent = graph.parent(container)
+    return f" of {_entity_label(parent)}" if parent else ""
+
+
+def _label(container: Entity) -> str:
+    return str(container.attrs.get("container_name") or container.ref.name.rsplit("/", 1)[-1])
+
+
+def _port_text(port: PortFact) -> str:
+    name = f" ({port.port_name})" if port.port_name else ""
+    return f"{port.value.text}/{port.protocol}{name}"
+
+
+def _name(entity: Entity) -> str:
+    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
+    return str(entity.attrs.get("name") or entity.ref.name)
+
+
+def _entity_label(entity: Entity) -> str:
+    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
+    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
+    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

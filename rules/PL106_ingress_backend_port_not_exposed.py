@@ -1,0 +1,119 @@
+"""
+## What it does
+Reports an Ingress backend port — `port.number`, `port.name` or the older `servicePort` — that
+the backend Service does not expose: no `spec.ports[].port` with that number, or no
+`spec.ports[].name` with that name. Backends whose Service is not in the scan are PL105's;
+ports portlint could not resolve (Helm expressions) are skipped.
+
+## Why is this bad
+An Ingress addresses the *Service* port, not the container port. Pointing it at the container
+port (8000) of a Service that exposes 80, or at a port name the Service never declares, leaves
+the route without endpoints: the controller answers 503 for every request on that path.
+
+## Example
+```yaml
+# Service fastapi-service exposes port 80 (name: http)
+backend:
+  service:
+    name: fastapi-service
+    port:
+      number: 8000
+```
+
+## Use instead
+```yaml
+backend:
+  service:
+    name: fastapi-service
+    port:
+      number: 80      # or name: http
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.graph import PortGraph, explain_link
+from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
+
+ID = "PL106"
+NAME = "ingress-backend-port-not-exposed"
+SEVERITY = "error"
+SUMMARY = "An Ingress backend port is not a port its Service exposes"
+TAGS = ("kubernetes",)
+
+
+def check(ctx) -> Iterator[Problem]:
+    graph: PortGraph = ctx.graph
+    services: dict[tuple[str, str], list[Entity]] = {}
+    for service in graph.entities("k8s/Service"):
+        services.setdefault((service.ref.namespace, _name(service)), []).append(service)
+    for ingress in graph.entities("k8s/Ingress"):
+        for backend in graph.facts(ingress, Role.TARGET):
+            if backend.value.unresolved or not isinstance(backend.attrs.get("service"), str):
+                continue
+            candidates = services.get((ingress.ref.namespace, backend.attrs["service"]), [])
+            exposed = [p for s in candidates for p in graph.facts(s, Role.EXPOSE) if _same_env(p, backend)]
+            if not exposed or not _matchable(backend, exposed) or _exposes(backend, exposed):
+                continue
+            service = next(s for s in candidates if s.id == exposed[0].owner.id)
+            yield _problem(graph, ingress, service, backend, exposed)
+
+
+def _name(entity: Entity) -> str:
+    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
+    return str(entity.attrs.get("name") or entity.ref.name)
+
+
+def _same_env(a: PortFact, b: PortFact) -> bool:
+    return a.environment is None or b.environment is None or a.environment == b.environment
+
+
+def _matchable(backend: PortFact, exposed: list[PortFact]) -> bool:
+    """Every Service port needed for the comparison was resolved."""
+    if backend.value.number is not None:
+        return all(p.value.number is not None for p in exposed)
+    if backend.value.name is not None:
+        return all(p.port_name is None or PortValue.parse(p.port_name).name == p.port_name for p in exposed)
+    return False
+
+
+def _exposes(backend: PortFact, exposed: list[PortFact]) -> bool:
+    if backend.value.number is not None:
+        return any(p.value.number == backend.value.number for p in exposed)
+    return any(p.port_name == backend.value.name for p in exposed)
+
+
+def _problem(graph: PortGraph, ingress: Entity, service: Entity, backend: PortFact,
+             exposed: list[PortFact]) -> Problem:
+    by_name = backend.value.number is None
+    what = f"port name {backend.value.text!r}" if by_name else f"port {backend.value.text}"
+    listed = ", ".join(_port_text(p) for p in exposed)
+    names = [p.port_name for p in exposed if p.port_name]
+    if by_name:
+        fix = (f"use one of the Service's port names ({', '.join(names)}) or its port number"
+               if names else f"use the Service port number ({exposed[0].value.text}) or name that port {backend.value.text!r}")
+    else:
+        numbers = sorted({p.value.number for p in exposed if p.value.number is not None})
+        fix = (f"set the backend port to {numbers[0]}" if len(numbers) == 1 else
+               "set the backend port to one of " + ", ".join(map(str, numbers)))
+        fix += " (an Ingress addresses the Service port, not the containerPort)"
+    owners = {p.owner.id for p in exposed}
+    links = [link for link in graph.outgoing(ingress.id, "routes-to") if link.target in owners]
+    path = backend.attrs.get("path")
+    route = f" for {path}" if path else ""
+    return Problem(
+        location=backend.location,
+        message=(f"Ingress {_name(ingress)} routes{route} to Service {_name(service)} {what}, which the "
+                 f"Service does not expose (it exposes {listed}): the route has no endpoints"),
+        related=tuple(Related(p.location, f"Service {_name(service)} port {_port_text(p)}") for p in exposed),
+        fix=fix,
+        key=f"{ingress.id}|{backend.slot}|{_name(service)}|{backend.value.text}",
+        explain=tuple(explain_link(link) for link in links),
+    )
+
+
+def _port_text(port: PortFact) -> str:
+    name = f" (name {port.port_name})" if port.port_name else ""
+    return f"{port.value.text}/{port.protocol}{name}"

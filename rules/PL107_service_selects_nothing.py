@@ -1,0 +1,132 @@
+"""
+## What it does
+Reports a Kubernetes Service whose pods portlint cannot find:
+
+- a `selector` that matches the pod template labels of no workload in the scan (same
+  namespace) — the workload may live in another repository, hence a note;
+- a Service with no `selector` at all (or an empty one), unless it is `type: ExternalName`:
+  Kubernetes then creates no Endpoints for it, so it only works if someone manages them by hand.
+
+A selector or pod labels portlint could not resolve (Helm `include` helpers) are not reported.
+Workloads in the same namespace whose labels share a key with the selector are shown as the
+other side, since a near-miss (`app: fast-api` vs `app: fastapi`) is the usual cause.
+
+## Why is this bad
+A Service that selects nothing has no endpoints: connections to it hang or are refused, and the
+port checks of PL101/PL102 cannot run for it. The port-management spec's `web-service` and
+`dash-service` have no selector at all.
+
+## Example
+```yaml
+kind: Service
+metadata:
+  name: web-service
+spec:
+  ports:
+    - port: 80
+      targetPort: 3000
+```
+
+## Use instead
+```yaml
+kind: Service
+metadata:
+  name: web-service
+spec:
+  selector:
+    app: web      # the labels of the web Deployment's pod template
+  ports:
+    - port: 80
+      targetPort: 3000
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.graph import PortGraph
+from portlint.model import Entity, Problem, Related
+
+ID = "PL107"
+NAME = "service-selects-nothing"
+SEVERITY = "note"
+SUMMARY = "A Service selects no workload in the scan, or has no selector"
+TAGS = ("kubernetes",)
+
+WORKLOAD_KINDS = ("k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet", "k8s/Job",
+                  "k8s/CronJob", "k8s/Pod", "k8s/ReplicationController")
+
+
+def check(ctx) -> Iterator[Problem]:
+    from portlint.links.kubernetes import selected_workloads
+
+    graph: PortGraph = ctx.graph
+    workloads = list(graph.entities(WORKLOAD_KINDS))
+    for service in graph.entities("k8s/Service"):
+        if str(service.attrs.get("type") or "").lower() == "externalname":
+            continue
+        if service.attrs.get("selector_unresolved"):
+            continue  # a template fills the selector in: nothing to say
+        selector = service.attrs.get("selector")
+        if not selector:
+            yield _no_selector(service)
+            continue
+        if selected_workloads(graph, service):
+            continue
+        peers = [w for w in workloads if w.ref.namespace == service.ref.namespace]
+        if any(w.attrs.get("labels_unresolved") for w in peers):
+            continue
+        strangers = [w for w in workloads if w.ref.namespace != service.ref.namespace and _matches(selector, w)]
+        yield _selects_nothing(service, selector, peers, strangers)
+
+
+def _matches(selector: dict, workload: Entity) -> bool:
+    labels = workload.attrs.get("pod_labels") or {}
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def _no_selector(service: Entity) -> Problem:
+    return Problem(
+        location=service.location,
+        message=(f"Service {_name(service)} has no selector: Kubernetes creates no Endpoints for it, so it "
+                 f"reaches no pod unless Endpoints/EndpointSlices are managed by hand"),
+        fix="add spec.selector with the pod template labels of the workload it fronts "
+            "(or type: ExternalName for an outside name)",
+        key=f"{service.id}|no-selector",
+    )
+
+
+def _selects_nothing(service: Entity, selector: dict, peers: list[Entity], strangers: list[Entity]) -> Problem:
+    wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
+    near = [w for w in peers if set(selector) & set(w.attrs.get("pod_labels") or {})]
+    related = tuple(Related(w.location, f"{_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
+        Related(w.location, f"{_label(w)} matches the selector but is in another namespace") for w in strangers)
+    where = f"namespace {service.ref.namespace!r}" if service.ref.namespace else "its namespace"
+    return Problem(
+        location=service.location,
+        message=(f"Service {_name(service)} selector {wanted} matches no workload in {where} in the scan: "
+                 f"it has no endpoints here (the workload may live elsewhere)"),
+        related=related,
+        fix=("put the Service in the namespace of the workload it fronts" if strangers and not near else
+             "make the selector equal the pod template labels of the workload it fronts"
+             + (f" (e.g. {_labels(near[0])})" if near else "")),
+        key=f"{service.id}|selects-nothing|{wanted}",
+        explain=(f"no 'selects' link from {service.id}; {len(peers)} workload(s) in {where} compared",),
+    )
+
+
+def _labels(workload: Entity) -> str:
+    labels = workload.attrs.get("pod_labels") or {}
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) or "(none)"
+
+
+def _name(entity: Entity) -> str:
+    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
+    return str(entity.attrs.get("name") or entity.ref.name)
+
+
+def _label(entity: Entity) -> str:
+    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
+    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
+    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

@@ -1,0 +1,105 @@
+"""
+## What it does
+Reports a `containerPort` declared twice in one pod — the same number and protocol, in one
+container or in two containers of the pod (native sidecars included). Plain init containers are
+left out: they run to completion before the other containers start, so they may reuse a port.
+The second declaration is reported, the first is shown as the other side.
+
+## Why is this bad
+All containers of a pod share one network namespace: only one of them can bind the port, the
+other crashes with "address already in use" (or, if it is the same container twice, a Service
+or probe addressing the port by name may resolve to the wrong entry). Kubernetes accepts the
+manifest with at most a warning.
+
+## Example
+```yaml
+containers:
+  - name: app
+    ports:
+      - containerPort: 8080
+  - name: metrics-exporter
+    ports:
+      - containerPort: 8080
+```
+
+## Use instead
+```yaml
+containers:
+  - name: app
+    ports:
+      - containerPort: 8080
+  - name: metrics-exporter
+    ports:
+      - containerPort: 9102
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.graph import PortGraph
+from portlint.model import Entity, PortFact, Problem, Related, Role
+
+ID = "PL108"
+NAME = "duplicate-container-port"
+SEVERITY = "error"
+SUMMARY = "The same containerPort is declared twice in one pod"
+TAGS = ("kubernetes",)
+
+RUNNING = ("container", "sidecar")
+WORKLOAD_KINDS = ("k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet", "k8s/Job",
+                  "k8s/CronJob", "k8s/Pod", "k8s/ReplicationController")
+
+
+def check(ctx) -> Iterator[Problem]:
+    from portlint.links.kubernetes import containers_of
+
+    graph: PortGraph = ctx.graph
+    for workload in graph.entities(WORKLOAD_KINDS):
+        containers = [c for c in containers_of(graph, workload) if c.attrs.get("container_kind", "container") in RUNNING]
+        ports = sorted((p for c in containers for p in graph.facts(c, Role.LISTEN)
+                        if p.value.number is not None and not p.value.unresolved), key=lambda p: p.location)
+        first: dict[tuple, PortFact] = {}
+        for port in ports:
+            # one pod definition per file and environment: overlays of the same workload are separate pods
+            slot = (port.location.path, port.environment, port.value.number, port.protocol)
+            if slot in first:
+                yield _problem(graph, workload, first[slot], port)
+            else:
+                first[slot] = port
+
+
+def _problem(graph: PortGraph, workload: Entity, first: PortFact, second: PortFact) -> Problem:
+    one, two = _container(graph, first), _container(graph, second)
+    port = f"{second.value.number}/{second.protocol}"
+    same = one == two
+    where = f"twice in container {two}" if same else f"by containers {one} and {two}"
+    why = ("a port name or probe may resolve to either entry" if same
+           else "the containers share the pod's network, so only one of them can bind it")
+    return Problem(
+        location=second.location,
+        message=f"containerPort {port} is declared {where} of {_label(workload)}: {why}",
+        related=(Related(first.location, f"containerPort {port} of container {one}, declared first"),),
+        fix=(f"remove the duplicate entry for {port}" if same
+             else f"give container {two} another port, or remove the declaration that is not served"),
+        key=f"{workload.id}|{two}|{port}",
+    )
+
+
+def _container(graph: PortGraph, port: PortFact) -> str:
+    owner = graph.entity(port.owner.id)
+    if owner is not None and owner.attrs.get("container_name"):
+        return str(owner.attrs["container_name"])
+    return port.owner.name.rsplit("/", 1)[-1]
+
+
+def _name(entity: Entity) -> str:
+    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
+    return str(entity.attrs.get("name") or entity.ref.name)
+
+
+def _label(entity: Entity) -> str:
+    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
+    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
+    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

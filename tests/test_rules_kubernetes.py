@@ -1,0 +1,174 @@
+"""Kubernetes rules (PL101-PL109) beyond the fixture harness.
+
+- a realistic, consistent tree on which every rule stays silent, and which each rule notices as
+  soon as one line of it is broken;
+- findings name both sides with path:line, in the finding itself, the text report and SARIF;
+- keys survive line moves, output is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, SCHEMA, run_cli, scan_tree
+
+CONSISTENT = FIXTURES / "consistent" / "kubernetes"
+RULES = FIXTURES / "rules"
+KUBERNETES_RULES = ("PL101", "PL102", "PL103", "PL104", "PL105", "PL106", "PL107", "PL108", "PL109")
+
+
+def _copy(source: Path, tmp_path: Path) -> Path:
+    target = tmp_path / source.name
+    shutil.copytree(source, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# -- the consistent tree --------------------------------------------------------------------------
+
+
+def test_consistent_tree_every_rule_silent() -> None:
+    result = scan_tree(CONSISTENT)
+    shown = [f"{f.location} {f.rule_id} {f.message}" for f in result.findings]
+    assert shown == []
+
+
+def test_consistent_tree_is_really_read() -> None:
+    """Silence must come from lined-up ports, not from files nobody read."""
+    graph = scan_tree(CONSISTENT).graph
+    assert graph.failures == []
+    assert len(list(graph.entities("k8s/Service"))) == 7
+    assert len(list(graph.links("selects"))) == 6
+    assert len(list(graph.links("routes-to"))) == 4
+    helm_port = next(f for f in graph.facts() if f.location.path.endswith("airflow/templates/deployment.yaml")
+                     and f.field == "containerPort")
+    assert helm_port.value.number == 8080 and helm_port.value.defined_at[0].path.endswith("values.yaml")
+
+
+BREAKS = [
+    ("PL101", "deploy/kubernetes/fastapi/service.yaml", "targetPort: http   #", "targetPort: 8001   #"),
+    ("PL101", "deploy/kubernetes/dns/resolver.yaml", "        - name: dns\n          containerPort: 1053\n"
+     "          protocol: TCP", "        - name: dns-tcp\n          containerPort: 1053\n          protocol: TCP"),
+    ("PL102", "deploy/kubernetes/fastapi/deployment.yaml", "port: http\n", "port: https\n"),
+    ("PL103", "deploy/kubernetes/fastapi/deployment.yaml", "port: 8000\n", "port: 8080\n"),
+    ("PL104", "deploy/kubernetes/dash/dash.yaml", 'value: "8050"', 'value: "8000"'),
+    ("PL105", "deploy/kubernetes/ingress.yaml", "name: airflow-service", "name: airflow-svc"),
+    ("PL106", "deploy/charts/airflow/values.yaml", "name: http", "name: www"),
+    ("PL107", "deploy/kubernetes/fastapi/service.yaml", "app: fastapi", "app: fast-api"),
+    ("PL108", "deploy/kubernetes/dns/resolver.yaml", "1053\n          protocol: TCP", "1053\n          protocol: UDP"),
+    ("PL109", "deploy/kubernetes/dns/resolver.yaml", "port: 9153", "port: 1053"),
+]
+
+
+@pytest.mark.parametrize(("rule", "path", "old", "new"), BREAKS, ids=[f"{b[0]}-{i}" for i, b in enumerate(BREAKS)])
+def test_consistent_tree_noticed_when_one_line_breaks(tmp_path: Path, rule: str, path: str, old: str, new: str) -> None:
+    tree = _copy(CONSISTENT, tmp_path)
+    _edit(tree / path, old, new)
+    fired = {f.rule_id for f in scan_tree(tree).findings}
+    assert rule in fired
+
+
+# -- both sides, with path:line -------------------------------------------------------------------
+
+
+def test_target_port_mismatch_names_both_sides() -> None:
+    result = scan_tree(RULES / "PL101" / "fire-numeric", select=("PL101",))
+    [finding] = result.findings
+    assert str(finding.location) == "deploy/fastapi/service.yaml:12:19"
+    assert finding.message.startswith("Service fastapi-service targetPort 8001/TCP matches no containerPort "
+                                      "of the pods it selects (Deployment fastapi-deployment: 8000/TCP (http))")
+    [related] = finding.related
+    assert related.location.short == "deploy/fastapi/deployment.yaml:18"
+    assert related.message == "containerPort 8000/TCP (http) of container fastapi"
+    assert finding.fix == "set targetPort to 8000 or add containerPort 8001/TCP"
+    assert any("-selects->" in step for step in finding.explain)
+
+
+def test_named_target_port_protocol_is_part_of_the_name() -> None:
+    [finding] = scan_tree(RULES / "PL101" / "fire-named-wrong-protocol", select=("PL101",)).findings
+    assert "targetPort dns/TCP" in finding.message and "53/UDP (dns)" in finding.message
+    assert "protocol: UDP" in finding.fix
+
+
+def test_helm_finding_points_at_template_and_values() -> None:
+    graph = scan_tree(RULES / "PL101" / "fire-helm-values", select=("PL101",)).graph
+    target = next(f for f in graph.facts() if f.field == "targetPort")
+    assert target.location.short == "chart/templates/service.yaml:13"
+    assert target.value.defined_at[0].short == "chart/values.yaml:3"
+
+
+def test_no_selector_and_selects_nothing_are_worded_apart() -> None:
+    [none] = scan_tree(RULES / "PL107" / "fire-no-selector", select=("PL107",)).findings
+    [miss] = scan_tree(RULES / "PL107" / "fire-selector-near-miss", select=("PL107",)).findings
+    assert "has no selector" in none.message and "Endpoints" in none.message
+    assert "matches no workload" in miss.message and "may live elsewhere" in miss.message
+    assert miss.related[0].message == "Deployment web-deployment has pod labels app=web"
+    assert none.severity.value == miss.severity.value == "note"
+
+
+def test_duplicate_container_port_points_back_at_the_first() -> None:
+    [finding] = scan_tree(RULES / "PL108" / "fire-native-sidecar", select=("PL108",)).findings
+    assert finding.location.short == "cronjob.yaml:22"
+    assert [r.location.short for r in finding.related] == ["cronjob.yaml:17"]
+    assert "proxy" in finding.message and "report" in finding.message
+
+
+def test_text_report_names_the_other_side() -> None:
+    proc = run_cli("check", str(RULES / "PL101" / "fire-numeric"), "--select", "PL101", "--format", "text")
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("deploy/fastapi/service.yaml:12:19  PL101  [error] Service fastapi-service "
+                               "targetPort 8001/TCP matches no containerPort")
+    assert "    deploy/fastapi/deployment.yaml:18: containerPort 8000/TCP (http) of container fastapi" in lines
+    assert "    fix: set targetPort to 8000 or add containerPort 8001/TCP" in lines
+
+
+def test_sarif_result_has_related_location() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    proc = run_cli("check", str(RULES / "PL106" / "fire-port-name"), "--select", "PL106", "--format", "sarif")
+    assert proc.returncode == 1, proc.stderr
+    document = json.loads(proc.stdout)
+    jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    [result] = document["runs"][0]["results"]
+    assert result["ruleId"] == "PL106" and result["level"] == "error"
+    primary = result["locations"][0]["physicalLocation"]
+    assert primary["artifactLocation"]["uri"] == "ingress.yaml" and primary["region"]["startLine"] == 15
+    related = [(r["physicalLocation"]["artifactLocation"]["uri"], r["physicalLocation"]["region"]["startLine"])
+               for r in result["relatedLocations"]]
+    assert related == [("service.yaml", 11), ("service.yaml", 14)]
+
+
+# -- stable keys, deterministic output ------------------------------------------------------------
+
+
+def _fire_cases() -> list[Path]:
+    return sorted(p for rule in KUBERNETES_RULES for p in (RULES / rule).glob("fire-*"))
+
+
+@pytest.mark.parametrize("case", _fire_cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_keys_survive_line_moves(tmp_path: Path, case: Path) -> None:
+    rule = case.parent.name
+    before = scan_tree(case, select=(rule,)).findings
+    moved = _copy(case, tmp_path)
+    for path in moved.rglob("*.yaml"):
+        path.write_text("# moved\n# down\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    after = scan_tree(moved, select=(rule,)).findings
+    assert [f.key for f in before] == [f.key for f in after]
+    assert all(f.key for f in before)
+    assert [f.location.line + 2 for f in before] == [f.location.line for f in after]
+
+
+def test_output_is_deterministic() -> None:
+    first = run_cli("check", str(RULES / "PL102" / "fire-probe-name"), "--format", "json")
+    second = run_cli("check", str(RULES / "PL102" / "fire-probe-name"), "--format", "json")
+    assert first.returncode == second.returncode == 1
+    assert first.stdout == second.stdout
