@@ -1,0 +1,125 @@
+"""Kubernetes links: Service ``selects`` workloads, Ingress ``routes-to`` Services.
+
+Both stay within one namespace and never cross environments (an entity without an environment
+meets every environment). Nothing is guessed: a selector or pod labels that hold a template the
+reader could not resolve (``selector_unresolved`` / ``labels_unresolved``) link nothing.
+
+Rules use :func:`selected_workloads`, :func:`containers_of` and :func:`resolve_named_port`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from portlint.graph import PortGraph
+from portlint.model import Entity, Link, Location, PortFact, Role
+
+ORDER = 10
+SERVICE = "k8s/Service"
+INGRESS = "k8s/Ingress"
+CONTAINER = "k8s/Container"
+WORKLOAD_KINDS = ("k8s/Pod", "k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet",
+                  "k8s/ReplicationController", "k8s/Job", "k8s/CronJob")
+SELECTS = "selects"
+ROUTES_TO = "routes-to"
+# container kinds whose ports a Service can reach: plain init containers have exited by then
+SERVING_CONTAINERS = ("container", "sidecar")
+
+
+def link(graph: PortGraph) -> None:
+    _link_selectors(graph)
+    _link_ingresses(graph)
+
+
+def selected_workloads(graph: PortGraph, service: Entity | str) -> list[Entity]:
+    """The workloads a Service's selector matches, sorted by id."""
+    return graph.targets(_id(service), SELECTS)
+
+
+def containers_of(graph: PortGraph, workload: Entity | str) -> list[Entity]:
+    """The containers (init containers and sidecars included) of a workload's pod, sorted by id."""
+    return [child for child in graph.children(_id(workload)) if child.ref.kind == CONTAINER]
+
+
+def resolve_named_port(graph: PortGraph, service_entity: Entity | str, name: str,
+                       protocol: str = "TCP") -> list[PortFact]:
+    """The ``listen`` facts a named targetPort reaches: ``ports[].name == name`` and same protocol,
+
+    in the serving containers (and native sidecars) of every workload the Service selects.
+    """
+    wanted = protocol.upper()
+    found: list[PortFact] = []
+    for workload in selected_workloads(graph, service_entity):
+        for container in containers_of(graph, workload):
+            if container.attrs.get("container_kind", "container") not in SERVING_CONTAINERS:
+                continue
+            found.extend(fact for fact in graph.facts(container, Role.LISTEN)
+                         if fact.port_name == name and fact.protocol.upper() == wanted)
+    return found
+
+
+def _id(entity: Entity | str) -> str:
+    return entity if isinstance(entity, str) else entity.id
+
+
+def _same_environment(a: Entity, b: Entity) -> bool:
+    return a.environment is None or b.environment is None or a.environment == b.environment
+
+
+# -- selects ------------------------------------------------------------------------------------
+
+
+def _link_selectors(graph: PortGraph) -> None:
+    workloads: dict[str, list[Entity]] = defaultdict(list)
+    for workload in graph.entities(WORKLOAD_KINDS):
+        if not workload.attrs.get("labels_unresolved"):
+            workloads[workload.ref.namespace].append(workload)
+    for service in graph.entities(SERVICE):
+        selector = service.attrs.get("selector")
+        if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
+            continue
+        for workload in workloads[service.ref.namespace]:
+            labels = workload.attrs.get("pod_labels") or {}
+            if _same_environment(service, workload) and all(labels.get(k) == v for k, v in selector.items()):
+                graph.add_link(_selects(service, workload, selector))
+
+
+def _selects(service: Entity, workload: Entity, selector: dict[str, str]) -> Link:
+    pairs = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
+    what = "its labels" if workload.ref.kind == "k8s/Pod" else "the pod template labels"
+    reason = f"selector {pairs} matches {what} of {workload.ref.label}"
+    locations = (_where(service, "selector_location"), _where(workload, "pod_labels_location"))
+    return Link(service.id, workload.id, SELECTS, reason, locations)
+
+
+def _where(entity: Entity, attr: str) -> Location:
+    found = entity.attrs.get(attr)
+    return found if isinstance(found, Location) else entity.location
+
+
+# -- routes-to ----------------------------------------------------------------------------------
+
+
+def _link_ingresses(graph: PortGraph) -> None:
+    services: dict[tuple[str, str], list[Entity]] = defaultdict(list)
+    for service in graph.entities(SERVICE):
+        services[(service.ref.namespace, service.attrs.get("name", service.ref.name))].append(service)
+    for ingress in graph.entities(INGRESS):
+        routes: dict[str, list[dict]] = defaultdict(list)
+        for backend in ingress.attrs.get("backends") or []:
+            for service in services.get((ingress.ref.namespace, backend.get("service")), []):
+                if _same_environment(ingress, service):
+                    routes[service.id].append(backend)
+        for service_id in sorted(routes):
+            graph.add_link(_routes_to(ingress, graph.entity(service_id), routes[service_id]))
+
+
+def _routes_to(ingress: Entity, service: Entity, backends: list[dict]) -> Link:
+    ports = tuple(dict.fromkeys(str(b["port"]) for b in backends if b.get("port") is not None))
+    where = ", ".join(b.get("path") or b.get("slot") or "backend" for b in backends)
+    reason = f"backend {where} names Service {service.attrs.get('name', service.ref.name)}"
+    if ports:
+        reason += f" port {', '.join(ports)}"
+    locations = tuple(sorted({b["location"] for b in backends if isinstance(b.get("location"), Location)}))
+    attrs = (("port", ports[0] if ports else None), ("ports", ports))
+    return Link(ingress.id, service.id, ROUTES_TO, reason, locations + (service.location,), attrs)

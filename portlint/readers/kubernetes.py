@@ -1,0 +1,625 @@
+"""Kubernetes manifests (plain and Helm templates) → Services, workloads, containers, Ingresses.
+
+A YAML document is Kubernetes only if it is a mapping with a string ``apiVersion`` and ``kind``;
+files whose text mentions neither are never parsed, so compose files, app config, ``Chart.yaml``
+and ``values.yaml`` are left to their own readers. The contract (entity kinds, fact fields,
+attributes) is in ``docs/model.md`` and ``docs/model-kubernetes.md``.
+
+Values are read as written: an unquoted decimal is a number; a quoted ``"8000"`` goes through
+:meth:`PortValue.parse` and is the number 8000 too (rules compare what the port *is*; whether the
+API server accepts a quoted ``containerPort`` is a schema question). Templates (``{{ … }}``) are
+masked; inside a chart, an action that is exactly a ``.Values`` reference is resolved (see
+:mod:`portlint.readers._helm`), anything else stays an unresolved expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from portlint.discover import SourceFile, UndecodableFile, relative
+from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
+from portlint.readers import ReadContext, ReadOutput, _helm, _yaml
+
+NAME = "kubernetes"
+SUFFIXES = (".yaml", ".yml")
+MAX_LIST_DEPTH = 4
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+PROBE_TYPES = ("httpGet", "tcpSocket", "grpc")
+# kind → where its pod template is, and the API groups it is served from ("" = core)
+WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "Pod": ((), frozenset({""})),
+    "ReplicationController": (("spec", "template"), frozenset({""})),
+    "Deployment": (("spec", "template"), frozenset({"apps", "extensions"})),
+    "StatefulSet": (("spec", "template"), frozenset({"apps"})),
+    "DaemonSet": (("spec", "template"), frozenset({"apps", "extensions"})),
+    "ReplicaSet": (("spec", "template"), frozenset({"apps", "extensions"})),
+    "Job": (("spec", "template"), frozenset({"batch"})),
+    "CronJob": (("spec", "jobTemplate", "spec", "template"), frozenset({"batch"})),
+}
+SERVICE_GROUPS = frozenset({""})
+INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+# scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
+CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
+_DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
+_RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*-?\}\}")
+
+
+def wants(file: SourceFile, ctx: ReadContext) -> bool:
+    return file.suffix in SUFFIXES
+
+
+def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
+    out = ReadOutput()
+    names = _Names()
+    for file in files:
+        _read_file(file, ctx, out, names)
+    return out
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Names) -> None:
+    chart = _chart_of(file, ctx, out)
+    try:
+        text = file.text()
+    except (UndecodableFile, OSError) as exc:
+        if chart is not None or _raw_looks_like_kubernetes(file):
+            out.fail(Location(file.rel), str(exc), NAME)
+        return
+    if not looks_like_kubernetes(text):
+        return
+    source = _Source.of(file, text, chart)
+    documents, errors = compose(source.yaml_text)
+    for error in errors:
+        out.fail(Location(file.rel, error.line, error.column), error.message, NAME)
+    anchors = "&" in text and "*" in text
+    for document in documents:
+        if anchors and not _within_budget(document, len(text), source, out):
+            continue
+        _read_document(document, source, out, names, depth=0)
+
+
+def looks_like_kubernetes(text: str) -> bool:
+    """Cheap pre-check: a Kubernetes manifest names both ``apiVersion`` and ``kind``."""
+    return "apiVersion" in text and "kind" in text
+
+
+def _raw_looks_like_kubernetes(file: SourceFile) -> bool:
+    try:
+        data = file.path.read_bytes()
+    except OSError:
+        return False
+    return b"apiVersion" in data and b"kind" in data
+
+
+def compose(text: str) -> tuple[list[Any], list[_yaml.YamlError]]:
+    """Compose every document; when one is broken, still compose the others (one error each)."""
+    try:
+        return _yaml.compose_documents(text), []
+    except _yaml.YamlError as exc:
+        first = exc
+    chunks = _document_chunks(text)
+    if len(chunks) < 2:
+        return [], [first]
+    documents: list[Any] = []
+    errors: list[_yaml.YamlError] = []
+    for start_line, chunk in chunks:
+        try:
+            documents.extend(_yaml.compose_documents("\n" * start_line + chunk))
+        except _yaml.YamlError as exc:
+            errors.append(exc)
+    return documents, errors or [first]
+
+
+def _document_chunks(text: str) -> list[tuple[int, str]]:
+    """Split at ``---``/``...`` lines: (0-based first line, text) per document."""
+    starts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text) if m.start() > 0]
+    chunks: list[tuple[int, str]] = []
+    pending = 0
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        body = text[pending:end]
+        if i + 1 < len(starts) and not _has_content(body):
+            continue  # directives or comments only: they belong to the next document
+        chunks.append((text.count("\n", 0, pending), body))
+        pending = end
+    return chunks
+
+
+def _has_content(chunk: str) -> bool:
+    for line in chunk.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "%", "---", "...")):
+            return True
+    return False
+
+
+def _within_budget(document: Any, text_size: int, source: _Source, out: ReadOutput) -> bool:
+    """An alias bomb (or a cyclic alias) is a failure; a big but honest document is not."""
+    try:
+        _yaml.count_nodes(document, max(_yaml.ALIAS_BUDGET, text_size))
+    except _yaml.YamlError as exc:
+        out.fail(Location(source.rel, exc.line, exc.column), f"invalid YAML: {exc.message}", NAME)
+        return False
+    return True
+
+
+def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> _helm.Chart | None:
+    """The Helm chart this file is a template of (values loaded once per scan)."""
+    directory = ctx.memo(f"helm:chart-dir:{file.path.parent}", lambda: _helm.chart_dir(file.path))
+    if directory is None:
+        return None
+
+    def load() -> _helm.Chart:
+        rel = relative(directory, ctx.root)
+        values_rel = relative(directory / _helm.VALUES_FILE, ctx.root)
+        return _helm.load_chart(directory, rel, values_rel, ctx.config.max_file_size)
+
+    chart = ctx.memo(f"helm:chart:{directory}", load)
+    if chart.failure is not None:
+        error = chart.failure
+        severity = Severity.NOTE if error.message.startswith("skipped") else Severity.ERROR
+        failure = ParseFailure(Location(chart.values_rel, error.line, error.column), error.message, NAME, severity)
+        if failure not in out.failures:
+            out.failures.append(failure)
+    return chart
+
+
+# -- one file's text, templates and values ------------------------------------------------------
+
+
+@dataclass
+class _Text:
+    """A string scalar as read: its value (resolved, or the template text) and whether resolved."""
+
+    value: str
+    resolved: bool = True
+
+
+@dataclass
+class _Source:
+    """What every document of one file shares: its location data, masked templates and chart."""
+
+    file: SourceFile
+    lines: list[str]
+    yaml_text: str
+    masked: _yaml.MaskedText | None
+    chart: _helm.Chart | None
+    template_lines: dict[int, int] = field(default_factory=dict)  # 1-based line → indent (0-based)
+
+    @classmethod
+    def of(cls, file: SourceFile, text: str, chart: _helm.Chart | None) -> _Source:
+        masked = _yaml.mask_templates(text) if "{{" in text else None
+        source = cls(file, text.split("\n"), masked.text if masked else text, masked, chart)
+        if masked is not None:
+            masked_lines = masked.text.split("\n")
+            for template in masked.templates:
+                if masked_lines[template.line - 1].startswith("#"):
+                    source.template_lines.setdefault(template.line, template.column - 1)
+        return source
+
+    @property
+    def rel(self) -> str:
+        return self.file.rel
+
+    @property
+    def environment(self) -> str | None:
+        return self.file.environment
+
+    def loc(self, node: Any) -> Location:
+        return _yaml.location(node, self.rel)
+
+    def templates(self, node: Any) -> list[_yaml.Template]:
+        if self.masked is None or not self.masked.templates or not _yaml.is_scalar(node):
+            return []
+        return self.masked.templates_in(node)
+
+    def original(self, node: Any) -> str:
+        """The source text of a scalar, templates and all, without its quotes."""
+        start, end = node.start_mark, node.end_mark
+        if start.line == end.line:
+            raw = self.lines[start.line][start.column:end.column]
+        else:
+            middle = self.lines[start.line + 1:end.line]
+            raw = "\n".join([self.lines[start.line][start.column:], *middle, self.lines[end.line][:end.column]])
+        raw = raw.strip()
+        if node.style in ("'", '"') and len(raw) >= 2:
+            raw = raw[1:-1]
+        return raw
+
+    def _resolve(self, node: Any) -> tuple[bool, _helm.Resolved | None]:
+        """(has templates, resolution when the scalar is exactly one resolvable action)."""
+        found = self.templates(node)
+        if not found:
+            return False, None
+        if len(found) == 1 and node.value == "_" * found[0].length:
+            return True, _helm.resolve(found[0].expr, self.chart)
+        return True, None
+
+    def port(self, node: Any) -> PortValue | None:
+        """A port as written (``None`` when absent, null or foreign-tagged)."""
+        if not _readable(node):
+            return None
+        templated, resolved = self._resolve(node)
+        if not templated:
+            return PortValue.parse(_yaml.scalar_value(node))
+        if resolved is None:
+            return PortValue.unresolved_expr(self.original(node))
+        return PortValue.parse(resolved.raw, resolved.defined_at)
+
+    def string(self, node: Any) -> _Text | None:
+        """A string scalar (``None`` when absent, null, foreign-tagged or not a scalar)."""
+        if not _readable(node):
+            return None
+        templated, resolved = self._resolve(node)
+        if not templated:
+            return _Text(_render(_yaml.scalar_value(node)))
+        if resolved is None:
+            return _Text(self.original(node), resolved=False)
+        return _Text(_render(resolved.raw))
+
+    def namespace(self, node: Any) -> str:
+        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``."""
+        text = self.string(node)
+        if text is None or (not text.resolved and _RELEASE_NAMESPACE.fullmatch(text.value)):
+            return ""
+        return text.value
+
+    def labels(self, mapping: Any, key: str) -> tuple[dict[str, str] | None, bool]:
+        """A label map under ``key`` of ``mapping``: (labels or None when absent, unresolved?)."""
+        value = _yaml.get(mapping, key)
+        unresolved = self.region_templated(mapping, key)
+        if value is None or _is_null(value):
+            return (None if _key_node(mapping, key) is None else {}), unresolved
+        if not _yaml.is_mapping(value):
+            return {}, True
+        labels: dict[str, str] = {}
+        for key_node, value_node in _yaml.items(value):
+            name, text = self.string(key_node), self.string(value_node)
+            foreign = _yaml.is_scalar(value_node) and value_node.tag not in CORE_TAGS
+            if name is None or not name.resolved or foreign or (text is not None and not text.resolved):
+                unresolved = True
+                continue
+            labels[name.value] = text.value if text is not None else ""
+        return labels, unresolved
+
+    def region_templated(self, mapping: Any, key: str) -> bool:
+        """Does a template-only line (``{{- include … | nindent 4 }}``) fill in ``key``'s value?
+
+        When the key is absent, a template-only line at the mapping's key level may insert it.
+        """
+        if not self.template_lines or not _yaml.is_mapping(mapping):
+            return False
+        pairs = [(k, v) for k, v in mapping.value if _yaml.is_scalar(k)]
+        for i, (key_node, _) in enumerate(pairs):
+            if key_node.value != key:
+                continue
+            first = key_node.start_mark.line + 2
+            last = pairs[i + 1][0].start_mark.line if i + 1 < len(pairs) else mapping.end_mark.line + 1
+            return any(indent > key_node.start_mark.column for indent in self._template_indents(first, last))
+        if not pairs:
+            return False
+        column = pairs[0][0].start_mark.column
+        first, last = mapping.start_mark.line + 1, mapping.end_mark.line + 1
+        return any(indent == column for indent in self._template_indents(first, last))
+
+    def items_templated(self, mapping: Any, key: str) -> bool:
+        """Can a template-only line add items to the list under ``key`` (not just edit one item)?"""
+        value = _yaml.get(mapping, key)
+        if not _yaml.is_sequence(value) or not value.value:
+            return self.region_templated(mapping, key)
+        key_node = _key_node(mapping, key)
+        high = value.start_mark.column  # the items' dash column
+        low = min(key_node.start_mark.column + 1, high)
+        first, last = key_node.start_mark.line + 2, value.end_mark.line + 1
+        return any(low <= indent <= high for indent in self._template_indents(first, last))
+
+    def _template_indents(self, first: int, last: int) -> Iterator[int]:
+        for line in range(first, last + 1):
+            if line in self.template_lines:
+                yield self.template_lines[line]
+
+
+def _readable(node: Any) -> bool:
+    return _yaml.is_scalar(node) and node.tag in CORE_TAGS and node.tag != _yaml.NULL_TAG
+
+
+def _render(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)
+
+
+def _is_null(node: Any) -> bool:
+    return _yaml.is_scalar(node) and node.tag == _yaml.NULL_TAG
+
+
+def _key_node(mapping: Any, key: str) -> Any:
+    for key_node, _ in _yaml.items(mapping):
+        if _yaml.is_scalar(key_node) and key_node.value == key:
+            return key_node
+    return None
+
+
+# -- documents ----------------------------------------------------------------------------------
+
+
+class _Names:
+    """Keeps entity ids unique: the second ``Deployment web`` of a scan becomes ``web#2``."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def unique(self, ref: EntityRef) -> EntityRef:
+        count = self.seen.get(ref.id, 0) + 1
+        self.seen[ref.id] = count
+        if count == 1:
+            return ref
+        return self.unique(replace(ref, name=f"{ref.name}#{count}"))
+
+
+@dataclass
+class _Doc:
+    """One Kubernetes object being read."""
+
+    node: Any
+    kind: str
+    source: _Source
+    out: ReadOutput
+    names: _Names
+
+    def entity(self, kind: str, attrs: dict[str, Any]) -> Entity:
+        metadata = _yaml.get(self.node, "metadata")
+        name_node = _yaml.get(metadata, "name")
+        name = self.source.string(name_node)
+        namespace = self.source.namespace(_yaml.get(metadata, "namespace"))
+        written = name.value if name is not None else ""
+        ref = self.names.unique(EntityRef(kind=kind, name=written or "(unnamed)", namespace=namespace))
+        own_labels, _ = self.source.labels(metadata, "labels")
+        if name is not None and not name.resolved:
+            attrs["name_unresolved"] = True
+        if self.source.chart is not None:
+            attrs["chart"] = self.source.chart.rel
+        entity = Entity(ref=ref, location=self.source.loc(name_node if name_node is not None else self.node),
+                        environment=self.source.environment, labels=own_labels or {},
+                        attrs={"name": written, **attrs})
+        self.out.entities.append(entity)
+        return entity
+
+    def fact(self, owner: EntityRef, role: Role, node: Any, field_name: str, slot: str,
+             protocol: str = "TCP", **attrs: Any) -> PortFact | None:
+        value = self.source.port(node)
+        if value is None:
+            return None
+        fact = PortFact(value=value, role=role, owner=owner, location=self.source.loc(node),
+                        protocol=protocol, environment=self.source.environment, slot=slot,
+                        attrs={"field": field_name, **{k: v for k, v in attrs.items() if v is not None}})
+        self.out.facts.append(fact)
+        return fact
+
+    def protocol(self, node: Any) -> tuple[str, bool]:
+        """(protocol upper-cased, default TCP; resolved?)."""
+        text = self.source.string(node)
+        if text is None:
+            return "TCP", True
+        return (text.value.upper() if text.resolved else text.value), text.resolved
+
+
+def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, depth: int) -> None:
+    if not _yaml.is_mapping(node):
+        return
+    api, kind = _string_field(node, "apiVersion", source), _string_field(node, "kind", source)
+    if api is None or kind is None or not kind.resolved:
+        return
+    items = _yaml.get(node, "items")
+    if kind.value.endswith("List") and _yaml.is_sequence(items):
+        if depth < MAX_LIST_DEPTH:
+            for item in _yaml.seq(items):
+                _read_document(item, source, out, names, depth + 1)
+        return
+    doc = _Doc(node, kind.value, source, out, names)
+    if kind.value in WORKLOADS and _served_by(api, WORKLOADS[kind.value][1]):
+        _read_workload(doc)
+    elif kind.value == "Service" and _served_by(api, SERVICE_GROUPS):
+        _read_service(doc)
+    elif kind.value == "Ingress" and _served_by(api, INGRESS_GROUPS):
+        _read_ingress(doc)
+
+
+def _string_field(node: Any, key: str, source: _Source) -> _Text | None:
+    """``apiVersion``/``kind`` must be strings: ``apiVersion: 1`` or a list is not a manifest."""
+    value = _yaml.get(node, key)
+    if not _yaml.is_scalar(value) or value.tag != _yaml.STR_TAG:
+        return None
+    return source.string(value)
+
+
+def _served_by(api: _Text, groups: frozenset[str]) -> bool:
+    """A templated apiVersion is trusted; otherwise its group must serve the kind (not a CRD)."""
+    if not api.resolved:
+        return True
+    group = api.value.rpartition("/")[0] if "/" in api.value else ""
+    return group in groups
+
+
+# -- workloads and containers -------------------------------------------------------------------
+
+
+def _read_workload(doc: _Doc) -> None:
+    template_path = WORKLOADS[doc.kind][0]
+    template = _yaml.get_path(doc.node, *template_path) if template_path else doc.node
+    pod_meta = _yaml.get(template, "metadata")
+    pod_labels, unresolved = doc.source.labels(pod_meta, "labels")
+    attrs: dict[str, Any] = {"pod_labels": pod_labels or {}, "labels_unresolved": unresolved}
+    labels_node = _yaml.get(pod_meta, "labels")
+    if labels_node is not None:
+        attrs["pod_labels_location"] = doc.source.loc(labels_node)
+    workload = doc.entity(f"k8s/{doc.kind}", attrs)
+    spec = _yaml.get(template, "spec")
+    if doc.source.items_templated(spec, "containers"):
+        workload.attrs["containers_unresolved"] = True
+    for list_key in ("containers", "initContainers"):
+        for index, container in enumerate(_yaml.seq(_yaml.get(spec, list_key))):
+            if _yaml.is_mapping(container):
+                _read_container(doc, workload, container, list_key, index)
+
+
+def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index: int) -> None:
+    name = doc.source.string(_yaml.get(node, "name"))
+    container_name = name.value if name is not None else f"{list_key}[{index}]"
+    restart = doc.source.string(_yaml.get(node, "restartPolicy"))
+    kind = "container" if list_key == "containers" else (
+        "sidecar" if restart is not None and restart.value == "Always" else "init")
+    ref = doc.names.unique(EntityRef(kind="k8s/Container", name=f"{workload.ref.name}/{container_name}",
+                                     namespace=workload.ref.namespace, parent=workload.id))
+    attrs: dict[str, Any] = {"container_name": container_name, "container_kind": kind}
+    if doc.source.region_templated(node, "ports"):
+        attrs["ports_unresolved"] = True
+    doc.out.entities.append(Entity(ref=ref, location=doc.source.loc(node), environment=doc.source.environment,
+                                   attrs=attrs))
+    _read_container_ports(doc, ref, node)
+    _read_probes(doc, ref, node)
+    _read_env(doc, ref, node)
+
+
+def _read_container_ports(doc: _Doc, owner: EntityRef, node: Any) -> None:
+    for index, port in enumerate(_yaml.seq(_yaml.get(node, "ports"))):
+        name = doc.source.string(_yaml.get(port, "name"))
+        protocol, known = doc.protocol(_yaml.get(port, "protocol"))
+        slot = f"ports[{index}]"
+        port_name = name.value if name is not None else None
+        for role, key in ((Role.LISTEN, "containerPort"), (Role.PUBLISH, "hostPort")):
+            fact = doc.fact(owner, role, _yaml.get(port, key), key, slot, protocol, port_name=port_name)
+            _unresolve_when(fact, not known)
+
+
+def _read_probes(doc: _Doc, owner: EntityRef, node: Any) -> None:
+    for probe in PROBES:
+        handler = _yaml.get(node, probe)
+        for probe_type in PROBE_TYPES:
+            action = _yaml.get(handler, probe_type)
+            if not _yaml.is_mapping(action):
+                continue
+            doc.fact(owner, Role.PROBE, _yaml.get(action, "port"), f"{probe}.{probe_type}.port", probe,
+                     probe=probe.removesuffix("Probe"), probe_type=probe_type,
+                     accepts_name=True if probe_type != "grpc" else None)
+
+
+def _read_env(doc: _Doc, owner: EntityRef, node: Any) -> None:
+    for index, var in enumerate(_yaml.seq(_yaml.get(node, "env"))):
+        name = doc.source.string(_yaml.get(var, "name"))
+        if name is None or not name.resolved or not _is_port_variable(name.value):
+            continue
+        value_node = _yaml.get(var, "value")
+        value = doc.source.port(value_node)
+        if value is None or "://" in value.text:
+            continue  # valueFrom, or a URL such as the legacy FOO_PORT=tcp://10.0.0.1:80
+        fact = doc.fact(owner, Role.CONFIG, value_node, f"env.{name.value}", f"env[{index}]", env_var=name.value)
+        _unresolve_when(fact, "$(" in value.text)
+
+
+def _is_port_variable(name: str) -> bool:
+    upper = name.upper()
+    return upper == "PORT" or upper.endswith("_PORT")
+
+
+def _unresolve_when(fact: PortFact | None, condition: bool) -> None:
+    """An unknown protocol or a ``$(VAR)`` reference makes the value unknowable: rules skip it."""
+    if fact is not None and condition and not fact.value.unresolved:
+        fact.value = PortValue.unresolved_expr(fact.value.text)
+
+
+# -- Services -----------------------------------------------------------------------------------
+
+
+def _read_service(doc: _Doc) -> None:
+    spec = _yaml.get(doc.node, "spec")
+    selector, unresolved = doc.source.labels(spec, "selector")
+    service_type = doc.source.string(_yaml.get(spec, "type"))
+    attrs: dict[str, Any] = {
+        "selector": selector,
+        "selector_unresolved": unresolved,
+        "type": service_type.value if service_type is not None else "ClusterIP",
+    }
+    selector_node = _yaml.get(spec, "selector")
+    if selector_node is not None:
+        attrs["selector_location"] = doc.source.loc(selector_node)
+    external = doc.source.string(_yaml.get(spec, "externalName"))
+    if external is not None:
+        attrs["external_name"] = external.value
+    service = doc.entity("k8s/Service", attrs)
+    for index, port in enumerate(_yaml.seq(_yaml.get(spec, "ports"))):
+        _read_service_port(doc, service.ref, port, f"ports[{index}]")
+
+
+def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> None:
+    name = doc.source.string(_yaml.get(node, "name"))
+    port_name = name.value if name is not None else None
+    protocol, known = doc.protocol(_yaml.get(node, "protocol"))
+    port_node = _yaml.get(node, "port")
+    exposed = doc.fact(owner, Role.EXPOSE, port_node, "port", slot, protocol, port_name=port_name)
+    _unresolve_when(exposed, not known)
+    target_node = _yaml.get(node, "targetPort")
+    if target_node is not None and not _is_null(target_node):
+        target = doc.fact(owner, Role.TARGET, target_node, "targetPort", slot, protocol,
+                          port_name=port_name, accepts_name=True)
+    else:  # omitted targetPort means the same as port: located at the port value
+        target = doc.fact(owner, Role.TARGET, port_node, "targetPort", slot, protocol,
+                          port_name=port_name, accepts_name=True, implicit=True)
+    _unresolve_when(target, not known)
+    node_port = doc.fact(owner, Role.PUBLISH, _yaml.get(node, "nodePort"), "nodePort", slot, protocol,
+                         port_name=port_name)
+    _unresolve_when(node_port, not known)
+
+
+# -- Ingresses ----------------------------------------------------------------------------------
+
+
+def _read_ingress(doc: _Doc) -> None:
+    spec = _yaml.get(doc.node, "spec")
+    annotations = _yaml.get_path(doc.node, "metadata", "annotations")
+    ingress_class = doc.source.string(_yaml.get(spec, "ingressClassName")) or doc.source.string(
+        _yaml.get(annotations, "kubernetes.io/ingress.class"))
+    ingress = doc.entity("k8s/Ingress", {"ingress_class": ingress_class.value if ingress_class else None,
+                                         "backends": []})
+    default = _yaml.get(spec, "defaultBackend") or _yaml.get(spec, "backend")
+    if default is not None:
+        _read_backend(doc, ingress, default, "defaultBackend", None, None)
+    for i, rule in enumerate(_yaml.seq(_yaml.get(spec, "rules"))):
+        host = doc.source.string(_yaml.get(rule, "host"))
+        for j, path in enumerate(_yaml.seq(_yaml.get_path(rule, "http", "paths"))):
+            path_text = doc.source.string(_yaml.get(path, "path"))
+            _read_backend(doc, ingress, _yaml.get(path, "backend"), f"rules[{i}].paths[{j}]",
+                          host.value if host else None, path_text.value if path_text else None)
+
+
+def _read_backend(doc: _Doc, ingress: Entity, node: Any, slot: str, host: str | None, path: str | None) -> None:
+    service = _yaml.get(node, "service")
+    if _yaml.is_mapping(service):  # networking.k8s.io/v1
+        name_node = _yaml.get(service, "name")
+        port = _yaml.get(service, "port")
+        number, named = _yaml.get(port, "number"), _yaml.get(port, "name")
+        port_node, field_name = (number, "backend.service.port.number") if number is not None else (
+            named, "backend.service.port.name")
+        accepts_name = number is None
+    elif _yaml.get(node, "serviceName") is not None:  # extensions/v1beta1, networking.k8s.io/v1beta1
+        name_node, port_node = _yaml.get(node, "serviceName"), _yaml.get(node, "servicePort")
+        field_name, accepts_name = "backend.servicePort", True
+    else:
+        return  # a resource backend, or nothing
+    name = doc.source.string(name_node)
+    if name is None:
+        return
+    port_value = doc.source.port(port_node)
+    ingress.attrs["backends"].append({
+        "service": name.value, "slot": slot, "location": doc.source.loc(name_node),
+        "port": port_value.text if port_value is not None else None, "host": host, "path": path,
+        "name_unresolved": not name.resolved,
+    })
+    doc.fact(ingress.ref, Role.TARGET, port_node, field_name, slot, service=name.value, path=path, host=host,
+             accepts_name=accepts_name or None)
+
