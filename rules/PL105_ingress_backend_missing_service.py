@@ -63,14 +63,18 @@ TAGS = ("kubernetes",)
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
     services = list(graph.entities("k8s/Service"))
+    by_name: dict[tuple[str, str], list[Entity]] = {}
+    for service in services:
+        by_name.setdefault((service.ref.namespace, _name(service)), []).append(service)
     for ingress in graph.entities("k8s/Ingress"):
         namespace = ingress.ref.namespace
-        visible = [s for s in services if s.ref.namespace == namespace and _same_env(s, ingress)]
-        defined = {_name(s) for s in visible}
         for backend in sorted(_backends(ingress), key=lambda b: (b["location"], b["service"])):
             name = backend["service"]
-            if backend.get("name_unresolved") or not _is_dns_label(name) or name in defined:
+            if backend.get("name_unresolved") or not _is_dns_label(name):
                 continue
+            if any(_same_env(s, ingress) for s in by_name.get((namespace, name), [])):
+                continue
+            visible = [s for s in services if s.ref.namespace == namespace and _same_env(s, ingress)]
             yield _problem(ingress, backend, visible, services)
 
 
@@ -104,7 +108,7 @@ def _problem(ingress: Entity, backend: dict, same_ns: list[Entity], everywhere: 
     name = backend["service"]
     namespace = ingress.ref.namespace
     where = f"namespace {namespace!r}" if namespace else "the default namespace"
-    close = difflib.get_close_matches(name, sorted({_name(s) for s in same_ns}), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name, sorted({_name(s) for s in same_ns}), n=3, cutoff=0.8)
     elsewhere = [s for s in everywhere if _name(s) == name and s not in same_ns]
     related = [Related(s.location, f"Service {_name(s)} is defined here, in {where}")
                for s in same_ns if _name(s) in close]

@@ -43,6 +43,7 @@ spec:
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from portlint.graph import PortGraph
@@ -62,7 +63,7 @@ def check(ctx) -> Iterator[Problem]:
     from portlint.links.kubernetes import selected_workloads
 
     graph: PortGraph = ctx.graph
-    workloads = list(graph.entities(WORKLOAD_KINDS))
+    index = _LabelIndex(list(graph.entities(WORKLOAD_KINDS)))
     for service in graph.entities("k8s/Service"):
         if str(service.attrs.get("type") or "").lower() == "externalname":
             continue
@@ -72,13 +73,54 @@ def check(ctx) -> Iterator[Problem]:
         if not selector:
             yield _no_selector(service)
             continue
-        if selected_workloads(graph, service):
+        namespace = service.ref.namespace
+        if selected_workloads(graph, service) or namespace in index.unresolved_namespaces:
             continue
-        peers = [w for w in workloads if w.ref.namespace == service.ref.namespace]
-        if any(w.attrs.get("labels_unresolved") for w in peers):
-            continue
-        strangers = [w for w in workloads if w.ref.namespace != service.ref.namespace and _matches(selector, w)]
-        yield _selects_nothing(service, selector, peers, strangers)
+        yield _selects_nothing(service, selector, index.near(namespace, selector),
+                               index.elsewhere(namespace, selector), index.count(namespace))
+
+
+class _LabelIndex:
+    """Workloads by namespace and by pod label, to find near misses without comparing every pair."""
+
+    NEAR_LIMIT = 3
+    MAX_VALUES = 500  # above this many values of one label, near-miss hints are not worth the time
+
+    def __init__(self, workloads: list[Entity]) -> None:
+        self.by_namespace: dict[str, list[Entity]] = {}
+        self.by_label: dict[tuple[str, str], dict[str, list[Entity]]] = {}
+        self.unresolved_namespaces: set[str] = set()
+        for workload in workloads:
+            namespace = workload.ref.namespace
+            self.by_namespace.setdefault(namespace, []).append(workload)
+            if workload.attrs.get("labels_unresolved"):
+                self.unresolved_namespaces.add(namespace)
+            for key, value in (workload.attrs.get("pod_labels") or {}).items():
+                self.by_label.setdefault((namespace, key), {}).setdefault(str(value), []).append(workload)
+
+    def count(self, namespace: str) -> int:
+        return len(self.by_namespace.get(namespace, []))
+
+    def near(self, namespace: str, selector: dict) -> list[Entity]:
+        """Workloads of the namespace whose label value is close to a selector value (same key)."""
+        found: dict[str, Entity] = {}
+        for key, value in sorted(selector.items()):
+            values = self.by_label.get((namespace, key), {})
+            if len(values) > self.MAX_VALUES:
+                continue
+            for close in difflib.get_close_matches(str(value), sorted(values), n=self.NEAR_LIMIT, cutoff=0.5):
+                for workload in values[close]:
+                    found.setdefault(workload.id, workload)
+        return [found[k] for k in sorted(found)][: self.NEAR_LIMIT]
+
+    def elsewhere(self, namespace: str, selector: dict) -> list[Entity]:
+        """Workloads in other namespaces that the selector would match."""
+        key, value = sorted(selector.items())[0]
+        out = []
+        for (other, label), values in sorted(self.by_label.items()):
+            if other != namespace and label == key:
+                out += [w for w in values.get(str(value), []) if _matches(selector, w)]
+        return out
 
 
 def _matches(selector: dict, workload: Entity) -> bool:
@@ -97,22 +139,25 @@ def _no_selector(service: Entity) -> Problem:
     )
 
 
-def _selects_nothing(service: Entity, selector: dict, peers: list[Entity], strangers: list[Entity]) -> Problem:
+def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strangers: list[Entity],
+                     compared: int) -> Problem:
     wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
-    near = [w for w in peers if set(selector) & set(w.attrs.get("pod_labels") or {})]
     related = tuple(Related(w.location, f"{_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
         Related(w.location, f"{_label(w)} matches the selector but is in another namespace") for w in strangers)
     where = f"namespace {service.ref.namespace!r}" if service.ref.namespace else "its namespace"
+    if strangers and not near:
+        fix = "put the Service in the namespace of the workload it fronts"
+    else:
+        fix = "make the selector equal the pod template labels of the workload it fronts"
+        fix += f" (e.g. {_labels(near[0])})" if near else ""
     return Problem(
         location=service.location,
         message=(f"Service {_name(service)} selector {wanted} matches no workload in {where} in the scan: "
                  f"it has no endpoints here (the workload may live elsewhere)"),
         related=related,
-        fix=("put the Service in the namespace of the workload it fronts" if strangers and not near else
-             "make the selector equal the pod template labels of the workload it fronts"
-             + (f" (e.g. {_labels(near[0])})" if near else "")),
+        fix=fix,
         key=f"{service.id}|selects-nothing|{wanted}",
-        explain=(f"no 'selects' link from {service.id}; {len(peers)} workload(s) in {where} compared",),
+        explain=(f"no 'selects' link from {service.id}; {compared} workload(s) in {where} compared",),
     )
 
 

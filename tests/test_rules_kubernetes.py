@@ -172,3 +172,12 @@ def test_output_is_deterministic() -> None:
     second = run_cli("check", str(RULES / "PL102" / "fire-probe-name"), "--format", "json")
     assert first.returncode == second.returncode == 1
     assert first.stdout == second.stdout
+
+
+def test_missing_service_suggests_a_near_name() -> None:
+    [finding] = scan_tree(RULES / "PL105" / "fire-typo", select=("PL105",)).findings
+    assert [(r.location.short, r.message) for r in finding.related] == [
+        ("service.yaml:4", "Service fastapi-service is defined here, in the default namespace")]
+    assert "similar: fastapi-service" in finding.fix
+    [spec] = scan_tree(RULES / "PL105" / "fire-spec-airflow-service", select=("PL105",)).findings
+    assert spec.related == ()  # web-service is not a near name of airflow-service
