@@ -1,0 +1,150 @@
+"""``portlint init``: write a commented ``.portlint.toml`` for the repository.
+
+The port ranges are the port-management standard's; the ``[services]`` table is inferred from the
+scan: each logical service with the port most of its places use (its majority port), and a
+comment listing where it found others. Refuses to overwrite an existing file without ``--force``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portlint.config import CONFIG_FILE, DEFAULT_PRECEDENCE, DEFAULT_VALIDATION, Config
+from portlint.discover import discover
+from portlint.engine import build_graph, read_all
+from portlint.graph import PortGraph
+from portlint.layers import contributions, environments, port_key_of
+from portlint.model import Location
+from portlint.readers import ReadContext
+
+NAME = "init"
+HELP = "write a commented .portlint.toml: port ranges and the services found with their majority port"
+
+# The port-management standard's ranges per kind of service (see docs/model-config.md).
+STANDARD_RANGES = (("system", 1000, 2999, "reserved for system services"),
+                   ("web", 3000, 3999, "web applications (React, Vue, ...)"),
+                   ("api", 8000, 8999, "API services and backend applications"),
+                   ("dev", 9000, 65535, "development and testing services"))
+PORT_ROLES = frozenset({"listen", "config", "default", "target"})
+PORT_KEYS = frozenset({"port", "webserver_port"})
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("path", nargs="?", default=".", metavar="PATH",
+                        help="the repository to scan; the file is written there (default: .)")
+    parser.add_argument("--force", action="store_true", help=f"overwrite an existing {CONFIG_FILE}")
+    parser.add_argument("--stdout", action="store_true", help="print the file instead of writing it")
+
+
+def run(args) -> int:
+    from portlint.cli import UsageError
+
+    root = Path(args.path).resolve()
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {args.path}")
+    target = root / CONFIG_FILE
+    if target.exists() and not args.force and not args.stdout:
+        raise UsageError(f"{target} already exists; run with --force to overwrite it")
+    graph = _scan(root)
+    text = render(infer_services(graph), _environments(graph))
+    if args.stdout:
+        sys.stdout.write(text)
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"portlint: wrote {target} ({len(infer_services(graph))} services); review it, then run 'portlint check'",
+          file=sys.stderr)
+    return 0
+
+
+def _scan(root: Path) -> PortGraph:
+    config = Config()
+    found = discover([root], root, config)
+    output, _ = read_all(found, ReadContext(root=root, config=config))
+    return build_graph(output, config)
+
+
+@dataclass
+class ServiceGuess:
+    """A service, its majority port, and where every port of it was found."""
+
+    name: str
+    port: int
+    places: dict[int, list[Location]] = field(default_factory=dict)
+
+    @property
+    def range(self) -> str | None:
+        return next((name for name, low, high, _ in STANDARD_RANGES if low <= self.port <= high), None)
+
+
+def infer_services(graph: PortGraph) -> list[ServiceGuess]:
+    """Each service with ports: its majority port (ties: the lowest), sorted by name."""
+    places: dict[str, dict[int, list[Location]]] = {}
+    for fact in graph.facts():
+        number = fact.value.number
+        if (fact.role.value not in PORT_ROLES or fact.value.unresolved or number is None
+                or not 1 <= number <= 65535 or fact.attrs.get("documented")):
+            continue
+        named = port_key_of(graph, fact)
+        if named is None or (named[1] is not None and named[1].rsplit(".", 1)[-1] not in PORT_KEYS):
+            continue
+        places.setdefault(named[0], {}).setdefault(number, []).append(fact.location)
+    guesses = []
+    for name in sorted(places):
+        counts = Counter({port: len(locs) for port, locs in places[name].items()})
+        best = max(counts.values())
+        port = min(p for p, c in counts.items() if c == best)
+        guesses.append(ServiceGuess(name, port, {p: sorted(places[name][p]) for p in sorted(places[name])}))
+    return guesses
+
+
+def _environments(graph: PortGraph) -> list[str]:
+    """Environments the scan names on its own (config files, env files), else none."""
+    own = {c.environment for c in contributions(graph) if c.environment and not c.env_conditional}
+    return [e for e in environments(graph) if e in own]
+
+
+def render(services: list[ServiceGuess], envs: list[str]) -> str:
+    lines = [
+        "# portlint configuration, written by `portlint init`. Edit it: it is your port policy.",
+        "# Reference: docs/model-config.md; run `portlint check` after each change.",
+        "",
+    ]
+    if envs:
+        lines += ["# Environments found in the configuration (config/<env>.yaml, .env.<env>, parameter paths).",
+                  f"environments = {json.dumps(envs)}", ""]
+    lines += ["# Configuration layers, highest precedence first.",
+              f"# precedence = {json.dumps(DEFAULT_PRECEDENCE)}", "",
+              "# Port ranges per kind of service. A service's `range` names one; a port inside",
+              "# \"system\" is reserved for system services.",
+              "[ranges]"]
+    lines += [f"{name} = [{low}, {high}]  # {why}" for name, low, high, why in STANDARD_RANGES]
+    lines += ["", "# The allocation standard: each service and the port it uses everywhere, inferred from",
+              "# the port most of its places use. Check each line; add `aliases = [...]` for other",
+              "# names of a service and `env = [...]` for the variables that set its port.",
+              "[services]"]
+    for guess in services:
+        lines += _service_lines(guess)
+    if not services:
+        lines.append("# no service with a port was found; add lines like: fastapi = { port = 8000, range = \"api\" }")
+    lines += ["", "# Validation bounds (the defaults are shown).", "# [validation]"]
+    lines += [f"# {key} = {json.dumps(value)}" for key, value in DEFAULT_VALIDATION.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _service_lines(guess: ServiceGuess) -> list[str]:
+    total = sum(len(locs) for locs in guess.places.values())
+    out = [f"# {guess.name}: {guess.port} in {len(guess.places[guess.port])} of {total} places"]
+    for port, locs in guess.places.items():
+        if port != guess.port:
+            shown = ", ".join(loc.short for loc in locs[:3]) + (", ..." if len(locs) > 3 else "")
+            out.append(f"#   also {port} at {shown}")
+    key = guess.name if _BARE_KEY.fullmatch(guess.name) else json.dumps(guess.name)
+    range_part = f", range = {json.dumps(guess.range)}" if guess.range else ""
+    out.append(f"{key} = {{ port = {guess.port}{range_part} }}")
+    return out

@@ -1,0 +1,288 @@
+"""Effective configuration values: which layer wins for each (service, key, environment).
+
+A pure function of the graph. Every fact or setting whose reader gave it a ``layer`` (the
+readers of app config, Parameter Store, env files, and the code readers' ``layer: code``
+defaults) and a key (``config_key``, or an ``env_var`` that names one) is a
+:class:`Contribution`. For each environment the contributions that apply to it (their own
+environment, or none = every environment) are ordered by ``config.precedence`` (highest first);
+inside a layer an environment's own value comes before a shared one (``dev.yaml`` before
+``base.yaml``, ``.env.dev`` before ``.env``), a known value before an unresolved one (the code's
+``cfg.get('port', 8000)`` call is read as its default 8000), real files before templates
+(``.env.example``).
+The first is the winner. Documented values (a runbook's ``aws ssm put-parameter``) are listed
+but never win: a doc describes a change, it does not apply one. An unresolved winner means the
+effective value is unknown, and rules say nothing about it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass
+
+from portlint.config import Config
+from portlint.graph import PortGraph, service_of
+from portlint.model import Location, PortFact, Setting
+from portlint.readers._config_keys import key_for_env_var
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One layer's value for one key, where it is written, and for which environment."""
+
+    service: str
+    key: str  # the key inside the service: port, webserver_port, workers
+    layer: str
+    text: str
+    number: int | None
+    unresolved: bool
+    location: Location
+    environment: str | None  # None: every environment
+    is_port: bool
+    env_var: str | None = None
+    documented: bool = False
+    example: bool = False
+    env_conditional: bool = False
+    owner: str = ""
+
+    @property
+    def config_key(self) -> str:
+        return f"{self.service}.{self.key}"
+
+    def applies_to(self, environment: str) -> bool:
+        return self.environment is None or self.environment == environment
+
+    def describe(self) -> str:
+        """``yaml '8' at config/prod.yaml:5``."""
+        return f"{self.layer} {self.text!r} at {self.location.short}"
+
+
+@dataclass(frozen=True)
+class Effective:
+    """The value of one key of one service in one environment, and every layer's contribution."""
+
+    service: str
+    key: str
+    environment: str
+    is_port: bool
+    contributions: tuple[Contribution, ...]  # precedence order: the winner (if any) first
+    winner: Contribution | None
+
+    @property
+    def config_key(self) -> str:
+        return f"{self.service}.{self.key}"
+
+    @property
+    def known(self) -> bool:
+        """A winner whose value is known (not an unresolved expression)."""
+        return self.winner is not None and not self.winner.unresolved
+
+    def layer_values(self) -> list[Contribution]:
+        """Each layer's own value in this environment (its first contribution), highest layer first."""
+        seen: set[str] = set()
+        out = []
+        for contribution in self.contributions:
+            if contribution.documented or contribution.layer in seen:
+                continue
+            seen.add(contribution.layer)
+            out.append(contribution)
+        return out
+
+    def overridden(self) -> list[Contribution]:
+        """Lower layers' own values that lose to the winner."""
+        if self.winner is None:
+            return []
+        return [c for c in self.layer_values() if c.layer != self.winner.layer and not c.unresolved]
+
+
+def same_value(a: Contribution, b: Contribution) -> bool:
+    """``8000`` and ``"8000"`` are the same port; settings compare as text (``True`` = ``true``)."""
+    if a.number is not None and b.number is not None:
+        return a.number == b.number
+    return a.text.strip().lower() == b.text.strip().lower()
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def contributions(graph: PortGraph) -> list[Contribution]:
+    """Every layered value in the graph, one per written location (highest layer kept), sorted."""
+    return _computed(graph)[0]
+
+
+def environments(graph: PortGraph) -> list[str]:
+    """Environments with values of their own (config files, env files, paths); else the configured ones."""
+    return _computed(graph)[1]
+
+
+def effective_values(graph: PortGraph) -> list[Effective]:
+    """The effective value of every (service, key, environment), sorted by service, key, environment."""
+    return _computed(graph)[2]
+
+
+def by_key(values: list[Effective]) -> dict[tuple[str, str], dict[str, Effective]]:
+    """(service, key) → environment → effective value, in the order given."""
+    out: dict[tuple[str, str], dict[str, Effective]] = {}
+    for value in values:
+        out.setdefault((value.service, value.key), {})[value.environment] = value
+    return out
+
+
+def port_key_of(graph: PortGraph, fact: PortFact) -> tuple[str, str | None] | None:
+    """(service, key) a port fact is for: its config key, its env var, else its owner's service (key None)."""
+    named = _named_key(graph, fact.owner.id, fact.attrs)
+    if named is not None:
+        return named
+    if fact.attrs.get("config_key") or fact.attrs.get("env_var"):
+        return None
+    service = owner_service(graph, fact.owner.id)
+    return (service, None) if service else None
+
+
+def owner_service(graph: PortGraph, owner_id: str) -> str | None:
+    """The logical service of an entity, or of the entity it is declared in."""
+    service = service_of(graph, owner_id)
+    if service is None:
+        entity = graph.entity(owner_id)
+        parent = graph.parent(entity) if entity is not None else None
+        service = service_of(graph, parent.id) if parent is not None else None
+    return service.ref.name if service is not None else None
+
+
+# -- computation ----------------------------------------------------------------------------------
+
+
+def _computed(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective]]:
+    signature = (len(graph.facts()), len(graph.settings()), len(graph))
+    cached = _CACHE.get(graph)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    found = _collect(graph)
+    envs = _environments(found, graph.config)
+    result = (found, envs, _effective(found, envs, graph.config))
+    _CACHE[graph] = (signature, result)
+    return result
+
+
+def _collect(graph: PortGraph) -> list[Contribution]:
+    rank = _layer_rank(graph.config)
+    best: dict[tuple[Location, str, str], Contribution] = {}
+    for fact in graph.facts():
+        contribution = _from_fact(graph, fact)
+        if contribution is not None:
+            _keep(best, contribution, rank)
+    for setting in graph.settings():
+        contribution = _from_setting(graph, setting)
+        if contribution is not None:
+            _keep(best, contribution, rank)
+    return sorted(best.values(), key=lambda c: (c.service, c.key, c.location, c.environment or ""))
+
+
+def _keep(best: dict, contribution: Contribution, rank) -> None:
+    """One written value is one contribution: two readers of the same spot keep the higher layer."""
+    slot = (contribution.location, contribution.environment or "", contribution.config_key)
+    current = best.get(slot)
+    if current is None or rank(contribution.layer) < rank(current.layer):
+        best[slot] = contribution
+
+
+def _from_fact(graph: PortGraph, fact: PortFact) -> Contribution | None:
+    layer = fact.attrs.get("layer")
+    if not isinstance(layer, str):
+        return None
+    key = _named_key(graph, fact.owner.id, fact.attrs)
+    if key is None or key[1] is None:
+        return None
+    return Contribution(
+        service=key[0], key=key[1], layer=layer, text=fact.value.text, number=fact.value.number,
+        unresolved=fact.value.unresolved, location=fact.location, environment=fact.environment, is_port=True,
+        env_var=fact.attrs.get("env_var"), documented=bool(fact.attrs.get("documented")),
+        example=bool(fact.attrs.get("example")), env_conditional=bool(fact.attrs.get("env_conditional")),
+        owner=fact.owner.id)
+
+
+def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
+    layer = setting.attrs.get("layer")
+    if not isinstance(layer, str):
+        return None
+    key = _named_key(graph, setting.owner.id, {**setting.attrs, "config_key": setting.key})
+    if key is None or key[1] is None:
+        return None
+    text = setting.value
+    return Contribution(
+        service=key[0], key=key[1], layer=layer, text=text,
+        number=int(text) if text.isascii() and text.isdigit() else None,
+        unresolved=bool(setting.attrs.get("unresolved")), location=setting.location,
+        environment=setting.environment, is_port=False, env_var=setting.attrs.get("env_var"),
+        documented=bool(setting.attrs.get("documented")), example=bool(setting.attrs.get("example")),
+        env_conditional=bool(setting.attrs.get("env_conditional")), owner=setting.owner.id)
+
+
+def _named_key(graph: PortGraph, owner_id: str, attrs: dict) -> tuple[str, str | None] | None:
+    config = graph.config
+    config_key = attrs.get("config_key")
+    if isinstance(config_key, str) and config_key:
+        if "." not in config_key:
+            service = owner_service(graph, owner_id)
+            return (service, config_key) if service else None
+        service, rest = config_key.split(".", 1)
+        policy = config.service_for_name(service)
+        return (policy.name if policy else service), rest
+    env_var = attrs.get("env_var")
+    if isinstance(env_var, str) and env_var:
+        named = key_for_env_var(env_var, config)
+        if named is not None:
+            return named
+        if env_var.upper() == "PORT":
+            service = owner_service(graph, owner_id)
+            return (service, "port") if service else None
+    return None
+
+
+def _layer_rank(config: Config):
+    order = {layer: i for i, layer in enumerate(config.precedence)}
+    return lambda layer: order.get(layer, len(order))
+
+
+def _environments(found: list[Contribution], config: Config) -> list[str]:
+    named = {c.environment for c in found if c.environment and not c.env_conditional and not c.documented}
+    if not named:
+        named = set(config.environments)
+    known = [e for e in config.environments if e in named]
+    return known + sorted(named - set(known))
+
+
+def _effective(found: list[Contribution], envs: list[str], config: Config) -> list[Effective]:
+    rank = _layer_rank(config)
+    groups: dict[tuple[str, str], list[Contribution]] = defaultdict(list)
+    for contribution in found:
+        groups[(contribution.service, contribution.key)].append(contribution)
+    out = []
+    for (service, key) in sorted(groups):
+        group = groups[(service, key)]
+        for env in envs:
+            applicable = sorted((c for c in group if c.applies_to(env)), key=lambda c: _order(c, rank))
+            if not applicable:
+                continue
+            winner = next((c for c in applicable if not c.documented), None)
+            out.append(Effective(service=service, key=key, environment=env, is_port=any(c.is_port for c in group),
+                                 contributions=tuple(applicable), winner=winner))
+    return out
+
+
+def _order(c: Contribution, rank) -> tuple:
+    return (rank(c.layer), c.documented, c.environment is None, c.unresolved, c.example, c.location)
+
+
+def explain(graph: PortGraph, contribution: Contribution) -> list[str]:
+    """The graph links a finding about ``contribution`` rests on, for ``--explain``."""
+    from portlint.graph import explain_link
+
+    lines = [explain_link(link) for link in graph.incoming(contribution.owner, "member")]
+    lines.append(f"{contribution.config_key}: {contribution.describe()} "
+                 f"(layer {contribution.layer}, {contribution.environment or 'every environment'})")
+    return lines
+
+
+def precedence_line(config: Config) -> str:
+    return "precedence (highest first): " + " > ".join(config.precedence)

@@ -1,0 +1,87 @@
+"""The vocabulary of application configuration keys, shared by the config-layer readers.
+
+A config key is ``<service>.<key>``: ``fastapi.port``, ``airflow.webserver_port``,
+``fastapi.workers``. Service names are made canonical through the ``[services]`` catalog
+(names, ``aliases``, ``env`` variable names), so ``risk_api.port`` and ``DATABASE_PORT`` land on
+the catalog's ``fastapi`` and ``postgres``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from portlint.config import Config
+
+# Non-port keys that port policy validates or that explain a port (read as Settings).
+SETTING_KEYS = ("workers", "host", "debug", "reload", "executor", "namespace")
+_UNRESOLVED = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|%\(")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_port_key(key: str) -> bool:
+    """``port``, ``webserver_port``, ``PORT``."""
+    lowered = key.lower()
+    return lowered == "port" or lowered.endswith("_port")
+
+
+def is_setting_key(key: str) -> bool:
+    return key.lower() in SETTING_KEYS
+
+
+def looks_unresolved(text: str) -> bool:
+    """``${PORT}``, ``$PORT``, ``{{ .Values.port }}``, ``%(port)s``: a value set elsewhere."""
+    return bool(_UNRESOLVED.search(text))
+
+
+def canonical_service(name: str, config: Config) -> str:
+    """The catalog's name for ``name`` (by name or alias), else ``name`` itself."""
+    policy = config.service_for_name(name)
+    return policy.name if policy is not None else name
+
+
+def config_key(service: str, key: str, config: Config) -> str:
+    return f"{canonical_service(service, config)}.{key}"
+
+
+def key_for_env_var(name: str, config: Config) -> tuple[str, str] | None:
+    """The (service, key) an environment variable sets, or ``None``.
+
+    ``FASTAPI_PORT`` → (fastapi, port); ``AIRFLOW_WEBSERVER_PORT`` → (airflow, webserver_port);
+    ``DATABASE_PORT`` → (postgres, port) when the catalog aliases ``database`` to postgres, else
+    (database, port); ``FASTAPI_WORKERS`` → (fastapi, workers); a catalog entry's ``env`` list
+    names variables explicitly. ``PORT`` alone names no service.
+    """
+    if not _ENV_NAME.fullmatch(name) or "__" in name:
+        return None
+    upper = name.upper()
+    explicit = _from_catalog_env(upper, config)
+    if explicit is not None:
+        return explicit
+    tokens = upper.split("_")
+    if len(tokens) < 2 or not all(tokens):
+        return None
+    leaf = tokens[-1].lower()
+    if leaf != "port" and leaf not in SETTING_KEYS:
+        return None
+    for cut in range(len(tokens) - 1, 0, -1):
+        head = tokens[:cut]
+        for joiner in ("_", "-"):
+            policy = config.service_for_name(joiner.join(head).lower())
+            if policy is not None:
+                return policy.name, "_".join(tokens[cut:]).lower()
+    if leaf == "port" and len(tokens) >= 3 and tokens[-2] == "WEBSERVER":
+        return "_".join(tokens[:-2]).lower(), "webserver_port"
+    return "_".join(tokens[:-1]).lower(), leaf
+
+
+def _from_catalog_env(upper: str, config: Config) -> tuple[str, str] | None:
+    for policy in config.services.values():
+        if upper not in (e.upper() for e in policy.env):
+            continue
+        for alias in policy.names:
+            prefix = alias.upper().replace("-", "_") + "_"
+            if upper.startswith(prefix) and len(upper) > len(prefix):
+                return policy.name, upper[len(prefix):].lower()
+        leaf = upper.rsplit("_", 1)[-1].lower()
+        return policy.name, (leaf if leaf in SETTING_KEYS else "port")
+    return None

@@ -1,0 +1,113 @@
+"""Env files: ``.env``, ``.env.<env>``, ``.env.example``, ``*.env`` — the environment-variable layer.
+
+``FASTAPI_PORT=8000`` is a ``config`` fact with ``layer: env``, ``env_var: FASTAPI_PORT`` and
+``config_key: fastapi.port`` (services by name and by the catalog, see
+:func:`portlint.readers._config_keys.key_for_env_var`). ``FASTAPI_WORKERS=4`` and the other
+setting keys become :class:`Setting` s. ``.env.dev`` / ``dev.env`` hold dev's values; ``.env``
+and templates (``.env.example``, ``.sample``, ``.template``, ``.dist``) every environment's,
+templates marked ``example``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from portlint.discover import SourceFile, UndecodableFile
+from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
+from portlint.readers import ReadContext, ReadOutput
+from portlint.readers._config_keys import is_port_key, key_for_env_var, looks_unresolved
+
+NAME = "envfile"
+LAYER = "env"
+ENTITY_KIND = "config/env"
+EXAMPLE_MARKERS = frozenset({"example", "sample", "template", "dist", "tmpl"})
+_ASSIGNMENT = re.compile(r"^(?P<indent>\s*)(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?P<rest>.*)$")
+
+
+def wants(file: SourceFile, ctx: ReadContext) -> bool:
+    name = file.name
+    return name == ".env" or name.startswith(".env.") or (name.endswith(".env") and len(name) > 4)
+
+
+def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
+    out = ReadOutput()
+    for file in files:
+        try:
+            text = file.text()
+        except UndecodableFile as exc:
+            out.fail(Location(file.rel), str(exc), NAME)
+            continue
+        _read_file(file, text, ctx, out)
+    return out
+
+
+def is_example(name: str) -> bool:
+    return bool(EXAMPLE_MARKERS & set(name.lower().split(".")))
+
+
+def parse_line(line: str) -> tuple[str, str, int] | None:
+    """``export KEY="value" # note`` → (KEY, value, 0-based column of the value); else ``None``."""
+    match = _ASSIGNMENT.match(line)
+    if match is None:
+        return None
+    rest = match.group("rest")
+    start = match.start("rest")
+    if rest[:1] in ("'", '"'):
+        close = rest.find(rest[0], 1)
+        if close == -1:
+            return None
+        return match.group("name"), rest[1:close], start + 1
+    comment = re.search(r"\s#", rest)
+    value = (rest[: comment.start()] if comment else rest).rstrip()
+    return match.group("name"), value, start
+
+
+def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -> None:
+    example = is_example(file.name)
+    owners: dict[str, Entity] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parsed = parse_line(line)
+        if parsed is None:
+            continue
+        name, raw, column = parsed
+        if raw == "":
+            continue
+        where = Location(file.rel, number, column + 1)
+        key = key_for_env_var(name, ctx.config)
+        if key is None and not is_port_key(name):
+            continue
+        owner = _owner(owners, file, key[0] if key else None, Location(file.rel, number, 1), example)
+        attrs: dict[str, Any] = {"env_var": name, "layer": LAYER, "field": name}
+        if key is not None:
+            attrs["config_key"] = f"{key[0]}.{key[1]}"
+        if example:
+            attrs["example"] = True
+        if is_port_key(name):
+            value = PortValue.unresolved_expr(raw) if looks_unresolved(raw) else PortValue.parse(raw)
+            out.facts.append(PortFact(value=value, role=Role.CONFIG, owner=owner.ref, location=where,
+                                      environment=file.environment, slot=name, attrs=attrs))
+        else:
+            if looks_unresolved(raw):
+                attrs["unresolved"] = True
+            out.settings.append(Setting(key=attrs["config_key"], value=raw, owner=owner.ref, location=where,
+                                        environment=file.environment, attrs=attrs))
+    out.entities.extend(owners[k] for k in sorted(owners))
+
+
+def _owner(owners: dict[str, Entity], file: SourceFile, service: str | None, first: Location,
+           example: bool) -> Entity:
+    """One entity per file and service; variables that name no service share the file's entity."""
+    name = f"{file.rel}#{service}" if service else file.rel
+    if name not in owners:
+        attrs: dict[str, Any] = {"layer": LAYER, "file": file.rel}
+        if service:
+            attrs["service"] = service
+            attrs["service_reason"] = f"its variables in {file.rel} name the service"
+        if example:
+            attrs["example"] = True
+        owners[name] = Entity(ref=EntityRef(kind=ENTITY_KIND, name=name), location=first,
+                              environment=file.environment, attrs=attrs)
+    return owners[name]

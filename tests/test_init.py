@@ -1,0 +1,74 @@
+"""``portlint init``: a commented, loadable .portlint.toml inferred from the scan; no silent overwrite."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, run_cli
+from portlint.config import load_config
+
+DEMO = ROOT / "examples" / "genai-monorepo"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of the consistent config tree without its .portlint.toml."""
+    target = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "consistent" / "config", target)
+    (target / ".portlint.toml").unlink()
+    return target
+
+
+def test_init_writes_a_config_that_loads_with_majority_ports(repo: Path) -> None:
+    done = run_cli("init", str(repo))
+    assert done.returncode == 0, done.stderr
+    config = load_config(repo)
+    assert {name: p.port for name, p in config.services.items()} == {
+        "airflow": 8080, "dash": 8050, "database": 5432, "fastapi": 8000, "redis": 6379, "web": 3000}
+    assert config.services["fastapi"].range == "api" and config.services["web"].range == "web"
+    assert config.services["redis"].range is None  # 6379 lies in no standard range
+    assert config.ranges == {"system": (1000, 2999), "web": (3000, 3999), "api": (8000, 8999), "dev": (9000, 65535)}
+    assert config.environments == ("dev", "uat", "prod")
+    text = (repo / ".portlint.toml").read_text()
+    assert "# fastapi: 8000 in" in text and "[validation]" in text
+
+
+def test_init_refuses_to_overwrite_without_force(repo: Path) -> None:
+    existing = repo / ".portlint.toml"
+    existing.write_text("# mine\n")
+    done = run_cli("init", str(repo))
+    assert done.returncode == 2 and "--force" in done.stderr
+    assert existing.read_text() == "# mine\n"
+    forced = run_cli("init", str(repo), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "[services]" in existing.read_text()
+
+
+def test_init_majority_port_and_the_minority_in_a_comment(tmp_path: Path) -> None:
+    for env, port in (("dev", 8050), ("uat", 8050), ("prod", 8051)):
+        path = tmp_path / "config" / f"{env}.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"dash:\n  port: {port}\n")
+    done = run_cli("init", str(tmp_path), "--stdout")
+    assert done.returncode == 0, done.stderr
+    assert 'dash = { port = 8050, range = "api" }' in done.stdout.splitlines()
+    assert "#   also 8051 at config/prod.yaml:2" in done.stdout
+    assert not (tmp_path / ".portlint.toml").exists()
+
+
+def test_init_on_the_demo_then_check_uses_it(tmp_path: Path) -> None:
+    copy = tmp_path / "demo"
+    shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns("__pycache__", ".portlint.toml"))
+    assert run_cli("init", str(copy)).returncode == 0
+    config = load_config(copy)
+    assert config.services["fastapi"].port == 8000 and config.services["web"].port == 3000
+    check = run_cli("check", str(copy), "--select", "PL303", "--format", "json")
+    assert '"rule_id": "PL303"' in check.stdout  # the runbook's 8001 against the inferred standard
+
+
+def test_init_on_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    done = run_cli("init", str(tmp_path / "nope"))
+    assert done.returncode == 2 and "not a folder" in done.stderr
