@@ -93,6 +93,7 @@ def test_broken_template_is_a_failure_and_the_rest_is_read(helm: ScanResult) -> 
 
 
 def test_templated_ports_list_marks_the_container(tmp_path: Path) -> None:
+    """Template-only lines inside (or able to insert) a list mark it unresolved; others do not."""
     chart = tmp_path / "c"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
@@ -101,13 +102,17 @@ def test_templated_ports_list_marks_the_container(tmp_path: Path) -> None:
         "    metadata:\n      labels:\n        app: {{ .Values.app }}\n    spec:\n      containers:\n"
         "        - name: a\n          ports:\n            {{- toYaml .Values.ports | nindent 12 }}\n"
         "        - name: b\n          image: b\n          {{- include \"c.ports\" . | nindent 10 }}\n"
+        "        - name: c\n          ports: [{containerPort: 80}]\n          {{- with .Values.env }}\n"
+        "          env: {{- toYaml . | nindent 12 }}\n          {{- end }}\n"
         "        {{- include \"c.extraContainers\" . | nindent 8 }}\n"
         "      {{- with .Values.nodeSelector }}\n      nodeSelector: {}\n      {{- end }}\n")
     result = scan_tree(tmp_path, select=("PL001",))
     deployment = result.graph.entity("k8s/Deployment:d")
+    assert result.graph.failures == []
     assert deployment.attrs["labels_unresolved"] is True  # values.yaml is missing: app is unknown
     assert deployment.attrs.get("containers_unresolved") is True  # extraContainers, not nodeSelector
     containers = {c.attrs["container_name"]: c.attrs for c in result.graph.children(deployment.id)}
+    assert "ports_unresolved" not in containers["c"]  # declares its ports; the templates are elsewhere
     assert containers["a"].get("ports_unresolved") is True
     assert containers["b"].get("ports_unresolved") is True  # an include at key level may add ports
 
@@ -177,3 +182,19 @@ def test_broken_values_file_is_reported_once(tmp_path: Path) -> None:
     result = scan_tree(tmp_path, select=("PL001",))
     assert [f.location.path for f in result.graph.failures] == ["c/values.yaml"]
     assert all(f.value.unresolved for f in result.graph.facts())
+
+
+def test_templates_beside_the_containers_do_not_mark_them(tmp_path: Path) -> None:
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    (chart / "templates" / "d.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n"
+        "    metadata:\n      labels:\n        app: d\n    spec:\n      containers:\n        - name: a\n"
+        "          ports: [{containerPort: 80}]\n      {{- with .Values.nodeSelector }}\n"
+        "      nodeSelector: {{- toYaml . | nindent 8 }}\n      {{- end }}\n")
+    result = scan_tree(tmp_path, select=("PL001",))
+    deployment = result.graph.entity("k8s/Deployment:d")
+    assert deployment.attrs["labels_unresolved"] is False and deployment.attrs["pod_labels"] == {"app": "d"}
+    assert "containers_unresolved" not in deployment.attrs
+    assert ["ports_unresolved" in c.attrs for c in result.graph.children(deployment.id)] == [False]

@@ -286,3 +286,14 @@ def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
     result = scan_tree(tmp_path, select=("PL001",))
     fact = one_fact(result, "svc.yaml", 4, Role.EXPOSE)
     assert fact.location.column == len("spec: {selector: {ü: x}, ports: [{name: ünï, port: ") + 1
+
+
+def test_anchors_and_merge_keys(tmp_path: Path) -> None:
+    (tmp_path / "merge.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: m\n  labels: &labels {app: m}\nspec:\n  containers:\n"
+        "    - &base\n      name: a\n      ports: [{containerPort: 8000, name: http}]\n"
+        "    - <<: *base\n      name: b\n")
+    result = scan_tree(tmp_path, select=("PL001",))
+    owners = sorted(f.owner.id for f in result.graph.facts(role=Role.LISTEN))
+    assert owners == ["k8s/Pod:m::k8s/Container:m/a", "k8s/Pod:m::k8s/Container:m/b"]  # b merges a's ports
+    assert result.graph.entity("k8s/Pod:m").attrs["pod_labels"] == {"app": "m"}

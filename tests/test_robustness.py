@@ -9,13 +9,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, run_cli, scan_tree
+from portlint.config import Config
+from portlint.discover import SourceFile
 from portlint.model import Role
+from portlint.readers import ReadContext, kubernetes
 
 ROBUSTNESS = FIXTURES / "robustness"
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\nspec:\n  selector: {app: ok}\n  ports:\n    - port: 80\n"
@@ -153,3 +159,26 @@ def test_a_broken_file_does_not_stop_the_others(tmp_path: Path) -> None:
     result = scan_tree(root, select=("PL001",))
     names = sorted(e.attrs["name"] for e in result.graph.entities("k8s/Service"))
     assert names == ["bom", "ok", "tagged"]
+
+
+_YAMLISH = "ab: -[]{}&*!|>'\"#%@`{{}}\n\t\r ,?.0123456789\x85\u2028é"
+
+_PIECES = list(_YAMLISH) + ["{{ .Values.p }}", "\n  - port: ", "\n    targetPort: ", "\nspec:\n  ports:",
+                            "\nmetadata:\n  labels:\n    {{- include \"x\" . }}", "\n---\n"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.lists(st.sampled_from(_PIECES), max_size=120).map("".join), templated=st.booleans())
+def test_the_reader_never_raises(body: str, templated: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        path = root / ("c/templates/x.yaml" if templated else "x.yaml")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if templated:
+            (root / "c" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
+            (root / "c" / "values.yaml").write_text("p: 80\n")
+        path.write_text("apiVersion: v1\nkind: Service\n" + body, encoding="utf-8")
+        rel = path.relative_to(root).as_posix()
+        file = SourceFile(path=path, rel=rel, size=path.stat().st_size)
+        output = kubernetes.read([file], ReadContext(root=root, config=Config()))
+        assert all(f.location.path in (rel, "c/values.yaml") for f in output.failures)

@@ -70,15 +70,17 @@ def _same_environment(a: Entity, b: Entity) -> bool:
 
 
 def _link_selectors(graph: PortGraph) -> None:
-    workloads: dict[str, list[Entity]] = defaultdict(list)
+    by_label: dict[tuple[str, str, str], list[Entity]] = defaultdict(list)  # (namespace, key, value)
     for workload in graph.entities(WORKLOAD_KINDS):
         if not workload.attrs.get("labels_unresolved"):
-            workloads[workload.ref.namespace].append(workload)
+            for key, value in (workload.attrs.get("pod_labels") or {}).items():
+                by_label[(workload.ref.namespace, key, value)].append(workload)
     for service in graph.entities(SERVICE):
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue
-        for workload in workloads[service.ref.namespace]:
+        candidates = min((by_label.get((service.ref.namespace, k, v), []) for k, v in selector.items()), key=len)
+        for workload in candidates:
             labels = workload.attrs.get("pod_labels") or {}
             if _same_environment(service, workload) and all(labels.get(k) == v for k, v in selector.items()):
                 graph.add_link(_selects(service, workload, selector))

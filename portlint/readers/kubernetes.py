@@ -43,8 +43,9 @@ SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
 CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
+MERGE_TAG = "tag:yaml.org,2002:merge"
 _DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
-_RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*-?\}\}")
+_RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*(\|\s*quote\s*)?-?\}\}")
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
@@ -73,7 +74,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
     if not looks_like_kubernetes(text):
         return
     source = _Source.of(file, text, chart)
-    documents, errors = compose(source.yaml_text)
+    documents, errors = _documents(source, ctx)
     for error in errors:
         out.fail(Location(file.rel, error.line, error.column), error.message, NAME)
     anchors = "&" in text and "*" in text
@@ -96,12 +97,26 @@ def _raw_looks_like_kubernetes(file: SourceFile) -> bool:
     return b"apiVersion" in data and b"kind" in data
 
 
+def _documents(source: _Source, ctx: ReadContext) -> tuple[list[Any], list[_yaml.YamlError]]:
+    """The file's documents; a plain (untemplated) parse is shared with other YAML readers."""
+    if source.masked is not None:
+        return compose(source.yaml_text)
+    try:
+        return ctx.memo(f"yaml:{source.rel}", lambda: _yaml.compose_documents(source.yaml_text)), []
+    except _yaml.YamlError as exc:
+        return _recover(source.yaml_text, exc)
+
+
 def compose(text: str) -> tuple[list[Any], list[_yaml.YamlError]]:
     """Compose every document; when one is broken, still compose the others (one error each)."""
     try:
         return _yaml.compose_documents(text), []
     except _yaml.YamlError as exc:
-        first = exc
+        return _recover(text, exc)
+
+
+def _recover(text: str, first: _yaml.YamlError) -> tuple[list[Any], list[_yaml.YamlError]]:
+    """After ``first`` failed the whole text, compose each ``---`` document on its own."""
     chunks = _document_chunks(text)
     if len(chunks) < 2:
         return [], [first]
@@ -120,7 +135,7 @@ def _document_chunks(text: str) -> list[tuple[int, str]]:
     starts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text) if m.start() > 0]
     chunks: list[tuple[int, str]] = []
     pending = 0
-    for i, start in enumerate(starts):
+    for i in range(len(starts)):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         body = text[pending:end]
         if i + 1 < len(starts) and not _has_content(body):
@@ -221,6 +236,8 @@ class _Source:
     def original(self, node: Any) -> str:
         """The source text of a scalar, templates and all, without its quotes."""
         start, end = node.start_mark, node.end_mark
+        if end.line >= len(self.lines):  # libyaml saw a line break str.split does not (\r, \x85)
+            return node.value
         if start.line == end.line:
             raw = self.lines[start.line][start.column:end.column]
         else:
@@ -271,7 +288,7 @@ class _Source:
 
     def labels(self, mapping: Any, key: str) -> tuple[dict[str, str] | None, bool]:
         """A label map under ``key`` of ``mapping``: (labels or None when absent, unresolved?)."""
-        value = _yaml.get(mapping, key)
+        value = _get(mapping, key)
         unresolved = self.region_templated(mapping, key)
         if value is None or _is_null(value):
             return (None if _key_node(mapping, key) is None else {}), unresolved
@@ -309,7 +326,7 @@ class _Source:
 
     def items_templated(self, mapping: Any, key: str) -> bool:
         """Can a template-only line add items to the list under ``key`` (not just edit one item)?"""
-        value = _yaml.get(mapping, key)
+        value = _get(mapping, key)
         if not _yaml.is_sequence(value) or not value.value:
             return self.region_templated(mapping, key)
         key_node = _key_node(mapping, key)
@@ -332,6 +349,28 @@ def _render(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     return str(raw)
+
+
+def _get(node: Any, key: str) -> Any:
+    """:func:`_yaml.get`, fast when the mapping has no ``<<`` merge key (the common case)."""
+    if node is None or node.id != "mapping":
+        return None
+    merged = False
+    for key_node, value in node.value:
+        if key_node.id == "scalar":
+            if key_node.tag == MERGE_TAG:
+                merged = True
+            elif key_node.value == key:
+                return value
+    return _yaml.get(node, key) if merged else None
+
+
+def _get_path(node: Any, *keys: str) -> Any:
+    for key in keys:
+        node = _get(node, key)
+        if node is None:
+            return None
+    return node
 
 
 def _is_null(node: Any) -> bool:
@@ -373,10 +412,10 @@ class _Doc:
     names: _Names
 
     def entity(self, kind: str, attrs: dict[str, Any]) -> Entity:
-        metadata = _yaml.get(self.node, "metadata")
-        name_node = _yaml.get(metadata, "name")
+        metadata = _get(self.node, "metadata")
+        name_node = _get(metadata, "name")
         name = self.source.string(name_node)
-        namespace = self.source.namespace(_yaml.get(metadata, "namespace"))
+        namespace = self.source.namespace(_get(metadata, "namespace"))
         written = name.value if name is not None else ""
         ref = self.names.unique(EntityRef(kind=kind, name=written or "(unnamed)", namespace=namespace))
         own_labels, _ = self.source.labels(metadata, "labels")
@@ -415,7 +454,7 @@ def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, d
     api, kind = _string_field(node, "apiVersion", source), _string_field(node, "kind", source)
     if api is None or kind is None or not kind.resolved:
         return
-    items = _yaml.get(node, "items")
+    items = _get(node, "items")
     if kind.value.endswith("List") and _yaml.is_sequence(items):
         if depth < MAX_LIST_DEPTH:
             for item in _yaml.seq(items):
@@ -432,7 +471,7 @@ def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, d
 
 def _string_field(node: Any, key: str, source: _Source) -> _Text | None:
     """``apiVersion``/``kind`` must be strings: ``apiVersion: 1`` or a list is not a manifest."""
-    value = _yaml.get(node, key)
+    value = _get(node, key)
     if not _yaml.is_scalar(value) or value.tag != _yaml.STR_TAG:
         return None
     return source.string(value)
@@ -451,27 +490,27 @@ def _served_by(api: _Text, groups: frozenset[str]) -> bool:
 
 def _read_workload(doc: _Doc) -> None:
     template_path = WORKLOADS[doc.kind][0]
-    template = _yaml.get_path(doc.node, *template_path) if template_path else doc.node
-    pod_meta = _yaml.get(template, "metadata")
+    template = _get_path(doc.node, *template_path) if template_path else doc.node
+    pod_meta = _get(template, "metadata")
     pod_labels, unresolved = doc.source.labels(pod_meta, "labels")
     attrs: dict[str, Any] = {"pod_labels": pod_labels or {}, "labels_unresolved": unresolved}
-    labels_node = _yaml.get(pod_meta, "labels")
+    labels_node = _get(pod_meta, "labels")
     if labels_node is not None:
         attrs["pod_labels_location"] = doc.source.loc(labels_node)
     workload = doc.entity(f"k8s/{doc.kind}", attrs)
-    spec = _yaml.get(template, "spec")
+    spec = _get(template, "spec")
     if doc.source.items_templated(spec, "containers"):
         workload.attrs["containers_unresolved"] = True
     for list_key in ("containers", "initContainers"):
-        for index, container in enumerate(_yaml.seq(_yaml.get(spec, list_key))):
+        for index, container in enumerate(_yaml.seq(_get(spec, list_key))):
             if _yaml.is_mapping(container):
                 _read_container(doc, workload, container, list_key, index)
 
 
 def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index: int) -> None:
-    name = doc.source.string(_yaml.get(node, "name"))
+    name = doc.source.string(_get(node, "name"))
     container_name = name.value if name is not None else f"{list_key}[{index}]"
-    restart = doc.source.string(_yaml.get(node, "restartPolicy"))
+    restart = doc.source.string(_get(node, "restartPolicy"))
     kind = "container" if list_key == "containers" else (
         "sidecar" if restart is not None and restart.value == "Always" else "init")
     ref = doc.names.unique(EntityRef(kind="k8s/Container", name=f"{workload.ref.name}/{container_name}",
@@ -487,34 +526,34 @@ def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index
 
 
 def _read_container_ports(doc: _Doc, owner: EntityRef, node: Any) -> None:
-    for index, port in enumerate(_yaml.seq(_yaml.get(node, "ports"))):
-        name = doc.source.string(_yaml.get(port, "name"))
-        protocol, known = doc.protocol(_yaml.get(port, "protocol"))
+    for index, port in enumerate(_yaml.seq(_get(node, "ports"))):
+        name = doc.source.string(_get(port, "name"))
+        protocol, known = doc.protocol(_get(port, "protocol"))
         slot = f"ports[{index}]"
         port_name = name.value if name is not None else None
         for role, key in ((Role.LISTEN, "containerPort"), (Role.PUBLISH, "hostPort")):
-            fact = doc.fact(owner, role, _yaml.get(port, key), key, slot, protocol, port_name=port_name)
+            fact = doc.fact(owner, role, _get(port, key), key, slot, protocol, port_name=port_name)
             _unresolve_when(fact, not known)
 
 
 def _read_probes(doc: _Doc, owner: EntityRef, node: Any) -> None:
     for probe in PROBES:
-        handler = _yaml.get(node, probe)
+        handler = _get(node, probe)
         for probe_type in PROBE_TYPES:
-            action = _yaml.get(handler, probe_type)
+            action = _get(handler, probe_type)
             if not _yaml.is_mapping(action):
                 continue
-            doc.fact(owner, Role.PROBE, _yaml.get(action, "port"), f"{probe}.{probe_type}.port", probe,
+            doc.fact(owner, Role.PROBE, _get(action, "port"), f"{probe}.{probe_type}.port", probe,
                      probe=probe.removesuffix("Probe"), probe_type=probe_type,
                      accepts_name=True if probe_type != "grpc" else None)
 
 
 def _read_env(doc: _Doc, owner: EntityRef, node: Any) -> None:
-    for index, var in enumerate(_yaml.seq(_yaml.get(node, "env"))):
-        name = doc.source.string(_yaml.get(var, "name"))
+    for index, var in enumerate(_yaml.seq(_get(node, "env"))):
+        name = doc.source.string(_get(var, "name"))
         if name is None or not name.resolved or not _is_port_variable(name.value):
             continue
-        value_node = _yaml.get(var, "value")
+        value_node = _get(var, "value")
         value = doc.source.port(value_node)
         if value is None or "://" in value.text:
             continue  # valueFrom, or a URL such as the legacy FOO_PORT=tcp://10.0.0.1:80
@@ -537,33 +576,33 @@ def _unresolve_when(fact: PortFact | None, condition: bool) -> None:
 
 
 def _read_service(doc: _Doc) -> None:
-    spec = _yaml.get(doc.node, "spec")
+    spec = _get(doc.node, "spec")
     selector, unresolved = doc.source.labels(spec, "selector")
-    service_type = doc.source.string(_yaml.get(spec, "type"))
+    service_type = doc.source.string(_get(spec, "type"))
     attrs: dict[str, Any] = {
         "selector": selector,
         "selector_unresolved": unresolved,
         "type": service_type.value if service_type is not None else "ClusterIP",
     }
-    selector_node = _yaml.get(spec, "selector")
+    selector_node = _get(spec, "selector")
     if selector_node is not None:
         attrs["selector_location"] = doc.source.loc(selector_node)
-    external = doc.source.string(_yaml.get(spec, "externalName"))
+    external = doc.source.string(_get(spec, "externalName"))
     if external is not None:
         attrs["external_name"] = external.value
     service = doc.entity("k8s/Service", attrs)
-    for index, port in enumerate(_yaml.seq(_yaml.get(spec, "ports"))):
+    for index, port in enumerate(_yaml.seq(_get(spec, "ports"))):
         _read_service_port(doc, service.ref, port, f"ports[{index}]")
 
 
 def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> None:
-    name = doc.source.string(_yaml.get(node, "name"))
+    name = doc.source.string(_get(node, "name"))
     port_name = name.value if name is not None else None
-    protocol, known = doc.protocol(_yaml.get(node, "protocol"))
-    port_node = _yaml.get(node, "port")
+    protocol, known = doc.protocol(_get(node, "protocol"))
+    port_node = _get(node, "port")
     exposed = doc.fact(owner, Role.EXPOSE, port_node, "port", slot, protocol, port_name=port_name)
     _unresolve_when(exposed, not known)
-    target_node = _yaml.get(node, "targetPort")
+    target_node = _get(node, "targetPort")
     if target_node is not None and not _is_null(target_node):
         target = doc.fact(owner, Role.TARGET, target_node, "targetPort", slot, protocol,
                           port_name=port_name, accepts_name=True)
@@ -571,7 +610,7 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
         target = doc.fact(owner, Role.TARGET, port_node, "targetPort", slot, protocol,
                           port_name=port_name, accepts_name=True, implicit=True)
     _unresolve_when(target, not known)
-    node_port = doc.fact(owner, Role.PUBLISH, _yaml.get(node, "nodePort"), "nodePort", slot, protocol,
+    node_port = doc.fact(owner, Role.PUBLISH, _get(node, "nodePort"), "nodePort", slot, protocol,
                          port_name=port_name)
     _unresolve_when(node_port, not known)
 
@@ -580,34 +619,34 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
 
 
 def _read_ingress(doc: _Doc) -> None:
-    spec = _yaml.get(doc.node, "spec")
-    annotations = _yaml.get_path(doc.node, "metadata", "annotations")
-    ingress_class = doc.source.string(_yaml.get(spec, "ingressClassName")) or doc.source.string(
-        _yaml.get(annotations, "kubernetes.io/ingress.class"))
+    spec = _get(doc.node, "spec")
+    annotations = _get_path(doc.node, "metadata", "annotations")
+    ingress_class = doc.source.string(_get(spec, "ingressClassName")) or doc.source.string(
+        _get(annotations, "kubernetes.io/ingress.class"))
     ingress = doc.entity("k8s/Ingress", {"ingress_class": ingress_class.value if ingress_class else None,
                                          "backends": []})
-    default = _yaml.get(spec, "defaultBackend") or _yaml.get(spec, "backend")
+    default = _get(spec, "defaultBackend") or _get(spec, "backend")
     if default is not None:
         _read_backend(doc, ingress, default, "defaultBackend", None, None)
-    for i, rule in enumerate(_yaml.seq(_yaml.get(spec, "rules"))):
-        host = doc.source.string(_yaml.get(rule, "host"))
-        for j, path in enumerate(_yaml.seq(_yaml.get_path(rule, "http", "paths"))):
-            path_text = doc.source.string(_yaml.get(path, "path"))
-            _read_backend(doc, ingress, _yaml.get(path, "backend"), f"rules[{i}].paths[{j}]",
+    for i, rule in enumerate(_yaml.seq(_get(spec, "rules"))):
+        host = doc.source.string(_get(rule, "host"))
+        for j, path in enumerate(_yaml.seq(_get_path(rule, "http", "paths"))):
+            path_text = doc.source.string(_get(path, "path"))
+            _read_backend(doc, ingress, _get(path, "backend"), f"rules[{i}].paths[{j}]",
                           host.value if host else None, path_text.value if path_text else None)
 
 
 def _read_backend(doc: _Doc, ingress: Entity, node: Any, slot: str, host: str | None, path: str | None) -> None:
-    service = _yaml.get(node, "service")
+    service = _get(node, "service")
     if _yaml.is_mapping(service):  # networking.k8s.io/v1
-        name_node = _yaml.get(service, "name")
-        port = _yaml.get(service, "port")
-        number, named = _yaml.get(port, "number"), _yaml.get(port, "name")
+        name_node = _get(service, "name")
+        port = _get(service, "port")
+        number, named = _get(port, "number"), _get(port, "name")
         port_node, field_name = (number, "backend.service.port.number") if number is not None else (
             named, "backend.service.port.name")
         accepts_name = number is None
-    elif _yaml.get(node, "serviceName") is not None:  # extensions/v1beta1, networking.k8s.io/v1beta1
-        name_node, port_node = _yaml.get(node, "serviceName"), _yaml.get(node, "servicePort")
+    elif _get(node, "serviceName") is not None:  # extensions/v1beta1, networking.k8s.io/v1beta1
+        name_node, port_node = _get(node, "serviceName"), _get(node, "servicePort")
         field_name, accepts_name = "backend.servicePort", True
     else:
         return  # a resource backend, or nothing
