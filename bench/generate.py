@@ -1,10 +1,12 @@
 """Write a large synthetic monorepo for timing ``portlint check``.
 
 Each service gets what the demo monorepo has for one of its services — a Kubernetes Service and
-Deployment, a port in every environment's config, a Terraform target group and security-group
-rule, a Python app, a Dockerfile — plus files that cannot hold ports (README, JavaScript, JSON,
-images). The same seed always writes the same tree. A small share of services gets one deliberate
-mismatch (``--mismatch-rate``) so that rules have something to report.
+Deployment, a port in every environment's config and in ``.env.example``, a Terraform target
+group behind a listener rule and a security-group rule, a Python app, a Dockerfile — plus files
+that cannot hold ports (README, JavaScript, JSON, images). The same seed always writes the same
+tree. A share of services (``--mismatch-rate``) gets one deliberate mismatch of a kind in
+``MISMATCHES`` (Service targetPort, prod config, target group port, Dockerfile EXPOSE off by one),
+so that rules have something to report; with rate 0 the tree is consistent.
 
 Usage: python bench/generate.py OUT_DIR [--services N] [--seed S] [--mismatch-rate R]
 """
@@ -168,6 +170,27 @@ resource "aws_security_group" "apps" {
   name_prefix = "${var.project_name}-${var.environment}-apps-"
   vpc_id      = aws_vpc.main.id
 }
+
+resource "aws_lb" "main" {
+  name               = "${var.project_name}-${var.environment}"
+  load_balancer_type = "application"
+  internal           = true
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.main.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "text/plain"
+      status_code  = "404"
+    }
+  }
+}
 """)
 
 
@@ -183,6 +206,22 @@ resource "aws_lb_target_group" "{s.name}" {{
   health_check {{
     path = "/health"
     port = "traffic-port"
+  }}
+}}
+
+resource "aws_lb_listener_rule" "{s.name}" {{
+  listener_arn = aws_lb_listener.http.arn
+  priority     = {s.port - FIRST_PORT + 1}
+
+  action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.{s.name}.arn
+  }}
+
+  condition {{
+    path_pattern {{
+      values = ["/{s.name}/*"]
+    }}
   }}
 }}
 

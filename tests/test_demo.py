@@ -97,8 +97,8 @@ def test_readme_references_point_into_the_demo() -> None:
             assert 1 <= number <= length, f"{path}:{number} is past the end ({length} lines)"
 
 
-def test_bench_generator_is_deterministic_and_checkable(tmp_path: Path) -> None:
-    """bench/generate.py: the same seed writes the same tree, and portlint reads it without a crash."""
+def _bench_generator():
+    """bench/generate.py, loaded as a module (bench/ is not a package)."""
     import importlib.util
     import sys
 
@@ -106,14 +106,38 @@ def test_bench_generator_is_deterministic_and_checkable(tmp_path: Path) -> None:
     generator = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = generator  # dataclasses look their module up there
     spec.loader.exec_module(generator)
+    return generator
+
+
+def _check_json(tree: Path) -> list[dict]:
+    proc = run_cli("check", str(tree), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)["findings"]
+
+
+def test_bench_generator_is_deterministic(tmp_path: Path) -> None:
+    generator = _bench_generator()
     first, second = tmp_path / "a", tmp_path / "b"
-    planned = generator.generate(first, 6, seed=7, mismatch_rate=0.5)
+    generator.generate(first, 6, seed=7, mismatch_rate=0.5)
     generator.generate(second, 6, seed=7, mismatch_rate=0.5)
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
-    assert len({s.port for s in planned}) == 6 and any(s.mismatch for s in planned)
-    proc = run_cli("check", str(first), "--format", "json")
-    assert proc.returncode in (0, 1), proc.stderr
-    report = json.loads(proc.stdout)
-    assert [f for f in report["findings"] if f["rule_id"] == "PL001" or "failed:" in f["message"]] == []
+
+
+def test_bench_tree_without_mismatches_gives_no_findings(tmp_path: Path) -> None:
+    generator = _bench_generator()
+    planned = generator.generate(tmp_path, 5, seed=3, mismatch_rate=0.0)
+    assert not any(s.mismatch for s in planned)
+    assert [(f["rule_id"], f["message"]) for f in _check_json(tmp_path)] == []
+
+
+def test_bench_deliberate_mismatches_are_all_found(tmp_path: Path) -> None:
+    generator = _bench_generator()
+    planned = generator.generate(tmp_path, 8, seed=2, mismatch_rate=1.0)
+    assert {s.mismatch for s in planned} == set(generator.MISMATCHES)
+    found = _check_json(tmp_path)
+    assert [f for f in found if f["rule_id"] == "PL001" or "failed:" in f["message"]] == []
+    for service in planned:
+        mentions = [f for f in found if re.search(rf"\b{service.name}\b", f["location"]["path"] + " " + f["message"])]
+        assert mentions, f"{service.name}: its {service.mismatch} mismatch was not reported"
