@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from portlint.layers import Effective, by_key, effective_values, environments, explain, precedence_line
+from portlint.layers import Effective, by_key, contributions, effective_values, environments, explain, precedence_line
 from portlint.model import Problem, Related
 
 ID = "PL301"
@@ -127,8 +127,6 @@ def _missing(graph, service: str, key: str, values: dict[str, Effective], per_en
 
 def _anchor(graph, service: str, env: str):
     """Where the environment's own configuration of the service is written (its section)."""
-    from portlint.layers import contributions
-
     own = [c for c in contributions(graph) if c.environment == env and not c.env_conditional and not c.documented]
     for candidates in ([c for c in own if c.service == service], own):
         for contribution in sorted(candidates, key=lambda c: c.location):

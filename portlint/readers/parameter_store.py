@@ -11,6 +11,9 @@
    with a value beside it (``--value "8001"``, ``Value='8001'``) in a script or a doc sets that
    key for that environment. In docs (``.md``, ``.rst``) it is marked ``documented``: a
    procedure someone may run, not configuration that is applied.
+
+Python syntax errors are the ``python`` reader's to report (it reads every ``.py``). See
+docs/model-config.md.
 """
 
 from __future__ import annotations
@@ -237,7 +240,10 @@ def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
 def evaluate(node: ast.expr, env: str | None, script: _Script) -> Result:
     """What ``node`` evaluates to in environment ``env``, without running anything."""
     handler = _HANDLERS.get(type(node))
-    result = handler(node, env, script) if handler else None
+    try:
+        result = handler(node, env, script) if handler else None
+    except RecursionError:
+        result = None  # a pathologically nested expression is simply not resolved
     return result if result is not None else Result(script.segment(node), unresolved=True)
 
 
