@@ -1,0 +1,254 @@
+"""Terraform references become graph edges; firewall rules become one view per rule.
+
+The reader records every ``type.name.attr`` reference of a resource (``attrs["refs"]``: the
+argument path, the address, where it is written). This linker turns the ones that carry port
+traffic into links inside the same module:
+
+- ``forwards-to``: listener or listener rule → target group (``target_group_arn``);
+- ``part-of``: listener rule → listener, listener → load balancer, security-group rule → group
+  (``security_group_id``), target-group attachment → target group;
+- ``allows-from``: rule or group → the group it admits (``source_security_group_id``,
+  ``referenced_security_group_id``, inline ``security_groups``);
+- ``uses``: load balancer, instance, launch template or ECS service → its security groups;
+- ``registers-with``: ECS service → target group; ``targets``: attachment → instance;
+  ``runs``: ECS service → task definition.
+
+:func:`firewall_rules` gives rules one object per firewall rule and environment (its from/to
+facts, protocol, sources, group) so that no rule re-derives them from facts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from portlint.graph import PortGraph, member_facts
+from portlint.model import Entity, EntityRef, Link, Location, PortFact, Role
+
+ORDER = 20
+PREFIX = "tf/"
+
+TARGET_GROUP_KINDS = ("tf/aws_lb_target_group", "tf/aws_alb_target_group")
+LISTENER_KINDS = ("tf/aws_lb_listener", "tf/aws_alb_listener")
+LISTENER_RULE_KINDS = ("tf/aws_lb_listener_rule", "tf/aws_alb_listener_rule")
+LOAD_BALANCER_KINDS = ("tf/aws_lb", "tf/aws_alb")
+GROUP_KIND = "tf/aws_security_group"
+RULE_KINDS = ("tf/aws_security_group_rule", "tf/aws_vpc_security_group_ingress_rule",
+              "tf/aws_vpc_security_group_egress_rule")
+DATABASE_KINDS = tuple(PREFIX + t for t in (
+    "aws_db_instance", "aws_rds_cluster", "aws_elasticache_cluster", "aws_elasticache_replication_group",
+    "aws_docdb_cluster", "aws_redshift_cluster", "aws_memorydb_cluster"))
+HOST_KINDS = ("tf/aws_instance", "tf/aws_launch_template", "tf/aws_ecs_service")
+_SOURCE_PATHS = ("source_security_group_id", "referenced_security_group_id")
+_USES_PATHS = ("security_groups", "vpc_security_group_ids", "network_configuration.security_groups",
+               "network_interfaces.security_groups")
+
+
+def link(graph: PortGraph) -> None:
+    for entity in list(graph.entities()):
+        if not entity.ref.kind.startswith(PREFIX):
+            continue
+        for ref in entity.attrs.get("refs", ()):
+            kind = link_kind(entity.ref.kind, ref["path"], PREFIX + ref["type"])
+            if kind is None:
+                continue
+            target = EntityRef(PREFIX + ref["type"], ref["name"], namespace=entity.ref.namespace)
+            reason = f"{ref['path']} = {ref['address']}.{ref['attribute']}".rstrip(".")
+            graph.add_link(Link(entity.id, target.id, kind, reason, (ref["location"],)))
+
+
+def link_kind(source: str, path: str, target: str) -> str | None:
+    """The link a reference at argument ``path`` of a ``source`` resource to a ``target`` makes."""
+    leaf = path.rsplit(".", 1)[-1]
+    if target in TARGET_GROUP_KINDS:
+        if source in LISTENER_KINDS + LISTENER_RULE_KINDS and ("target_group_arn" in path or path.endswith("target_group.arn")):
+            return "forwards-to"
+        if source == "tf/aws_ecs_service" and path.endswith("target_group_arn"):
+            return "registers-with"
+        if source == "tf/aws_lb_target_group_attachment":
+            return "part-of"
+    if source in LISTENER_RULE_KINDS and target in LISTENER_KINDS:
+        return "part-of"
+    if source in LISTENER_KINDS and target in LOAD_BALANCER_KINDS:
+        return "part-of"
+    if target == GROUP_KIND:
+        if source in RULE_KINDS and path == "security_group_id":
+            return "part-of"
+        if leaf in _SOURCE_PATHS or (source == GROUP_KIND and leaf == "security_groups"):
+            return "allows-from"
+        if source in LOAD_BALANCER_KINDS + HOST_KINDS and path in _USES_PATHS:
+            return "uses"
+    if source == "tf/aws_lb_target_group_attachment" and path == "target_id":
+        return "targets"
+    if source == "tf/aws_ecs_service" and target == "tf/aws_ecs_task_definition":
+        return "runs"
+    return None
+
+
+# -- firewall rules as rules see them ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirewallRule:
+    """One security-group rule in one environment: inline block, separate rule or VPC rule."""
+
+    owner: Entity  # the security group (inline rules) or the rule resource
+    group: Entity | None  # the security group the rule belongs to
+    slot: str
+    environment: str | None
+    low: PortFact | None  # from_port
+    high: PortFact | None  # to_port
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        fact = self.low or self.high
+        return fact.attrs if fact is not None else {}
+
+    @property
+    def direction(self) -> str:
+        return str(self.attrs.get("direction") or "")
+
+    @property
+    def protocol(self) -> str | None:
+        """tcp, udp, all, a protocol number, or None when unresolved."""
+        return self.attrs.get("protocol")
+
+    @property
+    def location(self) -> Location:
+        fact = self.low or self.high
+        return fact.location if fact is not None else self.owner.location
+
+    @property
+    def label(self) -> str:
+        if self.owner.ref.kind == GROUP_KIND:
+            return f"{self.owner.attrs.get('address', self.owner.ref.name)} {self.slot}"
+        return str(self.owner.attrs.get("address", self.owner.ref.name))
+
+    @property
+    def cidrs(self) -> list[str]:
+        return [*self.attrs.get("cidr_blocks", []), *self.attrs.get("ipv6_cidr_blocks", [])]
+
+    @property
+    def world_cidrs(self) -> list[str]:
+        return [c for c in self.cidrs if is_world(c)]
+
+    def ports(self) -> tuple[int, int] | None:
+        """The port range it opens, all ports for protocol all/-1; None when not known."""
+        if self.protocol == "all":
+            return 0, 65535
+        if self.protocol is None or self.low is None or self.high is None:
+            return None
+        low, high = self.low.value.number, self.high.value.number
+        if low is None or high is None:
+            return None
+        return low, high
+
+    def opens(self, port: int) -> bool:
+        span = self.ports()
+        return span is not None and span[0] <= port <= span[1]
+
+    def describe_ports(self) -> str:
+        span = self.ports()
+        if self.protocol == "all":
+            return "all ports (protocol all)"
+        if span is None:
+            return "unresolved ports"
+        return f"port {span[0]}" if span[0] == span[1] else f"ports {span[0]}-{span[1]}"
+
+    def facts(self) -> list[PortFact]:
+        return [f for f in (self.low, self.high) if f is not None]
+
+
+def is_world(cidr: str) -> bool:
+    """``0.0.0.0/0`` or ``::/0`` (any network with prefix length 0)."""
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def firewall_rules(graph: PortGraph) -> list[FirewallRule]:
+    """Every firewall rule of the scan, one per (owner, slot, environment), in source order."""
+    grouped: dict[tuple[str, str, str], dict[str, PortFact]] = {}
+    for fact in graph.facts(role=Role.ALLOW):
+        if not fact.owner.kind.startswith(PREFIX):
+            continue
+        key = (fact.owner.id, fact.slot, fact.environment or "")
+        grouped.setdefault(key, {})[fact.attrs.get("bound", "from")] = fact
+    rules = []
+    for (owner_id, slot, env), bounds in grouped.items():
+        owner = graph.entity(owner_id)
+        if owner is None:
+            continue
+        rules.append(FirewallRule(owner, group_of(graph, owner), slot, env or None, bounds.get("from"), bounds.get("to")))
+    return sorted(rules, key=lambda r: (r.location, r.environment or ""))
+
+
+def group_of(graph: PortGraph, owner: Entity) -> Entity | None:
+    if owner.ref.kind == GROUP_KIND:
+        return owner
+    groups = graph.targets(owner.id, "part-of")
+    return next((g for g in groups if g.ref.kind == GROUP_KIND), None)
+
+
+def rules_by_slot(rules: list[FirewallRule]) -> dict[tuple[str, str], list[FirewallRule]]:
+    """Rules of every environment grouped by (owner, slot): report a rule once, name its environments."""
+    out: dict[tuple[str, str], list[FirewallRule]] = {}
+    for rule in rules:
+        out.setdefault((rule.owner.id, rule.slot), []).append(rule)
+    return out
+
+
+def environments_note(rules: list[FirewallRule]) -> str:
+    envs = sorted({r.environment for r in rules if r.environment})
+    return f" (in {', '.join(envs)})" if envs else ""
+
+
+def value_origin(fact: PortFact) -> str:
+    """`` (from variables.tf:3)`` when the value was resolved through a definition."""
+    if not fact.value.defined_at:
+        return ""
+    return f" (from {', '.join(loc.short for loc in fact.value.defined_at)})"
+
+
+# -- what rules compare Terraform with ---------------------------------------------------------------
+
+
+def compatible(a: str | None, b: str | None) -> bool:
+    """Two environments can describe the same deployment (``None`` is every environment)."""
+    return a is None or b is None or a == b
+
+
+def service_port_facts(graph: PortGraph, service: str, environment: str | None = None,
+                       roles: tuple[Role, ...] = (Role.LISTEN, Role.CONFIG)) -> list[PortFact]:
+    """Numeric ports the members of ``service`` listen on or are configured with (not Terraform's
+    own target groups, listeners or firewall rules), for an environment."""
+    out = []
+    for fact in member_facts(graph, service, roles=roles):
+        if fact.value.number is None or not compatible(fact.environment, environment):
+            continue
+        out.append(fact)
+    return sorted(out, key=lambda f: (f.location, f.environment or ""))
+
+
+def membership(graph: PortGraph, entity_id: str) -> list[Link]:
+    """The ``member`` links that make an entity (or the workload holding it) part of a service."""
+    links = graph.incoming(entity_id, "member")
+    if links:
+        return links
+    entity = graph.entity(entity_id)
+    parent = graph.parent(entity) if entity is not None else None
+    return graph.incoming(parent.id, "member") if parent is not None else []
+
+
+def describe_fact(fact: PortFact) -> str:
+    """``containerPort 8000 of container fastapi-deployment/fastapi (prod)``."""
+    env = f" ({fact.environment})" if fact.environment else ""
+    return f"{fact.field} {fact.value.text} of {fact.owner.label}{env}{value_origin(fact)}"
+
+
+def module_label(entity: Entity) -> str:
+    """``module infrastructure/terraform``, or ``the root module`` for the scan root."""
+    folder = entity.attrs.get("module") or ""
+    return f"module {folder}" if folder else "the root module"

@@ -1,0 +1,272 @@
+"""The Terraform reader, its values and links, on real .tf files parsed by python-hcl2."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, scan_tree
+from portlint.config import Config
+from portlint.discover import discover
+from portlint.engine import build_graph
+from portlint.model import Location, Role
+from portlint.readers import ReadContext, terraform
+from portlint.readers import _hcl
+
+TF = FIXTURES / "readers" / "terraform"
+MODULE = TF / "module"
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return scan_tree(MODULE, select=("PL000",)).graph
+
+
+def _facts(graph, owner_name: str, field: str | None = None):
+    return [f for f in graph.facts() if f.owner.name == owner_name and (field is None or f.field == field)]
+
+
+def _read(root: Path, paths: list[Path] | None = None):
+    config = Config()
+    found = discover(paths or [root], root, config)
+    ctx = ReadContext(root=root, config=config)
+    wanted = [f for f in found.files if terraform.wants(f, ctx)]
+    return terraform.read(wanted, ctx), ctx
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+
+
+def test_positions_are_characters_not_bytes() -> None:
+    body = _hcl.parse('x = {\n  d = "é€"\n  port = 8000\n}\nname = "ééé${var.p}"\n', "t.tf")
+    port = dict((k, v) for k, _, v in body.attrs["x"].value.items)["port"]
+    assert port.loc == Location("t.tf", 3, 10)
+    interpolation = body.attrs["name"].value.items[1]
+    assert interpolation.loc == Location("t.tf", 5, 14)
+
+
+def test_parse_error_names_line_and_column() -> None:
+    with pytest.raises(_hcl.HclError) as err:
+        _hcl.parse('resource "a" "b" {\n  port = = 1\n}\n', "t.tf")
+    assert (err.value.line, err.value.column) == (2, 10)
+    assert "\n" not in err.value.message
+
+
+def test_grammar_cache_is_not_in_site_packages() -> None:
+    _hcl.parse("a = 1\n", "t.tf")
+    import hcl2.parser
+
+    assert "site-packages" not in str(hcl2.parser.PARSER_FILE)
+    assert Path(hcl2.parser.PARSER_FILE).is_file()
+
+
+def test_string_escapes_and_literal_dollar() -> None:
+    body = _hcl.parse('a = "say \\"hi\\"\\n$${literal}"\n', "t.tf")
+    assert body.attrs["a"].value.kind == "str"
+    assert body.attrs["a"].value.value == 'say "hi"\n${literal}'
+
+
+# -- facts -----------------------------------------------------------------------------------------
+
+
+def test_target_group_port_per_environment_from_tfvars(graph) -> None:
+    facts = sorted(_facts(graph, "api", "port"), key=lambda f: f.environment)
+    assert [(f.environment, f.value.number, f.role) for f in facts] == [("dev", 8000, Role.TARGET), ("prod", 8001, Role.TARGET)]
+    assert facts[1].location == Location("alb.tf", 8, 14)
+    assert facts[1].value.defined_at == (Location("prod.tfvars", 2, 15),)
+
+
+def test_local_and_variable_chain_is_kept_nearest_first(graph) -> None:
+    [web] = _facts(graph, "web", "port")
+    assert web.environment is None and web.value.number == 3000
+    assert web.value.defined_at == (Location("variables.tf", 28, 17),)
+    checks = {f.environment: f for f in _facts(graph, "web", "health_check.port")}
+    assert checks["prod"].value.defined_at == (Location("variables.tf", 27, 17), Location("prod.tfvars", 2, 15))
+
+
+def test_traffic_port_is_a_named_value_that_accepts_names(graph) -> None:
+    [probe] = _facts(graph, "api", "health_check.port")
+    assert probe.role == Role.PROBE and probe.value.name == "traffic-port" and not probe.value.unresolved
+    assert probe.attrs["traffic_port"] is True and probe.attrs["accepts_name"] is True
+
+
+def test_listener_port_is_exposed(graph) -> None:
+    [port] = _facts(graph, "http", "port")
+    assert port.role == Role.EXPOSE and port.value.number == 80
+
+
+def test_inline_static_and_dynamic_rules_are_all_read(graph) -> None:
+    slots = {(f.slot, f.environment) for f in _facts(graph, "alb", "ingress.from_port")}
+    assert ("ingress[0]", None) in slots
+    assert {("dynamic.ingress[0]", "dev"), ("dynamic.ingress[1]", "prod")} <= slots
+    assert ("dynamic.ingress[*]", None) in slots  # for_each unknown: the rule is kept, its ports unresolved
+    unknown = [f for f in _facts(graph, "alb", "ingress.from_port") if f.slot == "dynamic.ingress[*]"]
+    assert unknown[0].value.unresolved and unknown[0].value.text == "ingress.value.from"
+
+
+def test_rule_attrs_pair_by_slot_with_cidrs(graph) -> None:
+    low, high = sorted((f for f in _facts(graph, "alb") if f.slot == "ingress[0]"), key=lambda f: f.field)
+    assert (low.field, high.field) == ("ingress.from_port", "ingress.to_port")
+    assert low.attrs["bound"] == "from" and high.attrs["bound"] == "to"
+    assert low.attrs["cidr_blocks"] == ["0.0.0.0/0"] and low.attrs["ipv6_cidr_blocks"] == ["::/0"]
+    assert low.attrs["direction"] == "ingress" and low.attrs["protocol"] == "tcp" and low.attrs["allows_zero"]
+    prod = [f for f in _facts(graph, "alb", "ingress.from_port") if f.slot == "dynamic.ingress[0]" and f.environment == "prod"]
+    assert prod[0].attrs["cidr_blocks"] == ["0.0.0.0/0"]
+
+
+def test_icmp_rules_are_not_ports(graph) -> None:
+    assert not [f for f in _facts(graph, "alb") if f.attrs.get("protocol") == "icmp"]
+
+
+def test_egress_all_protocols(graph) -> None:
+    egress = [f for f in _facts(graph, "alb") if f.attrs.get("direction") == "egress"]
+    assert {f.attrs["protocol"] for f in egress} == {"all"} and {f.protocol for f in egress} == {"ALL"}
+
+
+def test_separate_rule_resolves_a_resource_reference(graph) -> None:
+    facts = {f.environment: f for f in _facts(graph, "fastapi_access", "from_port")}
+    assert facts["prod"].value.number == 8001
+    assert facts["prod"].value.defined_at == (Location("alb.tf", 8, 14), Location("prod.tfvars", 2, 15))
+
+
+def test_vpc_rule_all_protocols_without_ports_is_every_port(graph) -> None:
+    facts = sorted(_facts(graph, "all_from_vpc"), key=lambda f: f.attrs["bound"])
+    assert [(f.attrs["bound"], f.value.number, f.attrs.get("implicit")) for f in facts] == [("from", 0, True), ("to", 65535, True)]
+    assert facts[0].attrs["cidrs_unresolved"] == ["var.vpc_cidr"]
+
+
+def test_module_outputs_data_sources_and_functions_stay_unresolved(graph) -> None:
+    facts = {f.field: f for f in _facts(graph, "from_module")}
+    assert facts["from_port"].value.unresolved and facts["from_port"].value.text == "module.ports.ssh"
+    assert facts["to_port"].value.unresolved
+    assert facts["from_port"].attrs["cidrs_unresolved"] == ["cidrsubnet(var.vpc_cidr, 8, 1)"]
+
+
+def test_databases_listen_on_their_port_or_engine_default(graph) -> None:
+    assert [(f.value.number, f.attrs.get("implicit")) for f in _facts(graph, "postgres")] == [(5433, None)]
+    [cache] = _facts(graph, "cache")
+    assert (cache.value.number, cache.attrs["implicit"], cache.location) == (6379, True, Location("db.tf", 6, 1))
+    assert [f.value.number for f in _facts(graph, "aurora")] == [3306]
+    entity = graph.entity("tf/aws_rds_cluster:aurora")
+    assert entity.attrs["engine_kind"] == "mysql"
+
+
+def test_ecs_jsonencode_port_mappings(graph) -> None:
+    container = graph.entity("tf/aws_ecs_task_definition:api::tf/ecs_container:api/fastapi")
+    assert container is not None and container.attrs["container_name"] == "fastapi"
+    listens = {f.environment: f for f in graph.facts(container.id, role=Role.LISTEN)}
+    assert listens["prod"].value.number == 8001 and listens["prod"].location == Location("ecs.tf", 8, 27)
+    assert {f.value.number for f in graph.facts(container.id, role=Role.PUBLISH)} == {8000}
+    assert graph.parent(container).id == "tf/aws_ecs_task_definition:api"
+
+
+def test_ecs_heredoc_json_port_mappings(graph) -> None:
+    worker = "tf/aws_ecs_task_definition:legacy::tf/ecs_container:legacy/worker"
+    [listen] = graph.facts(worker, role=Role.LISTEN)
+    assert listen.value.number == 8050 and listen.location == Location("ecs.tf", 26, 26)
+
+
+def test_ecs_service_container_port(graph) -> None:
+    [port] = _facts(graph, "api", "load_balancer.container_port")
+    assert port.value.number == 8000 and port.attrs["target_group"] == "aws_lb_target_group.api"
+
+
+def test_entity_attrs(graph) -> None:
+    group = graph.entity("tf/aws_lb_target_group:api")
+    assert group.attrs["name_expr"] == "${var.project_name}-${var.environment}-fastapi"
+    assert group.attrs["address"] == "aws_lb_target_group.api" and group.attrs["module_complete"] is True
+    assert graph.entity("tf/aws_lb:main").attrs["name"] == "shop-alb"
+
+
+# -- links -----------------------------------------------------------------------------------------
+
+
+def test_links(graph) -> None:
+    links = {(l.source, l.kind, l.target) for l in graph.links()}
+    assert ("tf/aws_lb_listener:http", "forwards-to", "tf/aws_lb_target_group:web") in links
+    assert ("tf/aws_lb_listener_rule:api", "forwards-to", "tf/aws_lb_target_group:api") in links
+    assert ("tf/aws_lb_listener_rule:api", "part-of", "tf/aws_lb_listener:http") in links
+    assert ("tf/aws_security_group_rule:fastapi_access", "part-of", "tf/aws_security_group:app") in links
+    assert ("tf/aws_security_group_rule:fastapi_access", "allows-from", "tf/aws_security_group:alb") in links
+    assert ("tf/aws_lb:main", "uses", "tf/aws_security_group:alb") in links
+    assert ("tf/aws_ecs_service:api", "registers-with", "tf/aws_lb_target_group:api") in links
+    assert ("tf/aws_ecs_service:api", "uses", "tf/aws_security_group:app") in links
+    assert ("app/service:postgres", "member", "tf/aws_db_instance:postgres") in links
+    forward = next(l for l in graph.links("forwards-to") if l.source == "tf/aws_lb_listener_rule:api")
+    assert forward.reason == "action.forward.target_group.arn = aws_lb_target_group.api.arn"
+    assert forward.locations == (Location("alb.tf", 44, 15),)
+
+
+def test_name_argument_links_a_target_group_to_its_service(tmp_path: Path) -> None:
+    shutil.copytree(MODULE, tmp_path / "infra")
+    (tmp_path / ".portlint.toml").write_text('[services]\nfastapi = { port = 8000 }\n')
+    graph = scan_tree(tmp_path, select=("PL000",)).graph
+    [link] = graph.incoming("tf/aws_lb_target_group:infra/api", "member")
+    assert link.source == "app/service:fastapi" and "name argument" in link.reason
+
+
+# -- robustness and speed --------------------------------------------------------------------------
+
+
+def test_broken_file_is_a_failure_and_the_rest_is_read() -> None:
+    result = scan_tree(TF / "broken", select=("PL001",))
+    assert [(f.location.path, f.location.line) for f in result.findings] == [("bad.tf", 4)]
+    assert [f.value.number for f in result.graph.facts()] == [8000]
+
+
+def test_files_without_telltale_words_are_not_parsed() -> None:
+    _, ctx = _read(MODULE)
+    assert "hcl:noise.tf" not in ctx.cache and "hcl:sg.tf" in ctx.cache
+
+
+def test_a_file_scanned_alone_resolves_through_its_siblings() -> None:
+    output, _ = _read(MODULE, [MODULE / "alb.tf"])
+    kinds = {e.ref.kind for e in output.entities}
+    assert "tf/aws_security_group" not in kinds  # siblings give definitions, not findings
+    web = next(f for f in output.facts if f.owner.name == "web" and f.field == "port")
+    assert web.value.number == 3000
+    group = next(e for e in output.entities if e.ref.name == "api")
+    assert group.attrs["module_complete"] is False
+
+
+def test_ports_out_of_range_are_invalid_but_zero_is_allowed(tmp_path: Path) -> None:
+    (tmp_path / "sg.tf").write_text(
+        'resource "aws_security_group_rule" "r" {\n  type = "ingress"\n  from_port = 0\n'
+        '  to_port = 70000\n  protocol = "tcp"\n  cidr_blocks = ["10.0.0.0/8"]\n}\n'
+        'resource "aws_lb_target_group" "t" {\n  port = 0\n}\n')
+    result = scan_tree(tmp_path, select=("PL002",))
+    assert sorted(f.location.line for f in result.findings) == [4, 9]
+
+
+def test_undecodable_file_is_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "bad.tf").write_bytes(b'resource "aws_lb_target_group" "x" {\n  port = "\xff"\n}\n')
+    result = scan_tree(tmp_path, select=("PL001",))
+    assert [f.location.path for f in result.findings] == ["bad.tf"]
+
+
+def test_reference_cycles_do_not_hang(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('locals {\n  a = local.b\n  b = local.a\n}\n'
+                                      'resource "aws_lb_target_group" "t" {\n  port = local.a\n}\n')
+    [fact] = scan_tree(tmp_path, select=("PL000",)).graph.facts()
+    assert fact.value.unresolved and fact.value.text == "local.a"
+
+
+def test_tfvars_in_an_environment_folder_belong_to_the_module_above(tmp_path: Path) -> None:
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "main.tf").write_text('variable "p" {\n  default = 80\n}\n'
+                                      'resource "aws_lb_listener" "l" {\n  port = var.p\n}\n')
+    (tmp_path / "envs" / "prod.tfvars").write_text("p = 443\n")
+    (tmp_path / "envs" / "dev.tfvars").write_text("p = 80\n")
+    facts = {f.environment: f.value.number for f in scan_tree(tmp_path, select=("PL000",)).graph.facts()}
+    assert facts == {"dev": 80, "prod": 443}
+
+
+def test_environments_that_agree_give_one_fact(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('variable "p" {}\nresource "aws_lb_listener" "l" {\n  port = var.p\n}\n')
+    (tmp_path / "dev.tfvars").write_text("p = 80\n")
+    (tmp_path / "prod.tfvars").write_text("p = 80\n")
+    [fact] = scan_tree(tmp_path, select=("PL000",)).graph.facts()
+    assert fact.environment is None and fact.value.number == 80
+    assert fact.value.defined_at == (Location("dev.tfvars", 1, 5), Location("prod.tfvars", 1, 5))
