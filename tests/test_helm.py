@@ -69,9 +69,11 @@ def test_templated_labels_and_selectors_link_nothing(helm: ScanResult) -> None:
 
 
 def test_same_template_name_routes_within_the_chart(helm: ScanResult) -> None:
+    """The backend names the Service as {{ include "shop.fullname"  $ }}: the same name, spelt differently."""
     ingress = helm.graph.entity(f"k8s/Ingress:{FULLNAME}")  # {{ .Release.Namespace }} is the default namespace
     assert ingress is not None and ingress.ref.namespace == ""
     assert ingress.attrs["backends"][0]["name_unresolved"] is True
+    assert ingress.attrs["backends"][0]["service"] == FULLNAME
     [link] = helm.graph.links("routes-to")
     assert link.target == f"k8s/Service:{FULLNAME}" and link.attr("port") == "80"
     backend = fact(helm, "shop/templates/ingress.yaml", 17, Role.TARGET)

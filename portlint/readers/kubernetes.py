@@ -45,6 +45,7 @@ INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
 CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
 MERGE_TAG = "tag:yaml.org,2002:merge"
 _DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*(\|\s*quote\s*)?-?\}\}")
 
 
@@ -341,6 +342,17 @@ class _Source:
                 yield self.template_lines[line]
 
 
+def template_name(text: str) -> str:
+    """A templated name in one spelling, so ``{{- include "x.fullname" $ }}`` in an Ingress's
+    ``range`` names the same Service as ``{{ include "x.fullname" . }}`` (``$`` is the root ``.``)."""
+    def canonical(match: re.Match) -> str:
+        inner = match.group(0)[2:-2].strip().removeprefix("-").removesuffix("-")
+        tokens = ["." if token == "$" else token for token in inner.split()]
+        return "{{ " + " ".join(tokens) + " }}"
+
+    return _TEMPLATE.sub(canonical, text)
+
+
 def _readable(node: Any) -> bool:
     return _yaml.is_scalar(node) and node.tag in CORE_TAGS and node.tag != _yaml.NULL_TAG
 
@@ -416,7 +428,7 @@ class _Doc:
         name_node = _get(metadata, "name")
         name = self.source.string(name_node)
         namespace = self.source.namespace(_get(metadata, "namespace"))
-        written = name.value if name is not None else ""
+        written = (name.value if name.resolved else template_name(name.value)) if name is not None else ""
         ref = self.names.unique(EntityRef(kind=kind, name=written or "(unnamed)", namespace=namespace))
         own_labels, _ = self.source.labels(metadata, "labels")
         if name is not None and not name.resolved:
@@ -653,6 +665,8 @@ def _read_backend(doc: _Doc, ingress: Entity, node: Any, slot: str, host: str | 
     name = doc.source.string(name_node)
     if name is None:
         return
+    if not name.resolved:
+        name = _Text(template_name(name.value), resolved=False)
     port_value = doc.source.port(port_node)
     ingress.attrs["backends"].append({
         "service": name.value, "slot": slot, "location": doc.source.loc(name_node),
