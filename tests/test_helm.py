@@ -167,9 +167,18 @@ def test_defined_at_is_the_values_line() -> None:
     assert resolved.defined_at == (Location("c/values.yaml", 3, 6),)
 
 
-def test_no_values_file_resolves_nothing_but_defaults_need_values(tmp_path: Path) -> None:
-    assert _helm.resolve("{{ .Values.a }}", _helm.Chart("c")) is None
-    assert _helm.load_chart(tmp_path, "c", "c/values.yaml", 1000).values is None
+def test_without_values_file_only_defaults_resolve(tmp_path: Path) -> None:
+    chart = _helm.load_chart(tmp_path, "c", "c/values.yaml", 1000)
+    assert (chart.values, chart.failure) == (None, None)
+    assert _helm.resolve("{{ .Values.a }}", chart) is None
+    assert _helm.resolve("{{ .Values.a | default 5 }}", chart) == _helm.Resolved(5, ())
+
+
+def test_unreadable_values_file_resolves_nothing(tmp_path: Path) -> None:
+    (tmp_path / "values.yaml").write_text("- a list\n- is not values\n")
+    chart = _helm.load_chart(tmp_path, "c", "c/values.yaml", 1000)
+    assert chart.failure is not None and chart.failure.line == 1
+    assert _helm.resolve("{{ .Values.a | default 5 }}", chart) is None
 
 
 def test_broken_values_file_is_reported_once(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ class Chart:
     """A chart: its folder (relative to the scan root) and its composed ``values.yaml``."""
 
     rel: str
-    values: Any = None  # the composed root node of values.yaml, or None
+    values: Any = None  # the composed root mapping of values.yaml; None when there is none
     values_rel: str = ""
     failure: _yaml.YamlError | None = None  # why values.yaml could not be read
 
@@ -77,7 +77,11 @@ def load_chart(directory: Path, rel: str, values_rel: str, max_size: int) -> Cha
         return Chart(rel, values_rel=values_rel, failure=exc)
     except (OSError, UnicodeDecodeError) as exc:
         return Chart(rel, values_rel=values_rel, failure=_yaml.YamlError(f"cannot read: {exc}"))
-    return Chart(rel, root if _yaml.is_mapping(root) else None, values_rel)
+    if root is not None and not _yaml.is_mapping(root):
+        where = _yaml.location(root, values_rel)
+        return Chart(rel, values_rel=values_rel,
+                     failure=_yaml.YamlError("values.yaml must be a mapping of values", where.line, where.column))
+    return Chart(rel, root, values_rel)
 
 
 def _decode(data: bytes) -> str:
@@ -85,8 +89,12 @@ def _decode(data: bytes) -> str:
 
 
 def resolve(action: str, chart: Chart | None) -> Resolved | None:
-    """The value of a template action that is exactly a values reference, or ``None``."""
-    if chart is None or chart.values is None:
+    """The value of a template action that is exactly a values reference, or ``None``.
+
+    A chart without ``values.yaml`` has no values (a ``default`` still applies); a chart whose
+    ``values.yaml`` cannot be read resolves nothing.
+    """
+    if chart is None or chart.failure is not None:
         return None
     commands = _pipeline(action)
     if not commands:
@@ -144,7 +152,7 @@ def _evaluate(term: str, chart: Chart) -> tuple[Any, tuple[Location, ...]] | Non
     if match is None:
         literal = _literal(term)
         return None if literal is None else (literal, ())
-    node = _yaml.get_path(chart.values, *match.group(1)[1:].split("."))
+    node = _yaml.get_path(chart.values, *match.group(1)[1:].split(".")) if chart.values is not None else None
     if node is None:
         return (_MISSING, ())
     if not _yaml.is_scalar(node):
