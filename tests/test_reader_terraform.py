@@ -270,3 +270,56 @@ def test_environments_that_agree_give_one_fact(tmp_path: Path) -> None:
     [fact] = scan_tree(tmp_path, select=("PL000",)).graph.facts()
     assert fact.environment is None and fact.value.number == 80
     assert fact.value.defined_at == (Location("dev.tfvars", 1, 5), Location("prod.tfvars", 1, 5))
+
+
+# -- the consistent tree, and what breaking it does ------------------------------------------------
+
+CONSISTENT = FIXTURES / "consistent" / "terraform"
+
+
+def test_consistent_tree_is_silent_under_every_rule() -> None:
+    result = scan_tree(CONSISTENT)
+    assert [(f.rule_id, str(f.location)) for f in result.findings] == []
+    assert len([e for e in result.graph.entities() if e.ref.kind.startswith("tf/")]) > 20
+
+
+@pytest.mark.parametrize(("path", "old", "new", "expected"), [
+    ("infra/alb.tf", "port        = 8050", "port        = 8051", {("PL201", "infra/alb.tf:54")}),
+    (".env.example", "DATABASE_PORT=5432", "DATABASE_PORT=5433", {("PL208", ".env.example:1")}),
+    ("infra/prod.tfvars", '["198.51.100.0/24"]', '["0.0.0.0/0"]', {("PL204", "infra/bastion.tf:7")}),
+    ("infra/alb.tf", "aws_lb_target_group.fastapi.arn", "aws_lb_target_group.api.arn",
+     {("PL203", "infra/alb.tf:94"), ("PL209", "infra/alb.tf:33")}),
+    ("infra/variables.tf", "dash    = 8050", "dash    = 8051", {("PL207", "infra/ecs.tf:1")}),
+], ids=["target-group-port", "database-port", "ssh-to-the-world", "renamed-target-group", "dynamic-rule-port"])
+def test_breaking_the_consistent_tree_is_reported(tmp_path: Path, path: str, old: str, new: str, expected: set) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(CONSISTENT, tree)
+    target = tree / path
+    text = target.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new, 1))
+    findings = {(f.rule_id, f.location.short) for f in scan_tree(tree, select=("PL2",)).findings}
+    assert findings == expected
+
+
+def test_explain_shows_the_links_a_finding_rests_on() -> None:
+    from conftest import run_cli
+
+    case = FIXTURES / "rules" / "PL201" / "fire-k8s-and-tfvars"
+    proc = run_cli("check", str(case), "--select", "PL201", "--explain")
+    assert proc.returncode == 1
+    assert "because: app/service:fastapi -member-> tf/aws_lb_target_group:infra/blue: its name argument" in proc.stdout
+    assert "infra/prod.tfvars:2" in proc.stdout
+
+
+def test_by_port_link_when_no_name_matches(tmp_path: Path) -> None:
+    (tmp_path / ".portlint.toml").write_text("[services]\nfastapi = { port = 8000 }\n")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ecs_task_definition" "t" {\n  container_definitions = jsonencode([{ name = "fastapi",'
+        ' portMappings = [{ containerPort = 8000 }] }])\n}\n'
+        'resource "aws_lb_target_group" "blue" {\n  port = 8000\n}\n'
+        'resource "aws_lb_target_group" "green" {\n  port = 9999\n}\n')
+    graph = scan_tree(tmp_path, select=("PL000",)).graph
+    [link] = graph.incoming("tf/aws_lb_target_group:blue", "member")
+    assert link.source == "app/service:fastapi" and "its port 8000" in link.reason
+    assert graph.incoming("tf/aws_lb_target_group:green", "member") == []

@@ -76,7 +76,7 @@ def _ports_of_services(graph: PortGraph, known: dict[str, str]) -> dict[int, set
     index: dict[int, set[str]] = {}
     for name in sorted(set(known.values())):
         for fact in member_facts(graph, name, roles=[Role.LISTEN, Role.CONFIG]):
-            if fact.value.number is not None and not fact.owner.kind.startswith(PREFIX):
+            if fact.value.number is not None:
                 index.setdefault(fact.value.number, set()).add(name)
     return index
 

@@ -1,0 +1,113 @@
+"""
+## What it does
+Reports a security-group ingress rule that lets `0.0.0.0/0` or `::/0` reach a sensitive port:
+SSH, RDP, a database, a cache, the Docker daemon, the Kubernetes API, Elasticsearch, MongoDB…
+(the `sensitive-ports` list of the config). Inline `ingress` blocks, `dynamic "ingress"` blocks,
+`aws_security_group_rule` and `aws_vpc_security_group_ingress_rule` all count, and so do port
+ranges and protocol `-1`/`all` that include a sensitive port. One finding per rule, naming every
+sensitive port it opens; CIDRs that come from variables or `*.tfvars` are followed to their
+definition (and the finding says in which environments the rule is open).
+
+## Why is this bad
+Anyone on the internet can then try passwords on SSH, exploit an unpatched database or read an
+unauthenticated Redis. These ports are scanned within minutes of being opened.
+
+## Example
+```hcl
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+  security_group_id = aws_security_group.bastion.id
+}
+```
+
+## Use instead
+```hcl
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = [var.office_cidr]   # or reach the host through SSM Session Manager
+  security_group_id = aws_security_group.bastion.id
+}
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.graph import explain_link
+from portlint.links.terraform import FirewallRule, environments_note, firewall_rules, rules_by_slot
+from portlint.model import Problem, Related
+
+ID = "PL204"
+NAME = "sensitive-port-open-to-world"
+SEVERITY = "error"
+SUMMARY = "A security-group rule opens a sensitive port to 0.0.0.0/0 or ::/0"
+TAGS = ("terraform", "security")
+OPTIONS = {
+    "protocols": ["tcp", "all"],  # rule protocols whose ports count (add "udp" for UDP services)
+    "max_listed": 6,  # sensitive ports named in the message before "and N more"
+}
+
+
+def check(ctx) -> Iterator[Problem]:
+    sensitive = ctx.config.sensitive_ports
+    protocols = {str(p).lower() for p in ctx.options["protocols"]}
+    for (_, _), rules in sorted(rules_by_slot(firewall_rules(ctx.graph)).items()):
+        open_rules = [r for r in rules if _world_open(r, protocols)]
+        ports = sorted({p for r in open_rules for p in sensitive if r.opens(p)})
+        if ports:
+            yield _problem(ctx, open_rules, ports, sensitive)
+
+
+def _world_open(rule: FirewallRule, protocols: set[str]) -> bool:
+    return rule.direction == "ingress" and bool(rule.world_cidrs) and (rule.protocol or "") in protocols
+
+
+def _problem(ctx, open_rules: list[FirewallRule], ports: list[int], sensitive: dict[int, str]) -> Problem:
+    rule = open_rules[0]
+    limit = int(ctx.options["max_listed"])
+    named = ", ".join(f"{p} ({sensitive[p]})" for p in ports[:limit])
+    more = f" and {len(ports) - limit} more" if len(ports) > limit else ""
+    worlds = sorted({c for r in open_rules for c in r.world_cidrs})
+    envs = environments_note(open_rules)
+    message = (f"ingress rule {rule.label} opens {rule.describe_ports()} to {' and '.join(worlds)}{envs}, "
+               f"exposing {named}{more} to the whole internet")
+    return Problem(
+        location=rule.location,
+        message=message,
+        related=_related(open_rules),
+        fix="restrict cidr_blocks to the networks that need these ports (a VPN, an office range, a "
+            "security group), or reach the host through a bastion or SSM Session Manager",
+        key=f"{rule.owner.id}|{rule.slot}|{','.join(map(str, ports))}",
+        explain=_explain(ctx, rule),
+    )
+
+
+def _related(rules: list[FirewallRule]) -> tuple[Related, ...]:
+    out: list[Related] = []
+    for rule in rules:
+        for cidr, _, site, elsewhere in rule.attrs.get("cidr_sites", []):
+            if not elsewhere:
+                continue
+            env = f" ({rule.environment})" if rule.environment else ""
+            item = Related(site, f"{cidr} is defined here{env}")
+            if item not in out:
+                out.append(item)
+        if rule.group is not None and rule.group is not rule.owner:
+            item = Related(rule.group.location, f"the rule belongs to {rule.group.attrs.get('address', rule.group.ref.name)}")
+            if item not in out:
+                out.append(item)
+    return tuple(out)
+
+
+def _explain(ctx, rule: FirewallRule) -> tuple[str, ...]:
+    steps = [f"{fact.field} {fact.value.text} at {fact.location.short}" for fact in rule.facts()]
+    steps += [explain_link(link) for link in ctx.graph.outgoing(rule.owner.id, "part-of")]
+    return tuple(steps)

@@ -1,0 +1,157 @@
+"""
+## What it does
+Reports security-group rules that Terraform or the EC2 API reject, or silently turn into
+something else:
+
+- `from_port` above `to_port`;
+- protocol `-1`/`all` with ports other than 0: EC2 ignores the ports and opens **every** port;
+- a protocol that is not `tcp`, `udp`, `icmp`, `icmpv6`, `all`/`-1` or a protocol number 0–255
+  (`"http"`, `"TCP/UDP"`);
+- an `aws_security_group_rule` whose `type` is not `ingress` or `egress`;
+- a CIDR list holding a list (`cidr_blocks = [var.allowed_cidr_blocks]` where the variable is a
+  `list(string)`), an address that is not a CIDR, or an IPv6 range in `cidr_blocks` (IPv4 in
+  `ipv6_cidr_blocks`).
+
+Ports outside 0–65535 are reported by PL002 (invalid-port).
+
+## Why is this bad
+`terraform plan` or `apply` fails on the rejected forms, usually in the pipeline of the one
+environment that uses them; the silently widened `-1` rule opens far more than it says.
+
+## Example
+```hcl
+resource "aws_security_group_rule" "ssh" {
+  type        = "ingress"
+  from_port   = 22
+  to_port     = 22
+  protocol    = "tcp"
+  cidr_blocks = [var.allowed_cidr_blocks]   # variable "allowed_cidr_blocks" { type = list(string) }
+}
+```
+
+## Use instead
+```hcl
+resource "aws_security_group_rule" "ssh" {
+  type        = "ingress"
+  from_port   = 22
+  to_port     = 22
+  protocol    = "tcp"
+  cidr_blocks = var.allowed_cidr_blocks
+}
+```
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from portlint.links.terraform import FirewallRule, environments_note, firewall_rules, rules_by_slot
+from portlint.model import Location, Problem, Related
+
+ID = "PL206"
+NAME = "invalid-security-group-rule"
+SEVERITY = "error"
+SUMMARY = "A security-group rule has ports, protocol, type or CIDRs that Terraform or EC2 reject"
+TAGS = ("terraform", "validation")
+
+_PROTOCOL_NAMES = {"tcp", "udp", "icmp", "icmpv6", "all"}
+_FAMILIES = {"cidr_blocks": 4, "cidr_ipv4": 4, "ipv6_cidr_blocks": 6, "cidr_ipv6": 6}
+
+
+def check(ctx) -> Iterator[Problem]:
+    for _, rules in sorted(rules_by_slot(firewall_rules(ctx.graph)).items()):
+        seen: set[tuple[Location, str]] = set()
+        for problem in (p for rule in rules for p in _problems(rule)):
+            if (problem.location, problem.message) not in seen:
+                seen.add((problem.location, problem.message))
+                yield problem
+
+
+def _problems(rule: FirewallRule) -> Iterator[Problem]:
+    yield from _reversed_range(rule)
+    yield from _ports_with_all(rule)
+    yield from _unknown_protocol(rule)
+    yield from _bad_type(rule)
+    yield from _nested_cidrs(rule)
+    yield from _bad_cidrs(rule)
+
+
+def _problem(rule: FirewallRule, location: Location, message: str, fix: str, what: str,
+             related: tuple[Related, ...] = ()) -> Problem:
+    return Problem(location=location, message=f"{rule.label}: {message}", related=related, fix=fix,
+                   key=f"{rule.owner.id}|{rule.slot}|{what}",
+                   explain=tuple(f"{f.field} {f.value.text} at {f.location.short}" for f in rule.facts()))
+
+
+def _reversed_range(rule: FirewallRule) -> Iterator[Problem]:
+    if rule.protocol == "all" or rule.low is None or rule.high is None:
+        return
+    low, high = rule.low.value.number, rule.high.value.number
+    if low is not None and high is not None and low > high:
+        yield _problem(rule, rule.low.location,
+                       f"from_port {low} is above to_port {high}{environments_note([rule])}: EC2 rejects the range",
+                       f"swap the bounds: from_port = {high}, to_port = {low}", "reversed",
+                       (Related(rule.high.location, f"to_port {high}"),))
+
+
+def _ports_with_all(rule: FirewallRule) -> Iterator[Problem]:
+    if rule.protocol != "all" or any(f.attrs.get("implicit") for f in rule.facts()):
+        return
+    written = [f for f in rule.facts() if f.value.number not in (None, 0)]
+    if not written:
+        return
+    ports = ", ".join(f"{f.field} {f.value.text}" for f in written)
+    where = rule.attrs.get("protocol_location") or rule.location
+    yield _problem(rule, where,
+                   f"protocol {rule.attrs.get('protocol_text')} means every protocol and every port: {ports} "
+                   f"{'is' if len(written) == 1 else 'are'} ignored, so the rule opens all 65536 ports",
+                   'use protocol = "tcp" (or "udp") to open only these ports, or set both ports to 0 to say "all"',
+                   "ports-with-all", tuple(Related(f.location, f"{f.field} {f.value.text}") for f in written))
+
+
+def _unknown_protocol(rule: FirewallRule) -> Iterator[Problem]:
+    protocol = rule.protocol
+    if protocol is None or protocol in _PROTOCOL_NAMES:
+        return
+    if protocol.isdigit() and 0 <= int(protocol) <= 255:
+        return
+    where = rule.attrs.get("protocol_location") or rule.location
+    yield _problem(rule, where, f"protocol {rule.attrs.get('protocol_text')} is not a protocol EC2 knows: the apply fails",
+                   'use "tcp", "udp", "icmp", "icmpv6", "-1" (all) or a protocol number 0-255', "protocol")
+
+
+def _bad_type(rule: FirewallRule) -> Iterator[Problem]:
+    if rule.owner.ref.kind != "tf/aws_security_group_rule":
+        return
+    direction = rule.owner.attrs.get("direction")
+    if direction is None or direction in ("ingress", "egress"):
+        return
+    where = rule.owner.attrs.get("type_location") or rule.owner.location
+    yield _problem(rule, where, f"type {direction!r} is neither \"ingress\" nor \"egress\": Terraform rejects it",
+                   'set type = "ingress" or type = "egress"', "type")
+
+
+def _nested_cidrs(rule: FirewallRule) -> Iterator[Problem]:
+    for nested in rule.attrs.get("cidr_nested", []):
+        text = nested["text"]
+        declared = f"{text} is declared with type = {nested.get('declared_type')}"
+        related = (Related(nested["declared_at"], declared),) if nested.get("declared_at") else ()
+        yield _problem(rule, nested["location"],
+                       f"{text} is a list inside the CIDR list, which must be a list of strings: Terraform rejects it",
+                       f"drop the brackets: cidr_blocks = {text}", f"nested:{text}", related)
+
+
+def _bad_cidrs(rule: FirewallRule) -> Iterator[Problem]:
+    for cidr, key, site, _ in rule.attrs.get("cidr_sites", []):
+        try:
+            network = ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError:
+            yield _problem(rule, site, f"{cidr!r} in {key} is not a CIDR block", "write it as address/prefix, e.g. 10.0.0.0/16",
+                           f"cidr:{cidr}")
+            continue
+        family = _FAMILIES.get(key)
+        if family is not None and network.version != family:
+            other = "ipv6_cidr_blocks" if family == 4 else "cidr_blocks"
+            yield _problem(rule, site, f"{cidr} is an IPv{network.version} range in {key}, which takes IPv{family} only",
+                           f"move it to {other}", f"family:{cidr}")
