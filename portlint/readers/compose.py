@@ -214,7 +214,8 @@ class _ComposeFile:
         problem = _range_problem(spec, target_range, published_range)
         if problem:
             return [self._fact(PortValue.unresolved_expr(f"{spec.published}:{spec.target}" if spec.published
-                                                         else spec.target), Role.TARGET, owner, target_loc, slot,
+                                                         else spec.target), Role.TARGET, owner,
+                               published_loc or target_loc, slot,
                                {**common, "field": "ports", "invalid_range": problem}, spec.protocol)]
         if target_range is None:
             facts = [self._fact(PortValue.parse(spec.target, target_defined), Role.TARGET, owner, target_loc, slot,
@@ -270,7 +271,7 @@ class _ComposeFile:
                                {"field": "expose"}, protocol)]
         if port_range.end < port_range.start:
             return [self._fact(PortValue.unresolved_expr(body), Role.EXPOSE, owner, where, f"expose[{i}]",
-                               {"field": "expose", "invalid_range": f"{body} starts above its end"}, protocol)]
+                               {"field": "expose", "invalid_range": f"the range {body} starts above its end"}, protocol)]
         return [self._fact(PortValue.parse(port, defined), Role.EXPOSE, owner, where, f"expose[{i}]",
                            {"field": "expose", "range": body}, protocol) for port in expand(port_range)]
 

@@ -120,7 +120,8 @@ class _ModuleFacts:
         seen: set[tuple] = set()  # a module constant used by two listen sites is one default
         for site, service, _ in named:
             owner_service = service if split else next(iter(reasons), None)
-            entity = self._entity(owner_service, reasons.get(owner_service or "", ""), split)
+            entity = self._entity(owner_service, reasons.get(owner_service or "", ""), split,
+                                  self._loc(site.anchor or site.trace.node))
             entity = entities.setdefault(entity.id, entity)
             for fact in self._facts(site, entity.ref):
                 ident = (fact.role, fact.location, fact.value.text, fact.owner.id)
@@ -129,13 +130,13 @@ class _ModuleFacts:
                     output.facts.append(fact)
         output.entities.extend(entities[k] for k in sorted(entities))
 
-    def _entity(self, service: str | None, reason: str, split: bool) -> Entity:
+    def _entity(self, service: str | None, reason: str, split: bool, where: Location) -> Entity:
         name = f"{self.file.rel}#{service}" if split and service else self.file.rel
         attrs: dict = {"path": self.file.rel, "module": module_name(self.file.rel)}
         if service:
             attrs["service"] = service
             attrs["service_reason"] = reason
-        return Entity(EntityRef(KIND, name), Location(self.file.rel), self.file.environment, attrs=attrs)
+        return Entity(EntityRef(KIND, name), where, self.file.environment, attrs=attrs)
 
     def _service(self, trace: Trace) -> tuple[str | None, str]:
         current: Trace | None = trace

@@ -87,7 +87,8 @@ def _read_config(file: SourceFile, text: str, ctx: ReadContext, output: ReadOutp
     service, reason = service_for(file.rel, ctx)
     owner = EntityRef(KIND, file.rel)
     facts = reader.facts(config, owner)
-    output.entities.append(Entity(owner, Location(file.rel), file.environment,
+    where = min((f.location for f in facts), default=Location(file.rel))
+    output.entities.append(Entity(owner, where, file.environment,
                                   attrs={"path": file.rel, "service": service, "service_reason": reason}))
     output.facts.extend(facts)
 

@@ -1,0 +1,107 @@
+"""Container links: a compose service ``builds`` its Dockerfile, a container ``runs`` a module.
+
+- ``builds``: compose service → ``docker/image`` whose path is the service's ``build.context``
+  + ``dockerfile`` (default ``Dockerfile``).
+- ``runs``: compose service or image → ``code/python`` entities of the module its command runs
+  (``python services/risk_api.py``, ``uvicorn services.risk_api:app``, ``python -m pkg.app``).
+  A path or dotted module is matched against the scanned modules' paths: inside the build
+  context (or the compose folder) first, else anywhere; an ambiguous match links nothing. A
+  compose service without a command of its own runs what its image runs.
+
+Rules use :func:`runners_of`, :func:`modules_run_by` and :func:`image_of`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+
+from portlint.graph import PortGraph
+from portlint.model import Entity, Link
+
+ORDER = 30
+COMPOSE = "compose/service"
+IMAGE = "docker/image"
+PYTHON = "code/python"
+BUILDS = "builds"
+RUNS = "runs"
+
+
+def link(graph: PortGraph) -> None:
+    images = {e.ref.name: e for e in graph.entities(IMAGE)}
+    modules = _modules_by_path(graph)
+    for image in images.values():
+        _link_runs(graph, image, image.attrs.get("context_dir", ""), modules, "its CMD/ENTRYPOINT runs")
+    for service in graph.entities(COMPOSE):
+        image = images.get(service.attrs.get("dockerfile", ""))
+        if image is not None:
+            graph.add_link(Link(service.id, image.id, BUILDS,
+                                f"its build.context {service.attrs.get('build_context') or '.'} holds {image.ref.name}",
+                                _locations(service.attrs.get("build_location"), image.location)))
+        base = service.attrs.get("build_context", service.attrs.get("project", ""))
+        if service.attrs.get("runs"):
+            _link_runs(graph, service, base, modules, "its command runs")
+        elif image is not None:
+            for target in graph.targets(image.id, RUNS):
+                graph.add_link(Link(service.id, target.id, RUNS,
+                                    f"its image {image.ref.name} runs {target.attrs.get('path', target.ref.name)}",
+                                    (image.location,)))
+
+
+def image_of(graph: PortGraph, service: Entity | str) -> Entity | None:
+    """The Dockerfile a compose service builds, if it is in the scan."""
+    targets = graph.targets(_id(service), BUILDS)
+    return targets[0] if targets else None
+
+
+def modules_run_by(graph: PortGraph, runner: Entity | str) -> list[Entity]:
+    """The ``code/python`` entities a compose service or an image runs."""
+    return graph.targets(_id(runner), RUNS)
+
+
+def runners_of(graph: PortGraph, module: Entity | str) -> list[Entity]:
+    """The compose services and images that run a module's entity."""
+    return graph.sources(_id(module), RUNS)
+
+
+def _modules_by_path(graph: PortGraph) -> dict[str, list[Entity]]:
+    out: dict[str, list[Entity]] = defaultdict(list)
+    for entity in graph.entities(PYTHON):
+        out[entity.attrs.get("path", entity.ref.name)].append(entity)
+    return out
+
+
+def _link_runs(graph: PortGraph, runner: Entity, base: str, modules: dict[str, list[Entity]], why: str) -> None:
+    for written in runner.attrs.get("runs", []):
+        path = _match(written, base, modules)
+        if path is None:
+            continue
+        for module in modules[path]:
+            graph.add_link(Link(runner.id, module.id, RUNS, f"{why} {written} ({path})", (runner.location,)))
+
+
+def _match(written: str, base: str, modules: dict[str, list[Entity]]) -> str | None:
+    """The one scanned module path a command's module names; inside ``base`` first."""
+    suffixes = _suffixes(written)
+    hits = sorted(p for p in modules if any(p == s or p.endswith("/" + s) for s in suffixes))
+    if base:
+        inside = [p for p in hits if p.startswith(base.rstrip("/") + "/")]
+        hits = inside or hits
+    return hits[0] if len(hits) == 1 else None
+
+
+def _suffixes(written: str) -> list[str]:
+    """``services/risk_api.py`` → itself; ``services.risk_api`` → its file, package or __main__."""
+    cleaned = written.lstrip("./")
+    if cleaned.endswith(".py") or "/" in cleaned:
+        return [posixpath.normpath(cleaned)]
+    stem = cleaned.replace(".", "/")
+    return [f"{stem}.py", f"{stem}/__init__.py", f"{stem}/__main__.py"]
+
+
+def _locations(*locations) -> tuple:
+    return tuple(loc for loc in locations if loc is not None)
+
+
+def _id(entity: Entity | str) -> str:
+    return entity if isinstance(entity, str) else entity.id

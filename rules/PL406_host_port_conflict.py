@@ -1,0 +1,118 @@
+"""
+## What it does
+Reports two `ports` entries of one compose project (the compose files of one folder) that claim
+the same host port: the same number, the same protocol, and overlapping host addresses. IPv4 and
+IPv6 are separate claims (`0.0.0.0:8200:8200` and `[::]:8200:8200` coexist), so are TCP and UDP
+(`8388:8388/tcp` and `8388:8388/udp`); `0.0.0.0` covers every IPv4 address, `::` every IPv6
+address, and an entry without a host IP binds both. Files for different environments
+(`docker-compose.dev.yml`, `docker-compose.prod.yml`) never run together and are not compared;
+a file without an environment is compared with all of them. The same mapping repeated for one
+service (an override file restating it) is not a conflict. Host port pools (`9000-9005:80`) are
+skipped.
+
+## Why is this bad
+Only one container can bind a host port. `docker compose up` fails with "port is already
+allocated" for the second service — or, with several compose files combined, for whichever
+starts last.
+
+## Example
+```yaml
+services:
+  api:
+    ports: ["8000:8000"]
+  admin:
+    ports: ["8000:8080"]
+```
+
+## Use instead
+```yaml
+services:
+  api:
+    ports: ["8000:8000"]
+  admin:
+    ports: ["8001:8080"]
+```
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterator
+
+from portlint.model import PortFact, Problem, Related, Role
+
+ID = "PL406"
+NAME = "host-port-conflict"
+SEVERITY = "error"
+SUMMARY = "Two compose services publish the same host port, protocol and address"
+TAGS = ("containers", "compose")
+COMPOSE = "compose/service"
+
+
+def check(ctx) -> Iterator[Problem]:
+    graph = ctx.graph
+    by_claim: dict[tuple, list[PortFact]] = defaultdict(list)
+    for service in graph.entities(COMPOSE):
+        for fact in graph.facts(service, Role.PUBLISH):
+            if fact.value.number is None or fact.attrs.get("pool"):
+                continue
+            by_claim[(service.ref.namespace, fact.value.number, fact.protocol)].append(fact)
+    for claim in sorted(by_claim):
+        facts = sorted(by_claim[claim], key=lambda f: (f.location, f.owner.id))
+        for index, later in enumerate(facts):
+            earlier = [f for f in facts[:index] if _conflict(f, later)]
+            if earlier:
+                yield _problem(later, earlier)
+
+
+def _conflict(a: PortFact, b: PortFact) -> bool:
+    if a.environment and b.environment and a.environment != b.environment:
+        return False
+    if a.owner.id == b.owner.id and a.attrs.get("target") == b.attrs.get("target") \
+            and a.attrs.get("host_ip", "") == b.attrs.get("host_ip", ""):
+        return False
+    return _addresses_overlap(str(a.attrs.get("host_ip", "")), str(b.attrs.get("host_ip", "")))
+
+
+def _addresses_overlap(a: str, b: str) -> bool:
+    """Two host IPs bind overlapping addresses: equal, or one is its family's wildcard."""
+    fa, wa = _family(a)
+    fb, wb = _family(b)
+    if fa is None or fb is None:
+        return a == b
+    shared = fa & fb
+    if not shared:
+        return False
+    return wa or wb or a.strip("[]") == b.strip("[]")
+
+
+def _family(host_ip: str) -> tuple[frozenset | None, bool]:
+    """({'4'}, {'6'} or both, is it a wildcard) of a compose host IP; unparsable → (None, False)."""
+    text = host_ip.strip().strip("[]")
+    if text == "":
+        return frozenset({"4", "6"}), True
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None, False
+    return frozenset({str(address.version)}), address.is_unspecified
+
+
+def _problem(fact: PortFact, earlier: list[PortFact]) -> Problem:
+    host = fact.attrs.get("host_ip") or "all interfaces"
+    first = earlier[0]
+    others = ", ".join(sorted({f"{f.owner.name} ({f.location.short})" for f in earlier}))
+    return Problem(
+        location=fact.location,
+        message=(f"compose service {fact.owner.name} publishes host port {fact.value.text}/{fact.protocol} on "
+                 f"{host}, which {others} already claims: the second container fails to start "
+                 f"(port is already allocated)"),
+        related=tuple(Related(f.location, f"{f.owner.name} publishes {f.value.text}/{f.protocol} on "
+                                          f"{f.attrs.get('host_ip') or 'all interfaces'}") for f in earlier),
+        fix=f"publish {fact.owner.name} on another host port, or bind the two to different host addresses",
+        key=f"{fact.owner.id}|{fact.value.text}/{fact.protocol}|{fact.attrs.get('host_ip', '')}|{first.owner.id}",
+        explain=tuple(f"{f.owner.id} claims host {f.attrs.get('host_ip') or '0.0.0.0 and ::'} port "
+                      f"{f.value.text}/{f.protocol} (compose project {f.owner.namespace or '.'}, "
+                      f"environment {f.environment or 'any'})" for f in (*earlier, fact)),
+    )
