@@ -323,3 +323,41 @@ def test_by_port_link_when_no_name_matches(tmp_path: Path) -> None:
     [link] = graph.incoming("tf/aws_lb_target_group:blue", "member")
     assert link.source == "app/service:fastapi" and "its port 8000" in link.reason
     assert graph.incoming("tf/aws_lb_target_group:green", "member") == []
+
+
+def test_arithmetic_crlf_bom_and_empty_files(tmp_path: Path) -> None:
+    (tmp_path / "crlf.tf").write_bytes(b'variable "base" {\r\n  default = 8000\r\n}\r\n'
+                                       b'resource "aws_lb_target_group" "a" {\r\n  port = var.base + 1\r\n}\r\n')
+    (tmp_path / "bom.tf").write_bytes('\ufeffresource "aws_lb_listener" "b" {\n  port = 443 # ünïcode\n}\n'.encode())
+    (tmp_path / "empty.tf").write_text("")
+    (tmp_path / "comments.tf").write_text("# port 22\n/* ingress */\n")
+    result = scan_tree(tmp_path, select=("PL001",))
+    assert result.findings == []
+    facts = {f.owner.name: f for f in result.graph.facts()}
+    assert facts["a"].value.number == 8001 and facts["a"].location == Location("crlf.tf", 5, 10)
+    assert facts["a"].value.defined_at == (Location("crlf.tf", 2, 13),)
+    assert facts["b"].value.number == 443 and facts["b"].location == Location("bom.tf", 2, 10)
+
+
+def test_blocks_the_reader_never_reads_are_blanked_with_positions_kept() -> None:
+    text = ('resource "aws_iam_policy" "p" {\n  policy = "${jsonencode({a = "}"})}"\n  doc = <<EOT\n{ not closed\nEOT\n}\n'
+            '# a comment with { a brace\nresource "aws_security_group" "sg" {\n  name = "a{b"\n}\n')
+    masked = _hcl.blank_blocks(text, terraform._keep_block)
+    assert len(masked) == len(text) and masked.count("\n") == text.count("\n")
+    assert "aws_iam_policy" not in masked and masked.endswith('resource "aws_security_group" "sg" {\n  name = "a{b"\n}\n')
+    assert _hcl.blank_blocks('resource "a" "b" {\n', terraform._keep_block) == 'resource "a" "b" {\n'  # unbalanced
+
+
+def test_a_blanked_file_that_fails_is_parsed_whole(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n'
+                                      'resource "aws_lb_listener" "l" {\n  port = = 80\n}\n')
+    [finding] = scan_tree(tmp_path, select=("PL001",)).findings
+    assert (finding.location.line, finding.location.column) == (5, 10)
+
+
+def test_a_single_environment_keeps_what_does_not_depend_on_it_for_every_environment(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('variable "p" {}\nresource "aws_lb_listener" "l" {\n  port = var.p\n}\n'
+                                      'resource "aws_lb_listener" "m" {\n  port = 443\n}\n')
+    (tmp_path / "dev.tfvars").write_text("p = 80\n")
+    facts = {f.owner.name: f.environment for f in scan_tree(tmp_path, select=("PL000",)).graph.facts()}
+    assert facts == {"l": "dev", "m": None}

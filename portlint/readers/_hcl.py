@@ -60,13 +60,126 @@ def _hcl2():
     return hcl2
 
 
+# -- skipping blocks that cannot matter -----------------------------------------------------------
+
+_INTERESTING = re.compile(r'[#"{}<]|//|/\*')
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)\r?\n")
+_HEADER_WORD = re.compile(r'"([^"]*)"|([A-Za-z_][A-Za-z0-9_-]*)')
+
+
+def blank_blocks(text: str, keep) -> str:
+    """``text`` with every top-level block for which ``keep(words)`` is false turned into spaces
+    (newlines kept, so every position stays exact). ``words`` are the block's type and labels.
+    Text that cannot be scanned comes back unchanged: the parser then sees all of it."""
+    blocks = top_level_blocks(text)
+    if not blocks:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end, words in blocks:
+        if not words or keep(words):
+            continue
+        out.append(text[last:start])
+        out.append(re.sub(r"[^\n]", " ", text[start:end]))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def top_level_blocks(text: str) -> list[tuple[int, int, list[str]]] | None:
+    """(start, end, header words) of every top-level ``type "label" … { … }`` block; a block
+    header is the line its ``{`` opens on. ``None`` when braces, strings or comments do not close."""
+    blocks: list[tuple[int, int, list[str]]] = []
+    depth, header, pos = 0, 0, 0
+    while True:
+        match = _INTERESTING.search(text, pos)
+        if match is None:
+            return blocks if depth == 0 else None
+        token, at = match.group(0), match.start()
+        if token in ("#", "//"):
+            pos = _line_end(text, at)
+        elif token == "/*":
+            close = text.find("*/", at + 2)
+            pos = close + 2 if close >= 0 else -1
+        elif token == '"':
+            pos = _skip_string(text, at)
+        elif token == "<":
+            pos = _skip_heredoc(text, at)
+        elif token == "{":
+            if depth == 0:
+                line = text.rfind("\n", 0, at) + 1
+                header = line + len(text[line:at]) - len(text[line:at].lstrip())
+            depth, pos = depth + 1, at + 1
+        else:  # "}"
+            depth, pos = depth - 1, at + 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                head = text[header:text.find("{", header)]
+                blocks.append((header, pos, [a or b for a, b in _HEADER_WORD.findall(head)] if "=" not in head else []))
+        if pos < 0:
+            return None
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
+
+
+def _skip_string(text: str, at: int) -> int:
+    """Index after the string opening at ``at`` (nested ``${ … }`` included); -1 if unterminated."""
+    i = at + 1
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+        elif char == '"':
+            return i + 1
+        elif char == "\n":
+            return -1
+        elif char in "$%" and text.startswith("{", i + 1) and not text.startswith(char, i - 1):
+            i = _skip_template(text, i + 2)
+            if i < 0:
+                return -1
+        else:
+            i += 1
+    return -1
+
+
+def _skip_template(text: str, i: int) -> int:
+    depth = 1
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            i = _skip_string(text, i)
+            if i < 0:
+                return -1
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
+def _skip_heredoc(text: str, at: int) -> int:
+    match = _HEREDOC.match(text, at)
+    if match is None:
+        return at + 1
+    end = re.compile(rf"^[ \t]*{re.escape(match.group(1))}[ \t]*\r?$", re.MULTILINE).search(text, match.end())
+    return -1 if end is None else end.end()
+
+
 # -- the tree ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Node:
     """One expression. ``kind``: int, float, str, bool, null, template, heredoc, ref, call, tuple,
-    object, index, neg or other. ``value`` holds the literal (or the call's name); ``items`` the
+    object, neg, binop (``value`` is the operator) or other. ``value`` holds the literal (or the call's name); ``items`` the
     children: template parts (str or Node), ref traversal parts (str or index Node), call
     arguments, tuple elements, object entries ``(key, key location, Node)``."""
 
@@ -150,7 +263,7 @@ class _Converter:
         meta = getattr(tree, "meta", None)
         if meta is None or getattr(meta, "empty", True):
             return str(tree)
-        return self.src[meta.start_pos:meta.end_pos]
+        return _TRAILING_COMMENT.sub("", self.src[meta.start_pos:meta.end_pos].rstrip())
 
     def body(self, tree) -> Body:
         out = Body()
@@ -208,6 +321,11 @@ class _Converter:
             parts = self.traversal(tree)
             if parts is not None:
                 return Node("ref", loc, text, items=tuple(parts))
+        if data == "binary_op":
+            term = next(c for c in _trees(tree) if c.data == "binary_term")
+            operator = str(_trees(term)[0].children[0]).strip()
+            right = next(c for c in _trees(term)[1:] if c.data != "new_line_or_comment")
+            return Node("binop", loc, text, operator, (self.expr(tree.children[0]), self.expr(right)))
         if data == "unary_op" and str(tree.children[0]) == "-":
             operand = self.expr(tree.children[1])
             return Node("neg", loc, text, items=(operand,))
@@ -291,6 +409,7 @@ def _name(tree) -> str:
     return str(tree)
 
 
+_TRAILING_COMMENT = re.compile(r'[ \t]*(#|//)[^"\n]*$')
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 
@@ -430,10 +549,11 @@ class Evaluator:
         self.bindings = bindings or {}
         self._memo: dict[str, Val] = {}
         self._active: set[str] = set()
+        self._root = self
 
     def bind(self, name: str, value: Val) -> Evaluator:
         child = Evaluator(self.module, self.environment, {**self.bindings, name: value})
-        child._memo = self._memo  # variables and locals do not depend on bindings
+        child._memo, child._active, child._root = self._memo, self._active, self._root  # bindings never reach these
         return child
 
     def ev(self, node: Node, depth: int = 0) -> Val:
@@ -449,6 +569,8 @@ class Evaluator:
             if inner.known and isinstance(inner.data, (int, float)) and not isinstance(inner.data, bool):
                 return Val(-inner.data, node.text, (node.loc, *inner.sites[1:]))
             return unknown(node)
+        if kind == "binop":
+            return self._arithmetic(node, depth)
         if kind == "tuple":
             return Val([self.ev(item, depth + 1) for item in node.items], node.text, (node.loc,))
         if kind == "object":
@@ -460,6 +582,17 @@ class Evaluator:
         if kind == "call":
             return self._call(node, depth)
         return unknown(node)
+
+    def _arithmetic(self, node: Node, depth: int) -> Val:
+        """``var.base_port + 1``: + - * on known numbers; any other operator stays unresolved."""
+        left, right = (self.ev(n, depth + 1) for n in node.items)
+        numbers = [v.data for v in (left, right) if v.known and isinstance(v.data, (int, float))
+                   and not isinstance(v.data, bool)]
+        if len(numbers) != 2 or node.value not in ("+", "-", "*"):
+            return unknown(node)
+        a, b = numbers
+        result = a + b if node.value == "+" else a - b if node.value == "-" else a * b
+        return Val(result, node.text, (node.loc, *left.sites[1:], *right.sites[1:]))
 
     def _template(self, node: Node, depth: int) -> Val:
         out: list[str] = []
@@ -550,7 +683,7 @@ class Evaluator:
         if attr is None:
             return unknown(node)
         key = f"{parts[0]}.{parts[1]}.{rest[0]}"
-        value = self._memoised(key, lambda: Evaluator(self.module, self.environment).ev(attr.value, depth + 1))
+        value = self._memoised(key, lambda: self._root.ev(attr.value, depth + 1))
         return self._walk(value, rest[1:], node, depth)
 
     def _call(self, node: Node, depth: int) -> Val:

@@ -162,13 +162,29 @@ def _parse_text(rel: str, text: str, ctx: ReadContext) -> Body | None:
 
 
 def _parse_cached(rel: str, text: str, ctx: ReadContext) -> Body | _hcl.HclError:
+    """Parse once per scan. In ``.tf`` files, top-level blocks the reader never reads (IAM
+    policies, buckets, providers…) are blanked first: same positions, a fraction of the parse."""
+
     def parse() -> Body | _hcl.HclError:
+        if rel.endswith(".tf"):
+            masked = _hcl.blank_blocks(text, _keep_block)
+            if masked is not text:
+                try:
+                    return _hcl.parse(masked, rel)
+                except _hcl.HclError:
+                    pass  # parse the whole text: its error (or its tree) is the real one
         try:
             return _hcl.parse(text, rel)
         except _hcl.HclError as exc:
             return exc
 
     return ctx.memo(f"hcl:{rel}", parse)
+
+
+def _keep_block(words: list[str]) -> bool:
+    if words[0] in ("variable", "locals", "output"):
+        return True
+    return words[0] == "resource" and len(words) > 1 and words[1] in _READ_TYPES
 
 
 def _siblings(folder: str, known: set[str], suffix: str, ctx: ReadContext) -> Iterable[tuple[str, str]]:
@@ -250,10 +266,13 @@ class _Extractor:
         self.module = module_input.module
         self.ctx = ctx
         self.exported = {r["address"] for node in self.module.outputs for r in _collect_refs(node, "output")}
+        # environments whose facts are emitted; with a single one, the defaults alone are compared too
         if module_input.environment is not None:
-            self.variants: list[str | None] = [module_input.environment]
+            self.environments: list[str | None] = [module_input.environment]
         else:
-            self.variants = list(self.module.environments) or [None]
+            self.environments = list(self.module.environments) or [None]
+        compared = self.environments + [None] if len(self.environments) == 1 and self.environments[0] else self.environments
+        self.evaluators = {env: Evaluator(self.module, env) for env in compared}
 
     def run(self, out: ReadOutput) -> None:
         base = Evaluator(self.module, self.input.environment)
@@ -265,15 +284,14 @@ class _Extractor:
             attrs = self._entity_attrs(resource, base)
             entities: dict[str, Entity] = {}
             per_variant: dict[str | None, list[PortFact]] = {}
-            for variant in self.variants:
+            for variant, ev in self.evaluators.items():
                 facts: list[PortFact] = []
                 if handler is not None:
-                    ev = Evaluator(self.module, variant)
-                    handler(_Res(resource, ref, ev, facts, entities, attrs if variant == self.variants[0] else {}))
+                    handler(_Res(resource, ref, ev, facts, entities, attrs if not per_variant else {}))
                 per_variant[variant] = facts
             out.entities.append(Entity(ref, resource.block.loc, self.input.environment, attrs=attrs))
             out.entities.extend(entities[k] for k in sorted(entities))
-            out.facts.extend(_collapse(per_variant, self.input.environment))
+            out.facts.extend(_collapse(per_variant, self.environments, self.input.environment))
 
     def _entity_attrs(self, resource: Resource, base: Evaluator) -> dict[str, Any]:
         attrs: dict[str, Any] = {"address": resource.address, "module": self.module.path,
@@ -291,8 +309,9 @@ class _Extractor:
         return attrs
 
 
-def _collapse(per_variant: dict[str | None, list[PortFact]], module_env: str | None) -> list[PortFact]:
-    """One fact per slot when every environment agrees on it, else one per environment."""
+def _collapse(per_variant: dict[str | None, list[PortFact]], emitted: list[str | None],
+              module_env: str | None) -> list[PortFact]:
+    """One fact per slot when every variant agrees on it, else one per emitted environment."""
     variants = list(per_variant)
     if len(variants) == 1:
         only = variants[0]
@@ -309,7 +328,7 @@ def _collapse(per_variant: dict[str | None, list[PortFact]], module_env: str | N
         if all(sig == first for sig in signatures.values()):
             out.extend(_merge([by_variant[v] for v in variants], module_env))
         else:
-            out.extend(_with_env(f, v) for v in variants for f in by_variant.get(v, []))
+            out.extend(_with_env(f, v) for v in emitted for f in by_variant.get(v, []))
     return out
 
 
@@ -761,3 +780,6 @@ _HANDLERS: dict[str, Callable[[_Res], None]] = {
     "aws_ecs_service": _ecs_service,
     "aws_lb_target_group_attachment": _attachment,
 }
+
+# resources whose arguments the reader or a reference may need; other blocks are never parsed
+_READ_TYPES = frozenset({*_HANDLERS, *ENTITY_ONLY, "aws_vpc", "aws_subnet"})
