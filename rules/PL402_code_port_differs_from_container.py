@@ -120,8 +120,9 @@ def _problem(graph, module: Entity, listen: PortFact, group: Entity, declared: l
     listens = "; ".join(sorted({cp.describe() for cp in wrong}))
     ports = ", ".join(sorted({f"{p.value.text}/{p.protocol}" for p in declared}, key=lambda t: (len(t), t)))
     related = [Related(listen.location, f"{module.ref.name} listens here ({listen.field}: {listen.value.text})")]
-    related += [Related(cp.location, f"sets it to {cp.number}" + (f" in {cp.environment}" if cp.environment else ""))
-                for cp in sorted({cp for cp in wrong if cp.location is not None}, key=lambda c: c.location)]
+    origins = {(cp.location, cp.number, cp.environment or "") for cp in wrong if cp.location is not None}
+    related += [Related(where, f"sets it to {number}" + (f" in {env}" if env else ""))
+                for where, number, env in sorted(origins)]
     related += [Related(p.location, f"{p.field} {p.value.text}") for p in sorted(declared, key=lambda p: p.location)[1:]]
     explain = [explain_link(link) for link in graph.incoming(module.id, "member")]
     explain += [explain_link(link) for link in graph.incoming(module.id, "runs")]

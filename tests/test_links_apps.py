@@ -61,12 +61,19 @@ def test_breaking_the_consistent_tree_fires_the_rule(tmp_path: Path, path: str, 
     assert rule in fired
 
 
-def test_code_ports_follow_the_configuration_per_environment() -> None:
+def test_code_ports_follow_the_configuration_per_environment(tmp_path: Path) -> None:
     result = scan_tree(CONSISTENT)
     (listen,) = result.graph.facts("code/python:services/risk_api.py", Role.LISTEN)
-    ports = code_ports(result.graph, listen)
-    assert {(p.number, p.environment) for p in ports} == {(8000, "dev"), (8000, "prod")}
-    assert {p.source.layer for p in ports} == {"env"}  # .env.example outranks the YAML files
+    (port,) = code_ports(result.graph, listen)  # every environment agrees: one value
+    assert (port.number, port.environment, port.source.layer) == (8000, None, "env")  # .env.example outranks YAML
+    shutil.copytree(CONSISTENT / "config", tmp_path / "config")
+    shutil.copy(CONSISTENT / "services" / "risk_api.py", tmp_path / "risk_api.py")
+    prod = tmp_path / "config" / "prod.yaml"
+    prod.write_text(prod.read_text().replace("port: 8000", "port: 8001"))
+    result = scan_tree(tmp_path)
+    (listen,) = result.graph.facts("code/python:risk_api.py", Role.LISTEN)
+    assert {(p.number, p.environment) for p in code_ports(result.graph, listen)} == {(8000, "dev"), (8001, "prod")}
+    assert {(p.number, p.environment) for p in code_ports(result.graph, listen, ["prod"])} == {(8001, "prod")}
 
 
 def test_a_container_env_var_overrides_the_configuration(tmp_path: Path) -> None:

@@ -113,6 +113,8 @@ class CodePort:
     def describe(self) -> str:
         if self.override is not None:
             return f"{self.number} ({self.override.field} at {self.override.location.short})"
+        if self.source is not None and self.source.layer == "code":
+            return f"{self.number} (its fallback at {self.source.location.short}: nothing configures it)"
         if self.source is not None:
             where = f" in {self.environment}" if self.environment else ""
             return f"{self.number} ({self.source.layer} {self.source.config_key} at {self.source.location.short}{where})"
@@ -155,6 +157,8 @@ def code_ports(graph: PortGraph, fact: PortFact, environments: list[str] | None 
             winner = effective.winner
             if effective.known and winner is not None and winner.number is not None:
                 out.append(CodePort(winner.number, name, source=winner))
+    if len({(p.number, p.source.location) for p in out if p.source is not None}) == 1 and len(out) > 1:
+        return [CodePort(out[0].number, None, source=out[0].source)]  # one value for every environment
     if out:
         return out
     return [CodePort(d.value.number, None, fallback=d) for d in graph.facts(fact.owner, Role.DEFAULT)  # type: ignore[misc]

@@ -10,6 +10,7 @@ expression: the reader turns it into an unresolved value.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from portlint.readers._app_common import is_port_env, is_port_key, split_host_port
@@ -78,11 +79,37 @@ class _Scope:
         return None
 
 
-def analyse(tree: ast.Module, skip_defaults: bool = False) -> list[Site]:
-    """Every listen site and port fallback of a module, in source order."""
+class Relevance:
+    """Which lines of a module can hold a listen site or a port fallback (by their text), so that
+    statements spanning none of them are never walked."""
+
+    def __init__(self, text: str) -> None:
+        total, marks = 0, [0]
+        for line in text.split("\n"):
+            total += 1 if _RELEVANT.search(line) else 0
+            marks.append(total)
+        self._marks = marks
+
+    def __call__(self, node: ast.AST) -> bool:
+        first = getattr(node, "lineno", 1)
+        last = getattr(node, "end_lineno", None) or first
+        last = min(last, len(self._marks) - 1)
+        return self._marks[last] > self._marks[max(first - 1, 0)]
+
+
+# text on a statement's lines without which it holds no listen site nor port fallback
+_RELEVANT = re.compile(r"(?i)(?<![a-z])port|\bbind\b|run_server|run_app|uvicorn|\bserve\(|server\(|run_simple|"
+                       r"tcpsite|listen|launch\(")
+
+
+def analyse(tree: ast.Module, skip_defaults: bool = False, relevant: Relevance | None = None) -> list[Site]:
+    """Every listen site and port fallback of a module, in source order.
+
+    With ``relevant``, statements whose lines hold no tell-tale text are skipped.
+    """
     module_scope = _collect_scope(tree.body, None)
     sites: list[Site] = []
-    _visit(tree.body, module_scope, sites)
+    _visit(tree.body, module_scope, sites, relevant or (lambda node: True))
     if skip_defaults:
         sites = [s for s in sites if s.kind == "listen"]
     return _dedupe(sites)
@@ -137,20 +164,36 @@ def _own_statements(body: list[ast.stmt]):
         stack.extend(reversed(nested))
 
 
-def _visit(body: list[ast.stmt], scope: _Scope, sites: list[Site]) -> None:
-    for node in _own_statements(body):
+def _visit(body: list[ast.stmt], scope: _Scope, sites: list[Site], relevant) -> None:
+    for node in body:
+        if not relevant(node):
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inner = _collect_scope(node.body, scope, node.args)
-            _visit(node.body, inner, sites)
+            _visit(node.body, inner, sites, relevant)
             continue
         if isinstance(node, ast.ClassDef):
-            _visit(node.body, _Scope(parent=scope), sites)
+            _visit(node.body, _Scope(parent=scope), sites, relevant)
             continue
         if isinstance(node, ast.Assign):
             sites.extend(_bind_assignment(node, scope))
         for expr in _expressions(node):
             for call in (n for n in ast.walk(expr) if isinstance(n, ast.Call)):
                 sites.extend(_call_sites(call, scope))
+        for nested in _nested_bodies(node):
+            _visit(nested, scope, sites, relevant)
+
+
+def _nested_bodies(node: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists inside a compound statement (if/for/while/with/try/match)."""
+    out: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(node, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            out.append(block)
+    for handler in [*getattr(node, "handlers", []), *getattr(node, "cases", [])]:
+        out.append(handler.body)
+    return out
 
 
 def _expressions(node: ast.stmt) -> list[ast.AST]:

@@ -17,7 +17,7 @@ from portlint.discover import SourceFile, UndecodableFile
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_config_key, service_for_env_var
-from portlint.readers._app_python import Site, Trace, analyse
+from portlint.readers._app_python import Relevance, Site, Trace, analyse
 
 NAME = "python"
 KIND = "code/python"
@@ -89,7 +89,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput) -> None:
     if isinstance(tree, _Failed):
         output.failures.append(_failure(file, tree))
         return
-    sites = analyse(tree, skip_defaults=_PARAMETER_WRITER in text)
+    sites = analyse(tree, skip_defaults=_PARAMETER_WRITER in text, relevant=Relevance(text))
     if sites:
         _ModuleFacts(file, ctx, LineIndex(text)).emit(sites, output)
 
@@ -226,8 +226,14 @@ class _ModuleFacts:
         return count + 1
 
     def _source(self, node: ast.AST) -> str:
-        segment = ast.get_source_segment(self.index.text, node)
-        return " ".join(segment.split()) if segment else type(node).__name__
+        """The source text of an expression, whitespace collapsed (``ast`` offsets are bytes)."""
+        first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0)
+        if not first or not last or last > len(self.index.lines):
+            return type(node).__name__
+        lines = [line.encode("utf-8") for line in self.index.lines[first - 1:last]]
+        lines[-1] = lines[-1][:node.end_col_offset]  # type: ignore[attr-defined]
+        lines[0] = lines[0][node.col_offset:]  # type: ignore[attr-defined]
+        return " ".join(b"\n".join(lines).decode("utf-8", errors="replace").split())
 
 
 def _config_key(trace: Trace) -> str | None:
