@@ -86,3 +86,38 @@ def test_escape_directive() -> None:
 def test_expose_out_of_range_is_pl002() -> None:
     result = scan_tree(TREE, select=("PL002",))
     assert [(f.rule_id, str(f.location)) for f in result.findings] == [("PL002", "api/Dockerfile:9:8")]
+
+
+@pytest.mark.parametrize(("command", "ports"), [
+    ("uvicorn app:app --host 0.0.0.0 --port 8000", [("--port", "8000", "")]),
+    ("uvicorn app:app --port=8001", [("--port", "8001", "")]),
+    ("gunicorn -w 4 -b 0.0.0.0:8002 app:app", [("-b", "8002", "0.0.0.0")]),
+    ("gunicorn --bind=[::]:8003 app:app", [("--bind", "8003", "::")]),
+    ("gunicorn --bind unix:/tmp/app.sock app:app", []),
+    ("flask run -p 5000", [("-p", "5000", "")]),
+    ("docker run -p 8080:80 image", []),  # -p means publish here, not listen
+    ("python manage.py runserver 0.0.0.0:8004", [("runserver", "8004", "0.0.0.0")]),
+    ("python -m http.server 8005", [("http.server", "8005", "")]),
+    ("streamlit run app.py --server.port 8501", [("--server.port", "8501", "")]),
+])
+def test_ports_in_commands(command: str, ports: list) -> None:
+    from portlint.readers._app_common import ports_in_words, tokenize
+
+    found = ports_in_words(tokenize(command))
+    assert [(p.flag, p.port_text, p.host) for p in found] == ports
+    for p in found:
+        assert command[p.offset:].startswith(p.port_text)
+
+
+@pytest.mark.parametrize(("command", "modules"), [
+    ("python services/risk_api.py", ["services/risk_api.py"]),
+    ("python3 -m services.risk_api", ["services.risk_api"]),
+    ("python -m uvicorn services.risk_api:app --port 8000", ["services.risk_api"]),
+    ("uvicorn --host 0.0.0.0 --port 8000 services.risk_api:app", ["services.risk_api"]),
+    ("gunicorn -k uvicorn.workers.UvicornWorker -b :8000 pkg.main:create_app()", ["pkg.main"]),
+    ("npm run dev", []),
+])
+def test_modules_run(command: str, modules: list) -> None:
+    from portlint.readers._app_common import modules_run
+
+    assert modules_run(command.split()) == modules

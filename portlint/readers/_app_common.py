@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -288,17 +287,5 @@ def _server_app(rest: list[str]) -> list[str]:
             skip = "=" not in word and word not in ("--reload", "--factory", "--proxy-headers", "--preload")
             continue
         match = _MODULE_APP.match(word)
-        if match and ":" in word:
-            return [match.group(1)]
-        if match:
-            return [match.group(1)]
-        return []
+        return [match.group(1)] if match else []
     return []
-
-
-def shell_words(command: str) -> list[str]:
-    """Words of a shell command (best effort; unbalanced quotes fall back to whitespace)."""
-    try:
-        return shlex.split(command, comments=False)
-    except ValueError:
-        return command.split()

@@ -93,10 +93,6 @@ def final_chain(stages: list[Stage]) -> list[Stage]:
     return list(reversed(chain))
 
 
-def variables_in(text: str) -> list[re.Match]:
-    return list(_VARIABLE.finditer(text))
-
-
 def substitute(text: str, values: dict[str, str]) -> tuple[str | None, list[str]]:
     """Build-time substitution (``$X``, ``${X}``, ``${X:-d}``, ``${X:+a}``); None if unknown."""
     used: list[str] = []
