@@ -10,7 +10,6 @@ import pytest
 from conftest import FIXTURES, scan_tree
 from portlint.config import Config
 from portlint.discover import discover
-from portlint.engine import build_graph
 from portlint.model import Location, Role
 from portlint.readers import ReadContext, terraform
 from portlint.readers import _hcl
@@ -361,3 +360,16 @@ def test_a_single_environment_keeps_what_does_not_depend_on_it_for_every_environ
     (tmp_path / "dev.tfvars").write_text("p = 80\n")
     facts = {f.owner.name: f.environment for f in scan_tree(tmp_path, select=("PL000",)).graph.facts()}
     assert facts == {"l": "dev", "m": None}
+
+
+def test_for_each_and_count_instances(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "on" {\n  default = false\n}\nvariable "env" {\n  default = "prod"\n}\n'
+        'resource "aws_lb_listener" "each" {\n  for_each = { http = 80, https = 443 }\n  port = each.value\n}\n'
+        'resource "aws_lb_listener" "counted" {\n  count = 2\n  port = 8000 + count.index\n}\n'
+        'resource "aws_lb_listener" "off" {\n  count = var.on ? 1 : 0\n  port = 9000\n}\n'
+        'resource "aws_lb_listener" "chosen" {\n  port = var.env == "prod" ? 443 : 80\n}\n'
+        'resource "aws_lb_listener" "unknown" {\n  count = var.n\n  port = 7000\n}\n')
+    facts = sorted((f.owner.name, f.slot, f.value.text) for f in scan_tree(tmp_path, select=("PL000",)).graph.facts())
+    assert facts == [("chosen", "", "443"), ("counted", "[0]", "8000"), ("counted", "[1]", "8001"),
+                     ("each", '["http"]', "80"), ("each", '["https"]', "443"), ("unknown", "", "7000")]

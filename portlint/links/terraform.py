@@ -121,9 +121,13 @@ class FirewallRule:
 
     @property
     def label(self) -> str:
+        address = str(self.owner.attrs.get("address", self.owner.ref.name))
         if self.owner.ref.kind == GROUP_KIND:
-            return f"{self.owner.attrs.get('address', self.owner.ref.name)} {self.slot}"
-        return str(self.owner.attrs.get("address", self.owner.ref.name))
+            return f"{address} {self.slot}"
+        instance = self.attrs.get("instance")
+        if instance is None:
+            return address
+        return f"{address}[{instance}]" if isinstance(instance, int) else f'{address}["{instance}"]'
 
     @property
     def cidrs(self) -> list[str]:

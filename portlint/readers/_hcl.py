@@ -82,6 +82,8 @@ def blank_blocks(text: str, keep) -> str:
         out.append(text[last:start])
         out.append(re.sub(r"[^\n]", " ", text[start:end]))
         last = end
+    if not out:
+        return text  # nothing blanked: the very same string, so callers can tell
     out.append(text[last:])
     return "".join(out)
 
@@ -179,7 +181,7 @@ def _skip_heredoc(text: str, at: int) -> int:
 @dataclass(frozen=True)
 class Node:
     """One expression. ``kind``: int, float, str, bool, null, template, heredoc, ref, call, tuple,
-    object, neg, binop (``value`` is the operator) or other. ``value`` holds the literal (or the call's name); ``items`` the
+    object, neg, not, cond, binop (``value`` is the operator) or other. ``value`` holds the literal (or the call's name); ``items`` the
     children: template parts (str or Node), ref traversal parts (str or index Node), call
     arguments, tuple elements, object entries ``(key, key location, Node)``."""
 
@@ -326,9 +328,12 @@ class _Converter:
             operator = str(_trees(term)[0].children[0]).strip()
             right = next(c for c in _trees(term)[1:] if c.data != "new_line_or_comment")
             return Node("binop", loc, text, operator, (self.expr(tree.children[0]), self.expr(right)))
-        if data == "unary_op" and str(tree.children[0]) == "-":
-            operand = self.expr(tree.children[1])
-            return Node("neg", loc, text, items=(operand,))
+        if data == "unary_op":
+            kind = "neg" if str(tree.children[0]) == "-" else "not"
+            return Node(kind, loc, text, items=(self.expr(tree.children[1]),))
+        if data == "conditional":
+            parts = [c for c in _trees(tree) if c.data != "new_line_or_comment"]
+            return Node("cond", loc, text, items=tuple(self.expr(p) for p in parts[:3]))
         return Node("other", loc, text)
 
     def traversal(self, tree) -> list | None:
@@ -570,7 +575,12 @@ class Evaluator:
                 return Val(-inner.data, node.text, (node.loc, *inner.sites[1:]))
             return unknown(node)
         if kind == "binop":
-            return self._arithmetic(node, depth)
+            return self._binary(node, depth)
+        if kind == "cond":
+            return self._conditional(node, depth)
+        if kind == "not":
+            value = _truth(self.ev(node.items[0], depth + 1))
+            return unknown(node) if value is None else Val(not value, node.text, (node.loc,))
         if kind == "tuple":
             return Val([self.ev(item, depth + 1) for item in node.items], node.text, (node.loc,))
         if kind == "object":
@@ -583,16 +593,21 @@ class Evaluator:
             return self._call(node, depth)
         return unknown(node)
 
-    def _arithmetic(self, node: Node, depth: int) -> Val:
-        """``var.base_port + 1``: + - * on known numbers; any other operator stays unresolved."""
+    def _binary(self, node: Node, depth: int) -> Val:
+        """``var.base_port + 1``, ``var.env == "prod"``, ``a && b`` on known values."""
         left, right = (self.ev(n, depth + 1) for n in node.items)
-        numbers = [v.data for v in (left, right) if v.known and isinstance(v.data, (int, float))
-                   and not isinstance(v.data, bool)]
-        if len(numbers) != 2 or node.value not in ("+", "-", "*"):
+        if not (left.is_scalar and right.is_scalar):
             return unknown(node)
-        a, b = numbers
-        result = a + b if node.value == "+" else a - b if node.value == "-" else a * b
+        result = _operate(str(node.value), left.data, right.data)
+        if result is UNKNOWN:
+            return unknown(node)
         return Val(result, node.text, (node.loc, *left.sites[1:], *right.sites[1:]))
+
+    def _conditional(self, node: Node, depth: int) -> Val:
+        condition = _truth(self.ev(node.items[0], depth + 1))
+        if condition is None:
+            return unknown(node)
+        return self.ev(node.items[1 if condition else 2], depth + 1).via(node.loc, node.text)
 
     def _template(self, node: Node, depth: int) -> Val:
         out: list[str] = []
@@ -706,6 +721,10 @@ class Evaluator:
             return Val(items, node.text, (node.loc,))
         if name == "lookup" and len(args) in (2, 3):
             return self._lookup(node, args, depth)
+        if name == "length" and len(args) == 1:
+            value = self.ev(args[0], depth + 1)
+            if value.known and isinstance(value.data, (list, dict, str)):
+                return Val(len(value.data), node.text, (node.loc,))
         return unknown(node)
 
     def _lookup(self, node: Node, args: tuple, depth: int) -> Val:
@@ -715,6 +734,33 @@ class Evaluator:
         if str(key.data) in mapping.data:
             return mapping.data[str(key.data)].via(node.loc, node.text)
         return self.ev(args[2], depth + 1).via(node.loc, node.text) if len(args) == 3 else unknown(node)
+
+
+_NUMERIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+            "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+
+
+def _operate(operator: str, a: Any, b: Any) -> Any:
+    def number(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    if operator in _NUMERIC:
+        return _NUMERIC[operator](a, b) if number(a) and number(b) else UNKNOWN
+    if operator in ("==", "!="):
+        same = a == b and type(a) is type(b) or (number(a) and number(b) and a == b)
+        return same if operator == "==" else not same
+    if operator in ("&&", "||") and isinstance(a, bool) and isinstance(b, bool):
+        return (a and b) if operator == "&&" else (a or b)
+    return UNKNOWN
+
+
+def _truth(value: Val) -> bool | None:
+    """A condition's value: a bool, or the strings "true"/"false" Terraform converts."""
+    if value.is_scalar and isinstance(value.data, bool):
+        return value.data
+    if value.is_scalar and value.data in ("true", "false"):
+        return value.data == "true"
+    return None
 
 
 def _child(value: Val, key: Any) -> Val | None:

@@ -286,8 +286,10 @@ class _Extractor:
             per_variant: dict[str | None, list[PortFact]] = {}
             for variant, ev in self.evaluators.items():
                 facts: list[PortFact] = []
-                if handler is not None:
-                    handler(_Res(resource, ref, ev, facts, entities, attrs if not per_variant else {}))
+                for key, instance_ev in _instances(resource, ev) if handler is not None else ():
+                    found: list[PortFact] = []
+                    handler(_Res(resource, ref, instance_ev, found, entities, attrs if not per_variant else {}))
+                    facts.extend(_in_instance(f, key) for f in found)
                 per_variant[variant] = facts
             out.entities.append(Entity(ref, resource.block.loc, self.input.environment, attrs=attrs))
             out.entities.extend(entities[k] for k in sorted(entities))
@@ -307,6 +309,39 @@ class _Extractor:
                 attrs["name"] = value.scalar_text() if value.is_scalar else attrs["name_expr"]
                 break
         return attrs
+
+
+MAX_INSTANCES = 1000
+
+
+def _instances(resource: Resource, ev: Evaluator) -> list[tuple[str | int | None, Evaluator]]:
+    """One evaluator per instance of a ``for_each``/``count`` resource (``each``/``count.index``
+    bound); a single unbound one when the resource has neither or they are not known. A known
+    empty ``for_each`` or ``count = 0`` gives no instance: the resource is switched off."""
+    attrs = resource.block.body.attrs
+    if "for_each" in attrs:
+        pairs = _hcl.iterate(ev.ev(attrs["for_each"].value))
+        if pairs is None:
+            return [(None, ev)]
+        keyed = [(value.scalar_text() if isinstance(key.data, int) and value.is_scalar else key.scalar_text(), value)
+                 for key, value in pairs[:MAX_INSTANCES]]
+        return [(key, ev.bind("each", Val({"key": Val(key, key, value.sites[:1]), "value": value}, "each", value.sites[:1])))
+                for key, value in keyed]
+    if "count" in attrs:
+        count = ev.ev(attrs["count"].value)
+        if not count.is_scalar or not isinstance(count.data, int) or isinstance(count.data, bool):
+            return [(None, ev)]
+        return [(i, ev.bind("count", Val({"index": Val(i, str(i), count.sites)}, "count", count.sites)))
+                for i in range(min(count.data, MAX_INSTANCES))]
+    return [(None, ev)]
+
+
+def _in_instance(fact: PortFact, key: str | int | None) -> PortFact:
+    if key is not None:
+        index = key if isinstance(key, int) else f'"{key}"'
+        fact.slot = f"{fact.slot}[{index}]" if fact.slot else f"[{index}]"
+        fact.attrs["instance"] = key
+    return fact
 
 
 def _collapse(per_variant: dict[str | None, list[PortFact]], emitted: list[str | None],
