@@ -136,7 +136,7 @@ spec:
         - name: http
           containerPort: {s.port}
         env:
-        - name: PORT
+        - name: {s.env_var}
           value: "{s.port}"
         readinessProbe:
           httpGet:
