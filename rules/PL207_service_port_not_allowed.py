@@ -87,6 +87,8 @@ def _ingress_by_group(rules: list[FirewallRule]) -> dict[str, list[FirewallRule]
 
 
 def _fully_known(group: Entity, rules: list[FirewallRule]) -> bool:
+    if group.attrs.get("switched_off"):
+        return False
     return bool(group.attrs.get("module_complete")) and all(
         r.ports() is not None and r.protocol is not None for r in rules)
 

@@ -2,9 +2,9 @@
 ## What it does
 Reports an `aws_lb_target_group` that no `aws_lb_listener` or `aws_lb_listener_rule` of its
 module forwards to. It stays silent when the module was not scanned in full, when a listener
-forwards to a target group given indirectly (`var.tg_arn`, `module.x.arn`), and when the target
+forwards to a target group given indirectly (`var.tg_arn`, `module.x.arn`), when the target
 group is exported through an `output` (another stack, or a Kubernetes `TargetGroupBinding`, may
-use it).
+use it), and when it is switched off (`count = 0`).
 
 ## Why is this bad
 A target group receives traffic only through a listener. Without one, the port, the health
@@ -54,7 +54,7 @@ def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
     listeners = list(graph.entities(LISTENER_KINDS + LISTENER_RULE_KINDS))
     for group in graph.entities(TARGET_GROUP_KINDS):
-        if not group.attrs.get("module_complete") or group.attrs.get("exported"):
+        if not group.attrs.get("module_complete") or group.attrs.get("exported") or group.attrs.get("switched_off"):
             continue
         if graph.incoming(group.id, "forwards-to"):
             continue

@@ -284,9 +284,12 @@ class _Extractor:
             attrs = self._entity_attrs(resource, base)
             entities: dict[str, Entity] = {}
             per_variant: dict[str | None, list[PortFact]] = {}
+            instances = {variant: _instances(resource, ev) for variant, ev in self.evaluators.items()}
+            if not any(instances.values()):
+                attrs["switched_off"] = True  # count = 0 or an empty for_each in every environment
             for variant, ev in self.evaluators.items():
                 facts: list[PortFact] = []
-                for key, instance_ev in _instances(resource, ev) if handler is not None else ():
+                for key, instance_ev in instances[variant] if handler is not None else ():
                     found: list[PortFact] = []
                     handler(_Res(resource, ref, instance_ev, found, entities, attrs if not per_variant else {}))
                     facts.extend(_in_instance(f, key) for f in found)
