@@ -157,3 +157,10 @@ def test_catalog_alias_makes_the_config_key_canonical(tmp_path: Path) -> None:
     assert entity.attrs["service"] == "fastapi"
     (listen,) = output.facts
     assert listen.attrs["config_key"] == "risk-api.port" and listen.value.unresolved
+
+
+def test_deeply_nested_code_is_a_skip_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import uvicorn\nport = " + "a." * 5000 + "b\nuvicorn.run(app, port=port)\n")
+    output, _ = read(tmp_path)
+    (failure,) = output.failures
+    assert failure.severity == Severity.NOTE and "nested too deeply" in failure.message

@@ -116,13 +116,14 @@ def analyse(tree: ast.Module, skip_defaults: bool = False, relevant: Relevance |
 
 
 def dotted(node: ast.AST) -> str:
-    """``uvicorn.run`` for ``uvicorn.run``; ``x.get`` for ``cfg['a'].get``."""
+    """``uvicorn.run`` for ``uvicorn.run``; ``get`` for ``cfg['a'].get`` (iterative: no recursion)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
     if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else node.attr
-    return ""
+        parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 # -- scopes -------------------------------------------------------------------------------------

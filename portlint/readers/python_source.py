@@ -45,6 +45,7 @@ class _Failed:
     column: int
     message: str
     newer_syntax: bool
+    too_deep: bool = False
 
 
 def parse_module(text: str) -> ast.Module | _Failed:
@@ -54,8 +55,10 @@ def parse_module(text: str) -> ast.Module | _Failed:
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
         return _Failed(line, max(column, 1), exc.msg, _parses_with_libcst(text))
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return _Failed(1, 1, f"{type(exc).__name__}: {exc}", False)
+    except ValueError as exc:
+        return _Failed(1, 1, str(exc), False)
+    except (RecursionError, MemoryError):
+        return _Failed(1, 1, "nested too deeply for the parser", False, too_deep=True)
 
 
 def _parses_with_libcst(text: str) -> bool:
@@ -97,6 +100,8 @@ def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput) -> None:
 def _failure(file: SourceFile, failed: _Failed) -> ParseFailure:
     where = Location(file.rel, failed.line, failed.column)
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if failed.too_deep:
+        return ParseFailure(where, f"skipped: {failed.message}", NAME, Severity.NOTE)
     if failed.newer_syntax:
         return ParseFailure(where, f"skipped: {failed.message} for Python {running} (valid for a newer "
                             f"Python; run portlint on that version to check this file)", NAME, Severity.NOTE)
