@@ -164,3 +164,11 @@ def test_deeply_nested_code_is_a_skip_not_a_crash(tmp_path: Path) -> None:
     output, _ = read(tmp_path)
     (failure,) = output.failures
     assert failure.severity == Severity.NOTE and "nested too deeply" in failure.message
+
+
+def test_empty_or_named_fallbacks_are_not_port_defaults(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import os\nREDIS_PORT = os.getenv('REDIS_PORT', '')\nMODE_PORT = os.getenv('MODE_PORT', 'auto')\n"
+        "DB_PORT = os.getenv('DB_PORT', '5432')\n")
+    output, _ = read(tmp_path)
+    assert [(f.attrs["env_var"], f.value.number) for f in output.facts] == [("DB_PORT", 5432)]

@@ -183,8 +183,8 @@ class _ModuleFacts:
         default = trace.default
         while default is not None and default.literal is None and default.default is not None:
             default = default.default
-        if default is None or default.literal is None:
-            return []
+        if default is None or not _numeric(default.literal):
+            return []  # getenv('X_PORT', '') or a None sentinel is no port fallback
         label = attrs.get("config_key") or (f"${attrs['env_var']}" if attrs.get("env_var") else None) \
             or (f"parameter {attrs['parameter']}" if attrs.get("parameter") else "port")
         fact_attrs = {"field": f"code default for {label}", "layer": CODE_LAYER, **attrs}
@@ -244,3 +244,7 @@ class _ModuleFacts:
 def _config_key(trace: Trace) -> str | None:
     """A config key of at least two parts (``fastapi.port``); a bare ``port`` names nothing."""
     return trace.config_key if trace.config_key and "." in trace.config_key else None
+
+
+def _numeric(text: str | None) -> bool:
+    return text is not None and text.strip().lstrip("+-").isdigit()

@@ -207,7 +207,7 @@ class _ViteConfig:
         facts = [self._fact(PortValue.unresolved_expr(" ".join(_text(node).split())), Role.LISTEN, owner,
                             self.loc(node), field_name, attrs)]
         default = value.default
-        if default is not None and default.literal is not None:
+        if default is not None and default.literal is not None and default.literal.strip().isdigit():
             label = f"${value.env_var}" if value.env_var else field_name
             facts.append(self._fact(PortValue.parse(default.literal, self._defined_at(default)), Role.DEFAULT,
                                     owner, self.loc(default.node), field_name,
