@@ -6,7 +6,8 @@ The target group joins its logical service by name (`fastapi`, or a `name` argum
 aliases, or by port; the service's ports are what its members declare: Kubernetes
 `containerPort`s, ECS `portMappings`, `env PORT`, the app's configured port (`fastapi.port`, per
 environment). The catalog's own port is not used here (PL3xx compares with the standard).
-A target group port that matches a `hostPort`/`nodePort` of the service is accepted too.
+A target group port that matches a `hostPort`/`nodePort` of the service is accepted too;
+target groups of `target_type = "alb"` (an NLB in front of an ALB) are not compared.
 
 ## Why is this bad
 The load balancer sends every request to the target group's port. If the app listens
@@ -52,8 +53,8 @@ def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
     for group in graph.entities(TARGET_GROUP_KINDS):
         service = service_of(graph, group.id)
-        if service is None:
-            continue
+        if service is None or group.attrs.get("target_type") == "alb":
+            continue  # an "alb" target group forwards to a load balancer's listener, not to the app
         for fact in graph.facts(group, role=Role.TARGET, field="port"):
             problem = _compare(ctx, group, service.ref.name, fact)
             if problem is not None:

@@ -52,8 +52,8 @@ def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
     for group in graph.entities(TARGET_GROUP_KINDS):
         service = service_of(graph, group.id)
-        if service is None:
-            continue
+        if service is None or group.attrs.get("target_type") == "alb":
+            continue  # an "alb" target group forwards to a load balancer's listener, not to the app
         for fact in graph.facts(group, role=Role.PROBE):
             if fact.attrs.get("traffic_port") or fact.value.number is None:
                 continue

@@ -3,7 +3,8 @@
 Reports a service port that the security group in front of it does not let in:
 
 - a security-group rule that belongs to a service (`fastapi_access` → `fastapi`) but opens a
-  port the service does not listen on (the rule is wrong);
+  port the service does not listen on (the rule is wrong; rules of a load balancer's group are
+  left alone: they open the listener's port);
 - a security group named after a service (and not a load balancer's) with no ingress rule for
   the service's port;
 - a security group of an ECS service or of an instance registered in a target group, with no
@@ -93,6 +94,10 @@ def _fully_known(group: Entity, rules: list[FirewallRule]) -> bool:
         r.ports() is not None and r.protocol is not None for r in rules)
 
 
+def _fronts_load_balancer(ctx, group: Entity) -> bool:
+    return any(s.ref.kind in LOAD_BALANCER_KINDS for s in ctx.graph.sources(group.id, "uses"))
+
+
 def _allows(rules: list[FirewallRule], port: int, environment: str | None = None) -> bool:
     return any(r.protocol in _TCP and r.opens(port) and compatible(r.environment, environment) for r in rules)
 
@@ -108,6 +113,8 @@ def _wrong_rules(ctx, rules: list[FirewallRule]) -> Iterator[Problem]:
         service = service_of(ctx.graph, rule.owner.id)
         if service is None or any(v.ports() is None or v.protocol not in _TCP for v in views):
             continue
+        if rule.group is not None and _fronts_load_balancer(ctx, rule.group):
+            continue  # a load balancer's rule opens its listener port, not the service's
         wanted = [f for v in views for f in service_port_facts(ctx.graph, service.ref.name, v.environment)]
         if not wanted or any(v.opens(f.value.number) for v in views for f in wanted if compatible(v.environment, f.environment)):
             continue
@@ -132,7 +139,7 @@ def _wrong_rule(ctx, rule: FirewallRule, service: str, wanted: list[PortFact]) -
 
 def _service_groups(ctx, group: Entity, own: list[FirewallRule]) -> Iterator[Problem]:
     service = service_of(ctx.graph, group.id)
-    if service is None or any(s.ref.kind in LOAD_BALANCER_KINDS for s in ctx.graph.sources(group.id, "uses")):
+    if service is None or _fronts_load_balancer(ctx, group):
         return
     if not own:
         return
