@@ -53,8 +53,11 @@ _TARGET_GROUP_TYPES = tuple(kind.split("/", 1)[1] for kind in TARGET_GROUP_KINDS
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
+    by_module: dict[str, list] = {}
+    for group in graph.entities(TARGET_GROUP_KINDS):
+        by_module.setdefault(group.ref.namespace, []).append(group)
     for listener in graph.entities(LISTENER_KINDS + LISTENER_RULE_KINDS):
-        declared = [g for g in graph.entities(TARGET_GROUP_KINDS) if g.ref.namespace == listener.ref.namespace]
+        declared = by_module.get(listener.ref.namespace, [])
         for ref in listener.attrs.get("refs", []):
             if ref["type"] in _TARGET_GROUP_TYPES and "target_group" in ref["path"] and not ref["declared"]:
                 yield _problem(listener, ref, declared)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from portlint.graph import PortGraph, member_facts
 from portlint.model import Entity, EntityRef, Link, Location, PortFact, Role
@@ -172,8 +173,18 @@ def is_world(cidr: str) -> bool:
         return False
 
 
+_RULES: WeakKeyDictionary = WeakKeyDictionary()
+
+
 def firewall_rules(graph: PortGraph) -> list[FirewallRule]:
-    """Every firewall rule of the scan, one per (owner, slot, environment), in source order."""
+    """Every firewall rule of the scan, one per (owner, slot, environment), in source order.
+    Computed once per graph (several rules ask)."""
+    if graph not in _RULES:
+        _RULES[graph] = _firewall_rules(graph)
+    return _RULES[graph]
+
+
+def _firewall_rules(graph: PortGraph) -> list[FirewallRule]:
     grouped: dict[tuple[str, str, str], dict[str, PortFact]] = {}
     for fact in graph.facts(role=Role.ALLOW):
         if not fact.owner.kind.startswith(PREFIX):
