@@ -1,0 +1,457 @@
+"""Routes: from an entrance to the port the application listens on, hop by hop.
+
+Four kinds of route, each read from graph links only (nothing is matched by guessing):
+
+- **Ingress**: each backend of a ``k8s/Ingress`` → the Service it names (``routes-to``) → the
+  Service port the backend uses and its ``targetPort`` → the containers of the workloads the
+  Service ``selects`` that listen there → the logical service's effective listen port.
+- **Load balancer**: an ``aws_lb_listener`` (or listener rule) that ``forwards-to`` a target group
+  → the target group's port → its logical service's listen port. A target group no listener
+  forwards to starts at a "no listener" placeholder.
+- **Compose**: a published host port → the container port of the same ``ports`` entry → the app.
+- **Cluster-internal**: a Service no Ingress routes to, one route per Service port.
+
+Each hop compares the ports on its two sides (per environment), lists the ingress security-group
+rules that open its port (matched by port: the scan does not say which group a pod or node uses),
+and is coloured by the findings whose primary location is one of its facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portlint.audit.model import (APP, ENTRANCE, ERROR, OK, POD, ROUTE, SERVICE, UNKNOWN, WARNING, Allowance,
+                                  FindingIndex, FindingRow, Hop, Node, Route, worst)
+from portlint.graph import PortGraph, member_facts, service_of
+from portlint.layers import by_key, effective_values, owner_service
+from portlint.links.kubernetes import CONTAINER, INGRESS, SERVING_CONTAINERS, WORKLOAD_KINDS
+from portlint.links.terraform import (LISTENER_KINDS, LISTENER_RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule,
+                                      compatible, firewall_rules)
+from portlint.model import Entity, Location, PortFact, Role
+
+# Where an ingress controller takes client traffic unless its own configuration says otherwise.
+INGRESS_PORTS = (80, 443)
+K8S_SERVICE = "k8s/Service"
+COMPOSE = "compose/service"
+
+
+@dataclass(frozen=True)
+class Port:
+    """One side of a comparison: a port value in an environment (None: every environment)."""
+
+    text: str
+    number: int | None
+    environment: str | None
+    location: Location
+
+
+def _port(fact: PortFact) -> Port:
+    number = None if fact.value.unresolved else fact.value.number
+    return Port(fact.value.text, number, fact.environment, fact.location)
+
+
+def compare(left: list[Port], right: list[Port]) -> tuple[str, str]:
+    """(``ok`` | ``differs`` | ``unknown``, what differs) over the pairs of compatible environments."""
+    pairs = [(a, b) for a in left for b in right
+             if a.number is not None and b.number is not None and compatible(a.environment, b.environment)]
+    if not pairs:
+        return "unknown", ""
+    for a, b in pairs:
+        if a.number != b.number:
+            env = a.environment or b.environment
+            return "differs", f"{a.text} vs {b.text}" + (f" in {env}" if env else "")
+    return "ok", ""
+
+
+@dataclass(frozen=True)
+class _App:
+    node: Node
+    ports: list[Port]
+    locations: tuple[Location, ...]
+
+
+class RouteBuilder:
+    """Walks the graph once per entrance; shares nodes (same id) between routes."""
+
+    def __init__(self, graph: PortGraph, index: FindingIndex) -> None:
+        self.graph = graph
+        self.index = index
+        self.firewall = [r for r in firewall_rules(graph) if r.direction == "ingress"]
+        self.values = by_key(effective_values(graph))
+        self._apps: dict[str, _App | None] = {}
+        self.routes: list[tuple[tuple, Route]] = []
+
+    def build(self) -> list[Route]:
+        routed: set[str] = set()
+        for ingress in self.graph.entities(INGRESS):
+            for position, backend in enumerate(ingress.attrs.get("backends") or []):
+                routed |= self._ingress_routes(ingress, position, backend)
+        for group in self.graph.entities(TARGET_GROUP_KINDS):
+            self._target_group_routes(group)
+        for service in self.graph.entities(COMPOSE):
+            self._compose_routes(service)
+        for service in self.graph.entities(K8S_SERVICE):
+            if service.id not in routed:
+                self._internal_routes(service)
+        return [route for _, route in sorted(self.routes, key=lambda kr: kr[0])]
+
+    # -- hops ------------------------------------------------------------------------------------
+
+    def hop(self, source: Node, target: Node, label: str, why: str, locations, state: str = "ok",
+            firewall: tuple[list[int], str | None] | None = None) -> Hop:
+        locs = tuple(sorted({loc for loc in locations if loc is not None}))
+        found = self.index.touching(locs)
+        allowed: tuple[Allowance, ...] = ()
+        firewall_port = ""
+        if firewall is not None and firewall[0]:
+            allowed = self.allowances(firewall[0], firewall[1])
+            firewall_port = ", ".join(str(p) for p in firewall[0])
+        return Hop(source.id, target.id, label, _status(found, state), why, locs, allowed, firewall_port, found)
+
+    def allowances(self, ports: list[int], environment: str | None) -> tuple[Allowance, ...]:
+        out = []
+        for rule in self.firewall:
+            if rule.protocol not in ("tcp", "all") or not compatible(rule.environment, environment):
+                continue
+            if any(rule.opens(port) for port in ports):
+                out.append(Allowance(rule.label, rule.describe_ports(), _sources(rule), rule.location, rule.environment))
+        return tuple(out)
+
+    def add(self, sort_key: tuple, name: str, service: str | None, environment: str | None,
+            nodes: list[Node], hops: list[Hop]) -> None:
+        self.routes.append((sort_key, Route(name, service, environment, tuple(nodes), tuple(hops))))
+
+    # -- the application end ---------------------------------------------------------------------
+
+    def app(self, service: str | None) -> _App | None:
+        """The logical service's node: its effective listen port per environment."""
+        if service is None:
+            return None
+        if service not in self._apps:
+            self._apps[service] = self._make_app(service)
+        return self._apps[service]
+
+    def _make_app(self, service: str) -> _App:
+        keys = sorted(k for (s, k), per_env in self.values.items() if s == service
+                      and any(v.is_port for v in per_env.values()))
+        key = "port" if "port" in keys else keys[0] if len(keys) == 1 else None
+        node_id = f"app:{service}"
+        if key is None:
+            return self._listening_app(service, node_id)
+        title = service if key == "port" else f"{service} ({key})"
+        per_env = self.values[(service, key)]
+        ports, locations, by_text = [], [], {}
+        for env, value in per_env.items():
+            # a documented value (a runbook) is not what runs: the matrix shows it, the route does not
+            locations.extend(c.location for c in value.contributions if not c.documented)
+            if value.winner is None:
+                continue
+            winner = value.winner
+            number = None if winner.unresolved else winner.number
+            ports.append(Port(winner.text, number, env, winner.location))
+            by_text.setdefault((winner.text, winner.layer, winner.location), []).append(env)
+        lines = [f":{text}" + ("" if len(by_text) == 1 else f" in {', '.join(envs)}") + f" from {layer}"
+                 for (text, layer, _), envs in by_text.items()]
+        if len(by_text) == 1:
+            (_, _, where), = by_text
+            lines.append(where.short)
+        first = next(iter(by_text), None)
+        return _App(Node(node_id, APP, title, tuple(lines), first[2] if first else None), ports, tuple(locations))
+
+    def _listening_app(self, service: str, node_id: str) -> _App:
+        """A service without configured port keys: what its members (containers, code) listen on."""
+        facts = member_facts(self.graph, service, roles=[Role.LISTEN])
+        if not facts:
+            return _App(Node(node_id, APP, service, ("listen port unknown",)), [], ())
+        texts = list(dict.fromkeys(f.value.text for f in facts))
+        lines = [f":{' / '.join(texts)} from {facts[0].field}", facts[0].location.short]
+        return _App(Node(node_id, APP, service, tuple(lines), facts[0].location), [_port(f) for f in facts],
+                    tuple(f.location for f in facts))
+
+    def app_hop(self, source: Node, left: list[Port], app: _App, environment: str | None,
+                extra: tuple = ()) -> Hop:
+        right = [p for p in app.ports if compatible(p.environment, environment)]
+        state, detail = compare(left, right)
+        listens = ", ".join(sorted({p.text for p in right})) or "an unknown port"
+        if state == "ok":
+            why = f"the app listens on {listens}, the port traffic arrives on"
+        elif state == "differs":
+            why = f"traffic arrives on a port the app does not listen on ({detail})"
+        else:
+            why = "the app's listen port or the arriving port is unknown"
+        label = ":" + "/".join(dict.fromkeys(p.text for p in left)) if left else ""
+        locations = (*[p.location for p in left], *app.locations, *extra)
+        return self.hop(source, app.node, label, why, locations, state)
+
+    # -- ingress ---------------------------------------------------------------------------------
+
+    def _ingress_routes(self, ingress: Entity, position: int, backend: dict) -> set[str]:
+        name = ingress.attrs.get("name", ingress.ref.name)
+        entrance = Node(f"ingress:{ingress.id}", ENTRANCE, f"Ingress {name}",
+                        tuple(x for x in (_class_line(ingress), "HTTP :80 · HTTPS :443") if x), ingress.location)
+        slot = str(backend.get("slot", ""))
+        where = f"{backend.get('host') or ''}{backend.get('path') or ''}" or ("default backend" if slot == "defaultBackend" else slot)
+        backend_name = str(backend.get("service"))
+        port_facts = [f for f in self.graph.facts(ingress, Role.TARGET) if f.slot == slot]
+        port_text = port_facts[0].value.text if port_facts else (str(backend["port"]) if backend.get("port") else "")
+        path = Node(f"path:{ingress.id}:{slot}", ROUTE, where, (f"→ {backend_name}" + (f":{port_text}" if port_text else ""),),
+                    _loc(backend.get("location")))
+        first = self.hop(entrance, path, ":80/:443", "clients reach the ingress controller on its listen ports",
+                         (ingress.location,), firewall=(list(INGRESS_PORTS), ingress.environment))
+        services = [s for s in self.graph.targets(ingress.id, "routes-to")
+                    if s.attrs.get("name", s.ref.name) == backend_name]
+        sort_key = (0, ingress.id, position)
+        backend_locs = (path.location, *[f.location for f in port_facts])
+        if not services:
+            missing = Node(f"missing:{ingress.ref.namespace}/{backend_name}", SERVICE, f"Service {backend_name}",
+                           ("not in the scan",), None, missing=True)
+            hop = self.hop(path, missing, f":{port_text}" if port_text else "", f"no Service {backend_name} is defined "
+                           "in the scan: the ingress has nowhere to send these requests", backend_locs, "unknown")
+            self.add(sort_key, f"{where} → {backend_name}", None, ingress.environment,
+                     [entrance, path, missing], [first, hop])
+            return set()
+        for service in services:
+            self._service_route(sort_key + (service.id,), f"{where} → {backend_name}", [entrance, path], [first],
+                                service, port_facts, backend_locs, ingress.environment)
+        return {s.id for s in services}
+
+    def _service_route(self, sort_key: tuple, name: str, nodes: list[Node], hops: list[Hop], service: Entity,
+                       backend_ports: list[PortFact] | None, backend_locs: tuple, environment: str | None,
+                       slot: str | None = None) -> None:
+        exposes = self.graph.facts(service, Role.EXPOSE)
+        targets = {f.slot: f for f in self.graph.facts(service, Role.TARGET)}
+        environment = environment or service.environment
+        svc_name = service.attrs.get("name", service.ref.name)
+        lines = tuple(f"{f.value.text} → {targets[f.slot].value.text}" if f.slot in targets else f.value.text
+                      for f in exposes)
+        svc_node = Node(f"svc:{service.id}", SERVICE, f"Service {svc_name}", lines or ("no ports",), service.location)
+        if backend_ports is not None:
+            matched = [f for f in exposes if any(_same_port(b, f) for b in backend_ports)]
+            state = "ok" if matched else ("unknown" if not backend_ports or any(b.value.unresolved for b in backend_ports)
+                                          else "differs")
+            wanted = backend_ports[0].value.text if backend_ports else "?"
+            why = (f"the backend port {wanted} is a port of Service {svc_name}" if state == "ok" else
+                   f"the backend port {wanted} is not a port of Service {svc_name}" if state == "differs" else
+                   "the backend port is not known")
+            hops.append(self.hop(nodes[-1], svc_node, f":{wanted}", why,
+                                 (*backend_locs, *[f.location for f in matched]), state))
+        else:
+            matched = [f for f in exposes if f.slot == slot]
+        nodes.append(svc_node)
+        target = targets.get(matched[0].slot) if matched else None
+        self._pods(sort_key, name, nodes, hops, service, target, environment)
+
+    def _pods(self, sort_key: tuple, name: str, nodes: list[Node], hops: list[Hop], service: Entity,
+              target: PortFact | None, environment: str | None) -> None:
+        svc_node = nodes[-1]
+        logical = _service_name(self.graph, service)
+        candidates = self._listeners(service, target)
+        target_ports = [_port(target)] if target is not None else []
+        firewall = ([target.value.number] if target is not None and target.value.number is not None else [], environment)
+        base_locs = (service.location, service.attrs.get("selector_location"),
+                     target.location if target is not None else None)
+        if not candidates:
+            pods = Node(f"nopods:{service.id}", POD, "no pods selected",
+                        ("the selector matches no workload",), None, missing=True)
+            hop = self.hop(svc_node, pods, f"→ {target.value.text}" if target else "",
+                           "the Service selects no workload in the scan: its port leads nowhere", base_locs,
+                           "unknown", firewall)
+            app = self.app(logical)
+            route_nodes, route_hops = [*nodes, pods], [*hops, hop]
+            if app is not None:
+                route_nodes.append(app.node)
+                route_hops.append(self.hop(pods, app.node, "", "no pod to compare with the app's port", (), "unknown"))
+            self.add(sort_key, name, logical, environment, route_nodes, route_hops)
+            return
+        for workload, container, listens in candidates:
+            label = container.attrs.get("container_name", container.ref.name)
+            lines = tuple(f"containerPort {f.value.text}" for f in listens) or ("no containerPort",)
+            pod = Node(f"pod:{container.id}", POD, f"{workload.attrs.get('name', workload.ref.name)}/{label}", lines,
+                       container.location)
+            state, detail = compare(target_ports, [_port(f) for f in listens])
+            if target is not None and target.value.is_name and listens:
+                state = "ok"
+            why = {"ok": f"targetPort {target.value.text if target else ''} is a containerPort of {label}",
+                   "differs": f"targetPort and containerPort differ ({detail})",
+                   "unknown": "the targetPort or the containerPort is unknown"}[state]
+            links = [link for link in self.graph.outgoing(service.id, "selects") if link.target == workload.id]
+            link_locs = [loc for link in links for loc in link.locations]
+            hop = self.hop(svc_node, pod, f"→ {target.value.text}" if target else "", why,
+                           (*base_locs, *link_locs, *[f.location for f in listens]), state, firewall)
+            app = self.app(logical or owner_service(self.graph, container.id))
+            route_nodes, route_hops = [*nodes, pod], [*hops, hop]
+            if app is not None:
+                env_ports = [f.location for f in self.graph.facts(container, Role.CONFIG)]
+                route_nodes.append(app.node)
+                route_hops.append(self.app_hop(pod, [_port(f) for f in listens], app, environment, tuple(env_ports)))
+            self.add(sort_key + (container.id,), name, app.node.title if app else logical, environment,
+                     route_nodes, route_hops)
+
+    def _listeners(self, service: Entity, target: PortFact | None) -> list[tuple[Entity, Entity, list[PortFact]]]:
+        """(workload, container, its listen facts for the targetPort) of every selected workload."""
+        found = []
+        for workload in self.graph.targets(service.id, "selects"):
+            if workload.ref.kind not in WORKLOAD_KINDS:
+                continue
+            containers = [c for c in self.graph.children(workload.id) if c.ref.kind == CONTAINER
+                          and c.attrs.get("container_kind", "container") in SERVING_CONTAINERS]
+            matching = [(c, [f for f in self.graph.facts(c, Role.LISTEN) if target is not None and _reaches(target, f)])
+                        for c in containers]
+            hits = [(c, facts) for c, facts in matching if facts]
+            if hits:
+                found.extend((workload, c, facts) for c, facts in hits)
+            elif containers:
+                first = containers[0]
+                found.append((workload, first, self.graph.facts(first, Role.LISTEN)))
+        return found
+
+    def _internal_routes(self, service: Entity) -> None:
+        for position, fact in enumerate(self.graph.facts(service, Role.EXPOSE)):
+            name = f"Service {service.attrs.get('name', service.ref.name)}:{fact.value.text}"
+            self._service_route((3, service.id, position), name, [], [], service, None, (), service.environment,
+                                slot=fact.slot)
+
+    # -- load balancer target groups -------------------------------------------------------------
+
+    def _target_group_routes(self, group: Entity) -> None:
+        ports = [f for f in self.graph.facts(group, Role.TARGET) if f.field == "port"]
+        probes = [f.location for f in self.graph.facts(group, Role.PROBE)]
+        address = group.attrs.get("address", group.ref.name)
+        port_text = " / ".join(dict.fromkeys(f.value.text for f in ports)) or "?"
+        protocol = group.attrs.get("protocol")
+        tg = Node(f"tg:{group.id}", ROUTE, str(address), (f"port {port_text}" + (f" {protocol}" if protocol else ""),),
+                  group.location)
+        logical = _service_name(self.graph, group)
+        entrances = self._listeners_of(group) or [(None, ())]
+        for listener, link_locs in entrances:
+            if listener is None:
+                entrance = Node(f"nolistener:{group.id}", ENTRANCE, "no listener", ("forwards to this target group",),
+                                None, missing=True)
+                first = self.hop(entrance, tg, "", "no listener or listener rule in the scan forwards here",
+                                 (group.location,), "unknown")
+            else:
+                lports = self.graph.facts(listener, Role.EXPOSE)
+                ltext = "/".join(f.value.text for f in lports) or "?"
+                entrance = Node(f"listener:{listener.id}", ENTRANCE, str(listener.attrs.get("address", listener.ref.name)),
+                                (f":{ltext}" + (f" {listener.attrs['protocol']}" if listener.attrs.get("protocol") else ""),),
+                                listener.location)
+                numbers = [f.value.number for f in lports if f.value.number is not None and not f.value.unresolved]
+                first = self.hop(entrance, tg, f":{ltext}", f"{entrance.title} forwards to {address}",
+                                 (listener.location, group.location, *link_locs, *[f.location for f in lports]),
+                                 firewall=(numbers, group.environment))
+            nodes, hops = [entrance, tg], [first]
+            app = self.app(logical)
+            numbers = sorted({f.value.number for f in ports if f.value.number is not None and not f.value.unresolved})
+            if app is not None:
+                hop = self.app_hop(tg, [_port(f) for f in ports], app, group.environment, tuple(probes))
+                if numbers:
+                    hop = self._with_firewall(hop, numbers, group.environment)
+                nodes.append(app.node)
+                hops.append(hop)
+            self.add((1, group.id, entrance.id), str(address), logical, group.environment, nodes, hops)
+
+    def _with_firewall(self, hop: Hop, ports: list[int], environment: str | None) -> Hop:
+        return Hop(hop.source, hop.target, hop.label, hop.status, hop.why, hop.locations,
+                   self.allowances(ports, environment), ", ".join(str(p) for p in ports), hop.findings)
+
+    def _listeners_of(self, group: Entity) -> list[tuple[Entity, tuple[Location, ...]]]:
+        out: dict[str, tuple[Entity, tuple[Location, ...]]] = {}
+        for link in self.graph.incoming(group.id, "forwards-to"):
+            source = self.graph.entity(link.source)
+            if source is None:
+                continue
+            if source.ref.kind in LISTENER_RULE_KINDS:
+                parents = [e for e in self.graph.targets(source.id, "part-of") if e.ref.kind in LISTENER_KINDS]
+                source = parents[0] if parents else source
+            if source.id not in out:
+                out[source.id] = (source, link.locations)
+        return [out[k] for k in sorted(out)]
+
+    # -- compose ---------------------------------------------------------------------------------
+
+    def _compose_routes(self, service: Entity) -> None:
+        published = [f for f in self.graph.facts(service, Role.PUBLISH)]
+        targets = {f.slot: f for f in self.graph.facts(service, Role.TARGET)}
+        name = service.attrs.get("name", service.ref.name)
+        logical = _service_name(self.graph, service)
+        listens = [_port(f) for f in self.graph.facts(service, Role.LISTEN)]
+        for position, host in enumerate(published):
+            target = targets.get(host.slot)
+            host_ip = host.attrs.get("host_ip") or host.attrs.get("host")
+            entrance = Node(f"host:{service.id}:{host.slot}", ENTRANCE, "host port",
+                            (f"{host_ip + ':' if host_ip else ''}{host.value.text}",), host.location)
+            container = Node(f"compose:{service.id}", POD, f"compose {name}",
+                             tuple(dict.fromkeys(f"container :{f.value.text}" for f in targets.values())), service.location)
+            state, detail = ("ok", "") if target is not None else ("unknown", "")
+            first = self.hop(entrance, container, f"{host.value.text} → {target.value.text if target else '?'}",
+                             "the host port is published to this container port" if target else
+                             "the container side of this mapping is unknown",
+                             (host.location, target.location if target else None), state)
+            nodes, hops = [entrance, container], [first]
+            app = self.app(logical)
+            arriving = [_port(target)] if target is not None else []
+            if app is not None:
+                nodes.append(app.node)
+                hops.append(self.app_hop(container, arriving, app, service.environment,
+                                         tuple(p.location for p in listens)))
+            elif listens and target is not None:
+                state, detail = compare(arriving, listens)
+                hops[-1] = Hop(first.source, first.target, first.label, _status(first.findings, state),
+                               first.why + (f"; the command listens elsewhere ({detail})" if detail else ""),
+                               first.locations, first.allowed_by, first.firewall_port, first.findings)
+            self.add((2, service.id, position), f"host {host.value.text} → {name}", logical, service.environment,
+                     nodes, hops)
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def build_routes(graph: PortGraph, index: FindingIndex) -> list[Route]:
+    return RouteBuilder(graph, index).build()
+
+
+def _status(found: tuple[FindingRow, ...], state: str) -> str:
+    if found:
+        return worst(row.status for row in found)
+    return {"ok": OK, "differs": WARNING, "unknown": UNKNOWN}.get(state, ERROR)
+
+
+def _service_name(graph: PortGraph, entity: Entity) -> str | None:
+    logical = service_of(graph, entity.id)
+    return logical.ref.name if logical is not None else owner_service(graph, entity.id)
+
+
+def _same_port(backend: PortFact, expose: PortFact) -> bool:
+    if backend.value.unresolved or expose.value.unresolved:
+        return False
+    if backend.value.number is not None:
+        return backend.value.number == expose.value.number
+    return backend.value.name is not None and backend.value.name == expose.port_name
+
+
+def _reaches(target: PortFact, listen: PortFact) -> bool:
+    """A targetPort reaches a containerPort by number, or by the port's name (same protocol)."""
+    if target.value.unresolved or listen.value.unresolved:
+        return False
+    if target.protocol.upper() != listen.protocol.upper():
+        return False
+    if target.value.number is not None:
+        return target.value.number == listen.value.number
+    return target.value.name is not None and target.value.name == listen.port_name
+
+
+def _sources(rule: FirewallRule) -> str:
+    attrs = rule.attrs
+    parts = [*rule.cidrs, *attrs.get("cidrs_unresolved", []), *attrs.get("source_groups", [])]
+    if attrs.get("self"):
+        parts.append("itself")
+    return ", ".join(str(p) for p in parts) or "unknown sources"
+
+
+def _class_line(ingress: Entity) -> str:
+    cls = ingress.attrs.get("ingress_class")
+    return f"class {cls}" if cls else ""
+
+
+def _loc(value) -> Location | None:
+    return value if isinstance(value, Location) else None

@@ -1,0 +1,44 @@
+"""``portlint audit``: write the audit report (HTML or Markdown). Exit 0 even with findings — it is
+a report, not a gate; 2 on usage or config errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from portlint.commands._common import add_scan_arguments, progress_bar, resolve_scan, rules_for, selection, write_output
+from portlint.engine import scan
+
+NAME = "audit"
+HELP = "write a self-contained HTML (or Markdown) report: port matrix, routes, findings"
+
+
+def add_arguments(parser) -> None:
+    add_scan_arguments(parser)
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE",
+                        help="write the report to FILE (default: stdout)")
+    parser.add_argument("--format", "-f", choices=["html", "md"],
+                        help="html (default) or md; without it, an -o FILE ending in .md means md")
+
+
+def output_format(args) -> str:
+    if args.format:
+        return args.format
+    if args.output is not None and args.output.suffix.lower() in (".md", ".markdown"):
+        return "md"
+    return "html"
+
+
+def run(args) -> int:
+    from portlint.audit import build_report, render
+
+    paths, root, config = resolve_scan(args)
+    with progress_bar(args) as progress:
+        result = scan(paths, root, config, rules=rules_for(config), selection=selection(args), progress=progress)
+    report = build_report(result)
+    write_output(render(report, output_format(args)), args.output)
+    if args.output is not None and str(args.output) != "-":
+        counts = report.counts
+        print(f"portlint: wrote the audit report to {args.output} ({counts['error']} errors, "
+              f"{counts['warning']} warnings, {counts['note']} notes; {len(report.routes)} routes)", file=sys.stderr)
+    return 0
