@@ -10,7 +10,6 @@ expression: the reader turns it into an unresolved value.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 
 from portlint.readers._app_common import is_port_env, is_port_key, split_host_port
@@ -79,15 +78,46 @@ class _Scope:
         return None
 
 
+# words without which a statement holds no listen site nor port fallback ("port" only when not
+# preceded by a letter, so not import/report/support)
+RELEVANT_WORDS = ("bind", "run_server", "run_app", "uvicorn", "hypercorn", "gunicorn", "waitress", "serve(",
+                  "server(", "run_simple", "tcpsite")
+
+
+def relevant_offsets(lowered: str) -> list[int]:
+    """Offsets of the tell-tale words in lower-cased source (``str.find``: fast, no regex)."""
+    found: list[int] = []
+    for word in RELEVANT_WORDS:
+        index = lowered.find(word)
+        while index >= 0:
+            found.append(index)
+            index = lowered.find(word, index + 1)
+    index = lowered.find("port")
+    while index >= 0:
+        if index == 0 or not lowered[index - 1].isalpha():
+            found.append(index)
+        index = lowered.find("port", index + 1)
+    return found
+
+
 class Relevance:
     """Which lines of a module can hold a listen site or a port fallback (by their text), so that
     statements spanning none of them are never walked."""
 
     def __init__(self, text: str) -> None:
-        total, marks = 0, [0]
+        import bisect
+
+        starts, total = [], 0
         for line in text.split("\n"):
-            total += 1 if _RELEVANT.search(line) else 0
-            marks.append(total)
+            starts.append(total)
+            total += len(line) + 1
+        hit = [0] * (len(starts) + 1)
+        for offset in relevant_offsets(text.lower()):
+            hit[bisect.bisect_right(starts, offset)] = 1  # 1-based line number of the offset
+        marks, running = [0], 0
+        for flag in hit[1:]:
+            running += flag
+            marks.append(running)
         self._marks = marks
 
     def __call__(self, node: ast.AST) -> bool:
@@ -95,11 +125,6 @@ class Relevance:
         last = getattr(node, "end_lineno", None) or first
         last = min(last, len(self._marks) - 1)
         return self._marks[last] > self._marks[max(first - 1, 0)]
-
-
-# text on a statement's lines without which it holds no listen site nor port fallback
-_RELEVANT = re.compile(r"(?i)(?<![a-z])port|\bbind\b|run_server|run_app|uvicorn|\bserve\(|server\(|run_simple|"
-                       r"tcpsite|listen|launch\(")
 
 
 def analyse(tree: ast.Module, skip_defaults: bool = False, relevant: Relevance | None = None) -> list[Site]:

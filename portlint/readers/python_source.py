@@ -9,7 +9,6 @@ Listen sites become ``listen`` facts, code fallbacks (``cfg.get('port', 8000)``,
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from dataclasses import dataclass
 
@@ -17,12 +16,10 @@ from portlint.discover import SourceFile, UndecodableFile
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_config_key, service_for_env_var
-from portlint.readers._app_python import Relevance, Site, Trace, analyse
+from portlint.readers._app_python import Relevance, Site, Trace, analyse, relevant_offsets
 
 NAME = "python"
 KIND = "code/python"
-# "port" not preceded by a letter (so not import/report/support), and the server words
-_TELLTALE = re.compile(r"(?i)(?<![a-z])port|\bbind\b|run_server|run_app|uvicorn|hypercorn|gunicorn|waitress")
 # a module that writes parameters is the Parameter Store script: its fallbacks are parameter
 # values (the parameter_store reader's), not code defaults
 _PARAMETER_WRITER = "put_parameter"
@@ -86,7 +83,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput) -> None:
     except UndecodableFile as exc:
         output.fail(Location(file.rel), str(exc), NAME)
         return
-    if not _TELLTALE.search(text):
+    if not relevant_offsets(text.lower()):
         return
     tree = ctx.memo(f"python-ast:{file.rel}", lambda: parse_module(text))
     if isinstance(tree, _Failed):
