@@ -57,8 +57,20 @@ def test_grammar_cache_is_not_in_site_packages() -> None:
     _hcl.parse("a = 1\n", "t.tf")
     import hcl2.parser
 
-    assert "site-packages" not in str(hcl2.parser.PARSER_FILE)
+    assert str(hcl2.parser.PARSER_FILE).startswith(str(_hcl._cache_dir()))
     assert Path(hcl2.parser.PARSER_FILE).is_file()
+
+
+def test_an_unwritable_cache_folder_keeps_the_library_default(tmp_path: Path, monkeypatch) -> None:
+    import hcl2.parser
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setattr(_hcl, "_PARSER_READY", False)
+    monkeypatch.setattr(hcl2.parser, "PARSER_FILE", Path("/library/default.bin"))
+    _hcl._hcl2()
+    assert hcl2.parser.PARSER_FILE == Path("/library/default.bin")
 
 
 def test_string_escapes_and_literal_dollar() -> None:
