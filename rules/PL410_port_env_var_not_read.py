@@ -1,14 +1,16 @@
 """
 ## What it does
 Reports a port environment variable (`PORT`, `*_PORT`) that a container sets — Kubernetes
-`env`, compose `environment`, Dockerfile `ENV` — when the Python code that container runs takes
-its port from somewhere else: a literal, another variable, or a config key the variable does not
-map to (`FASTAPI_PORT` maps to `fastapi.port`, a bare `PORT` to nothing).
+`env`, compose `environment`, Dockerfile `ENV` — when every place the Python code that container
+runs takes its port from is visible and none is that variable: a literal, or another variable
+read with `os.getenv` / `os.environ`.
 
 The code a container runs is the module its command runs (compose, Dockerfile), or for a
 Kubernetes workload with a single serving container, the code of the same logical service. It
-stays silent when any listen site of that code takes the framework's default (`uvicorn.run(app)`,
-Dash's `run_server()` reads `PORT` itself), when no code is known, and on workloads with sidecars.
+stays silent when a listen site reads a config key or a function parameter (the loader behind
+`get_config()` may well read the variable: portlint does not guess), when one takes the
+framework's default (`uvicorn.run(app)`; Dash's `run_server()` reads `PORT` itself), when no
+code is known, and on workloads with sidecars.
 
 ## Why is this bad
 The variable looks like the way to move the app to another port, so that is what people change
@@ -17,7 +19,7 @@ changed with it now point at a port nobody listens on.
 
 ## Example
 ```yaml
-# the code runs uvicorn.run(app, port=config["fastapi"]["port"])
+# the code runs uvicorn.run(app, port=int(os.getenv("FASTAPI_PORT", "8000")))
 env:
   - name: PORT
     value: "8000"
@@ -26,7 +28,7 @@ env:
 ## Use instead
 ```yaml
 env:
-  - name: FASTAPI_PORT   # the variable the configuration loader maps to fastapi.port
+  - name: FASTAPI_PORT   # the variable the code reads
     value: "8000"
 ```
 """
@@ -59,7 +61,7 @@ def check(ctx) -> Iterator[Problem]:
             continue
         modules, how = _code_of(graph, holder)
         listens = [f for m in modules for f in graph.facts(m, Role.LISTEN)]
-        if not listens or any(f.attrs.get("implicit") for f in listens):
+        if not listens or not all(_visible(f) for f in listens):
             continue
         for variable in variables:
             if not _read(graph, str(variable.attrs["env_var"]), modules, listens):
@@ -80,6 +82,13 @@ def _code_of(graph, holder: Entity) -> tuple[list[Entity], list[str]]:
     modules = [e for e in members(graph, service) if e.ref.kind == "code/python"]
     explain = [explain_link(link) for e in (holder, *modules) for link in graph.incoming(e.id, "member")]
     return modules, explain
+
+
+def _visible(fact: PortFact) -> bool:
+    """The port's whole origin is in the code: a literal, or an env var read directly."""
+    if fact.attrs.get("implicit") or fact.attrs.get("config_key") or fact.attrs.get("parameter"):
+        return False
+    return fact.value.number is not None or bool(fact.attrs.get("env_var"))
 
 
 def _read(graph, name: str, modules: list[Entity], listens: list[PortFact]) -> bool:
@@ -105,8 +114,6 @@ def _problem(graph, holder: Entity, variable: PortFact, listens: list[PortFact],
 
 
 def _source(fact: PortFact) -> str:
-    if fact.attrs.get("config_key"):
-        return f"the config key {fact.attrs['config_key']}"
     if fact.attrs.get("env_var"):
         return f"${fact.attrs['env_var']}"
     if fact.value.number is not None:
