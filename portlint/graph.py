@@ -134,9 +134,22 @@ def member_facts(graph: PortGraph, service_name: str, roles: Iterable[Role] | No
     """Facts of every member of a logical service and of the members' children (containers)."""
     wanted = set(roles) if roles is not None else None
     owners: dict[str, Entity] = {}
-    for entity in members(graph, service_name):
+    member_list = members(graph, service_name)
+    member_ids = {e.id for e in member_list}
+    for entity in member_list:
         owners[entity.id] = entity
-        for child in graph.children(entity.id):
+        for child in _serving_children(graph, entity, member_ids):
             owners[child.id] = child
     return [fact for owner_id in sorted(owners) for fact in graph.facts(owner_id)
             if wanted is None or fact.role in wanted]
+
+
+def _serving_children(graph: PortGraph, entity: Entity, member_ids: set[str]) -> list[Entity]:
+    """The children of a member that serve the service: those that are members themselves, or
+    else the only main container (sidecars and init containers do not speak for the service)."""
+    children = graph.children(entity.id)
+    named = [c for c in children if c.id in member_ids]
+    if named:
+        return named
+    main = [c for c in children if c.attrs.get("container_kind", "container") == "container"]
+    return main if len(main) == 1 else []

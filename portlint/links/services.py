@@ -55,9 +55,8 @@ def _match(entity: Entity, known: dict[str, str], graph: PortGraph) -> tuple[str
     if isinstance(hinted, str):
         why = entity.attrs.get("service_reason", "named by its source")
         return known.get(hinted.lower(), hinted), f"{why}"
-    candidates = [entity.ref.name]
-    if entity.attrs.get("container_name"):
-        candidates.append(entity.attrs["container_name"])
+    # a container is known by its own name only: an envoy sidecar in fastapi-deployment is not fastapi
+    candidates = [entity.attrs["container_name"]] if entity.attrs.get("container_name") else [entity.ref.name]
     for candidate in candidates:
         lowered = candidate.lower()
         if lowered in known:
