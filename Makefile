@@ -19,6 +19,9 @@ setup: $(STAMP)
 demo: $(STAMP)
 	@echo "== portlint check $(DEMO)"
 	-$(BIN)/portlint check $(DEMO)
+	@echo "== portlint audit $(DEMO)"
+	$(BIN)/portlint audit $(DEMO) -o build/audit-demo.html
+	@echo "open build/audit-demo.html in a browser (docs/audit.md)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -61,14 +61,14 @@ td.cell.empty{color:#cbd5e1;text-align:center}
 a.badge{font-size:11px;border-radius:4px;padding:0 6px;font-weight:700;text-decoration:none;color:#fff}
 .badge.error,.sev.error{background:var(--err)}.badge.warning,.sev.warning{background:#d97706}
 .badge.note,.sev.note{background:#2563eb}
-.sev{display:inline-block;color:#fff;border-radius:4px;padding:1px 7px;font-size:11.5px;font-weight:700}
+.sev{display:inline-block;white-space:nowrap;color:#fff;border-radius:4px;padding:1px 7px;font-size:11.5px;font-weight:700}
 .picture{overflow-x:auto;border:1px solid var(--line);border-radius:10px;padding:8px;background:#fff}
 .picture svg{display:block;max-width:100%;height:auto}
 .picture a text{text-decoration:underline}
 .status{font-weight:700;font-size:12px}
 .status.ok{color:var(--ok)}.status.warning{color:var(--warn)}.status.error{color:var(--err)}.status.unknown{color:var(--unk)}
 tr.route td{background:#f1f5f9;font-weight:700}
-.hops td{font-size:13px}
+.hops td{font-size:13px}.hops .fix{color:var(--muted);font-size:12px;margin-top:3px}
 .allow{font-family:var(--mono);font-size:11.5px;color:#166534}
 .none{color:var(--muted);font-size:12px}
 .findings td.msg .fix{color:var(--muted);font-size:12.5px;margin-top:3px}
@@ -172,9 +172,15 @@ def _hops_table(routes: tuple[Route, ...]) -> str:
                 f"<tr><td>{escape(titles.get(hop.source, ''))} → {escape(titles.get(hop.target, ''))}</td>"
                 f'<td class="mono">{escape(hop.label)}</td>'
                 f'<td><span class="status {hop.status}">{STATUS_WORDS[hop.status]}</span></td>'
-                f"<td>{escape(hop.why)}</td><td>{_allowances(hop)}</td><td>{_badges(hop.findings)}</td></tr>")
+                f"<td>{escape(hop.why)}{_finding_lines(hop.findings)}</td><td>{_allowances(hop)}</td>"
+                f"<td>{_badges(hop.findings)}</td></tr>")
     rows.append("</tbody></table>")
     return "".join(rows)
+
+
+def _finding_lines(rows: tuple[FindingRow, ...]) -> str:
+    return "".join(f'<div class="fix">#{row.number} {escape(row.finding.rule_id)}: {escape(_clip(row.finding.message, 160))}</div>'
+                   for row in rows)
 
 
 def _allowances(hop: Hop) -> str:
@@ -185,7 +191,7 @@ def _allowances(hop: Hop) -> str:
         env = f" [{allow.environment}]" if allow.environment else ""
         items.append(f'<div class="allow" title="{escape(str(allow.location))}">{escape(allow.label)}: '
                      f"{escape(allow.ports)} from {escape(allow.sources)}{escape(env)} "
-                     f"({escape(allow.location.short)})</div>")
+                     f"({_where(allow.location)})</div>")
     return "".join(items)
 
 
@@ -272,7 +278,8 @@ def _notes(shown: Shown) -> str:
 
 
 def _where(location: Location) -> str:
-    return escape(location.short)
+    """``path:line``, escaped, with a line-break opportunity after each ``/``."""
+    return escape(location.short).replace("/", "/<wbr>")
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -291,7 +298,7 @@ def _findings_section(report: AuditReport) -> str:
         f = row.finding
         rule = rules.get(f.rule_id)
         summary = escape(rule.summary) if rule else ""
-        related = "".join(f'<li><span class="mono">{escape(r.location.short)}</span> {escape(r.message)}</li>'
+        related = "".join(f'<li><span class="mono">{_where(r.location)}</span> {escape(r.message)}</li>'
                           for r in f.related)
         fix = f'<div class="fix">fix: {escape(f.fix)}</div>' if f.fix else ""
         rows.append(
@@ -300,14 +307,14 @@ def _findings_section(report: AuditReport) -> str:
             f'<td><a href="#rule-{escape(f.rule_id)}" title="{summary}">{escape(f.rule_id)}</a><br>'
             f'<span class="none">{escape(f.rule_name)}</span></td>'
             f'<td class="msg">{escape(f.message)}{fix}</td>'
-            f'<td class="where" title="{escape(str(f.location))}">{escape(f.location.short)}</td>'
+            f'<td class="where" title="{escape(str(f.location))}">{_where(f.location)}</td>'
             f"<td>{f'<ul>{related}</ul>' if related else ''}</td></tr>")
     return (
         '<section id="findings"><h2>Findings</h2>'
         f'<p class="lead">{report.total} findings: errors first, then warnings and notes, each by file and '
         "line.</p>"
-        '<table class="findings"><colgroup><col style="width:40px"><col style="width:86px"><col style="width:150px">'
-        '<col><col style="width:210px"><col style="width:27%"></colgroup><thead><tr><th>#</th><th>Severity</th><th>Rule</th><th>Message</th>'
+        '<table class="findings"><colgroup><col style="width:40px"><col style="width:96px"><col style="width:150px">'
+        '<col><col style="width:270px"><col style="width:24%"></colgroup><thead><tr><th>#</th><th>Severity</th><th>Rule</th><th>Message</th>'
         f"<th>Where</th><th>Other side(s)</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 

@@ -152,7 +152,8 @@ def _hop(hop: Hop, source: Placed, target: Placed, row: int, finding_href) -> st
     dash = ' stroke-dasharray="5 4"' if hop.status == UNKNOWN else ""
     mid = (x1 + x2) // 2
     room = min(x2 - x1 - 8, 160)
-    tip = hop.why + "".join(f"; allowed by {a.label} ({a.ports} from {a.sources})" for a in hop.allowed_by)
+    tip = (hop.why + "".join(f"; allowed by {a.label} ({a.ports} from {a.sources})" for a in hop.allowed_by)
+           + "".join(f"; #{row.number} {row.finding.rule_id}: {row.finding.message}" for row in hop.findings))
     parts = [f'<g class="hop hop-{hop.status}"><title>{escape(tip)}</title>',
              f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{color}" stroke-width="2.4"{dash} '
              f'marker-end="url(#arrow-{hop.status})"/>']
