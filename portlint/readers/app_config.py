@@ -18,7 +18,7 @@ from typing import Any
 
 from portlint.discover import SourceFile, UndecodableFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
-from portlint.readers import ReadContext, ReadOutput
+from portlint.readers import ReadContext, ReadOutput, _yaml
 from portlint.readers._config_keys import canonical_service, is_port_key, is_setting_key, looks_unresolved
 
 NAME = "app-config"
@@ -81,8 +81,6 @@ def glob_pattern(globs: list[str]) -> re.Pattern[str]:
 
 
 def _read_file(file: SourceFile, environment: str | None, ctx: ReadContext, out: ReadOutput) -> None:
-    from portlint.readers import _yaml
-
     try:
         text = file.text()
     except UndecodableFile as exc:
@@ -102,8 +100,6 @@ def _read_file(file: SourceFile, environment: str | None, ctx: ReadContext, out:
 
 
 def _compose(text: str) -> list[Any]:
-    from portlint.readers import _yaml
-
     docs = _yaml.compose_documents(text)
     for doc in docs:
         _yaml.count_nodes(doc)  # raises on an alias bomb before anything walks it
@@ -111,8 +107,6 @@ def _compose(text: str) -> list[Any]:
 
 
 def _read_document(doc: Any, file: SourceFile, environment: str | None, ctx: ReadContext, out: ReadOutput) -> None:
-    from portlint.readers import _yaml
-
     if not _yaml.is_mapping(doc):
         return
     templates = _merge_sources(doc)
@@ -133,8 +127,6 @@ def _read_document(doc: Any, file: SourceFile, environment: str | None, ctx: Rea
 
 def _merge_sources(doc: Any) -> set[int]:
     """Ids of mappings merged (``<<: *anchor``) into others: templates, not services."""
-    from portlint.readers import _yaml
-
     found: set[int] = set()
     stack, seen = [doc], set()
     while stack:
@@ -154,8 +146,6 @@ def _merge_sources(doc: Any) -> set[int]:
 
 def _read_section(name: str, key_node: Any, node: Any, file: SourceFile, environment: str | None,
                   ctx: ReadContext, out: ReadOutput) -> None:
-    from portlint.readers import _yaml
-
     service = canonical_service(name, ctx.config)
     ref = EntityRef(kind=ENTITY_KIND, name=f"{file.rel}#{service}")
     found = _Collector(ref, name, service, file, environment)
@@ -172,8 +162,6 @@ def _read_section(name: str, key_node: Any, node: Any, file: SourceFile, environ
 def _read_loose(loose: list[tuple[str, Any, Any]], file: SourceFile, environment: str | None,
                 out: ReadOutput) -> None:
     """Top-level ``port: 8000`` with no service section: the file's own port (service by membership)."""
-    from portlint.readers import _yaml
-
     ref = EntityRef(kind=ENTITY_KIND, name=file.rel)
     found = _Collector(ref, "", None, file, environment)
     for name, _key, value in loose:
@@ -195,8 +183,6 @@ class _Collector:
         self.settings: list[Setting] = []
 
     def walk(self, node: Any, path: list[str], depth: int) -> None:
-        from portlint.readers import _yaml
-
         for key, value in _yaml.items(node):
             name = _yaml.text(key)
             if name is None:
@@ -207,8 +193,6 @@ class _Collector:
                 self.leaf(name, value, path)
 
     def leaf(self, name: str, value: Any, path: list[str]) -> None:
-        from portlint.readers import _yaml
-
         if _yaml.scalar_value(value) is None:
             return
         rest = ".".join([*path, name])
@@ -231,8 +215,6 @@ class _Collector:
 
 def plain_scalar(node: Any) -> Any:
     """:func:`_yaml.scalar_value`, also for libyaml's plain style ``''`` (it checks ``None`` only)."""
-    from portlint.readers import _yaml
-
     if node.style == "" and node.tag in (_yaml.INT_TAG, _yaml.BOOL_TAG):
         node = type(node)(node.tag, node.value, node.start_mark, node.end_mark, style=None)
     return _yaml.scalar_value(node)
