@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,8 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["rules"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    findings, suppressed = apply_suppressions(findings, found, read_files, active, config)
+    known = {r.id for r in rules} | {r.name for r in rules} | {"ALL"}
+    findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known)
     timings["suppress"] = time.perf_counter() - tick
     return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
                       files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
@@ -191,7 +192,7 @@ def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Findi
 
 
 def apply_suppressions(findings: list[Finding], found: Discovery, read_files: set[str], active: list[Rule],
-                       config: Config) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
+                       config: Config, known_rules: set[str]) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     """Drop suppressed findings; report unused (PL003) and invalid or expired (PL004) suppressions."""
     comments: list[Suppression] = []
     for file in found.files:
@@ -203,6 +204,7 @@ def apply_suppressions(findings: list[Finding], found: Discovery, read_files: se
     if not comments:
         return findings, []
     active_ids = {r.id for r in active if not r.engine} | {r.name for r in active if not r.engine}
+    comments = [_check_rule_names(s, known_rules) for s in comments]
     outcome = _suppressions.apply(findings, comments, active_ids, today())
     engine_rules = {r.id: r for r in active if r.engine}
     extra: list[Finding] = []
@@ -217,6 +219,13 @@ def apply_suppressions(findings: list[Finding], found: Discovery, read_files: se
                                        f"suppression of {', '.join(s.rules)} expired on {s.until} and no longer applies",
                                        "fix the finding, or extend until= with a reason") for s in outcome.expired]
     return sorted([*outcome.kept, *extra], key=Finding.sort_key), outcome.suppressed
+
+
+def _check_rule_names(suppression: Suppression, known: set[str]) -> Suppression:
+    unknown = [r for r in suppression.rules if r not in known]
+    if unknown and not suppression.problem:
+        return replace(suppression, problem=f"names unknown rule {', '.join(unknown)} (see 'portlint rules')")
+    return suppression
 
 
 def _suppression_finding(rule: Rule, suppression: Suppression, config: Config, message: str, fix: str) -> Finding:
