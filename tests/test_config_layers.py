@@ -399,3 +399,10 @@ def test_a_consistent_tree_gives_no_findings() -> None:
     assert not result.graph.failures
     values = effective_values(result.graph)
     assert len({v.config_key for v in values}) >= 10  # the tree really is read
+
+
+def test_oversized_docs_are_skipped_without_a_note_of_ours() -> None:
+    config = parse_config({"max-file-size": 64}, "test")
+    graph = graph_of(READERS / "parameter_store", config)
+    assert not [f for f in graph.failures if f.reader == "parameter-store"]
+    assert not [f for f in graph.facts() if f.location.path == "docs/runbook.md"]

@@ -43,7 +43,10 @@ _VALUE = re.compile(
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
-    return file.suffix in SCRIPT_SUFFIXES or file.suffix in DOC_SUFFIXES
+    """Scripts and docs; an oversized doc or ``.py`` is no note of ours (the python reader notes ``.py``)."""
+    if file.suffix in DOC_SUFFIXES or file.suffix == ".py":
+        return file.size <= ctx.config.max_file_size
+    return file.suffix in SCRIPT_SUFFIXES
 
 
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
