@@ -527,3 +527,20 @@ def test_the_wheel_lists_the_audit_package() -> None:
     packages = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "portlint").rglob("__init__.py")}
     assert "portlint.audit" in packages
     assert packages <= listed
+
+
+def test_matrix_marks_drift_and_the_off_standard_port(tmp_path: Path) -> None:
+    (tmp_path / ".portlint.toml").write_text("[services]\nfastapi = { port = 8000 }\n", encoding="utf-8")
+    (tmp_path / "config").mkdir()
+    for env, port in (("dev", 8000), ("uat", 8000), ("prod", 8001)):
+        (tmp_path / "config" / f"{env}.yaml").write_text(f"fastapi:\n  port: {port}\n", encoding="utf-8")
+    report = build_report(scan_tree(tmp_path))
+    row = next(r for r in report.matrix.rows if r.config_key == "fastapi.port")
+    assert row.standard == 8000
+    cells = dict(zip(report.matrix.environments, row.cells))
+    assert cells["prod"].drift and cells["prod"].off_catalog and cells["prod"].status != OK
+    assert not cells["dev"].drift and not cells["dev"].off_catalog
+    text, _ = matrix_cell(render(report, "html"), "port", "prod")
+    assert "drifts from other environments" in text and "not the standard port" in text
+    dev, _ = matrix_cell(render(report, "html"), "port", "dev")
+    assert "drifts" not in dev

@@ -76,8 +76,12 @@ class RouteBuilder:
     def __init__(self, graph: PortGraph, index: FindingIndex) -> None:
         self.graph = graph
         self.index = index
-        self.firewall = [r for r in firewall_rules(graph) if r.direction == "ingress"]
+        self.firewall = FirewallIndex(graph)
         self.values = by_key(effective_values(graph))
+        self.port_keys: dict[str, list[str]] = {}
+        for (service, key), per_env in sorted(self.values.items()):
+            if any(v.is_port for v in per_env.values()):
+                self.port_keys.setdefault(service, []).append(key)
         self._apps: dict[str, _App | None] = {}
         self.routes: list[tuple[tuple, Route]] = []
 
@@ -109,13 +113,7 @@ class RouteBuilder:
         return Hop(source.id, target.id, label, _status(found, state), why, locs, allowed, firewall_port, found)
 
     def allowances(self, ports: list[int], environment: str | None) -> tuple[Allowance, ...]:
-        out = []
-        for rule in self.firewall:
-            if rule.protocol not in ("tcp", "all") or not compatible(rule.environment, environment):
-                continue
-            if any(rule.opens(port) for port in ports):
-                out.append(Allowance(rule.label, rule.describe_ports(), _sources(rule), rule.location, rule.environment))
-        return tuple(out)
+        return self.firewall.opening(ports, environment)
 
     def add(self, sort_key: tuple, name: str, service: str | None, environment: str | None,
             nodes: list[Node], hops: list[Hop]) -> None:
@@ -132,8 +130,7 @@ class RouteBuilder:
         return self._apps[service]
 
     def _make_app(self, service: str) -> _App:
-        keys = sorted(k for (s, k), per_env in self.values.items() if s == service
-                      and any(v.is_port for v in per_env.values()))
+        keys = self.port_keys.get(service, [])
         key = "port" if "port" in keys else keys[0] if len(keys) == 1 else None
         node_id = f"app:{service}"
         if key is None:
@@ -401,6 +398,35 @@ class RouteBuilder:
                                first.locations, first.allowed_by, first.firewall_port, first.findings)
             self.add((2, service.id, position), f"host {host.value.text} → {name}", logical, service.environment,
                      nodes, hops)
+
+
+class FirewallIndex:
+    """Ingress TCP security-group rules by the ports they open: a lookup per hop, not a scan."""
+
+    def __init__(self, graph: PortGraph) -> None:
+        self._single: dict[int, list[tuple[int, Allowance]]] = {}
+        self._ranges: list[tuple[int, int, int, Allowance]] = []
+        rules = [r for r in firewall_rules(graph) if r.direction == "ingress" and r.protocol in ("tcp", "all")]
+        for order, rule in enumerate(rules):
+            span = rule.ports()
+            if span is None:
+                continue
+            allowance = Allowance(rule.label, rule.describe_ports(), _sources(rule), rule.location, rule.environment)
+            if span[0] == span[1]:
+                self._single.setdefault(span[0], []).append((order, allowance))
+            else:
+                self._ranges.append((span[0], span[1], order, allowance))
+
+    def opening(self, ports: list[int], environment: str | None) -> tuple[Allowance, ...]:
+        """The rules (in source order) that open any of ``ports`` in an environment compatible with it."""
+        found: dict[int, Allowance] = {}
+        for port in ports:
+            for order, allowance in self._single.get(port, ()):
+                found[order] = allowance
+            for low, high, order, allowance in self._ranges:
+                if low <= port <= high:
+                    found[order] = allowance
+        return tuple(found[o] for o in sorted(found) if compatible(found[o].environment, environment))
 
 
 # -- helpers -------------------------------------------------------------------------------------------
