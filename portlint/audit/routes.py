@@ -374,7 +374,7 @@ class RouteBuilder:
         listens = [_port(f) for f in self.graph.facts(service, Role.LISTEN)]
         for position, host in enumerate(published):
             target = targets.get(host.slot)
-            host_ip = host.attrs.get("host_ip") or host.attrs.get("host")
+            host_ip = host.attrs.get("host_ip")
             entrance = Node(f"host:{service.id}:{host.slot}", ENTRANCE, "host port",
                             (f"{host_ip + ':' if host_ip else ''}{host.value.text}",), host.location)
             container = Node(f"compose:{service.id}", POD, f"compose {name}",
