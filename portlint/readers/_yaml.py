@@ -121,9 +121,9 @@ def scalar_value(node: Any) -> Any:
     """
     if not is_scalar(node) or node.tag == NULL_TAG:
         return None
-    if node.tag == INT_TAG and node.style is None and _DECIMAL.fullmatch(node.value):
+    if node.tag == INT_TAG and not node.style and _DECIMAL.fullmatch(node.value):
         return int(node.value.replace("_", ""))
-    if node.tag == BOOL_TAG and node.style is None:
+    if node.tag == BOOL_TAG and not node.style:
         return node.value.lower() in ("true", "yes", "on", "y")
     return node.value
 

@@ -213,22 +213,15 @@ class _Collector:
                                          environment=self.environment, attrs=attrs))
 
 
-def plain_scalar(node: Any) -> Any:
-    """:func:`_yaml.scalar_value`, also for libyaml's plain style ``''`` (it checks ``None`` only)."""
-    if node.style == "" and node.tag in (_yaml.INT_TAG, _yaml.BOOL_TAG):
-        node = type(node)(node.tag, node.value, node.start_mark, node.end_mark, style=None)
-    return _yaml.scalar_value(node)
-
-
 def _port_value(node: Any) -> PortValue:
-    raw = plain_scalar(node)
+    raw = _yaml.scalar_value(node)
     if isinstance(raw, str) and looks_unresolved(raw):
         return PortValue.unresolved_expr(raw)
     return PortValue.parse(raw)
 
 
 def _setting_text(node: Any) -> str:
-    raw = plain_scalar(node)
+    raw = _yaml.scalar_value(node)
     if isinstance(raw, bool):
         return "true" if raw else "false"
     return str(raw)
