@@ -297,3 +297,16 @@ def test_anchors_and_merge_keys(tmp_path: Path) -> None:
     owners = sorted(f.owner.id for f in result.graph.facts(role=Role.LISTEN))
     assert owners == ["k8s/Pod:m::k8s/Container:m/a", "k8s/Pod:m::k8s/Container:m/b"]  # b merges a's ports
     assert result.graph.entity("k8s/Pod:m").attrs["pod_labels"] == {"app": "m"}
+
+
+def test_a_parse_shared_by_another_reader_is_reused(tmp_path: Path, monkeypatch) -> None:
+    from portlint.readers import _yaml
+
+    path = tmp_path / "svc.yaml"
+    path.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n")
+    ctx = ReadContext(root=tmp_path, config=Config())
+    ctx.cache["yaml:svc.yaml"] = _yaml.compose_documents(path.read_text())
+    monkeypatch.setattr(kubernetes, "compose", lambda text: pytest.fail("parsed twice"))
+    output = kubernetes.read([SourceFile(path=path, rel="svc.yaml", size=path.stat().st_size)], ctx)
+    assert [e.attrs["name"] for e in output.entities] == ["s"]
+    assert "yaml:other.yaml" not in ctx.cache
