@@ -309,4 +309,12 @@ def test_a_parse_shared_by_another_reader_is_reused(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(kubernetes, "compose", lambda text: pytest.fail("parsed twice"))
     output = kubernetes.read([SourceFile(path=path, rel="svc.yaml", size=path.stat().st_size)], ctx)
     assert [e.attrs["name"] for e in output.entities] == ["s"]
-    assert "yaml:other.yaml" not in ctx.cache
+
+
+def test_own_parses_are_not_pinned_in_the_scan_cache(tmp_path: Path) -> None:
+    """Node trees kept until the end of the scan make every GC pass slower: not ours to keep."""
+    path = tmp_path / "svc.yaml"
+    path.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
+    ctx = ReadContext(root=tmp_path, config=Config())
+    kubernetes.read([SourceFile(path=path, rel="svc.yaml", size=path.stat().st_size)], ctx)
+    assert not [key for key in ctx.cache if key.startswith("yaml")]
