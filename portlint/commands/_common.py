@@ -94,7 +94,7 @@ class ProgressBar:
         import time
 
         if self._bar is None:
-            if time.perf_counter() - self._started < self.DELAY:
+            if time.perf_counter() - self._started < float(os.environ.get("PORTLINT_PROGRESS_DELAY", self.DELAY)):
                 return
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -111,6 +111,6 @@ class ProgressBar:
 
 
 def progress_bar(args) -> ProgressBar:
-    """Progress on stderr when it is a terminal; never with --no-color piping or NO_PROGRESS."""
+    """Progress on stderr when it is a terminal, never in CI or with ``PORTLINT_NO_PROGRESS``."""
     enabled = sys.stderr.isatty() and not os.environ.get("PORTLINT_NO_PROGRESS") and not os.environ.get("CI")
     return ProgressBar(enabled)

@@ -57,7 +57,8 @@ def run(args) -> int:
         touched = {relative(Path(p).resolve(), root) for p in args.paths}
         args.paths = [str(root)]
     paths, root, config = resolve_scan(args)
-    result = scan(paths, root, config, rules=rules_for(config), selection=selection(args))
+    with progress_bar(args) as progress:
+        result = scan(paths, root, config, rules=rules_for(config), selection=selection(args), progress=progress)
     if touched is not None and not args.show_all:
         result.findings = [f for f in result.findings if _touches(f, touched)]
     if args.write_baseline:
