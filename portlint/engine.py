@@ -17,7 +17,7 @@ from portlint.config import Config
 from portlint.discover import Discovery, SourceFile, discover, is_binary
 from portlint.graph import PortGraph
 from portlint.links import link_all
-from portlint.model import Finding, Location, ParseFailure, Problem, Severity
+from portlint.model import Finding, Location, ParseFailure, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.registry import Rule, load_rules
 from portlint.suppressions import Suppression, parse_suppressions, today
@@ -178,10 +178,25 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
         ctx = RuleContext(graph=graph, config=config, options=options)
         try:
             for problem in rule.check(ctx):
-                findings.add(_finding(rule, problem, severity))
+                findings.add(_finding(rule, with_definitions(problem, graph), severity))
         except Exception as exc:
             findings.add(_crash_finding(rule, exc))
     return sorted(findings, key=Finding.sort_key)
+
+
+def with_definitions(problem: Problem, graph: PortGraph) -> Problem:
+    """Add the definition sites of resolved values (Helm values.yaml, Terraform variables) that a
+    finding rests on, so that it shows both the use and where the value was set."""
+    places = [problem.location, *(r.location for r in problem.related)]
+    known = set(places)
+    extra: list[Related] = []
+    for place in places:
+        for fact in graph.facts_at(place):
+            for origin in fact.value.defined_at:
+                if origin not in known:
+                    known.add(origin)
+                    extra.append(Related(origin, f"{fact.field} {fact.value.text} is defined here (used at {place.short})"))
+    return replace(problem, related=(*problem.related, *extra)) if extra else problem
 
 
 def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Finding:

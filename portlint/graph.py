@@ -23,6 +23,7 @@ class PortGraph:
         self._entities: dict[str, Entity] = {}
         self._facts: list[PortFact] = []
         self._facts_by_owner: dict[str, list[PortFact]] = defaultdict(list)
+        self._facts_by_location: dict[Location, list[PortFact]] = defaultdict(list)
         self.failures: list[ParseFailure] = []
         self._settings: list[Setting] = []
 
@@ -41,6 +42,11 @@ class PortGraph:
     def add_fact(self, fact: PortFact) -> None:
         self._facts.append(fact)
         self._facts_by_owner[fact.owner.id].append(fact)
+        self._facts_by_location[fact.location].append(fact)
+
+    def facts_at(self, location: Location) -> list[PortFact]:
+        """The facts written exactly at ``location``."""
+        return list(self._facts_by_location.get(location, ()))
 
     def add_setting(self, setting: Setting) -> None:
         self._settings.append(setting)
