@@ -54,6 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
 from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
 
@@ -101,10 +102,6 @@ def _ports_of(graph: PortGraph, workload: Entity, containers: list[Entity]) -> l
     return [f for c in serving for f in graph.facts(c, Role.LISTEN)]
 
 
-def _same_env(a: PortFact, b: PortFact) -> bool:
-    return a.environment is None or b.environment is None or a.environment == b.environment
-
-
 def _checkable(ports: list[PortFact]) -> bool:
     """A workload is compared only when it declares ports and portlint resolved all of them."""
     return bool(ports) and all(p.value.number is not None for p in ports)
@@ -115,7 +112,7 @@ def _numeric(graph: PortGraph, service: Entity, target: PortFact, workloads: lis
     number = target.value.number
     missing = []
     for workload in workloads:
-        ports = [p for p in pods[workload.id] or [] if _same_env(p, target)]
+        ports = [p for p in pods[workload.id] or [] if same_environment(p, target)]
         if pods[workload.id] is None or not _checkable(ports):
             continue
         if not any(p.value.number == number and p.protocol == target.protocol for p in ports):
@@ -143,10 +140,10 @@ def _named(graph: PortGraph, service: Entity, target: PortFact, workloads: list[
     declared = [p for ports in pods.values() for p in ports or [] if p.port_name == name]
     if not declared:
         return None  # no container declares the name at all: PL102
-    resolved_owners = {p.owner.id for p in resolved if _same_env(p, target)}
+    resolved_owners = {p.owner.id for p in resolved if same_environment(p, target)}
     missing = []
     for workload in workloads:
-        ports = [p for p in pods[workload.id] or [] if _same_env(p, target)]
+        ports = [p for p in pods[workload.id] or [] if same_environment(p, target)]
         if pods[workload.id] is None or any(_uncertain_name(p) for p in ports):
             continue
         if not any(p.owner.id in resolved_owners for p in ports):
@@ -174,9 +171,9 @@ def _is_port_name(text: str) -> bool:
 def _problem(graph: PortGraph, service: Entity, target: PortFact,
              missing: list[tuple[Entity, list[PortFact]]], fix: str) -> Problem:
     what = _target_text(target)
-    sides = "; ".join(f"{_label(w)}: {', '.join(_port_text(p) for p in ports) or 'no ports declared'}"
+    sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in ports) or 'no ports declared'}"
                       for w, ports in missing)
-    message = (f"Service {_name(service)} {what} matches no containerPort of the pods it selects "
+    message = (f"Service {written_name(service)} {what} matches no containerPort of the pods it selects "
                f"({sides}): traffic sent through the Service reaches no listening port")
     related = tuple(related for w, ports in missing for related in _related(graph, w, ports))
     links = [link for w, _ in missing for link in graph.outgoing(service.id, "selects") if link.target == w.id]
@@ -192,8 +189,8 @@ def _problem(graph: PortGraph, service: Entity, target: PortFact,
 
 def _related(graph: PortGraph, workload: Entity, ports: list[PortFact]) -> list[Related]:
     if not ports:
-        return [Related(workload.location, f"{_label(workload)} declares no containerPort")]
-    return [Related(p.location, f"containerPort {_port_text(p)} of container {_container_name(graph, p)}")
+        return [Related(workload.location, f"{entity_label(workload)} declares no containerPort")]
+    return [Related(p.location, f"containerPort {port_text(p)} of container {container_name(graph, p)}")
             for p in sorted(ports, key=lambda f: f.location)]
 
 
@@ -201,26 +198,3 @@ def _target_text(target: PortFact) -> str:
     if target.attrs.get("implicit"):
         return f"port {target.value.text}/{target.protocol} (no targetPort, so it targets {target.value.text})"
     return f"targetPort {target.value.text}/{target.protocol}"
-
-
-def _port_text(port: PortFact) -> str:
-    name = f" ({port.port_name})" if port.port_name else ""
-    return f"{port.value.text}/{port.protocol}{name}"
-
-
-def _container_name(graph: PortGraph, port: PortFact) -> str:
-    owner = graph.entity(port.owner.id)
-    if owner is not None and owner.attrs.get("container_name"):
-        return str(owner.attrs["container_name"])
-    return port.owner.name.rsplit("/", 1)[-1]
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _label(entity: Entity) -> str:
-    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
-    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
-    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.describe import container_label, entity_label, port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
 from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
 
@@ -81,7 +82,7 @@ def _service_targets(graph: PortGraph) -> Iterator[Problem]:
                 c.attrs.get("ports_unresolved") for c in containers):
             continue  # a template may declare the name
         for target in named:
-            ports = [p for c in containers for p in graph.facts(c, Role.LISTEN) if _same_env(p, target)]
+            ports = [p for c in containers for p in graph.facts(c, Role.LISTEN) if same_environment(p, target)]
             if any(_uncertain_name(p) for p in ports):
                 continue
             if target.value.name in {p.port_name for p in ports}:
@@ -93,18 +94,19 @@ def _service_problem(graph: PortGraph, service: Entity, target: PortFact, worklo
                      ports: list[PortFact]) -> Problem:
     name = target.value.name
     names = sorted({p.port_name for p in ports if p.port_name})
-    pods = ", ".join(_label(w) for w in workloads)
+    pods = ", ".join(entity_label(w) for w in workloads)
     declared = f"they declare {', '.join(names)}" if names else "they declare no named port"
-    related = [Related(p.location, f"containerPort {_port_text(p)} of container {_container_name(graph, p)}")
+    related = [Related(p.location,
+                       f"containerPort {port_text(p, unnamed='unnamed')} of container {_container_name(graph, p)}")
                for p in sorted(ports, key=lambda f: f.location)]
     if not related:
-        related = [Related(w.location, f"{_label(w)} declares no named containerPort") for w in workloads]
+        related = [Related(w.location, f"{entity_label(w)} declares no named containerPort") for w in workloads]
     fix = (f"use one of the declared names ({', '.join(names)}) or a number, or name a containerPort {name!r}"
            if names else f"name the containerPort the Service should reach {name!r} (ports[].name)")
     links = graph.outgoing(service.id, "selects")
     return Problem(
         location=target.location,
-        message=(f"Service {_name(service)} targetPort {name!r} names a port that no container of the pods "
+        message=(f"Service {written_name(service)} targetPort {name!r} names a port that no container of the pods "
                  f"it selects declares ({pods}; {declared}): the Service gets no endpoints"),
         related=tuple(related),
         fix=fix,
@@ -122,7 +124,7 @@ def _probes(graph: PortGraph) -> Iterator[Problem]:
         probes = [f for f in graph.facts(container, Role.PROBE) if f.value.name and not f.value.unresolved]
         for probe in probes:
             ports = [p for p in graph.facts(container, Role.LISTEN)
-                     if p.location.path == probe.location.path and _same_env(p, probe)]
+                     if p.location.path == probe.location.path and same_environment(p, probe)]
             if any(_uncertain_name(p) for p in ports):
                 continue
             if probe.value.name in {p.port_name for p in ports}:
@@ -132,10 +134,10 @@ def _probes(graph: PortGraph) -> Iterator[Problem]:
 
 def _probe_problem(graph: PortGraph, container: Entity, probe: PortFact, ports: list[PortFact]) -> Problem:
     name = probe.value.name
-    cname = _container_label(container)
+    cname = container_label(container)
     names = sorted({p.port_name for p in ports if p.port_name})
     declared = f"it declares {', '.join(names)}" if names else "it declares no named port"
-    related = [Related(p.location, f"containerPort {_port_text(p)} of container {cname}")
+    related = [Related(p.location, f"containerPort {port_text(p, unnamed='unnamed')} of container {cname}")
                for p in sorted(ports, key=lambda f: f.location)]
     if not related:
         related = [Related(container.location, f"container {cname} declares no named containerPort")]
@@ -144,9 +146,10 @@ def _probe_problem(graph: PortGraph, container: Entity, probe: PortFact, ports: 
     fix = (f"use one of the container's port names ({', '.join(names)}) or a number, or name its containerPort {name!r}"
            if names else f"declare the port with ports[].name: {name!r} on container {cname}, or use the number")
     parent = graph.parent(container)
-    owner = f" of {_label(parent)}" if parent else ""
+    owner = f" of {entity_label(parent)}" if parent else ""
     siblings = _siblings_naming(graph, container, probe)
-    related += [Related(p.location, f"containerPort {_port_text(p)} of container {_container_name(graph, p)}")
+    related += [Related(p.location,
+                        f"containerPort {port_text(p, unnamed='unnamed')} of container {_container_name(graph, p)}")
                 for p in siblings]
     elsewhere = (f"; container {_container_name(graph, siblings[0])} of the same pod declares it, but the kubelet "
                  f"looks the name up in the probe's own container") if siblings else ""
@@ -171,36 +174,12 @@ def _siblings_naming(graph: PortGraph, container: Entity, probe: PortFact) -> li
 
 # -- shared -------------------------------------------------------------------------------------
 
-def _same_env(a: PortFact, b: PortFact) -> bool:
-    return a.environment is None or b.environment is None or a.environment == b.environment
-
-
 def _uncertain_name(port: PortFact) -> bool:
     """A port name portlint could not read (a template) might be the one referenced."""
     name = port.port_name
     return name is not None and PortValue.parse(name).name != name
 
 
-def _port_text(port: PortFact) -> str:
-    name = f" ({port.port_name})" if port.port_name else " (unnamed)"
-    return f"{port.value.text}/{port.protocol}{name}"
-
-
-def _container_label(container: Entity) -> str:
-    return str(container.attrs.get("container_name") or container.ref.name.rsplit("/", 1)[-1])
-
-
 def _container_name(graph: PortGraph, port: PortFact) -> str:
     owner = graph.entity(port.owner.id)
-    return _container_label(owner) if owner is not None else port.owner.name.rsplit("/", 1)[-1]
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _label(entity: Entity) -> str:
-    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
-    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
-    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"
+    return container_label(owner) if owner is not None else port.owner.name.rsplit("/", 1)[-1]

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.describe import container_label, entity_label, port_text, same_environment
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
@@ -72,11 +73,7 @@ def check(ctx) -> Iterator[Problem]:
 def _ports_beside(graph: PortGraph, container: Entity, probe: PortFact) -> list[PortFact]:
     """The container's declared ports written in the same file (one definition of the container)."""
     return [p for p in graph.facts(container, Role.LISTEN)
-            if p.location.path == probe.location.path and _same_env(p, probe)]
-
-
-def _same_env(a: PortFact, b: PortFact) -> bool:
-    return a.environment is None or b.environment is None or a.environment == b.environment
+            if p.location.path == probe.location.path and same_environment(p, probe)]
 
 
 def _siblings_declaring(graph: PortGraph, container: Entity, probe: PortFact) -> list[tuple[Entity, PortFact]]:
@@ -90,13 +87,14 @@ def _siblings_declaring(graph: PortGraph, container: Entity, probe: PortFact) ->
 
 
 def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact]) -> Problem:
-    name = _label(container)
+    name = container_label(container)
     number = probe.value.number
-    declared = ", ".join(_port_text(p) for p in own)
-    related = [Related(p.location, f"containerPort {_port_text(p)} of container {name}") for p in own]
+    declared = ", ".join(port_text(p) for p in own)
+    related = [Related(p.location, f"containerPort {port_text(p)} of container {name}") for p in own]
     siblings = _siblings_declaring(graph, container, probe)
-    related += [Related(p.location, f"containerPort {_port_text(p)} of container {_label(s)}") for s, p in siblings]
-    elsewhere = (f"; port {number} is declared by container {_label(siblings[0][0])} of the same pod, "
+    related += [Related(p.location, f"containerPort {port_text(p)} of container {container_label(s)}")
+                for s, p in siblings]
+    elsewhere = (f"; port {number} is declared by container {container_label(siblings[0][0])} of the same pod, "
                  f"so the probe checks that container, not {name}") if siblings else ""
     udp_only = any(p.value.number == number for p in own)
     why = f"it declares {number} only for {_protocols(own, number)}, probes connect over TCP" if udp_only else (
@@ -125,24 +123,4 @@ def _protocols(ports: list[PortFact], number: int) -> str:
 
 def _owner(graph: PortGraph, container: Entity) -> str:
     parent = graph.parent(container)
-    return f" of {_entity_label(parent)}" if parent else ""
-
-
-def _label(container: Entity) -> str:
-    return str(container.attrs.get("container_name") or container.ref.name.rsplit("/", 1)[-1])
-
-
-def _port_text(port: PortFact) -> str:
-    name = f" ({port.port_name})" if port.port_name else ""
-    return f"{port.value.text}/{port.protocol}{name}"
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _entity_label(entity: Entity) -> str:
-    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
-    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
-    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"
+    return f" of {entity_label(parent)}" if parent else ""

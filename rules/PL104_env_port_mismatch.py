@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.describe import entity_label, same_environment
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
@@ -60,7 +61,7 @@ def check(ctx) -> Iterator[Problem]:
             if env.attrs.get("env_var") not in names or env.value.unresolved or env.value.number is None:
                 continue
             ports = [p for p in graph.facts(container, Role.LISTEN)
-                     if p.location.path == env.location.path and _same_env(p, env)]
+                     if p.location.path == env.location.path and same_environment(p, env)]
             if not ports or any(p.value.number is None for p in ports):
                 continue
             if any(p.value.number == env.value.number for p in ports):
@@ -68,15 +69,11 @@ def check(ctx) -> Iterator[Problem]:
             yield _problem(graph, container, env, ports)
 
 
-def _same_env(a: PortFact, b: PortFact) -> bool:
-    return a.environment is None or b.environment is None or a.environment == b.environment
-
-
 def _problem(graph: PortGraph, container: Entity, env: PortFact, ports: list[PortFact]) -> Problem:
     name = str(container.attrs.get("container_name") or container.ref.name.rsplit("/", 1)[-1])
     var = env.attrs.get("env_var", "PORT")
     parent = graph.parent(container)
-    owner = f" of {_label(parent)}" if parent else ""
+    owner = f" of {entity_label(parent)}" if parent else ""
     declared = ", ".join(f"{p.value.text}/{p.protocol}" for p in ports)
     fix = (f"set {var} to {ports[0].value.text} or change containerPort to {env.value.text}" if len(ports) == 1
            else f"set {var} to the port the container serves, or declare containerPort {env.value.text}")
@@ -90,14 +87,3 @@ def _problem(graph: PortGraph, container: Entity, env: PortFact, ports: list[Por
         fix=fix,
         key=f"{container.id}|env.{var}|{env.value.text}",
     )
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _label(entity: Entity) -> str:
-    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
-    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
-    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

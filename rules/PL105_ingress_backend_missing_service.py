@@ -50,6 +50,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from portlint.describe import same_environment, written_name
 from portlint.graph import PortGraph
 from portlint.model import Entity, Location, Problem, Related
 
@@ -65,27 +66,17 @@ def check(ctx) -> Iterator[Problem]:
     services = list(graph.entities("k8s/Service"))
     by_name: dict[tuple[str, str], list[Entity]] = {}
     for service in services:
-        by_name.setdefault((service.ref.namespace, _name(service)), []).append(service)
+        by_name.setdefault((service.ref.namespace, written_name(service)), []).append(service)
     for ingress in graph.entities("k8s/Ingress"):
         namespace = ingress.ref.namespace
         for backend in sorted(_backends(ingress), key=lambda b: (b["location"], b["service"])):
             name = backend["service"]
             if backend.get("name_unresolved") or not _is_dns_label(name):
                 continue
-            if any(_same_env(s, ingress) for s in by_name.get((namespace, name), [])):
+            if any(same_environment(s, ingress) for s in by_name.get((namespace, name), [])):
                 continue
-            visible = [s for s in services if s.ref.namespace == namespace and _same_env(s, ingress)]
+            visible = [s for s in services if s.ref.namespace == namespace and same_environment(s, ingress)]
             yield _problem(ingress, backend, visible, services)
-
-
-def _same_env(a: Entity, b: Entity) -> bool:
-    """An entity without an environment meets every environment."""
-    return a.environment is None or b.environment is None or a.environment == b.environment
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
 
 
 def _backends(ingress: Entity) -> list[dict]:
@@ -108,10 +99,10 @@ def _problem(ingress: Entity, backend: dict, same_ns: list[Entity], everywhere: 
     name = backend["service"]
     namespace = ingress.ref.namespace
     where = f"namespace {namespace!r}" if namespace else "the default namespace"
-    close = difflib.get_close_matches(name, sorted({_name(s) for s in same_ns}), n=3, cutoff=0.8)
-    elsewhere = [s for s in everywhere if _name(s) == name and s not in same_ns]
-    related = [Related(s.location, f"Service {_name(s)} is defined here, in {where}")
-               for s in same_ns if _name(s) in close]
+    close = difflib.get_close_matches(name, sorted({written_name(s) for s in same_ns}), n=3, cutoff=0.8)
+    elsewhere = [s for s in everywhere if written_name(s) == name and s not in same_ns]
+    related = [Related(s.location, f"Service {written_name(s)} is defined here, in {where}")
+               for s in same_ns if written_name(s) in close]
     related += [Related(s.location, f"Service {name} exists here, in {_scope(s)}, not where the Ingress is")
                 for s in elsewhere]
     hint = f" (similar: {', '.join(close)})" if close else ""
@@ -120,7 +111,7 @@ def _problem(ingress: Entity, backend: dict, same_ns: list[Entity], everywhere: 
     path = backend.get("path") or backend.get("slot") or "backend"
     return Problem(
         location=backend["location"],
-        message=(f"Ingress {_name(ingress)} routes {path} to Service {name}, which no manifest in the scan "
+        message=(f"Ingress {written_name(ingress)} routes {path} to Service {name}, which no manifest in the scan "
                  f"defines in {where}: the ingress controller has nowhere to send these requests"),
         related=tuple(sorted(related, key=lambda r: r.location)),
         fix=fix,

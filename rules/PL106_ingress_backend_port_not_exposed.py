@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.describe import port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
 from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
 
@@ -48,26 +49,17 @@ def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
     services: dict[tuple[str, str], list[Entity]] = {}
     for service in graph.entities("k8s/Service"):
-        services.setdefault((service.ref.namespace, _name(service)), []).append(service)
+        services.setdefault((service.ref.namespace, written_name(service)), []).append(service)
     for ingress in graph.entities("k8s/Ingress"):
         for backend in graph.facts(ingress, Role.TARGET):
             if backend.value.unresolved or not isinstance(backend.attrs.get("service"), str):
                 continue
             candidates = services.get((ingress.ref.namespace, backend.attrs["service"]), [])
-            exposed = [p for s in candidates for p in graph.facts(s, Role.EXPOSE) if _same_env(p, backend)]
+            exposed = [p for s in candidates for p in graph.facts(s, Role.EXPOSE) if same_environment(p, backend)]
             if not exposed or not _matchable(backend, exposed) or _exposes(backend, exposed):
                 continue
             service = next(s for s in candidates if s.id == exposed[0].owner.id)
             yield _problem(graph, ingress, service, backend, exposed)
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _same_env(a: PortFact, b: PortFact) -> bool:
-    return a.environment is None or b.environment is None or a.environment == b.environment
 
 
 def _matchable(backend: PortFact, exposed: list[PortFact]) -> bool:
@@ -89,7 +81,7 @@ def _problem(graph: PortGraph, ingress: Entity, service: Entity, backend: PortFa
              exposed: list[PortFact]) -> Problem:
     by_name = backend.value.number is None
     what = f"port name {backend.value.text!r}" if by_name else f"port {backend.value.text}"
-    listed = ", ".join(_port_text(p) for p in exposed)
+    listed = ", ".join(port_text(p, name_prefix='name ') for p in exposed)
     names = [p.port_name for p in exposed if p.port_name]
     if by_name:
         fix = (f"use one of the Service's port names ({', '.join(names)}) or its port number"
@@ -105,15 +97,11 @@ def _problem(graph: PortGraph, ingress: Entity, service: Entity, backend: PortFa
     route = f" for {path}" if path else ""
     return Problem(
         location=backend.location,
-        message=(f"Ingress {_name(ingress)} routes{route} to Service {_name(service)} {what}, which the "
-                 f"Service does not expose (it exposes {listed}): the route has no endpoints"),
-        related=tuple(Related(p.location, f"Service {_name(service)} port {_port_text(p)}") for p in exposed),
+        message=(f"Ingress {written_name(ingress)} routes{route} to Service {written_name(service)} {what}, "
+                 f"which the Service does not expose (it exposes {listed}): the route has no endpoints"),
+        related=tuple(Related(p.location, f"Service {written_name(service)} port {port_text(p, name_prefix='name ')}")
+                      for p in exposed),
         fix=fix,
-        key=f"{ingress.id}|{backend.slot}|{_name(service)}|{backend.value.text}",
+        key=f"{ingress.id}|{backend.slot}|{written_name(service)}|{backend.value.text}",
         explain=tuple(explain_link(link) for link in links),
     )
-
-
-def _port_text(port: PortFact) -> str:
-    name = f" (name {port.port_name})" if port.port_name else ""
-    return f"{port.value.text}/{port.protocol}{name}"

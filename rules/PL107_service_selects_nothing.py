@@ -46,6 +46,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from portlint.describe import entity_label, written_name
 from portlint.graph import PortGraph
 from portlint.model import Entity, Problem, Related
 
@@ -131,7 +132,7 @@ def _matches(selector: dict, workload: Entity) -> bool:
 def _no_selector(service: Entity) -> Problem:
     return Problem(
         location=service.location,
-        message=(f"Service {_name(service)} has no selector: Kubernetes creates no Endpoints for it, so it "
+        message=(f"Service {written_name(service)} has no selector: Kubernetes creates no Endpoints for it, so it "
                  f"reaches no pod unless Endpoints/EndpointSlices are managed by hand"),
         fix="add spec.selector with the pod template labels of the workload it fronts "
             "(or type: ExternalName for an outside name)",
@@ -142,8 +143,8 @@ def _no_selector(service: Entity) -> Problem:
 def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strangers: list[Entity],
                      compared: int) -> Problem:
     wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
-    related = tuple(Related(w.location, f"{_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
-        Related(w.location, f"{_label(w)} matches the selector but is in another namespace") for w in strangers)
+    related = tuple(Related(w.location, f"{entity_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
+        Related(w.location, f"{entity_label(w)} matches the selector but is in another namespace") for w in strangers)
     where = f"namespace {service.ref.namespace!r}" if service.ref.namespace else "its namespace"
     if strangers and not near:
         fix = "put the Service in the namespace of the workload it fronts"
@@ -152,7 +153,7 @@ def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strang
         fix += f" (e.g. {_labels(near[0])})" if near else ""
     return Problem(
         location=service.location,
-        message=(f"Service {_name(service)} selector {wanted} matches no workload in {where} in the scan: "
+        message=(f"Service {written_name(service)} selector {wanted} matches no workload in {where} in the scan: "
                  f"it has no endpoints here (the workload may live elsewhere)"),
         related=related,
         fix=fix,
@@ -164,14 +165,3 @@ def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strang
 def _labels(workload: Entity) -> str:
     labels = workload.attrs.get("pod_labels") or {}
     return ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) or "(none)"
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _label(entity: Entity) -> str:
-    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
-    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
-    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.describe import container_name, entity_label
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
@@ -71,7 +72,7 @@ def check(ctx) -> Iterator[Problem]:
 
 
 def _problem(graph: PortGraph, workload: Entity, first: PortFact, second: PortFact) -> Problem:
-    one, two = _container(graph, first), _container(graph, second)
+    one, two = container_name(graph, first), container_name(graph, second)
     port = f"{second.value.number}/{second.protocol}"
     same = one == two
     where = f"twice in container {two}" if same else f"by containers {one} and {two}"
@@ -79,27 +80,9 @@ def _problem(graph: PortGraph, workload: Entity, first: PortFact, second: PortFa
            else "the containers share the pod's network, so only one of them can bind it")
     return Problem(
         location=second.location,
-        message=f"containerPort {port} is declared {where} of {_label(workload)}: {why}",
+        message=f"containerPort {port} is declared {where} of {entity_label(workload)}: {why}",
         related=(Related(first.location, f"containerPort {port} of container {one}, declared first"),),
         fix=(f"remove the duplicate entry for {port}" if same
              else f"give container {two} another port, or remove the declaration that is not served"),
         key=f"{workload.id}|{two}|{port}",
     )
-
-
-def _container(graph: PortGraph, port: PortFact) -> str:
-    owner = graph.entity(port.owner.id)
-    if owner is not None and owner.attrs.get("container_name"):
-        return str(owner.attrs["container_name"])
-    return port.owner.name.rsplit("/", 1)[-1]
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _label(entity: Entity) -> str:
-    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
-    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
-    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.describe import port_text, written_name
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
@@ -92,36 +93,22 @@ def _problem(service: Entity, port: PortFact, number_twin: PortFact | None, name
     what, related, fixes, keys = [], [], [], []
     if number_twin:
         what.append(f"lists port {text} twice")
-        related.append(Related(number_twin.location, f"port {_port_text(number_twin)} listed first"))
+        twin = port_text(number_twin, name_prefix="name ")
+        related.append(Related(number_twin.location, f"port {twin} listed first"))
         fixes.append(f"remove one of the entries for {text} or give it another port number")
         keys.append(f"port {text}")
     if name_twin:
-        what.append(f"gives the name {port.port_name!r} to two ports ({_port_text(name_twin)} and {text})")
+        twin = port_text(name_twin, name_prefix="name ")
+        what.append(f"gives the name {port.port_name!r} to two ports ({twin} and {text})")
         if name_twin is not number_twin:
-            related.append(Related(name_twin.location, f"port {_port_text(name_twin)} named first"))
+            related.append(Related(name_twin.location, f"port {twin} named first"))
         fixes.append(f"give each Service port its own name (e.g. {port.port_name}-{port.protocol.lower()})")
         keys.append(f"name {port.port_name}")
     return Problem(
         location=port.location,
-        message=(f"Service {_name(service)} {' and '.join(what)}: the API server rejects a Service whose "
+        message=(f"Service {written_name(service)} {' and '.join(what)}: the API server rejects a Service whose "
                  f"ports repeat a port/protocol or a name"),
         related=tuple(related),
         fix="; ".join(fixes),
         key=f"{service.id}|" + "|".join(keys),
     )
-
-
-def _port_text(port: PortFact) -> str:
-    name = f" (name {port.port_name})" if port.port_name else ""
-    return f"{port.value.text}/{port.protocol}{name}"
-
-
-def _name(entity: Entity) -> str:
-    """The name as written (a second object of the same name gets a ``#2`` id from the reader)."""
-    return str(entity.attrs.get("name") or entity.ref.name)
-
-
-def _label(entity: Entity) -> str:
-    """``Deployment fastapi-deployment`` (with its namespace when it has one)."""
-    ns = f" (ns {entity.ref.namespace})" if entity.ref.namespace else ""
-    return f"{entity.ref.kind.split('/', 1)[-1]} {_name(entity)}{ns}"

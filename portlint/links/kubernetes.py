@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from portlint.describe import same_environment
 from portlint.graph import PortGraph
 from portlint.model import Entity, Link, Location, PortFact, Role
 
@@ -63,7 +64,7 @@ def _id(entity: Entity | str) -> str:
 
 
 def _same_environment(a: Entity, b: Entity) -> bool:
-    return a.environment is None or b.environment is None or a.environment == b.environment
+    return same_environment(a, b)
 
 
 # -- selects ------------------------------------------------------------------------------------
