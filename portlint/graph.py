@@ -6,12 +6,15 @@ Built from readers' output; linkers in :mod:`portlint.links` add the edges; rule
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import networkx as nx
 
 from portlint.config import Config
 from portlint.model import Entity, EntityRef, Link, Location, ParseFailure, PortFact, Role, Setting
+
+T = TypeVar("T")
 
 
 class PortGraph:
@@ -24,6 +27,14 @@ class PortGraph:
         self._facts: list[PortFact] = []
         self._facts_by_owner: dict[str, list[PortFact]] = defaultdict(list)
         self._facts_by_location: dict[Location, list[PortFact]] = defaultdict(list)
+        self._facts_by_role: dict[Role, list[PortFact]] = defaultdict(list)
+        self._ids_by_kind: dict[str, list[str]] = defaultdict(list)
+        self._sorted: dict[str | None, list[Entity]] = {}  # kind (None: all) -> entities by id
+        self._out: dict[str, list[Link]] = defaultdict(list)
+        self._in: dict[str, list[Link]] = defaultdict(list)
+        self._links_sorted = True
+        self._version = 0  # bumped by every addition; derived views are memoised per version
+        self._memo: dict[str, tuple[int, object]] = {}
         self.failures: list[ParseFailure] = []
         self._settings: list[Setting] = []
 
@@ -34,6 +45,9 @@ class PortGraph:
         if existing is not None:
             return existing
         self._entities[entity.id] = entity
+        self._ids_by_kind[entity.ref.kind].append(entity.id)
+        self._sorted.clear()
+        self._version += 1
         self.nx.add_node(entity.id, entity=entity)
         if entity.ref.parent:
             self.add_link(Link(entity.ref.parent, entity.id, "contains", "declared inside it", (entity.location,)))
@@ -43,6 +57,8 @@ class PortGraph:
         self._facts.append(fact)
         self._facts_by_owner[fact.owner.id].append(fact)
         self._facts_by_location[fact.location].append(fact)
+        self._facts_by_role[fact.role].append(fact)
+        self._version += 1
 
     def facts_at(self, location: Location) -> list[PortFact]:
         """The facts written exactly at ``location``."""
@@ -50,6 +66,7 @@ class PortGraph:
 
     def add_setting(self, setting: Setting) -> None:
         self._settings.append(setting)
+        self._version += 1
 
     def settings(self, key: str | None = None) -> list[Setting]:
         """Non-port settings (``fastapi.workers``), optionally of one dotted key, in source order."""
@@ -58,24 +75,50 @@ class PortGraph:
     def add_link(self, link: Link) -> None:
         if link.source not in self.nx or link.target not in self.nx:
             return
+        if self.nx.has_edge(link.source, link.target, key=link.kind):
+            return  # one link per (source, target, kind): the first reason stands
         self.nx.add_edge(link.source, link.target, key=link.kind, link=link)
+        self._out[link.source].append(link)
+        self._in[link.target].append(link)
+        self._links_sorted = False
+        self._version += 1
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """A view derived from the graph (effective values, an index), computed once per graph
+        state and shared by every rule that asks for it."""
+        entry = self._memo.get(key)
+        if entry is None or entry[0] != self._version:
+            entry = (self._version, compute())
+            self._memo[key] = entry
+        return entry[1]  # type: ignore[return-value]
 
     # -- reading --------------------------------------------------------------------------
     def entity(self, entity_id: str) -> Entity | None:
         return self._entities.get(entity_id)
 
     def entities(self, kind: str | Iterable[str] | None = None) -> Iterator[Entity]:
-        kinds = {kind} if isinstance(kind, str) else set(kind) if kind is not None else None
-        for entity_id in sorted(self._entities):
-            entity = self._entities[entity_id]
-            if kinds is None or entity.ref.kind in kinds:
-                yield entity
+        """Entities in id order, optionally of one kind or several."""
+        if kind is None or isinstance(kind, str):
+            yield from self._of_kind(kind)
+            return
+        kinds = sorted(set(kind))
+        if len(kinds) == 1:
+            yield from self._of_kind(kinds[0])
+            return
+        yield from sorted((e for k in kinds for e in self._of_kind(k)), key=lambda e: e.id)
+
+    def _of_kind(self, kind: str | None) -> list[Entity]:
+        cached = self._sorted.get(kind)
+        if cached is None:
+            ids = self._entities if kind is None else self._ids_by_kind.get(kind, ())
+            cached = self._sorted[kind] = [self._entities[i] for i in sorted(ids)]
+        return cached
 
     def facts(self, owner: str | EntityRef | Entity | None = None, role: Role | None = None,
               field: str | None = None) -> list[PortFact]:
         """Facts, optionally of one owner, one role, one field; in source order."""
         if owner is None:
-            pool = self._facts
+            pool = self._facts if role is None else self._facts_by_role.get(role, [])
         else:
             owner_id = owner if isinstance(owner, str) else owner.id
             pool = self._facts_by_owner.get(owner_id, [])
@@ -87,16 +130,23 @@ class PortGraph:
                 yield data["link"]
 
     def outgoing(self, entity_id: str, kind: str | None = None) -> list[Link]:
-        if entity_id not in self.nx:
-            return []
-        out = [d["link"] for _, _, k, d in self.nx.out_edges(entity_id, keys=True, data=True) if kind is None or k == kind]
-        return sorted(out, key=lambda link: (link.target, link.kind))
+        """Links from an entity, ordered by target then kind."""
+        self._sort_links()
+        return [link for link in self._out.get(entity_id, ()) if kind is None or link.kind == kind]
 
     def incoming(self, entity_id: str, kind: str | None = None) -> list[Link]:
-        if entity_id not in self.nx:
-            return []
-        out = [d["link"] for _, _, k, d in self.nx.in_edges(entity_id, keys=True, data=True) if kind is None or k == kind]
-        return sorted(out, key=lambda link: (link.source, link.kind))
+        """Links to an entity, ordered by source then kind."""
+        self._sort_links()
+        return [link for link in self._in.get(entity_id, ()) if kind is None or link.kind == kind]
+
+    def _sort_links(self) -> None:
+        if self._links_sorted:
+            return
+        for links in self._out.values():
+            links.sort(key=lambda link: (link.target, link.kind))
+        for links in self._in.values():
+            links.sort(key=lambda link: (link.source, link.kind))
+        self._links_sorted = True
 
     def targets(self, entity_id: str, kind: str) -> list[Entity]:
         return [self._entities[link.target] for link in self.outgoing(entity_id, kind)]

@@ -16,7 +16,6 @@ effective value is unknown, and rules say nothing about it.
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -102,9 +101,6 @@ def same_value(a: Contribution, b: Contribution) -> bool:
     return a.text.strip().lower() == b.text.strip().lower()
 
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def contributions(graph: PortGraph) -> list[Contribution]:
     """Every layered value in the graph, one per written location (highest layer kept), sorted."""
     return _computed(graph)[0]
@@ -153,15 +149,13 @@ def owner_service(graph: PortGraph, owner_id: str) -> str | None:
 
 
 def _computed(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective]]:
-    signature = (len(graph.facts()), len(graph.settings()), len(graph))
-    cached = _CACHE.get(graph)
-    if cached is not None and cached[0] == signature:
-        return cached[1]
+    return graph.memo("layers:computed", lambda: _compute(graph))
+
+
+def _compute(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective]]:
     found = _collect(graph)
     envs = _environments(found, graph.config)
-    result = (found, envs, _effective(found, envs, graph.config))
-    _CACHE[graph] = (signature, result)
-    return result
+    return found, envs, _effective(found, envs, graph.config)
 
 
 def _collect(graph: PortGraph) -> list[Contribution]:

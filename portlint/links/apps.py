@@ -16,7 +16,6 @@ Rules use :func:`code_ports`, :func:`container_env`, :func:`proxy_route`, :func:
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 
 from portlint.config import Config
@@ -81,16 +80,8 @@ def dev_environment(config: Config, preferred: str = "dev") -> str:
     return preferred if preferred in config.environments or not config.environments else config.environments[0]
 
 
-_EFFECTIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _effective_by_key(graph: PortGraph):
-    signature = (len(graph.facts()), len(graph))
-    cached = _EFFECTIVE.get(graph)
-    if cached is None or cached[0] != signature:
-        cached = (signature, by_key(effective_values(graph)))
-        _EFFECTIVE[graph] = cached
-    return cached[1]
+    return graph.memo("apps:effective-by-key", lambda: by_key(effective_values(graph)))
 
 
 @dataclass(frozen=True)

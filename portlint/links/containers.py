@@ -64,14 +64,29 @@ def runners_of(graph: PortGraph, module: Entity | str) -> list[Entity]:
     return graph.sources(_id(module), RUNS)
 
 
-def _modules_by_path(graph: PortGraph) -> dict[str, list[Entity]]:
-    out: dict[str, list[Entity]] = defaultdict(list)
+class _Modules(dict):
+    """Module path → its ``code/python`` entities, with an index of every path suffix
+    (``services/risk_api.py`` is found by ``risk_api.py`` and by ``services/risk_api.py``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_suffix: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, path: str, entity: Entity) -> None:
+        self.setdefault(path, []).append(entity)
+        parts = path.split("/")
+        for i in range(len(parts)):
+            self.by_suffix["/".join(parts[i:])].add(path)
+
+
+def _modules_by_path(graph: PortGraph) -> _Modules:
+    out = _Modules()
     for entity in graph.entities(PYTHON):
-        out[entity.attrs.get("path", entity.ref.name)].append(entity)
+        out.add(entity.attrs.get("path", entity.ref.name), entity)
     return out
 
 
-def _link_runs(graph: PortGraph, runner: Entity, base: str, modules: dict[str, list[Entity]], why: str) -> None:
+def _link_runs(graph: PortGraph, runner: Entity, base: str, modules: _Modules, why: str) -> None:
     for written in runner.attrs.get("runs", []):
         path = _match(written, base, modules)
         if path is None:
@@ -80,10 +95,9 @@ def _link_runs(graph: PortGraph, runner: Entity, base: str, modules: dict[str, l
             graph.add_link(Link(runner.id, module.id, RUNS, f"{why} {written} ({path})", (runner.location,)))
 
 
-def _match(written: str, base: str, modules: dict[str, list[Entity]]) -> str | None:
+def _match(written: str, base: str, modules: _Modules) -> str | None:
     """The one scanned module path a command's module names; inside ``base`` first."""
-    suffixes = _suffixes(written)
-    hits = sorted(p for p in modules if any(p == s or p.endswith("/" + s) for s in suffixes))
+    hits = sorted({p for s in _suffixes(written) for p in modules.by_suffix.get(s, ())})
     if base:
         inside = [p for p in hits if p.startswith(base.rstrip("/") + "/")]
         hits = inside or hits

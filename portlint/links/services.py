@@ -21,10 +21,11 @@ _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 
 def link(graph: PortGraph) -> None:
     known = _known_services(graph)
+    longest = _longest(known)
     for entity in list(graph.entities()):
         if entity.ref.kind == SERVICE_KIND:
             continue
-        match = _match(entity, known, graph)
+        match = _match(entity, known, longest)
         if match is None:
             continue
         name, reason = match
@@ -50,7 +51,7 @@ def _known_services(graph: PortGraph) -> dict[str, str]:
     return known
 
 
-def _match(entity: Entity, known: dict[str, str], graph: PortGraph) -> tuple[str, str] | None:
+def _match(entity: Entity, known: dict[str, str], longest: int) -> tuple[str, str] | None:
     hinted = entity.attrs.get("service")
     if isinstance(hinted, str):
         why = entity.attrs.get("service_reason", "named by its source")
@@ -61,18 +62,23 @@ def _match(entity: Entity, known: dict[str, str], graph: PortGraph) -> tuple[str
         lowered = candidate.lower()
         if lowered in known:
             return known[lowered], f"its name {candidate!r} is the service's name"
-        hits = {known[t] for t in _phrases(tokens(candidate)) if t in known}
+        hits = {known[t] for t in _phrases(tokens(candidate), longest) if t in known}
         if len(hits) == 1:
             name = hits.pop()
             return name, f"its name {candidate!r} names the service {name!r}"
     return None
 
 
-def _phrases(parts: list[str]) -> set[str]:
-    """All runs of consecutive tokens, joined by '-' and '_' (so aliases like 'risk-api' match)."""
+def _longest(known: dict[str, str]) -> int:
+    """The most tokens any known name or alias has (``risk-api`` has 2)."""
+    return max((len(tokens(name)) for name in known), default=1)
+
+
+def _phrases(parts: list[str], longest: int) -> set[str]:
+    """Runs of up to ``longest`` consecutive tokens, joined by '-' and '_' (aliases like 'risk-api')."""
     out: set[str] = set()
     for i in range(len(parts)):
-        for j in range(i + 1, len(parts) + 1):
+        for j in range(i + 1, min(len(parts), i + longest) + 1):
             out.add("-".join(parts[i:j]))
             out.add("_".join(parts[i:j]))
     return out
