@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from portlint.config import Config
-from portlint.discover import SourceFile
+from portlint.discover import SourceFile, UndecodableFile
 from portlint.model import Entity, Location, ParseFailure, PortFact, Setting
 
 
@@ -58,6 +58,14 @@ class ReadOutput:
 
     def fail(self, location: Location, message: str, reader: str) -> None:
         self.failures.append(ParseFailure(location=location, message=message, reader=reader))
+
+    def text_of(self, file: SourceFile, reader: str) -> str | None:
+        """The file's text, or ``None`` after recording why it cannot be decoded."""
+        try:
+            return file.text()
+        except UndecodableFile as exc:
+            self.fail(Location(file.rel), str(exc), reader)
+            return None
 
 
 def load_readers() -> list[ModuleType]:

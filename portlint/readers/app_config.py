@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 from typing import Any
 
-from portlint.discover import SourceFile, UndecodableFile
+from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
 from portlint.readers import ReadContext, ReadOutput, _yaml
 from portlint.readers._config_keys import canonical_service, is_port_key, is_setting_key, looks_unresolved
@@ -81,10 +81,8 @@ def glob_pattern(globs: list[str]) -> re.Pattern[str]:
 
 
 def _read_file(file: SourceFile, environment: str | None, ctx: ReadContext, out: ReadOutput) -> None:
-    try:
-        text = file.text()
-    except UndecodableFile as exc:
-        out.fail(Location(file.rel), str(exc), NAME)
+    text = out.text_of(file, NAME)
+    if text is None:
         return
     if "apiVersion" in text and "kind" in text:
         return  # a Kubernetes manifest in a config folder: the Kubernetes reader owns it

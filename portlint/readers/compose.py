@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from portlint.discover import SourceFile, UndecodableFile
+from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers import _yaml as Y
@@ -67,10 +67,8 @@ def project_of(rel: str) -> str:
 
 
 def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput, entities: dict[str, Entity]) -> None:
-    try:
-        text = file.text()
-    except UndecodableFile as exc:
-        output.fail(Location(file.rel), str(exc), NAME)
+    text = output.text_of(file, NAME)
+    if text is None:
         return
     try:
         documents = ctx.memo(f"yaml:{file.rel}", lambda: Y.compose_documents(text))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from portlint.discover import SourceFile, UndecodableFile
+from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import Token, is_port_env, modules_run, ports_in_words, tokenize, url_port
@@ -39,10 +39,8 @@ def wants(file: SourceFile, ctx: ReadContext) -> bool:
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
     output = ReadOutput()
     for file in files:
-        try:
-            text = file.text()
-        except UndecodableFile as exc:
-            output.fail(Location(file.rel), str(exc), NAME)
+        text = output.text_of(file, NAME)
+        if text is None:
             continue
         _Image(file).read(text, output)
     return output

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from portlint.discover import SourceFile, UndecodableFile
+from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._config_keys import is_port_key, key_for_env_var, looks_unresolved
@@ -33,10 +33,8 @@ def wants(file: SourceFile, ctx: ReadContext) -> bool:
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
     out = ReadOutput()
     for file in files:
-        try:
-            text = file.text()
-        except UndecodableFile as exc:
-            out.fail(Location(file.rel), str(exc), NAME)
+        text = out.text_of(file, NAME)
+        if text is None:
             continue
         _read_file(file, text, ctx, out)
     return out

@@ -12,7 +12,7 @@ import ast
 import sys
 from dataclasses import dataclass
 
-from portlint.discover import SourceFile, UndecodableFile
+from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_config_key, service_for_env_var
@@ -78,10 +78,8 @@ def module_name(rel: str) -> str:
 
 
 def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput) -> None:
-    try:
-        text = file.text()
-    except UndecodableFile as exc:
-        output.fail(Location(file.rel), str(exc), NAME)
+    text = output.text_of(file, NAME)
+    if text is None:
         return
     if not relevant_offsets(text.lower()):
         return

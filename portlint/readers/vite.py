@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from portlint.discover import SourceFile, UndecodableFile
+from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, url_port
@@ -36,10 +36,8 @@ def wants(file: SourceFile, ctx: ReadContext) -> bool:
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
     output = ReadOutput()
     for file in files:
-        try:
-            text = file.text()
-        except UndecodableFile as exc:
-            output.fail(Location(file.rel), str(exc), NAME)
+        text = output.text_of(file, NAME)
+        if text is None:
             continue
         if "port" not in text and "proxy" not in text:
             continue
