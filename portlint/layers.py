@@ -125,7 +125,12 @@ def by_key(values: list[Effective]) -> dict[tuple[str, str], dict[str, Effective
 
 
 def port_key_of(graph: PortGraph, fact: PortFact) -> tuple[str, str | None] | None:
-    """(service, key) a port fact is for: its config key, its env var, else its owner's service (key None)."""
+    """(service, key) a port fact is for: its config key, its env var, else its owner's service (key None).
+
+    A ``foreign`` fact (a proxy target) is another service's port: it belongs to no key of its owner.
+    """
+    if fact.attrs.get("foreign"):
+        return None
     named = _named_key(graph, fact.owner.id, fact.attrs)
     if named is not None:
         return named

@@ -67,6 +67,8 @@ def test_init_on_the_demo_then_check_uses_it(tmp_path: Path) -> None:
     assert config.services["fastapi"].port == 8000 and config.services["web"].port == 3000
     check = run_cli("check", str(copy), "--select", "PL303", "--format", "json")
     assert '"rule_id": "PL303"' in check.stdout  # the runbook's 8001 against the inferred standard
+    written = (copy / ".portlint.toml").read_text()
+    assert "# web: 3000 in 9 of 9 places" in written  # the vite proxy's 8000 is fastapi's port, not web's
 
 
 def test_init_on_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:

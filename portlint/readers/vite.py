@@ -225,7 +225,7 @@ class _ViteConfig:
             target = self.member(entry, "target") if entry is not None else value
             ws = self.member(entry, "ws") if entry is not None else None
             field_name = f"{section}.proxy['{path}']" + (".target" if entry is not None else "")
-            attrs = {"field": field_name, "proxy_path": path, "server": mode,
+            attrs = {"field": field_name, "proxy_path": path, "server": mode, "foreign": True,
                      "ws": ws is not None and _text(ws) == "true"}
             fact = self._target_fact(target, owner, field_name, attrs) if target is not None else None
             if fact is not None:
