@@ -7,7 +7,7 @@ against the bounds in `[validation]`, which default to the spec's `validate_para
 | --- | --- | --- |
 | app ports (`port`, `*_port`) | an integer in 1000–65535 | `app-port` |
 | `workers` | an integer in 1–16 | `workers` |
-| `host` | `0.0.0.0`, `127.0.0.1`, `localhost`, or an IP address | `hosts` |
+| `host` (the address an app binds to; not a datastore's `host`, option `client_host_services`) | `0.0.0.0`, `127.0.0.1`, `localhost`, or an IP address | `hosts` |
 | `debug`, `reload` (option `boolean_keys`) | `true` / `false`, any case | `booleans` |
 | `executor` | `LocalExecutor`, `KubernetesExecutor`, `CeleryExecutor` | `executors` |
 
@@ -52,15 +52,20 @@ NAME = "invalid-setting"
 SEVERITY = "error"
 SUMMARY = "A configuration value fails the [validation] bounds (ports, workers, host, debug, executor)"
 TAGS = ("config", "validation")
-OPTIONS = {"boolean_keys": ["debug", "reload"]}
+# A datastore's `host` (DATABASE_HOST) is where clients connect, a name like db.internal, not the
+# address an app binds to: the bind-host check does not apply to these services.
+OPTIONS = {"boolean_keys": ["debug", "reload"],
+           "client_host_services": ["database", "db", "postgres", "postgresql", "mysql", "mariadb",
+                                    "redis", "memcached", "cache", "mongodb", "elasticsearch"]}
 
 
 def check(ctx) -> Iterator[Problem]:
     graph, validation = ctx.graph, ctx.config.validation
     booleans = set(ctx.options.get("boolean_keys", OPTIONS["boolean_keys"]))
+    clients = {s.lower() for s in ctx.options.get("client_host_services", OPTIONS["client_host_services"])}
     hits: dict[tuple[Location, str, str], _Hit] = {}
     for setting in graph.settings():
-        if setting.attrs.get("unresolved"):
+        if setting.attrs.get("unresolved") or _client_host(setting.key, clients):
             continue
         why = _setting_problem(setting.key.rsplit(".", 1)[-1], setting.value, validation, booleans)
         if why:
@@ -84,6 +89,12 @@ class _Hit:
     owner: str
     layer: str | None
     envs: list[str | None] = field(default_factory=list)
+
+
+def _client_host(key: str, clients: set[str]) -> bool:
+    """``database.host``: the address clients connect to, not a bind address."""
+    service, _, leaf = key.rpartition(".")
+    return leaf == "host" and service.lower() in clients
 
 
 def _setting_problem(leaf: str, value: str, validation: dict, booleans: set[str]) -> str | None:
