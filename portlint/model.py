@@ -266,4 +266,7 @@ class Finding:
     explain: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple:
-        return (self.location.path, self.location.line, self.location.column, self.rule_id, self.message)
+        """A total order: two findings at one place with one message still sort the same way every run."""
+        related = tuple((r.location, r.message) for r in self.related)
+        return (self.location.path, self.location.line, self.location.column, self.rule_id, self.message,
+                related, self.explain, self.fix, self.key)

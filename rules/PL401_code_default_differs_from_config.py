@@ -63,7 +63,7 @@ def _problem(graph, default: Contribution, against: list[tuple[str, Contribution
     values = sorted({winner.number for _, winner in against})
     envs = ", ".join(f"{env}: {winner.text} from {winner.layer}" for env, winner in against)
     related = []
-    for winner in sorted({w for _, w in against}, key=lambda w: (w.location, w.layer)):
+    for winner in sorted({w for _, w in against}, key=lambda w: (w.location, w.layer, w.environment or "")):
         where = [env for env, w in against if w == winner]
         related.append(Related(winner.location, f"{winner.layer} sets {default.config_key} to {winner.text} "
                                                 f"(wins in {', '.join(where)})"))
