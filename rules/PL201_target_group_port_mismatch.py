@@ -37,8 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.graph import explain_link, service_of
-from portlint.links.terraform import (TARGET_GROUP_KINDS, describe_fact, membership, service_port_facts,
+from portlint.links.terraform import (describe_fact, membership_steps, served_target_groups, service_port_facts,
                                       value_origin)
 from portlint.model import PortFact, Problem, Related, Role
 
@@ -51,12 +50,9 @@ TAGS = ("terraform", "cross-stack")
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    for group in graph.entities(TARGET_GROUP_KINDS):
-        service = service_of(graph, group.id)
-        if service is None or group.attrs.get("target_type") == "alb":
-            continue  # an "alb" target group forwards to a load balancer's listener, not to the app
+    for group, service in served_target_groups(graph):
         for fact in graph.facts(group, role=Role.TARGET, field="port"):
-            problem = _compare(ctx, group, service.ref.name, fact)
+            problem = _compare(ctx, group, service, fact)
             if problem is not None:
                 yield problem
 
@@ -81,12 +77,5 @@ def _compare(ctx, group, service: str, fact: PortFact) -> Problem | None:
         related=tuple(Related(f.location, describe_fact(f)) for f in listens),
         fix=f"set port = {min(f.value.number for f in listens)} on the target group, or move the service to port {fact.value.text} everywhere",
         key=f"{group.id}|{service}|{fact.value.text}",
-        explain=_explain(ctx, group.id, listens),
+        explain=membership_steps(ctx.graph, group.id, listens),
     )
-
-
-def _explain(ctx, group_id: str, listens: list[PortFact]) -> tuple[str, ...]:
-    steps = [explain_link(link) for link in membership(ctx.graph, group_id)]
-    for fact in listens:
-        steps += [explain_link(link) for link in membership(ctx.graph, fact.owner.id) if explain_link(link) not in steps]
-    return tuple(steps)

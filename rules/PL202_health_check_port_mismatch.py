@@ -36,8 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.graph import explain_link, service_of
-from portlint.links.terraform import (TARGET_GROUP_KINDS, describe_fact, membership, service_port_facts,
+from portlint.links.terraform import (describe_fact, membership_steps, served_target_groups, service_port_facts,
                                       value_origin)
 from portlint.model import PortFact, Problem, Related, Role
 
@@ -50,14 +49,11 @@ TAGS = ("terraform", "cross-stack")
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    for group in graph.entities(TARGET_GROUP_KINDS):
-        service = service_of(graph, group.id)
-        if service is None or group.attrs.get("target_type") == "alb":
-            continue  # an "alb" target group forwards to a load balancer's listener, not to the app
+    for group, service in served_target_groups(graph):
         for fact in graph.facts(group, role=Role.PROBE):
             if fact.attrs.get("traffic_port") or fact.value.number is None:
                 continue
-            problem = _compare(ctx, group, service.ref.name, fact)
+            problem = _compare(ctx, group, service, fact)
             if problem is not None:
                 yield problem
 
@@ -69,9 +65,6 @@ def _compare(ctx, group, service: str, probe: PortFact) -> Problem | None:
     ports = ", ".join(sorted({f.value.text for f in listens}, key=int))
     env = f" in {probe.environment}" if probe.environment else ""
     address = group.attrs.get("address", group.ref.name)
-    steps = [explain_link(link) for link in membership(ctx.graph, group.id)]
-    for fact in listens:
-        steps += [s for s in (explain_link(link) for link in membership(ctx.graph, fact.owner.id)) if s not in steps]
     return Problem(
         location=probe.location,
         message=(f"health check of target group {address} probes port {probe.value.text}{value_origin(probe)}{env}, "
@@ -79,5 +72,5 @@ def _compare(ctx, group, service: str, probe: PortFact) -> Problem | None:
         related=tuple(Related(f.location, describe_fact(f)) for f in listens),
         fix=f'use port = "traffic-port" (or {min(f.value.number for f in listens)}) in health_check',
         key=f"{group.id}|{service}|health_check|{probe.value.text}",
-        explain=tuple(steps),
+        explain=membership_steps(ctx.graph, group.id, listens),
     )

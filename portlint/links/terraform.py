@@ -20,11 +20,11 @@ facts, protocol, sources, group) so that no rule re-derives them from facts.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from portlint.graph import PortGraph, member_facts
+from portlint.graph import PortGraph, explain_link, member_facts, service_of
 from portlint.model import Entity, EntityRef, Link, Location, PortFact, Role
 
 ORDER = 20
@@ -173,15 +173,10 @@ def is_world(cidr: str) -> bool:
         return False
 
 
-_RULES: WeakKeyDictionary = WeakKeyDictionary()
-
-
 def firewall_rules(graph: PortGraph) -> list[FirewallRule]:
     """Every firewall rule of the scan, one per (owner, slot, environment), in source order.
     Computed once per graph (several rules ask)."""
-    if graph not in _RULES:
-        _RULES[graph] = _firewall_rules(graph)
-    return _RULES[graph]
+    return graph.memo("terraform:firewall-rules", lambda: _firewall_rules(graph))
 
 
 def _firewall_rules(graph: PortGraph) -> list[FirewallRule]:
@@ -255,6 +250,25 @@ def membership(graph: PortGraph, entity_id: str) -> list[Link]:
     entity = graph.entity(entity_id)
     parent = graph.parent(entity) if entity is not None else None
     return graph.incoming(parent.id, "member") if parent is not None else []
+
+
+def served_target_groups(graph: PortGraph) -> Iterator[tuple[Entity, str]]:
+    """(target group, service name) for every target group that forwards to a service's app.
+
+    An ``alb`` target group forwards to a load balancer's listener, not to the app: skipped.
+    """
+    for group in graph.entities(TARGET_GROUP_KINDS):
+        service = service_of(graph, group.id)
+        if service is not None and group.attrs.get("target_type") != "alb":
+            yield group, service.ref.name
+
+
+def membership_steps(graph: PortGraph, entity_id: str, facts: list[PortFact]) -> tuple[str, ...]:
+    """``--explain`` lines: how an entity and the owners of ``facts`` belong to their service."""
+    steps = [explain_link(link) for link in membership(graph, entity_id)]
+    for fact in facts:
+        steps += [s for s in (explain_link(link) for link in membership(graph, fact.owner.id)) if s not in steps]
+    return tuple(steps)
 
 
 def describe_fact(fact: PortFact) -> str:
