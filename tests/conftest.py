@@ -15,7 +15,7 @@ from portlint.engine import RuleSelection, ScanResult, scan
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"  # vendored: a bare clone has no ../shared
 
 
 def scan_tree(path: Path, select: tuple[str, ...] = ()) -> ScanResult:
