@@ -11,7 +11,9 @@ traffic into links inside the same module:
   ``referenced_security_group_id``, inline ``security_groups``);
 - ``uses``: load balancer, instance, launch template or ECS service → its security groups;
 - ``registers-with``: ECS service → target group; ``targets``: attachment → instance;
-  ``runs``: ECS service → task definition.
+  ``runs``: ECS service → task definition;
+- ``switches``: CodeDeploy deployment group → the target groups of its blue/green
+  ``target_group_pair_info`` (traffic moves between them on every deployment).
 
 :func:`firewall_rules` gives rules one object per firewall rule and environment (its from/to
 facts, protocol, sources, group) so that no rule re-derives them from facts.
@@ -40,6 +42,7 @@ RULE_KINDS = ("tf/aws_security_group_rule", "tf/aws_vpc_security_group_ingress_r
 DATABASE_KINDS = tuple(PREFIX + t for t in (
     "aws_db_instance", "aws_rds_cluster", "aws_elasticache_cluster", "aws_elasticache_replication_group",
     "aws_docdb_cluster", "aws_redshift_cluster", "aws_memorydb_cluster"))
+CODEDEPLOY_GROUP_KIND = "tf/aws_codedeploy_deployment_group"
 HOST_KINDS = ("tf/aws_instance", "tf/aws_launch_template", "tf/aws_ecs_service")
 _SOURCE_PATHS = ("source_security_group_id", "referenced_security_group_id")
 _USES_PATHS = ("security_groups", "vpc_security_group_ids", "network_configuration.security_groups",
@@ -69,6 +72,8 @@ def link_kind(source: str, path: str, target: str) -> str | None:
             return "registers-with"
         if source == "tf/aws_lb_target_group_attachment":
             return "part-of"
+        if source == CODEDEPLOY_GROUP_KIND and "target_group_pair_info" in path:
+            return "switches"
     if source in LISTENER_RULE_KINDS and target in LISTENER_KINDS:
         return "part-of"
     if source in LISTENER_KINDS and target in LOAD_BALANCER_KINDS:

@@ -16,6 +16,7 @@ from portlint.terraform.model import Body, Module, Resource
 
 HANDLERS = {**load_balancing.HANDLERS, **security_groups.HANDLERS, **databases.HANDLERS, **ecs.HANDLERS}
 ENTITY_ONLY = ("aws_instance", "aws_launch_template", "aws_lb_target_group_attachment", "aws_ecs_service",
+               "aws_codedeploy_deployment_group",
                *load_balancing.LISTENER_RULES, *load_balancing.LOAD_BALANCERS)
 # resources whose arguments the reader or a reference may need; other blocks are never converted
 READ_TYPES = frozenset({*HANDLERS, *ENTITY_ONLY, "aws_vpc", "aws_subnet"})
