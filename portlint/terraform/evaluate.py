@@ -21,7 +21,7 @@ from portlint.model import Location
 from portlint.terraform.model import Module, Node
 
 MAX_DEPTH = 40  # expression nesting and reference hops before we give up
-MAX_STEPS = 200_000  # evaluation steps per evaluator family (a module instance)
+MAX_STEPS = 50_000  # evaluation steps per evaluator family (a module instance)
 MAX_ITEMS = 10_000  # elements of one collection we build
 
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
@@ -62,15 +62,18 @@ class Val:
             return str(int(self.data))
         return str(self.data)
 
-    def plain(self) -> Any:
-        """The value without sites (lists and dicts of plain values); UNKNOWN anywhere → UNKNOWN."""
-        if not self.known:
+    def plain(self, budget: list[int] | None = None) -> Any:
+        """The value without sites (lists and dicts of plain values); UNKNOWN anywhere, or a value
+        too big to unfold (shared sub-values can make a tree exponential), → UNKNOWN."""
+        budget = budget if budget is not None else [MAX_ITEMS * 10]
+        budget[0] -= 1
+        if not self.known or budget[0] < 0:
             return UNKNOWN
         if isinstance(self.data, list):
-            items = [v.plain() for v in self.data]
+            items = [v.plain(budget) for v in self.data]
             return UNKNOWN if any(i is UNKNOWN for i in items) else items
         if isinstance(self.data, dict):
-            pairs = {k: v.plain() for k, v in self.data.items()}
+            pairs = {k: v.plain(budget) for k, v in self.data.items()}
             return UNKNOWN if any(v is UNKNOWN for v in pairs.values()) else pairs
         return self.data
 
@@ -219,7 +222,10 @@ class Evaluator:
             return unknown(node)
         items: list[Val] = []
         mapping: dict[str, Val] = {}
+        self._steps[0] += len(pairs)
         for key, value in pairs[:MAX_ITEMS]:
+            if self._steps[0] > MAX_STEPS:
+                return unknown(node)
             names = {value_var: value}
             if key_var is not None:
                 names[key_var] = key

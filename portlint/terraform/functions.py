@@ -30,6 +30,7 @@ def call(ev: Evaluator, node: Node, depth: int) -> Val:
     if function is None:
         return unknown(node)
     values = [ev.ev(a, depth + 1) for a in args]
+    ev._steps[0] += sum(len(v.data) for v in values if isinstance(v.data, (list, dict, str)))
     if "..." in node.items and values:  # f(a, list...): the list's elements become arguments
         last = values.pop()
         if not last.known or not isinstance(last.data, list):

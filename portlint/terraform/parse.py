@@ -193,21 +193,31 @@ class _Walker:
         return self.postfix(base, rest, children, depth)
 
     def postfix(self, base: Node, rest: list, children: list, depth: int) -> Node:
-        loc, text = self.loc(children[0]), self.text(children[0], children[-1])
-        parts: list = []
-        splat = False
-        for child in rest:
+        """Accesses before a splat extend the base; the ones after it apply to every element."""
+        loc = self.loc(children[0])
+        before: list = []
+        after: list = []
+        splat_at = None
+        for i, child in enumerate(rest):
             if child.type == "splat":
-                splat = True
+                splat_at = i if splat_at is None else splat_at
                 for inner in child.children[0].children if child.children else ():
-                    parts.extend(self.access(inner, depth))
+                    after.extend(self.access(inner, depth))
+            elif splat_at is None:
+                before.extend(self.access(child, depth))
             else:
-                parts.extend(self.access(child, depth))
-        if splat:
-            return Node("splat", loc, text, items=(base, *parts))
-        if base.kind == "ref":
-            return Node("ref", loc, text, items=(*base.items, *parts))
-        return Node("index", loc, text, items=(base, *parts))
+                after.extend(self.access(child, depth))
+        end = rest[splat_at - 1] if splat_at else None
+        head = base
+        if before:
+            text = self.text(children[0], end or children[-1])
+            if base.kind == "ref":
+                head = Node("ref", loc, text, items=(*base.items, *before))
+            else:
+                head = Node("index", loc, text, items=(base, *before))
+        if splat_at is None:
+            return head
+        return Node("splat", loc, self.text(children[0], children[-1]), items=(head, *after))
 
     def access(self, node, depth: int) -> list:
         if node.type == "get_attr":
