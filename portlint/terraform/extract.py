@@ -8,13 +8,15 @@ from typing import Any
 
 from portlint.model import Entity, EntityRef, PortFact, PortValue
 from portlint.readers import ReadContext, ReadOutput
-from portlint.terraform import databases, ecs, load_balancing, security_groups
+from portlint.terraform import (azure_nsg, databases, ecs, gcp_firewall, load_balancing, network_acls,
+                                security_groups)
 from portlint.terraform.evaluate import Evaluator, Val, iterate
 from portlint.terraform.facts import KIND_PREFIX, Res, collect_refs
 from portlint.terraform.load import ModuleInput
 from portlint.terraform.model import Body, Module, Resource
 
-HANDLERS = {**load_balancing.HANDLERS, **security_groups.HANDLERS, **databases.HANDLERS, **ecs.HANDLERS}
+HANDLERS = {**load_balancing.HANDLERS, **security_groups.HANDLERS, **network_acls.HANDLERS,
+            **gcp_firewall.HANDLERS, **azure_nsg.HANDLERS, **databases.HANDLERS, **ecs.HANDLERS}
 ENTITY_ONLY = ("aws_instance", "aws_launch_template", "aws_lb_target_group_attachment", "aws_ecs_service",
                "aws_codedeploy_deployment_group",
                *load_balancing.LISTENER_RULES, *load_balancing.LOAD_BALANCERS)

@@ -21,7 +21,7 @@ def _security_group(res: Res) -> None:
     res.attrs["description"] = scalar(res.ev, res.body, "description")
     for direction in ("ingress", "egress"):
         for i, body in enumerate(_inline_rules(res.body, direction)):
-            _allow(res, body, res.ev, direction, f"{direction}[{i}]", f"{direction}.", "inline")
+            allow_rule(res, body, res.ev, direction, f"{direction}[{i}]", f"{direction}.", "inline")
         for block in res.body.blocks:
             if block.type == "dynamic" and block.labels == (direction,):
                 _dynamic_rules(res, block, direction)
@@ -51,12 +51,12 @@ def _dynamic_rules(res: Res, block: Block, direction: str) -> None:
     if pairs is None:
         unknown = Val(UNKNOWN, iterator, ())
         ev = res.ev.bind(iterator, unknown)
-        _allow(res, content.body, ev, direction, f"dynamic.{direction}[*]", f"{direction}.", "dynamic")
+        allow_rule(res, content.body, ev, direction, f"dynamic.{direction}[*]", f"{direction}.", "dynamic")
         return
     for key, value in pairs:
         element = Val({"key": key, "value": value}, iterator, value.sites[:1])
         ev = res.ev.bind(iterator, element)
-        _allow(res, content.body, ev, direction, f"dynamic.{direction}[{key.scalar_text()}]", f"{direction}.", "dynamic")
+        allow_rule(res, content.body, ev, direction, f"dynamic.{direction}[{key.scalar_text()}]", f"{direction}.", "dynamic")
 
 
 def _iterator_name(block: Block, default: str) -> str:
@@ -70,17 +70,22 @@ def _sg_rule(res: Res) -> None:
     direction = scalar(res.ev, res.body, "type")
     type_attr = res.body.attrs.get("type")
     res.attrs.update({"direction": direction, "type_location": type_attr.value.loc if type_attr else None})
-    _allow(res, res.body, res.ev, direction, "rule", "", "rule")
+    allow_rule(res, res.body, res.ev, direction, "rule", "", "rule")
 
 
 def _vpc_rule(res: Res) -> None:
     direction = VPC_RULES[res.resource.type]
     res.attrs["direction"] = direction
-    _allow(res, res.body, res.ev, direction, "rule", "", "vpc-rule")
+    allow_rule(res, res.body, res.ev, direction, "rule", "", "vpc-rule")
 
 
-def _allow(res: Res, body: Body, ev: Evaluator, direction: str | None, slot: str, prefix: str, kind: str) -> None:
-    """The from_port/to_port pair of one firewall rule, with its protocol and sources."""
+AWS_SOURCES = (("cidr_blocks", "v4"), ("ipv6_cidr_blocks", "v6"), ("cidr_ipv4", "v4"), ("cidr_ipv6", "v6"))
+
+
+def allow_rule(res: Res, body: Body, ev: Evaluator, direction: str | None, slot: str, prefix: str, kind: str,
+           extra: dict[str, Any] | None = None, source_keys: tuple = AWS_SOURCES) -> None:
+    """The from_port/to_port pair of one firewall rule, with its protocol and sources. ``extra``
+    adds attributes (action, priority, firewall) for ordered firewalls such as network ACLs."""
     attrs = body.attrs
     protocol_attr = attrs.get("protocol") or attrs.get("ip_protocol")
     protocol_val = ev.ev(protocol_attr.value) if protocol_attr is not None else None
@@ -91,7 +96,8 @@ def _allow(res: Res, body: Body, ev: Evaluator, direction: str | None, slot: str
     common = {"direction": direction, "protocol": protocol,
               "protocol_text": protocol_attr.value.text if protocol_attr is not None else None,
               "protocol_location": protocol_attr.value.loc if protocol_attr is not None else None,
-              "rule_kind": kind, "allows_zero": True, **_sources(body, ev)}
+              "rule_kind": kind, "allows_zero": True, "family": "aws", "action": "allow",
+              **sources(body, ev, source_keys), **(extra or {})}
     transport = {"tcp": "TCP", "udp": "UDP", "all": "ALL"}.get(protocol or "", (protocol or "TCP").upper())
     ports = {"from": attrs.get("from_port"), "to": attrs.get("to_port")}
     if ports["from"] is None and ports["to"] is None and protocol == "all":
@@ -106,19 +112,33 @@ def _allow(res: Res, body: Body, ev: Evaluator, direction: str | None, slot: str
               bound=bound, **common)
 
 
-def _sources(body: Body, ev: Evaluator) -> dict[str, Any]:
-    """CIDRs (resolved, unresolved, nested lists) and source groups of one rule."""
-    v4, v6, unresolved, nested, sites = [], [], [], [], []
-    for key, bucket in (("cidr_blocks", v4), ("ipv6_cidr_blocks", v6), ("cidr_ipv4", v4), ("cidr_ipv6", v6)):
+# Azure service tags and wildcards that mean "any source on the internet"
+WORLD_TAGS = {"*": "*", "internet": "Internet", "any": "Any"}
+
+
+def sources(body: Body, ev: Evaluator, keys: tuple = AWS_SOURCES) -> dict[str, Any]:
+    """CIDRs (resolved, unresolved, nested lists) and source groups of one rule. A key's family
+    is v4, v6, or "any" (sorted by the value; Azure's ``*``/``Internet`` are world sources, other
+    words are service tags)."""
+    v4, v6, unresolved, nested, sites, world, tags = [], [], [], [], [], [], []
+    for key, family in keys:
         attr = body.attrs.get(key)
         if attr is None:
             continue
         value = ev.ev(attr.value)
         nested.extend(_nested_lists(attr.value, ev))
-        for leaf in flatten(value) if key.endswith("_blocks") else [value]:
+        for leaf in flatten(value):
             if leaf.is_scalar and isinstance(leaf.data, str):
-                bucket.append(leaf.data)
-                sites.append((leaf.data, key, leaf.sites[-1], not _written_in(leaf.sites[-1], attr.value)))
+                text = leaf.data
+                if family == "any" and text.strip().lower() in WORLD_TAGS:
+                    world.append(WORLD_TAGS[text.strip().lower()])
+                    continue
+                if family == "any" and text.strip()[:1].isalpha() and ":" not in text:
+                    tags.append(text)
+                    continue
+                bucket = v6 if family == "v6" or (family == "any" and ":" in text) else v4
+                bucket.append(text)
+                sites.append((text, key, leaf.sites[-1], not _written_in(leaf.sites[-1], attr.value)))
             elif not (leaf.known and leaf.data is None):
                 unresolved.append(leaf.text)
     groups = []
@@ -128,7 +148,7 @@ def _sources(body: Body, ev: Evaluator) -> dict[str, Any]:
             groups.extend(ref_addresses(attr.value))
     self_attr = body.attrs.get("self")
     return {"cidr_blocks": v4, "ipv6_cidr_blocks": v6, "cidrs_unresolved": unresolved, "cidr_nested": nested,
-            "cidr_sites": sites, "source_groups": sorted(set(groups)),
+            "cidr_sites": sites, "source_groups": sorted(set(groups)), "world_sources": world, "source_tags": tags,
             "self": bool(self_attr is not None and ev.ev(self_attr.value).data is True),
             "prefix_lists": bool(body.attrs.get("prefix_list_ids") or body.attrs.get("prefix_list_id"))}
 
