@@ -1,7 +1,8 @@
 """Terraform: load balancers, target groups, firewalls, databases and ECS ports.
 
 A thin adapter over :mod:`portlint.terraform`: every ``.tf`` file of a folder is one module,
-``*.tfvars`` give values per environment. Entities, facts and attributes are documented in
+``*.tfvars`` give values per environment; local module calls are instantiated with their
+arguments, and a module folder that a scanned module calls is read only through its calls. Entities, facts and attributes are documented in
 ``docs/model-terraform.md``.
 """
 
@@ -20,8 +21,13 @@ def wants(file: SourceFile, ctx: ReadContext) -> bool:
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
     from portlint.terraform.extract import Extractor
     from portlint.terraform.load import load_modules
+    from portlint.terraform.modules import Expander, called_folders
 
     out = ReadOutput()
-    for module_input in load_modules(files, ctx, out):
+    inputs = load_modules(files, ctx, out)
+    children = called_folders(inputs)  # read through their calls, not on their own
+    roots = [i for i in inputs if i.module.path not in children]
+    for module_input in roots:
         Extractor(module_input, ctx).run(out)
+    Expander(inputs, ctx, out).run(roots)
     return out

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from portlint.model import Entity, EntityRef, PortFact, PortValue
@@ -24,12 +25,33 @@ ENTITY_ONLY = ("aws_instance", "aws_launch_template", "aws_lb_target_group_attac
 READ_TYPES = frozenset({*HANDLERS, *ENTITY_ONLY, "aws_vpc", "aws_subnet"})
 
 
+@dataclass
+class Instance:
+    """A module instantiated by a ``module`` call: its evaluators (the caller's arguments bound,
+    per environment), where its entities live, and the call chain that made it."""
+
+    namespace: str  # "module.web", "infra/module.web/module.sg"
+    prefix: str  # address prefix: "module.web.module.sg."
+    chain: list[dict[str, Any]]  # [{"call": "module.web", "location": Location, "source": "./web"}], outermost first
+    evaluators: dict[str | None, Evaluator]
+    environments: list[str | None]  # the caller's emitted environments
+    environment: str | None  # the caller's module environment
+    argument_spans: list[tuple[str, int, int]] = field(default_factory=list)  # caller argument (path, first, last line)
+    complete: bool = True
+
+
 class Extractor:
-    def __init__(self, module_input: ModuleInput, ctx: ReadContext) -> None:
+    def __init__(self, module_input: ModuleInput, ctx: ReadContext, instance: Instance | None = None) -> None:
         self.input = module_input
         self.module = module_input.module
         self.ctx = ctx
+        self.instance = instance
         self.exported = {r["address"] for node in self.module.outputs for r in collect_refs(node, "output")}
+        if instance is not None:
+            self.environments, self.evaluators = instance.environments, instance.evaluators
+            self.environment = instance.environment
+            return
+        self.environment = module_input.environment
         # environments whose facts are emitted; with a single one, the defaults alone are compared too
         if module_input.environment is not None:
             self.environments: list[str | None] = [module_input.environment]
@@ -39,12 +61,13 @@ class Extractor:
         self.evaluators = {env: Evaluator(self.module, env) for env in compared}
 
     def run(self, out: ReadOutput) -> None:
-        base = Evaluator(self.module, self.input.environment)
+        base = self.evaluators.get(self.environment) or next(iter(self.evaluators.values()))
+        namespace = self.instance.namespace if self.instance is not None else self.module.path
         for resource in sorted(self.input.reported, key=lambda r: (r.rel, r.block.loc)):
             handler = HANDLERS.get(resource.type)
             if handler is None and resource.type not in ENTITY_ONLY:
                 continue
-            ref = EntityRef(KIND_PREFIX + resource.type, resource.name, namespace=self.module.path)
+            ref = EntityRef(KIND_PREFIX + resource.type, resource.name, namespace=namespace)
             attrs = self._entity_attrs(resource, base)
             entities: dict[str, Entity] = {}
             per_variant: dict[str | None, list[PortFact]] = {}
@@ -58,15 +81,20 @@ class Extractor:
                     handler(Res(resource, ref, instance_ev, found, entities, attrs if not per_variant else {}))
                     facts.extend(_in_instance(f, key) for f in found)
                 per_variant[variant] = facts
-            out.entities.append(Entity(ref, resource.block.loc, self.input.environment, attrs=attrs))
+            out.entities.append(Entity(ref, resource.block.loc, self.environment, attrs=attrs))
             out.entities.extend(entities[k] for k in sorted(entities))
-            out.facts.extend(_collapse(per_variant, self.environments, self.input.environment))
+            facts = _collapse(per_variant, self.environments, self.environment)
+            out.facts.extend(facts if self.instance is None else [relocate(f, self.instance) for f in facts])
 
     def _entity_attrs(self, resource: Resource, base: Evaluator) -> dict[str, Any]:
-        attrs: dict[str, Any] = {"address": resource.address, "module": self.module.path,
-                                 "module_complete": self.input.complete,
+        instance = self.instance
+        attrs: dict[str, Any] = {"address": (instance.prefix if instance else "") + resource.address,
+                                 "module": self.module.path,
+                                 "module_complete": self.input.complete and (instance is None or instance.complete),
                                  "exported": resource.address in self.exported,
                                  "refs": _refs(resource, self.module)}
+        if instance is not None:
+            attrs["module_chain"] = instance.chain
         body = resource.block.body
         for key in ("name", "name_prefix"):
             if key in body.attrs:
@@ -101,6 +129,22 @@ def _instances(resource: Resource, ev: Evaluator) -> list[tuple[str | int | None
         return [(i, ev.bind("count", Val({"index": Val(i, str(i), count.sites)}, "count", count.sites)))
                 for i in range(min(count.data, MAX_INSTANCES))]
     return [(None, ev)]
+
+
+def relocate(fact: PortFact, instance: Instance) -> PortFact:
+    """A fact of a module instance whose value (or CIDR) comes from a caller's argument is
+    reported at that argument; where it is written inside the module goes to ``defined_at``."""
+    candidates = [*fact.value.defined_at, *(site for _, _, site, _ in fact.attrs.get("cidr_sites", []))]
+    for path, first, last in instance.argument_spans:
+        site = next((c for c in candidates if c.path == path and first <= c.line <= last), None)
+        if site is None:
+            continue
+        rest = tuple(loc for loc in fact.value.defined_at if loc != site)
+        fact.value = replace(fact.value, defined_at=(fact.location, *rest))
+        fact.location = site
+        fact.attrs["module_location"] = fact.value.defined_at[0]
+        return fact
+    return fact
 
 
 def _in_instance(fact: PortFact, key: str | int | None) -> PortFact:

@@ -183,3 +183,26 @@ def _add_sibling_tfvars(module_input: ModuleInput, seen: set[str], ctx: ReadCont
             _add_tfvars(module_input, rel, body, ctx)
 
 
+
+
+def load_folder(folder: str, ctx: ReadContext) -> ModuleInput | None:
+    """A module folder the scan did not hand over (a local module's source outside the selected
+    paths), read from disk for instantiation: every resource is reported, errors are not."""
+    directory = ctx.root / folder if folder else ctx.root
+    try:
+        if not directory.is_dir() or directory.is_symlink():
+            return None
+    except OSError:
+        return None
+    module_input = ModuleInput(Module(folder), None)
+    for rel, text in _siblings(folder, set(), ".tf", ctx):
+        _note_addresses(module_input.module, text)
+        if not _TELLTALE.search(text):
+            continue
+        parsed = _parse_cached(rel, text, ctx)
+        if parsed.errors:
+            module_input.complete = False
+        before = set(module_input.module.resources)
+        module_input.module.add_file(parsed.body, rel)
+        module_input.reported.extend(module_input.module.resources[k] for k in sorted(set(module_input.module.resources) - before))
+    return module_input
