@@ -4,6 +4,7 @@ blocks, and what one Terraform module defines."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from portlint.model import Location
@@ -36,11 +37,24 @@ class Node:
     items: tuple = ()
 
 
-@dataclass(frozen=True)
 class Attr:
-    name: str
-    value: Node
-    loc: Location  # where the name is written
+    """``name = value``; ``loc`` is where the name is written. The parser may hand over ``make``
+    instead of the value: the expression is then converted the first time it is read (most
+    arguments of most resources never are)."""
+
+    __slots__ = ("name", "loc", "_value", "_make")
+
+    def __init__(self, name: str, value: Node | None, loc: Location, make: Callable[[], Node] | None = None) -> None:
+        self.name, self.loc, self._value, self._make = name, loc, value, make
+
+    @property
+    def value(self) -> Node:
+        if self._value is None and self._make is not None:
+            self._value, self._make = self._make(), None
+        return self._value  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"Attr({self.name!r}, {self.value!r}, {self.loc!r})"
 
 
 @dataclass

@@ -36,7 +36,7 @@ def parse(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) 
     top-level blocks worth converting; the others are skipped (their errors still count)."""
     src = text.encode("utf-8", "surrogatepass")
     tree = _parser().parse(src)
-    walker = _Walker(src, rel)
+    walker = _Walker(src, rel, text)
     root = tree.root_node
     errors = _errors(root, walker) if root.has_error else []
     body_node = next((c for c in root.children if c.type == "body"), None)
@@ -84,9 +84,10 @@ def _error(node, walker: "_Walker") -> HclError:
 class _Walker:
     """tree-sitter nodes → Body/Block/Node, positions in characters."""
 
-    def __init__(self, src: bytes, rel: str) -> None:
+    def __init__(self, src: bytes, rel: str, text: str) -> None:
         self.src, self.rel = src, rel
         self.ascii = src.isascii()
+        self.chars = text if self.ascii else None  # byte offsets are character offsets
         self._line_starts: list[int] | None = None
 
     # -- positions and text -------------------------------------------------------------
@@ -105,6 +106,8 @@ class _Walker:
         return len(self.src[start:start + column].decode("utf-8", "replace")) + 1
 
     def text(self, first, last=None) -> str:
+        if self.chars is not None:
+            return self.chars[first.start_byte:(last or first).end_byte]
         return self.src[first.start_byte:(last or first).end_byte].decode("utf-8", "replace")
 
     # -- structure ----------------------------------------------------------------------
@@ -129,7 +132,8 @@ class _Walker:
         children = node.children
         if len(children) < 3 or children[0].type != "identifier" or children[-1].type != "expression":
             return None
-        return Attr(self.text(children[0]), self.expr(children[-1], depth + 1), self.loc(node))
+        expression = children[-1]
+        return Attr(self.text(children[0]), None, self.loc(node), lambda: self.expr(expression, depth + 1))
 
     def block(self, node, keep: Callable[[list[str]], bool] | None, depth: int) -> Block | None:
         children = node.children
@@ -143,8 +147,11 @@ class _Walker:
         return Block(kind, labels, self.body(inner, None, depth + 1), self.loc(node))
 
     def label(self, node) -> str:
+        text = self.text(node)
         if node.type == "identifier":
-            return self.text(node)
+            return text
+        if len(text) >= 2 and text[0] == text[-1] == '"' and "\\" not in text and "{" not in text:
+            return text[1:-1]
         return "".join(p for p in self._template_parts(node) if isinstance(p, str))
 
     def _template_parts(self, node) -> list:
@@ -169,7 +176,10 @@ class _Walker:
         if depth > MAX_NESTING:
             return Node("other", self.loc(node), self.text(node))
         if node.type == "expression":
-            return self.term(node.children, depth)
+            children = node.children
+            if len(children) == 1:
+                return self.primary(children[0], depth + 1)
+            return self.term(children, depth)
         return self.term([node], depth)
 
     def term(self, children: list, depth: int) -> Node:
@@ -298,6 +308,8 @@ class _Walker:
         if kind == "null_lit":
             return Node("null", loc, text)
         if kind == "string_lit":
+            if len(text) >= 2 and text[0] == text[-1] == '"' and "\\" not in text and "{" not in text:
+                return Node("str", loc, text, text[1:-1])  # the common case, without walking the children
             value = "".join(p for p in self._template_parts(node) if isinstance(p, str))
             return Node("str", loc, text, value)
         return Node("other", loc, text)
