@@ -44,7 +44,13 @@ def call(ev: Evaluator, node: Node, depth: int) -> Val:
         return unknown(node)
     if isinstance(result, Val):
         return result.via(node.loc, node.text) if result.is_scalar else Val(result.data, node.text, (node.loc, *result.sites[1:]))
-    return wrap(result, node.text, (node.loc,))
+    # a computed value (split, join, format…) comes from its arguments: keep where they are written
+    sites: list = [node.loc]
+    for value in values:
+        for site in value.sites:
+            if site not in sites and len(sites) < 8:
+                sites.append(site)
+    return wrap(result, node.text, tuple(sites))
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -100,10 +100,12 @@ def allow_rule(res: Res, body: Body, ev: Evaluator, direction: str | None, slot:
               **sources(body, ev, source_keys), **(extra or {})}
     transport = {"tcp": "TCP", "udp": "UDP", "all": "ALL"}.get(protocol or "", (protocol or "TCP").upper())
     ports = {"from": attrs.get("from_port"), "to": attrs.get("to_port")}
-    if ports["from"] is None and ports["to"] is None and protocol == "all":
+    if protocol == "all" and _all_marker(ports, ev):
+        # -1/-1 or 0/0 with protocol -1: the usual way to write "every port" (EC2 ignores them)
         anchor = protocol_attr.value if protocol_attr is not None else None
         for bound, number in (("from", 0), ("to", 65535)):
-            location = anchor.loc if anchor is not None else res.resource.block.loc
+            written = ports[bound]
+            location = written.value.loc if written is not None else anchor.loc if anchor is not None else res.resource.block.loc
             res.facts.append(PortFact(PortValue.parse(number), Role.ALLOW, res.ref, location, transport, None, slot,
                                       {"field": f"{prefix}{bound}_port", "bound": bound, "implicit": True, **common}))
         return
@@ -114,6 +116,14 @@ def allow_rule(res: Res, body: Body, ev: Evaluator, direction: str | None, slot:
 
 # Azure service tags and wildcards that mean "any source on the internet"
 WORLD_TAGS = {"*": "*", "internet": "Internet", "any": "Any"}
+
+
+def _all_marker(ports: dict[str, Attr | None], ev: Evaluator) -> bool:
+    """Both ports absent, or both written as -1 or 0."""
+    values = [ev.ev(a.value) if a is not None else None for a in ports.values()]
+    if all(v is None for v in values):
+        return True
+    return all(v is not None and v.is_scalar and v.data in (-1, 0, "-1", "0") for v in values)
 
 
 def sources(body: Body, ev: Evaluator, keys: tuple = AWS_SOURCES) -> dict[str, Any]:
