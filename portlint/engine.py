@@ -19,7 +19,7 @@ from portlint.graph import PortGraph
 from portlint.links import link_all
 from portlint.model import Finding, Location, ParseFailure, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
-from portlint.registry import Rule, load_rules
+from portlint.registry import DEFAULT_GROUP, Rule, load_rules
 from portlint.suppressions import Suppression, parse_suppressions, today
 from portlint import suppressions as _suppressions
 
@@ -50,17 +50,32 @@ class ScanResult:
 
 @dataclass
 class RuleSelection:
-    """``--select`` / ``--ignore`` on top of the config's per-rule ``enabled``."""
+    """Which rules run, ruff-style.
+
+    The base is the command line's ``--select`` if given, else the config's ``select``, else the
+    ``consistency`` group. ``extend-select`` (command line and config) adds rules or groups;
+    ``--ignore`` removes them. Without ``--select``, a rule's ``enabled`` in ``[rules]`` wins
+    over the groups (``PL407 = true`` turns a hygiene rule on, ``PL107 = false`` turns one off).
+    """
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
 
     def active(self, rule: Rule, config: Config) -> bool:
-        if any(rule.matches(s) for s in self.ignore):
+        def named(selectors) -> bool:
+            return any(rule.matches(s) for s in selectors)
+
+        if named(self.ignore):
             return False
         if self.select:
-            return any(rule.matches(s) for s in self.select)
-        return bool(config.rule_setting(rule.id, rule.name).get("enabled", True))
+            return named(self.select) or named(self.extend_select)
+        if named(self.extend_select):
+            return True
+        enabled = config.rule_setting(rule.id, rule.name).get("enabled")
+        if enabled is not None:
+            return bool(enabled)
+        return named(config.extend_select) or named(config.select or (DEFAULT_GROUP,))
 
 
 Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)

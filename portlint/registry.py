@@ -2,7 +2,12 @@
 
 A rule is a module with ``ID``, ``NAME``, ``SEVERITY``, ``SUMMARY``, a docstring in the sections
 ``## What it does`` / ``## Why is this bad`` / ``## Example`` / ``## Use instead``, optional
-``OPTIONS`` (name → default) and ``check(ctx) -> Iterable[Problem]``.
+``OPTIONS`` (name → default), an optional ``GROUP`` (``consistency``, the default, or
+``hygiene``) and ``check(ctx) -> Iterable[Problem]``.
+
+Groups, ruff-style: ``consistency`` rules report facts that do not line up (a targetPort that no
+container declares) and run by default; ``hygiene`` rules report a fact that is true but risky by
+some policy (a database published on all interfaces) and run only when selected.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from typing import Any
 from portlint.model import Problem, Severity
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead")
+# rule groups, in the order they are documented; the first is the default selection
+GROUPS = ("consistency", "hygiene")
+DEFAULT_GROUP = GROUPS[0]
 
 
 class RuleLoadError(Exception):
@@ -38,6 +46,7 @@ class Rule:
     builtin: bool = True
     tags: tuple[str, ...] = field(default=())
     engine: bool = False  # findings produced by the engine itself (suppression checks)
+    group: str = DEFAULT_GROUP  # "consistency" (on by default) or "hygiene" (opt-in)
 
     @property
     def help_uri(self) -> str:
@@ -60,9 +69,11 @@ class Rule:
         return out
 
     def matches(self, selector: str) -> bool:
-        """``PL101``, ``service-target-port-mismatch``, a prefix like ``PL1`` or ``ALL``."""
+        """``PL101``, ``service-target-port-mismatch``, a prefix like ``PL1``, a group
+        (``consistency``, ``hygiene``) or ``ALL``."""
         s = selector.strip()
-        return s.upper() == "ALL" or s == self.name or self.id.upper().startswith(s.upper())
+        return (s.upper() == "ALL" or s == self.name or s.lower() == self.group
+                or self.id.upper().startswith(s.upper()))
 
 
 def builtin_rules_dir() -> Path:
@@ -103,11 +114,14 @@ def _load_rule(path: Path, builtin: bool) -> Rule:
         severity = Severity(module.SEVERITY)
     except ValueError:
         raise RuleLoadError(f"{path}: SEVERITY must be error, warning or note") from None
+    group = getattr(module, "GROUP", DEFAULT_GROUP)
+    if group not in GROUPS:
+        raise RuleLoadError(f"{path}: GROUP must be one of {', '.join(GROUPS)}, not {group!r}")
     return Rule(
         id=str(module.ID), name=str(module.NAME), severity=severity, summary=str(module.SUMMARY),
         doc=inspect.cleandoc(module.__doc__ or ""), options=dict(getattr(module, "OPTIONS", {})),
         check=module.check, source=path, builtin=builtin, tags=tuple(getattr(module, "TAGS", ())),
-        engine=bool(getattr(module, "ENGINE", False)),
+        engine=bool(getattr(module, "ENGINE", False)), group=group,
     )
 
 

@@ -46,6 +46,7 @@ from portlint.model import Entity, PortFact, Problem, Related, Role
 ID = "PL104"
 NAME = "env-port-mismatch"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A container's PORT environment variable differs from its containerPort"
 TAGS = ("kubernetes",)
 OPTIONS = {"env_names": ["PORT"]}

@@ -48,6 +48,7 @@ from portlint.model import Problem, Related
 ID = "PL204"
 NAME = "sensitive-port-open-to-world"
 SEVERITY = "error"
+GROUP = "hygiene"
 SUMMARY = "A security-group rule opens a sensitive port to 0.0.0.0/0 or ::/0"
 TAGS = ("terraform", "security")
 OPTIONS = {

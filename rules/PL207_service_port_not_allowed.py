@@ -59,6 +59,7 @@ from portlint.model import Entity, PortFact, Problem, Related, Role
 ID = "PL207"
 NAME = "service-port-not-allowed"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port is not allowed by the security group in front of it"
 TAGS = ("terraform", "cross-stack")
 OPTIONS = {"hosts": {}}  # security group name or address → services whose ports it must allow

@@ -43,6 +43,7 @@ from portlint.model import Entity, PortFact, Problem, Related, Role
 ID = "PL208"
 NAME = "database-port-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "An app is configured with a database/cache port other than the one Terraform gives it"
 TAGS = ("terraform", "cross-stack")
 OPTIONS = {

@@ -40,6 +40,7 @@ from portlint.model import Problem, Related
 ID = "PL302"
 NAME = "overridden-value"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A configuration layer sets a value that a higher layer overrides with a different one"
 TAGS = ("config",)
 OPTIONS = {"ignore_layers": ["code"]}

@@ -50,6 +50,7 @@ from portlint.model import PortFact, Problem, Related
 ID = "PL303"
 NAME = "nonstandard-port"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port differs from the allocation standard in [services]"
 TAGS = ("config", "policy")
 OPTIONS = {"roles": ["listen", "config", "default", "target"], "port_keys": ["port", "webserver_port"]}

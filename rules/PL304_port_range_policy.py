@@ -48,6 +48,7 @@ from portlint.model import PortFact, Problem
 ID = "PL304"
 NAME = "port-range-policy"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port is outside its configured range, or inside a reserved range"
 TAGS = ("config", "policy")
 OPTIONS = {"roles": ["listen", "config", "default"], "reserved": ["system"], "port_keys": ["port", "webserver_port"]}

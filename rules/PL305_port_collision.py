@@ -44,6 +44,7 @@ from portlint.model import Problem, Related
 ID = "PL305"
 NAME = "port-collision"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "Two services (or two keys) get the same port in the same environment"
 TAGS = ("config",)
 OPTIONS = {"port_keys": ["port", "webserver_port"]}

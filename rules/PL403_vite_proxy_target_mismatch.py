@@ -40,6 +40,7 @@ from portlint.model import PortFact, Problem, Related, Role
 ID = "PL403"
 NAME = "vite-proxy-target-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A vite proxy target port is not the port its service listens on in dev"
 TAGS = ("application", "web")
 OPTIONS = {"environment": "dev"}

@@ -35,6 +35,7 @@ from portlint.model import Problem, Related, Role
 ID = "PL404"
 NAME = "vite-port-differs-from-config"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "The vite dev server port differs from the web service's configured port"
 TAGS = ("application", "web")
 OPTIONS = {"environment": "dev"}

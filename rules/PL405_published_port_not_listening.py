@@ -48,6 +48,7 @@ from portlint.model import Entity, Location, PortFact, Problem, Related, Role
 ID = "PL405"
 NAME = "published-port-not-listening"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A compose service publishes a container port that nothing in the container listens on"
 TAGS = ("application", "containers", "compose")
 OPTIONS = {"environment": "dev"}

@@ -19,7 +19,10 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules-dir", action="append", type=Path, default=[], metavar="DIR",
                         help="load extra rules from DIR (repeatable)")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
-                        help="run only these rules: id, name or id prefix (repeatable, comma-separated)")
+                        help="run only these rules: id, name, id prefix or group (consistency, hygiene); "
+                             "repeatable, comma-separated")
+    parser.add_argument("--extend-select", action="append", default=[], metavar="RULE",
+                        help="run these rules or groups too, e.g. --extend-select hygiene (repeatable, comma-separated)")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="do not run these rules (repeatable, comma-separated)")
 
@@ -49,7 +52,8 @@ def split_selectors(values: list[str]) -> tuple[str, ...]:
 
 
 def selection(args) -> RuleSelection:
-    return RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore))
+    return RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore),
+                         extend_select=split_selectors(getattr(args, "extend_select", [])))
 
 
 def rules_for(config: Config) -> list[Rule]:
