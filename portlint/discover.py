@@ -54,17 +54,25 @@ class SourceFile:
         return self.path.suffix.lower()
 
     def text(self) -> str:
-        """The decoded text, BOM stripped; raises :class:`UndecodableFile`."""
+        """The decoded text, BOM stripped, newlines normalised; raises :class:`UndecodableFile`."""
         if self._text is None:
             try:
                 data = safe_io.read_bytes(self.path, root=self.root, limit=self.limit)
             except OSError as exc:  # swapped for a FIFO, a device or an outside symlink since discovery
                 raise UndecodableFile(f"not read: {_os_reason(exc)}") from None
             try:
-                self._text = safe_io.decode(data)
+                self._text = normalise_newlines(safe_io.decode(data))
             except UnicodeDecodeError as exc:
                 raise UndecodableFile(f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
         return self._text
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and lone CR (classic Mac) become LF, as editors and Python's own parser read them, so
+    every reader counts the same lines. Columns do not move."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class Skipped:
     rel: str
     reason: str
     path: Path | None = field(default=None, compare=False)
+    quiet: bool = field(default=False, compare=False)  # nothing was there to read (a dangling symlink)
 
 
 @dataclass
@@ -236,7 +245,7 @@ def _consider(path: Path, root: Path, config: Config, excludes: list[str],
         mode = path.stat().st_mode
     except (OSError, RuntimeError) as exc:
         skipped.append(Skipped(rel, f"not read: unreadable or broken symlink ({_os_reason(exc)})"
-                               if isinstance(exc, OSError) else "not read: symlink loop", path))
+                               if isinstance(exc, OSError) else "not read: symlink loop", path, quiet=True))
         return
     if not stat.S_ISREG(mode):
         if not stat.S_ISDIR(mode):

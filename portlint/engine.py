@@ -144,6 +144,8 @@ def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFai
     become notes when a reader would have wanted them: an unread file is never a silent pass."""
     notes = []
     for skip in found.skipped:
+        if skip.quiet:
+            continue
         probe = SourceFile(path=skip.path or ctx.root / skip.rel, rel=skip.rel, size=0)
         wanted = [r.NAME for r in readers if _wants(r, probe, ctx)]
         if wanted or skip.reason.startswith("folder"):
