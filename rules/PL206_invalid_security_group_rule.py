@@ -58,6 +58,7 @@ from portlint.model import Location, Problem, Related
 ID = "PL206"
 NAME = "invalid-security-group-rule"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A firewall rule has ports, protocol, type, CIDRs or an order the provider rejects or ignores"
 TAGS = ("terraform", "validation")
 
