@@ -378,3 +378,31 @@ def test_for_each_and_count_instances(tmp_path: Path) -> None:
     facts = sorted((f.owner.name, f.slot, f.value.text) for f in scan_tree(tmp_path, select=("PL000",)).graph.facts())
     assert facts == [("chosen", "", "443"), ("counted", "[0]", "8000"), ("counted", "[1]", "8001"),
                      ("each", '["http"]', "80"), ("each", '["https"]', "443"), ("unknown", "", "7000")]
+
+
+def test_tf_json_reads_like_hcl(tmp_path: Path) -> None:
+    hcl = tmp_path / "hcl"
+    js = tmp_path / "json"
+    hcl.mkdir()
+    js.mkdir()
+    (hcl / "main.tf").write_text('variable "p" {\n  default = 8080\n}\n'
+                                 'resource "aws_lb_target_group" "api" {\n  port = var.p\n'
+                                 '  health_check {\n    port = "traffic-port"\n  }\n}\n')
+    (js / "main.tf.json").write_text('{"variable": {"p": {"default": 8080}},\n'
+                                     ' "resource": {"aws_lb_target_group": {"api": {\n'
+                                     '   "port": "${var.p}",\n   "health_check": {"port": "traffic-port"}}}}}\n')
+    (js / "prod.tfvars.json").write_text('{"p": 9090}\n')
+
+    def facts(root: Path):
+        return sorted((f.field, f.value.text, f.environment) for f in scan_tree(root, select=("PL000",)).graph.facts())
+
+    assert facts(hcl) == [("health_check.port", "traffic-port", None), ("port", "8080", None)]
+    assert facts(js) == [("health_check.port", "traffic-port", None), ("port", "9090", "prod")]
+    [port] = [f for f in scan_tree(js, select=("PL000",)).graph.facts() if f.field == "port"]
+    assert port.location == Location("main.tf.json", 3, 12)
+
+
+def test_invalid_tf_json_is_a_failure_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('{\n  "resource": {\n    "aws_lb_listener": {\n      "x": { "port": 80,, }\n')
+    [finding] = scan_tree(tmp_path, select=("PL001",)).findings
+    assert (finding.location.line, finding.location.column) == (4, 25)

@@ -15,7 +15,7 @@ NAME = "terraform"
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
-    return file.suffix in (".tf", ".tfvars")
+    return file.suffix in (".tf", ".tfvars") or file.name.endswith((".tf.json", ".tfvars.json"))
 
 
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:

@@ -12,6 +12,7 @@ from portlint.discover import SourceFile, UndecodableFile, infer_environment
 from portlint.model import Location
 from portlint.readers import ReadContext, ReadOutput
 from portlint.terraform.model import Body, Module, Parsed, Resource
+from portlint.terraform.json_syntax import parse_json
 from portlint.terraform.parse import parse
 
 NAME = "terraform"
@@ -45,7 +46,7 @@ def load_modules(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) -> 
     tf_by_dir: dict[str, list[SourceFile]] = {}
     tfvars: list[SourceFile] = []
     for file in files:
-        if file.suffix == ".tf":
+        if is_configuration(file.rel):
             tf_by_dir.setdefault(_dir_of(file.rel), []).append(file)
         else:
             tfvars.append(file)
@@ -115,8 +116,15 @@ def _parse_text(rel: str, text: str, ctx: ReadContext) -> Body | None:
     return _parse_cached(rel, text, ctx).body
 
 
+def is_configuration(rel: str) -> bool:
+    """``.tf`` or ``.tf.json`` (the others handed to the reader are tfvars, HCL or JSON)."""
+    return rel.endswith((".tf", ".tf.json"))
+
+
 def _parse_cached(rel: str, text: str, ctx: ReadContext) -> Parsed:
     """Parse once per scan; in ``.tf`` files only the top-level blocks a family reads are converted."""
+    if rel.endswith(".json"):
+        return ctx.memo(f"hcl:{rel}", lambda: parse_json(text, rel, tfvars=rel.endswith(".tfvars.json")))
     return ctx.memo(f"hcl:{rel}", lambda: parse(text, rel, keep_block if rel.endswith(".tf") else None))
 
 
@@ -163,7 +171,8 @@ def _tfvars_environment(rel: str, module_input: ModuleInput, ctx: ReadContext) -
     name = PurePosixPath(rel).name
     if env is not None and env != module_input.environment:
         return True, env
-    if name == "terraform.tfvars" or name.endswith(".auto.tfvars") or env is not None:
+    if name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json")) \
+            or env is not None:
         return True, None
     return False, None
 
