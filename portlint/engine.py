@@ -20,6 +20,7 @@ from portlint.links import link_all
 from portlint.model import Finding, Location, ParseFailure, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.registry import Rule, load_rules
+from portlint.scopes import build_scopes
 from portlint.suppressions import Suppression, parse_suppressions, today
 from portlint import suppressions as _suppressions
 
@@ -110,6 +111,8 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     read_files: set[str] = set()
     limit = ctx.config.max_file_size
     readers = load_readers()
+    if ctx.scopes is None:
+        ctx.scopes = build_scopes([f.rel for f in found.files], found.root)
     for step, reader in enumerate(readers):
         if progress:
             progress(f"reading ({reader.NAME})", step, len(readers))
@@ -133,6 +136,8 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
+    for entity in total.entities:  # every entity knows its scope: linkers join only within one
+        entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files

@@ -75,6 +75,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
     if not looks_like_kubernetes(text):
         return
     source = _Source.of(file, text, chart)
+    source.kustomize_namespace = ctx.scope_map.namespace_of(file.rel)
     documents, errors = _documents(source, ctx)
     for error in errors:
         out.fail(Location(file.rel, error.line, error.column), error.message, NAME)
@@ -209,6 +210,7 @@ class _Source:
     masked: _yaml.MaskedText | None
     chart: _helm.Chart | None
     template_lines: dict[int, int] = field(default_factory=dict)  # 1-based line → indent (0-based)
+    kustomize_namespace: str | None = None  # the namespace a kustomization listing this file sets
 
     @classmethod
     def of(cls, file: SourceFile, text: str, chart: _helm.Chart | None) -> _Source:
@@ -284,7 +286,10 @@ class _Source:
         return _Text(_render(resolved.raw))
 
     def namespace(self, node: Any) -> str:
-        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``."""
+        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``.
+        A kustomization that lists the file and sets ``namespace:`` overrides both, as kustomize does."""
+        if self.kustomize_namespace:
+            return self.kustomize_namespace
         text = self.string(node)
         if text is None or (not text.resolved and _RELEASE_NAMESPACE.fullmatch(text.value)):
             return ""
@@ -625,7 +630,10 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
         target = doc.fact(owner, Role.TARGET, port_node, "targetPort", slot, protocol,
                           port_name=port_name, accepts_name=True, implicit=True)
     _unresolve_when(target, not known)
-    node_port = doc.fact(owner, Role.PUBLISH, _get(node, "nodePort"), "nodePort", slot, protocol,
+    node_port_node = _get(node, "nodePort")
+    if _yaml.is_scalar(node_port_node) and node_port_node.value.strip() == "0":
+        return  # nodePort 0 is the API's "unset": Kubernetes allocates one (or none for ClusterIP)
+    node_port = doc.fact(owner, Role.PUBLISH, node_port_node, "nodePort", slot, protocol,
                          port_name=port_name)
     _unresolve_when(node_port, not known)
 
