@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portlint.model import Location
+from portlint.scopes import read_small_text
 
 MAX_RANGE = 1024  # ports expanded from one range; larger ranges keep their endpoints only
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -21,11 +22,12 @@ class DotenvValue:
     location: Location
 
 
-def load_dotenv(path: Path, rel: str) -> dict[str, DotenvValue]:
-    """``KEY=VALUE`` lines of a compose project's ``.env`` (quotes stripped, comments skipped)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+def load_dotenv(path: Path, rel: str, root: Path | None = None) -> dict[str, DotenvValue]:
+    """``KEY=VALUE`` lines of a compose project's ``.env`` (quotes stripped, comments skipped).
+
+    Only a regular file inside ``root`` (default: its own folder) is read, and only a small one."""
+    text = read_small_text(path, root if root is not None else path.parent)
+    if text is None:
         return {}
     out: dict[str, DotenvValue] = {}
     for number, line in enumerate(text.splitlines(), start=1):
