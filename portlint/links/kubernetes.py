@@ -68,28 +68,32 @@ def scope_of(entity: Entity) -> str:
     return str(entity.attrs.get("scope", ""))
 
 
-def nearest(origin: Entity, candidates: list[Entity]) -> list[Entity]:
+def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False) -> list[Entity]:
     """The candidates ``origin`` (a Service, an Ingress) joins, per environment:
 
-    1. those of its own scope; when its scope has none, those of the one other scope that has
-       some (none when several scopes do: an example collection's apps never meet);
+    1. those of its own scope (a chart, a kustomization, a compose project renders its own
+       objects); with ``cross_scope`` (an Ingress naming a Service), when its scope has none, those
+       of the one other scope that has some — never when several do, so an example collection's
+       apps never meet;
     2. when the namespace is not written (the objects land wherever they are applied), those in
-       the nearest folder: (steps up from the origin's folder, steps down from there) is smallest —
-       the same folder, then below it, then from the parent's folder, and so on. Objects in a
-       written namespace are all kept: the author says they are applied together.
+       the nearest folder: (steps up from the origin's folder, steps down from there, another
+       file) is smallest — the same file, then the same folder, then below it, then from the
+       parent's folder, and so on. Objects in a written namespace are all kept: the author says
+       they are applied together.
     """
     if not candidates:
         return []
     groups: dict[str | None, list[Entity]] = defaultdict(list)
     for candidate in candidates:
         groups[candidate.environment].append(candidate)
-    here = _parts(origin.location.path)
+    here = origin.location.path
     kept: set[str] = set()
     for group in groups.values():
-        own = [c for c in group if scope_of(c) == scope_of(origin)]
-        pool = own or (group if len({scope_of(c) for c in group}) == 1 else [])
+        pool = [c for c in group if scope_of(c) == scope_of(origin)]
+        if not pool and cross_scope and len({scope_of(c) for c in group}) == 1:
+            pool = group
         if pool and not origin.ref.namespace:
-            ranked = [(_distance(here, _parts(c.location.path)), c) for c in pool]
+            ranked = [(_distance(here, c.location.path), c) for c in pool]
             best = min(distance for distance, _ in ranked)
             pool = [c for distance, c in ranked if distance == best]
         kept.update(c.id for c in pool)
@@ -101,13 +105,14 @@ def _parts(rel: str) -> tuple[str, ...]:
     return tuple(folder.split("/")) if folder else ()
 
 
-def _distance(here: tuple[str, ...], there: tuple[str, ...]) -> tuple[int, int]:
+def _distance(here: str, there: str) -> tuple[int, int, int]:
+    a, b = _parts(here), _parts(there)
     common = 0
-    for a, b in zip(here, there):
-        if a != b:
+    for x, y in zip(a, b):
+        if x != y:
             break
         common += 1
-    return len(here) - common, len(there) - common
+    return len(a) - common, len(b) - common, 0 if here == there else 1
 
 
 def _id(entity: Entity | str) -> str:
@@ -163,7 +168,7 @@ def _link_ingresses(graph: PortGraph) -> None:
         for backend in ingress.attrs.get("backends") or []:
             candidates = [s for s in services.get((ingress.ref.namespace, backend.get("service")), [])
                           if _same_environment(ingress, s)]
-            for service in nearest(ingress, candidates):
+            for service in nearest(ingress, candidates, cross_scope=True):
                 routes[service.id].append(backend)
         for service_id in sorted(routes):
             graph.add_link(_routes_to(ingress, graph.entity(service_id), routes[service_id]))
