@@ -175,6 +175,7 @@ class _ComposeFile:
         facts.extend(f for f in self._environment(Y.get(node, "environment"), ref)
                      if f.attrs.get("env_var") not in taken)
         taken.update(self._env_names(Y.get(node, "environment")))
+        facts.extend(self._env_files(Y.get(node, "env_file"), ref, taken))
         for field_name in ("command", "entrypoint"):
             if field_name not in taken and Y.get(node, field_name) is not None:
                 facts.extend(self._command(Y.get(node, field_name), field_name, ref))
@@ -182,6 +183,30 @@ class _ComposeFile:
         if "healthcheck" not in taken and Y.get(node, "healthcheck") is not None:
             facts.extend(self._healthcheck(Y.get_path(node, "healthcheck", "test"), ref))
             taken.add("healthcheck")
+        return facts
+
+    def _env_files(self, node: Any, owner: EntityRef, taken: set[str]) -> list[PortFact]:
+        """Port variables the container gets from ``env_file`` (``environment`` wins; a later file
+        wins over an earlier one). Located where the value is written, in the env file. Only valid
+        port numbers: the env file's own reader reports the rest at the same line."""
+        entries = Y.seq(node) if Y.is_sequence(node) else ([node] if node is not None else [])
+        facts: list[PortFact] = []
+        for entry in reversed(entries):
+            written = Y.text(Y.get(entry, "path") if Y.is_mapping(entry) else entry)
+            rel = P.inside(self.folder, written or "")
+            if rel is None:
+                continue
+            root = self.documents.root
+            values = load_dotenv(root / rel, rel, root)
+            for name in sorted(values):
+                if name in taken or not is_port_env(name):
+                    continue
+                taken.add(name)
+                port = self._value(values[name].value)
+                if port.number is None or not 1 <= port.number <= 65535:
+                    continue
+                facts.append(self._fact(port, Role.CONFIG, owner, values[name].location, f"env_file.{name}",
+                                        {"field": f"env_file.{name}", "env_var": name, "env_file": rel}))
         return facts
 
     def _env_names(self, node: Any) -> set[str]:
