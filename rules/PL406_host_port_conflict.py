@@ -1,12 +1,14 @@
 """
 ## What it does
-Reports two `ports` entries of one compose project (the compose files of one folder) that claim
-the same host port: the same number, the same protocol, and overlapping host addresses. IPv4 and
-IPv6 are separate claims (`0.0.0.0:8200:8200` and `[::]:8200:8200` coexist), so are TCP and UDP
+Reports two `ports` entries of one compose project that claim the same host port: the same
+number, the same protocol, and overlapping host addresses. A project is what `docker compose`
+loads together: a file with its `*.override.yml`, the files it `include`s and the services it
+`extends` (anchors and merge keys resolved). Other compose files of the folder
+(`docker-compose.minimal.yml`, `compose.traefik.yml`, `docker-compose.prod.yml`) are
+alternative stacks that never run beside it and are not compared. IPv4 and IPv6 are separate
+claims (`0.0.0.0:8200:8200` and `[::]:8200:8200` coexist), so are TCP and UDP
 (`8388:8388/tcp` and `8388:8388/udp`); `0.0.0.0` covers every IPv4 address, `::` every IPv6
-address, and an entry without a host IP binds both. Files for different environments
-(`docker-compose.dev.yml`, `docker-compose.prod.yml`) never run together and are not compared;
-a file without an environment is compared with all of them. The same mapping repeated for one
+address, and an entry without a host IP binds both. The same mapping repeated for one
 service (an override file restating it) is not a conflict. Host port pools (`9000-9005:80`) are
 skipped.
 
