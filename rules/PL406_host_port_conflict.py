@@ -8,7 +8,8 @@ loads together: a file with its `*.override.yml`, the files it `include`s and th
 alternative stacks that never run beside it and are not compared. IPv4 and IPv6 are separate
 claims (`0.0.0.0:8200:8200` and `[::]:8200:8200` coexist), so are TCP and UDP
 (`8388:8388/tcp` and `8388:8388/udp`); `0.0.0.0` covers every IPv4 address, `::` every IPv6
-address, and an entry without a host IP binds both. The same mapping repeated for one
+address, and an entry without a host IP binds both. Services whose `profiles` share none
+(`ollama-cpu` in `cpu`, `ollama-gpu` in `gpu`) are alternatives and are not compared. The same mapping repeated for one
 service (an override file restating it) is not a conflict. Host port pools (`9000-9005:80`) are
 skipped.
 
@@ -60,10 +61,11 @@ def check(ctx) -> Iterator[Problem]:
             if fact.value.number is None or fact.attrs.get("pool"):
                 continue
             by_claim[(service.ref.namespace, fact.value.number, fact.protocol)].append(fact)
+    profiles = {s.id: frozenset(s.attrs.get("profiles") or ()) for s in graph.entities(COMPOSE)}
     for claim in sorted(by_claim):
         facts = sorted(by_claim[claim], key=lambda f: (f.location, f.owner.id))
         for index, later in enumerate(facts):
-            earlier = [f for f in facts[:index] if _conflict(f, later)]
+            earlier = [f for f in facts[:index] if _conflict(f, later) and _run_together(profiles, f, later)]
             if earlier:
                 yield _problem(later, earlier)
 
@@ -75,6 +77,12 @@ def _conflict(a: PortFact, b: PortFact) -> bool:
             and a.attrs.get("host_ip", "") == b.attrs.get("host_ip", ""):
         return False
     return _addresses_overlap(str(a.attrs.get("host_ip", "")), str(b.attrs.get("host_ip", "")))
+
+
+def _run_together(profiles: dict[str, frozenset], a: PortFact, b: PortFact) -> bool:
+    """Services in disjoint ``profiles`` (``cpu`` / ``gpu``) are alternatives, started one or the other."""
+    pa, pb = profiles.get(a.owner.id, frozenset()), profiles.get(b.owner.id, frozenset())
+    return not (pa and pb and not pa & pb)
 
 
 def _addresses_overlap(a: str, b: str) -> bool:

@@ -220,6 +220,9 @@ class _ComposeFile:
             value = Y.text(Y.get(node, key))
             if value:
                 out[key] = value
+        profiles = sorted({t for t in (Y.text(p) for p in Y.seq(Y.get(node, "profiles"))) if t})
+        if profiles:
+            out["profiles"] = profiles
         return out
 
     def _build(self, node: Any) -> dict:
