@@ -120,3 +120,15 @@ def test_kustomize_namespace_puts_objects_in_one_namespace() -> None:
     graph = scan_tree(RULES / "PL107" / "silent-kustomize-namespace").graph
     assert {e.ref.namespace for e in graph.entities() if e.ref.kind.startswith("k8s/")} == {"shop"}
     assert len(list(graph.links("selects"))) == 1
+
+
+def test_unreadable_includes_are_notes_and_self_extends_stops(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "compose.yaml": "include:\n  - ../outside/compose.yaml\n  - missing.yaml\n  - path: [ok.yaml]\n"
+                        "services:\n  a:\n    image: x\n    ports: ['80:80']\n",
+        "ok.yaml": "services:\n  b:\n    image: y\n    ports: ['8080:80']\n    extends:\n      service: b\n",
+    })
+    result = scan_tree(tmp_path)
+    notes = sorted((f.location.line, f.rule_id, f.severity.value) for f in result.findings)
+    assert notes == [(2, "PL001", "note"), (3, "PL001", "note")]
+    assert {e.ref.name for e in result.graph.entities("compose/service")} == {"a", "b"}

@@ -66,8 +66,9 @@ def _overridden(name: str, names: dict[str, str]) -> str | None:
     return None
 
 
-def included_files(document: Any, folder: str) -> list[tuple[str, Any]]:
-    """``include:`` entries of a compose document: (relative path, node), paths inside the root only.
+def included_files(document: Any, folder: str) -> list[tuple[str | None, Any]]:
+    """``include:`` entries of a compose document: (relative path, node); the path is ``None`` when
+    it is remote, outside the root or interpolated (portlint cannot read it).
 
     Short form (``- path.yml``) and long form (``- path: [a.yml, b.yml]``, ``project_directory``,
     ``env_file``) are both read; remote includes (``oci://``, ``git@``, URLs) are skipped.
@@ -79,9 +80,7 @@ def included_files(document: Any, folder: str) -> list[tuple[str, Any]]:
             found = Y.get(entry, "path")
             paths = Y.seq(found) if Y.is_sequence(found) else ([found] if found is not None else [])
         for node in paths:
-            rel = inside(folder, Y.text(node) or "")
-            if rel:
-                out.append((rel, node))
+            out.append((inside(folder, Y.text(node) or ""), node))
     return out
 
 

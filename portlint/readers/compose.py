@@ -16,7 +16,7 @@ import posixpath
 from typing import Any
 
 from portlint.discover import SourceFile
-from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role
+from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers import _compose_project as P
 from portlint.readers import _yaml as Y
@@ -59,7 +59,7 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
             own[file.rel] = file
     projects = P.plan_projects(list(own))
     included = {rel for parent in own for rel, _ in P.included_files(documents.get(parent)[0], _folder(parent))
-                if rel != parent}
+                if rel and rel != parent}
     for rel in sorted(own):
         if rel in included:
             continue  # read as part of the project that includes it
@@ -119,7 +119,12 @@ def _read_project_file(rel: str, environment: str | None, project: P.Project, ct
         name = Y.text(key)
         if name and Y.is_mapping(node):
             reader.service(name, key, node, output, entities)
-    for included, _ in P.included_files(document, folder):
+    for included, node in P.included_files(document, folder):
+        if included is None or documents.get(included) is None:
+            output.failures.append(ParseFailure(
+                Y.location(node, rel), f"include {Y.text(node)!r} is not read (remote, outside the scan root, "
+                f"missing or not a compose file): its services are unknown", NAME, Severity.NOTE))
+            continue
         _read_project_file(included, environment, project, ctx, output, entities, documents, seen, depth + 1, env)
 
 
