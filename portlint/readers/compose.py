@@ -383,18 +383,26 @@ class _ComposeFile:
             for key, value in Y.items(node):
                 name = Y.text(key)
                 raw = Y.text(value)
-                if name and raw is not None and is_port_env(name):
+                if name and raw is not None and is_port_env(name) and not self._optional(raw):
                     facts.append(self._env_fact(name, raw, Y.location(value, self.rel), owner))
         for entry in Y.seq(node):
             raw = Y.text(entry)
             if raw is None or "=" not in raw:
                 continue
             name, _, value = raw.partition("=")
-            if is_port_env(name.strip()):
+            if is_port_env(name.strip()) and not self._optional(value):
                 start = self._scalar_start(entry)
                 where = Location(self.rel, start.line, start.column + len(name) + 1)
                 facts.append(self._env_fact(name.strip(), value, where, owner))
         return facts
+
+    def _optional(self, raw: str) -> bool:
+        """``${REPLICA_PORT:-}`` interpolated to nothing: the variable is optional and unset here,
+        which states no port (a literal empty value is still read, and reported)."""
+        if "$" not in raw:
+            return False
+        value = interpolate(raw, self.env)
+        return value.text is not None and value.text.strip() == ""
 
     def _value(self, raw: str) -> PortValue:
         """A port written as text, interpolated: unknown when a variable is unset, and when a ``$``
