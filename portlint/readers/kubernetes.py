@@ -41,6 +41,7 @@ WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 }
 SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+ENDPOINT_SLICE_GROUPS = frozenset({"discovery.k8s.io"})
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
 CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -487,6 +488,12 @@ def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, d
         _read_service(doc)
     elif kind.value == "Ingress" and _served_by(api, INGRESS_GROUPS):
         _read_ingress(doc)
+    elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
+        endpoints = doc.entity("k8s/Endpoints", {})
+        endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
+    elif kind.value == "EndpointSlice" and _served_by(api, ENDPOINT_SLICE_GROUPS):
+        labels, _ = doc.source.labels(_get(doc.node, "metadata"), "labels")
+        doc.entity("k8s/EndpointSlice", {"service_name": (labels or {}).get("kubernetes.io/service-name")})
 
 
 def _string_field(node: Any, key: str, source: _Source) -> _Text | None:
