@@ -155,9 +155,32 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         read_files.update(f.rel for f in wanted)
     for entity in total.entities:  # every entity knows its scope: linkers join only within one
         entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
+    total.failures.extend(_skipped_notes(found, ctx, readers))
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
+    """Paths discovery would not open (FIFOs, devices, symlinks out of the root, folders too deep)
+    become notes when a reader would have wanted them: an unread file is never a silent pass."""
+    notes = []
+    for skip in found.skipped:
+        if skip.quiet:
+            continue
+        probe = SourceFile(path=skip.path or ctx.root / skip.rel, rel=skip.rel, size=0)
+        wanted = [r.NAME for r in readers if _wants(r, probe, ctx)]
+        if wanted or skip.reason.startswith("folder"):
+            notes.append(ParseFailure(Location(skip.rel), skip.reason, wanted[0] if wanted else "discover",
+                                      Severity.NOTE))
+    return notes
+
+
+def _wants(reader, file: SourceFile, ctx: ReadContext) -> bool:
+    try:
+        return bool(reader.wants(file, ctx))
+    except Exception:
+        return False
 
 
 def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:

@@ -24,6 +24,8 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from portlint import safe_io
+
 MARKERS = frozenset({".portlint.toml", "Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"})
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 COMPOSE_BASES = ("compose", "docker-compose")
@@ -41,26 +43,11 @@ def is_compose_name(name: str) -> bool:
 
 
 def read_small_text(path: Path, root: Path, limit: int = MAX_SMALL_FILE) -> str | None:
-    """The text of a regular file inside ``root`` (no symlink out of it), at most ``limit`` bytes;
-    ``None`` when it is missing, not a regular file, outside the root, too big or not UTF-8."""
+    """The text of a regular file inside ``root`` (:mod:`portlint.safe_io`), at most ``limit``
+    bytes; ``None`` when it is missing, not a regular file, outside the root, too big or not UTF-8."""
     try:
-        if path.is_symlink():
-            resolved = path.resolve(strict=True)
-            if not resolved.is_relative_to(root.resolve()):
-                return None
-        if not path.is_file():
-            return None
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except (OSError, RuntimeError, ValueError):
-        return None
-    if len(data) > limit:
-        return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
+        return safe_io.read_text(path, root=root, limit=limit)
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
 
 

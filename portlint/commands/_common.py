@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from portlint import safe_io
 from portlint.config import Config, load_config
 from portlint.engine import RuleSelection
 from portlint.registry import Rule, load_rules
@@ -114,8 +115,19 @@ def write_output(text: str, path: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_file(path, text)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a report/baseline/config safely (atomic, never through a symlink); exit 2 on refusal."""
+    from portlint.cli import UsageError
+
+    try:
+        safe_io.write_text(path, text)
+    except safe_io.UnsafeWrite as exc:
+        raise UsageError(exc.strerror) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 class ProgressBar:

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portlint import safe_io
 from portlint.model import Location
-from portlint.scopes import read_small_text
 
 MAX_RANGE = 1024  # ports expanded from one range; larger ranges keep their endpoints only
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -22,12 +22,15 @@ class DotenvValue:
     location: Location
 
 
-def load_dotenv(path: Path, rel: str, root: Path | None = None) -> dict[str, DotenvValue]:
+def load_dotenv(path: Path, rel: str, root: Path | None = None,
+                limit: int = safe_io.DEFAULT_LIMIT) -> dict[str, DotenvValue]:
     """``KEY=VALUE`` lines of a compose project's ``.env`` (quotes stripped, comments skipped).
 
-    Only a regular file inside ``root`` (default: its own folder) is read, and only a small one."""
-    text = read_small_text(path, root if root is not None else path.parent)
-    if text is None:
+    Read through :mod:`portlint.safe_io`: a FIFO, a device or a symlink leaving ``root`` is
+    not read (its variables stay unknown)."""
+    try:
+        text = safe_io.read_text(path, root=root, limit=limit)
+    except (OSError, UnicodeDecodeError):
         return {}
     out: dict[str, DotenvValue] = {}
     for number, line in enumerate(text.splitlines(), start=1):

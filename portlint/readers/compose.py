@@ -98,7 +98,8 @@ def _parse(file: SourceFile, ctx: ReadContext, output: ReadOutput, documents: P.
 def _dotenv(ctx: ReadContext, folder: str) -> dict[str, DotenvValue] | None:
     """The ``.env`` of a project folder, or ``None`` when the folder has none."""
     rel = posixpath.join(folder, ".env") if folder else ".env"
-    return ctx.memo(f"compose-dotenv:{folder}", lambda: load_dotenv(ctx.root / rel, rel, ctx.root))
+    return ctx.memo(f"compose-dotenv:{folder}", lambda: load_dotenv(ctx.root / rel, rel, root=ctx.root,
+                                                                   limit=ctx.config.max_file_size))
 
 
 def _read_project_file(rel: str, environment: str | None, project: P.Project, ctx: ReadContext,
@@ -202,7 +203,7 @@ class _ComposeFile:
             if rel is None:
                 continue
             root = self.documents.root
-            values = load_dotenv(root / rel, rel, root)
+            values = load_dotenv(root / rel, rel, root=root)
             for name in sorted(values):
                 if name in taken or not is_port_env(name):
                     continue
