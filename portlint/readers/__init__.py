@@ -34,6 +34,7 @@ class ReadContext:
     root: Path
     config: Config
     cache: dict[str, Any] = field(default_factory=dict)
+    read_cache: Any = None  # a portlint.cache.ReadCache: reader results kept between runs
 
     def memo(self, key: str, make):
         """Compute ``make()`` once per scan for ``key`` (e.g. a parsed file two readers need)."""
