@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -221,8 +222,14 @@ def _refs(resource: Resource, module: Module) -> list[dict[str, Any]]:
     return sorted(found, key=lambda r: (r["location"], r["path"]))
 
 
+# a ``type.name`` reference: a word with an underscore, a dot, a name (no resource type lacks "_")
+_MAYBE_REF = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9_-]*\s*\.\s*[A-Za-z_]")
+
+
 def _refs_in_body(body: Body, prefix: str, found: list[dict[str, Any]]) -> None:
     for name, attr in body.attrs.items():
+        if attr.raw is not None and not _MAYBE_REF.search(attr.raw):
+            continue  # no reference can be written here: the expression need not be converted
         found.extend(collect_refs(attr.value, f"{prefix}{name}"))
     for block in body.blocks:
         label = f"{block.type}.{block.labels[0]}." if block.type == "dynamic" and block.labels else f"{block.type}."

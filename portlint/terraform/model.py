@@ -42,10 +42,12 @@ class Attr:
     instead of the value: the expression is then converted the first time it is read (most
     arguments of most resources never are)."""
 
-    __slots__ = ("name", "loc", "_value", "_make")
+    __slots__ = ("name", "loc", "_value", "_make", "raw")
 
-    def __init__(self, name: str, value: Node | None, loc: Location, make: Callable[[], Node] | None = None) -> None:
+    def __init__(self, name: str, value: Node | None, loc: Location, make: Callable[[], Node] | None = None,
+                 raw: str | None = None) -> None:
         self.name, self.loc, self._value, self._make = name, loc, value, make
+        self.raw = raw if raw is not None else (value.text if value is not None else None)  # the source text
 
     @property
     def value(self) -> Node:

@@ -133,7 +133,8 @@ class _Walker:
         if len(children) < 3 or children[0].type != "identifier" or children[-1].type != "expression":
             return None
         expression = children[-1]
-        return Attr(self.text(children[0]), None, self.loc(node), lambda: self.expr(expression, depth + 1))
+        return Attr(self.text(children[0]), None, self.loc(node), lambda: self.expr(expression, depth + 1),
+                    self.text(expression))
 
     def block(self, node, keep: Callable[[list[str]], bool] | None, depth: int) -> Block | None:
         children = node.children
