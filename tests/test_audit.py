@@ -206,7 +206,7 @@ def test_dev_workers_cell_has_its_own_winner() -> None:
 
 def test_html_lists_the_airflow_ingress_finding_with_file_and_line() -> None:
     html = demo_html().replace("<wbr>", "")
-    rows = dict(re.findall(r'<tr id="(finding-\d+)">(.*?)</tr>', html, re.S))
+    rows = dict(re.findall(r'<tr id="(finding-\d+)"[^>]*>(.*?)</tr>', html, re.S))
     airflow = [body for body in rows.values() if "PL105" in body and "airflow-service" in body]
     assert len(airflow) == 1
     assert "deploy/kubernetes/ingress.yaml:33" in airflow[0]

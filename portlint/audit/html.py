@@ -7,6 +7,7 @@ from html import escape
 
 from portlint.audit.model import (ERROR, OK, UNKNOWN, WARNING, AuditReport, Cell, FindingRow, Hop, Matrix,
                                   MatrixRow, Route, Shown)
+from portlint.audit.explain import explain_html
 from portlint.audit.svg import render_svg
 from portlint.model import Location
 
@@ -18,18 +19,18 @@ CSS = """
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);
 font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans","Liberation Sans",Arial,sans-serif}
-main{max-width:1380px;margin:0 auto;padding:24px 28px 48px}
-header.top{background:#0f172a;color:#f8fafc;padding:22px 28px}
+main{max-width:1380px;margin:0 auto;padding:0 28px 48px}
+header.top{background:#0f172a;color:#f8fafc;padding:14px 28px 10px}
 header.top .inner{max-width:1380px;margin:0 auto;padding:0 28px}
-header.top h1{margin:0;font-size:26px;letter-spacing:.2px}
+header.top h1{margin:0;font-size:22px;letter-spacing:.2px}
 header.top h1 small{font-weight:400;color:#94a3b8;font-size:15px;margin-left:10px}
 header.top p{margin:6px 0 0;color:#cbd5e1}
-.cards{display:flex;gap:14px;flex-wrap:wrap;margin:18px 0 0}
-.card{background:#1e293b;border-radius:10px;padding:10px 16px;min-width:150px}
-.card b{display:block;font-size:24px;line-height:1.2}
+.cards{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0 0}
+.card{background:#1e293b;border-radius:8px;padding:5px 12px;min-width:120px}
+.card b{display:block;font-size:20px;line-height:1.2}
 .card span{color:#94a3b8;font-size:12.5px}
 .card.error b{color:#f87171}.card.warning b{color:#fbbf24}.card.note b{color:#93c5fd}.card.ok b{color:#4ade80}
-nav{margin-top:14px;font-size:13px}nav a{color:#93c5fd;margin-right:16px;text-decoration:none}
+nav{margin-top:8px;font-size:13px}nav a{color:#93c5fd;margin-right:16px;text-decoration:none}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:18px 20px;margin:22px 0}
 h2{margin:0 0 4px;font-size:19px}
 p.lead{margin:0 0 14px;color:var(--muted)}
@@ -71,7 +72,16 @@ tr.route td{background:#f1f5f9;font-weight:700}
 .hops td{font-size:13px}.hops .fix{color:var(--muted);font-size:12px;margin-top:3px}
 .allow{font-family:var(--mono);font-size:11.5px;color:#166534}
 .none{color:var(--muted);font-size:12px}
-.findings td.msg .fix{color:var(--muted);font-size:12.5px;margin-top:3px}
+.findings td.msg .fix{color:var(--muted);font-size:12px;margin-top:2px}
+.findings td{padding:4px 8px;line-height:1.35}
+.findings td.rule{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.findings td.msg summary{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;margin:0;
+color:var(--ink);font-weight:400}
+.findings td.msg summary::before{content:"▸ ";color:var(--muted)}
+.findings td.msg details[open] summary::before{content:"▾ "}
+.findings td.msg details[open] summary{color:var(--muted)}
+.findings .full{margin:2px 0}.findings .other{font-size:12px;color:var(--muted);margin-top:3px}
+#findings{margin-top:14px}
 .findings{table-layout:fixed}.findings td.where{font-family:var(--mono);font-size:12px;overflow-wrap:anywhere}
 .findings td{overflow-wrap:anywhere}
 .findings ul{margin:0;padding-left:16px;font-size:12.5px}
@@ -80,6 +90,19 @@ tr.route td{background:#f1f5f9;font-weight:700}
 dl.rules dt{font-weight:700;margin-top:8px}dl.rules dd{margin:2px 0 0 0;color:#334155}
 dl.rules dt:target,dl.rules dt:target+dd{background:#fef9c3}
 details summary{cursor:pointer;color:#1e40af;margin:12px 0 6px;font-weight:600}
+.strip{background:#fff;border:1px solid var(--line);border-left:4px solid var(--err);border-radius:10px;
+padding:8px 14px;margin:14px 0 0;font-size:13px}
+.strip.clean{border-left-color:var(--ok)}
+.chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
+a.chip{font-size:12px;border:1px solid var(--line);border-radius:6px;padding:2px 8px;text-decoration:none;
+color:var(--ink);background:#f8fafc;white-space:nowrap;max-width:100%;overflow:hidden;text-overflow:ellipsis}
+a.chip.s-error{background:#fef2f2;border-color:#fecaca}a.chip.s-warning{background:#fffbeb;border-color:#fde68a}
+a.chip .rules{color:var(--muted);font-weight:600}
+details.rule{border-top:1px solid var(--line);padding:2px 0}details.rule summary{margin:6px 0;color:var(--ink);font-weight:400}
+details.rule:target{background:#fef9c3}
+.explain{font-size:13px;padding:0 12px 8px;max-width:980px}.explain h4{margin:10px 0 2px;font-size:14px}
+.explain pre{background:#f1f5f9;border-radius:6px;padding:8px 10px;overflow-x:auto;font-family:var(--mono);font-size:12px}
+.explain p{margin:4px 0}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:28px}
 @media print{body{background:#fff}section{break-inside:avoid-page}}
 """
@@ -94,9 +117,10 @@ def render_html(report: AuditReport) -> str:
         f"<style>{CSS}</style></head><body>",
         _header(report),
         "<main>",
+        _problems_strip(report),
+        _findings_section(report),
         _routes_section(report),
         _matrix_section(report.matrix),
-        _findings_section(report),
         _rules_section(report),
         f"<footer>portlint {escape(report.version)} · a self-contained page: no scripts, no external "
         "resources</footer>",
@@ -130,7 +154,7 @@ def _header(report: AuditReport) -> str:
         f"<p>{report.files_read} files read of {report.files_seen} seen · {report.total} findings{suppressed} · "
         f"precedence {escape(' > '.join(report.matrix.precedence))}</p>"
         f'<div class="cards">{card_html}</div>'
-        '<nav><a href="#routes">Routing</a><a href="#matrix">Port matrix</a><a href="#findings">Findings</a>'
+        '<nav><a href="#findings">Findings</a><a href="#routes">Routing</a><a href="#matrix">Port matrix</a>'
         '<a href="#rules">Rules</a></nav>'
         "</div></header>"
     )
@@ -143,17 +167,53 @@ def _plural(n: int, word: str) -> str:
 # -- routes ---------------------------------------------------------------------------------------
 
 
+def _problems_strip(report: AuditReport) -> str:
+    """Under the header: every broken, warning or unknown route, worst first, each linked to its
+    first finding (or to its row in the hop table)."""
+    problems = report.problem_routes()
+    green = len(report.routes) - len(problems)
+    if not report.routes:
+        return ""
+    if not problems:
+        return (f'<div class="strip clean" id="problems"><span class="status ok">all {green} routes agree '
+                "end to end</span></div>")
+    chips = []
+    for route in problems:
+        rows = [row for hop in route.hops for row in hop.findings]
+        env = f" ({escape(route.environment)})" if route.environment else ""
+        rules = " ".join(dict.fromkeys(row.finding.rule_id for row in rows))
+        label = (f'<span class="status {route.status}">{STATUS_WORDS[route.status]}</span> '
+                 f"{escape(route.name)}{env}" + (f' <b class="rules">{escape(rules)}</b>' if rules else ""))
+        href = f"#{rows[0].anchor}" if rows else "#routes"
+        chips.append(f'<a class="chip s-{route.status}" href="{href}">{label}</a>')
+    return (f'<div class="strip" id="problems"><b>{len(problems)} of {len(report.routes)} routes need a look</b>'
+            f'<span class="none"> · {green} all green (folded under Routing)</span>'
+            f'<div class="chips">{"".join(chips)}</div></div>')
+
+
 def _routes_section(report: AuditReport) -> str:
     hop_count = sum(len(r.hops) for r in report.routes)
+    problems = report.problem_routes()
+    green = report.green_routes()
+    if problems or not report.routes:
+        picture = f'<div class="picture">{render_svg(problems)}</div>'
+    else:
+        picture = '<p class="none">Every route agrees end to end.</p>'
+    folded = ""
+    if green:
+        folded = (f'<details class="green"><summary>{len(green)} all-green {_plural(len(green), "route")} '
+                  f'(every hop agrees)</summary><div class="picture">{render_svg(green, prefix="green-")}</div>'
+                  "</details>")
     return (
         '<section id="routes"><h2>Routing</h2>'
         '<p class="lead">From each entrance (Ingress, load balancer listener, published host port) to the port '
-        "the application listens on. Each arrow is a hop: green where both sides agree, amber or red where a "
-        "finding sits on it or the ports differ, grey where a side is unknown. Hover a box or an arrow for "
+        "the application listens on, routes that need a look first (broken, then warning, then unknown); the "
+        "all-green ones are folded below. Each arrow is a hop: green where both sides agree, amber or red where "
+        "a finding sits on it or the ports differ, grey where a side is unknown. Hover a box or an arrow for "
         "details; rule ids link to the finding.</p>"
-        f'<div class="picture">{render_svg(report.routes)}</div>'
+        f"{picture}{folded}"
         f"<details><summary>Hop by hop: ports, security-group rules and findings ({hop_count} hops)</summary>"
-        f"{_hops_table(report.routes)}</details></section>"
+        f"{_hops_table(problems + green)}</details></section>"
     )
 
 
@@ -225,10 +285,18 @@ def _matrix_section(matrix: Matrix) -> str:
         '<p class="lead">The value each service gets in each environment, the layer it comes from '
         f"(precedence {escape(' > '.join(matrix.precedence))}) and where it is written. Below it, what the "
         "other layers say: <s>struck</s> where a value differs from the winner and never takes effect, muted "
-        "where it agrees. Amber cells drift from the other environments or the standard, or hold a finding.</p>"
+        "where it agrees. Amber cells drift from the other environments or the standard, or hold a finding. "
+        f"{_hidden_note(matrix)}</p>"
         f'<table class="matrix"><thead><tr><th>Service</th><th>Key</th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></section>"
     )
+
+
+def _hidden_note(matrix: Matrix) -> str:
+    if not matrix.hidden_settings:
+        return "Port keys only (a setting shows up here when a finding sits on it)."
+    return (f"Port keys only: {matrix.hidden_settings} other {_plural(matrix.hidden_settings, 'setting')} with no "
+            "finding are left out (<code>portlint config</code> lists them).")
 
 
 def _key_cell(row: MatrixRow) -> str:
@@ -301,30 +369,37 @@ def _findings_section(report: AuditReport) -> str:
         related = "".join(f'<li><span class="mono">{_where(r.location)}</span> {escape(r.message)}</li>'
                           for r in f.related)
         fix = f'<div class="fix">fix: {escape(f.fix)}</div>' if f.fix else ""
+        other = f'<div class="other">other side(s):<ul>{related}</ul></div>' if related else ""
         rows.append(
-            f'<tr id="{row.anchor}"><td>{row.number}</td>'
-            f'<td><span class="sev {f.severity.value}">{f.severity.value}</span></td>'
-            f'<td><a href="#rule-{escape(f.rule_id)}" title="{summary}">{escape(f.rule_id)}</a><br>'
+            f'<tr id="{row.anchor}" class="f-{f.severity.value}"><td>{row.number}</td>'
+            f'<td class="rule"><span class="sev {f.severity.value}">{f.severity.value}</span> '
+            f'<a href="#rule-{escape(f.rule_id)}" title="{summary}">{escape(f.rule_id)}</a> '
             f'<span class="none">{escape(f.rule_name)}</span></td>'
-            f'<td class="msg">{escape(f.message)}{fix}</td>'
-            f'<td class="where" title="{escape(str(f.location))}">{_where(f.location)}</td>'
-            f"<td>{f'<ul>{related}</ul>' if related else ''}</td></tr>")
+            f'<td class="msg"><details><summary title="{escape(f.message)}">{escape(f.message)}</summary>'
+            f'<div class="full">{escape(f.message)}</div>{fix}'
+            f"{other}</details></td>"
+            f'<td class="where" title="{escape(str(f.location))}">{_where(f.location)}</td></tr>')
     return (
         '<section id="findings"><h2>Findings</h2>'
         f'<p class="lead">{report.total} findings: errors first, then warnings and notes, each by file and '
-        "line.</p>"
-        '<table class="findings"><colgroup><col style="width:40px"><col style="width:96px"><col style="width:150px">'
-        '<col><col style="width:270px"><col style="width:24%"></colgroup><thead><tr><th>#</th><th>Severity</th><th>Rule</th><th>Message</th>'
-        f"<th>Where</th><th>Other side(s)</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        "line. Open a message for the whole text, the fix and the other side(s).</p>"
+        '<table class="findings"><colgroup><col style="width:36px"><col style="width:255px">'
+        '<col><col style="width:340px"></colgroup><thead><tr><th>#</th><th>Rule</th><th>Message</th>'
+        f"<th>Where</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
 def _rules_section(report: AuditReport) -> str:
+    """One ``<details>`` per rule with findings, holding what ``portlint explain`` prints."""
     if not report.rules:
         return ""
     items = []
     for rule in report.rules:
         severity = f' <span class="sev {escape(rule.severity)}">{escape(rule.severity)}</span>' if rule.severity else ""
-        items.append(f'<dt id="{rule.anchor}">{escape(rule.id)} {escape(rule.name)}{severity}</dt>'
-                     f"<dd>{escape(rule.summary)} · docs/rules/{escape(rule.id)}.md</dd>")
-    return f'<section id="rules"><h2>Rules with findings</h2><dl class="rules">{"".join(items)}</dl></section>'
+        body = explain_html(rule.doc) if rule.doc else f"<p>{escape(rule.summary)}</p>"
+        items.append(f'<details class="rule" id="{escape(rule.anchor)}"><summary><b>{escape(rule.id)}</b> '
+                     f"{escape(rule.name)}{severity} <span class=\"none\">{escape(rule.summary)}</span></summary>"
+                     f'<div class="explain">{body}<p class="none">The same text: <code>portlint explain '
+                     f"{escape(rule.id)}</code></p></div></details>")
+    return ('<section id="rules"><h2>Rules with findings</h2><p class="lead">What each rule checks, why it '
+            f'matters and what to write instead (open one).</p>{"".join(items)}</section>')

@@ -1,5 +1,8 @@
 """The port matrix: service × key rows, one column per environment, each cell the winning layer.
 
+Port keys only: a non-port setting (``workers``, ``debug``) gets a row only when a finding sits
+on one of its values; the others are counted in :attr:`Matrix.hidden_settings`.
+
 Built from :mod:`portlint.layers` (effective values); a cell lists every other layer's value
 (overridden, shadowed, documented), and is marked when its port drifts from the other
 environments or from the ``[services]`` standard, or when a finding sits on one of its values.
@@ -24,6 +27,7 @@ def build_matrix(graph: PortGraph, index: FindingIndex) -> Matrix:
         if any(v.is_port for v in per_env.values()):
             port_keys.setdefault(service, set()).add(key)
     rows = []
+    hidden = 0
     for service, key in sorted(grouped, key=lambda sk: (sk[0], sk[1] not in port_keys.get(sk[0], ()), sk[1])):
         per_env = grouped[(service, key)]
         is_port = key in port_keys.get(service, ())
@@ -31,8 +35,12 @@ def build_matrix(graph: PortGraph, index: FindingIndex) -> Matrix:
         drifting = _drifting(per_env) if is_port else set()
         cells = tuple(_cell(per_env[env], env in drifting, standard, index) if env in per_env else None
                       for env in envs)
-        rows.append(MatrixRow(service, key, is_port, standard, cells))
-    return Matrix(tuple(envs), tuple(graph.config.precedence), tuple(rows))
+        row = MatrixRow(service, key, is_port, standard, cells)
+        if is_port or any(cell is not None and cell.findings for cell in cells):
+            rows.append(row)
+        else:
+            hidden += 1  # a setting with nothing wrong: `portlint config` shows it
+    return Matrix(tuple(envs), tuple(graph.config.precedence), tuple(rows), hidden)
 
 
 def _standard(config: Config, service: str, key: str, keys: set[str]) -> int | None:

@@ -74,6 +74,7 @@ class RuleInfo:
     name: str
     severity: str
     summary: str
+    doc: str = ""  # what `portlint explain` prints (Markdown), embedded in the HTML page
 
     @property
     def anchor(self) -> str:
@@ -138,6 +139,7 @@ class Matrix:
     environments: tuple[str, ...]
     precedence: tuple[str, ...]
     rows: tuple[MatrixRow, ...]
+    hidden_settings: int = 0  # non-port settings left out because no finding sits on them
 
 
 # -- routes ------------------------------------------------------------------------------------------
@@ -221,6 +223,14 @@ class AuditReport:
     def total(self) -> int:
         return len(self.findings)
 
+    def problem_routes(self) -> tuple[Route, ...]:
+        """The routes that are not all green, worst first (then in their usual order)."""
+        ranked = sorted(enumerate(self.routes), key=lambda ir: (-STATUS_RANK[ir[1].status], ir[0]))
+        return tuple(route for _, route in ranked if route.status != OK)
+
+    def green_routes(self) -> tuple[Route, ...]:
+        return tuple(route for route in self.routes if route.status == OK)
+
     def route_counts(self) -> dict[str, int]:
         counts = {OK: 0, UNKNOWN: 0, WARNING: 0, ERROR: 0}
         for route in self.routes:
@@ -257,6 +267,8 @@ def build_report(result: ScanResult) -> AuditReport:
 
 
 def _rules_with_findings(result: ScanResult, rows: list[FindingRow]) -> tuple[RuleInfo, ...]:
+    from portlint.docs import rule_markdown
+
     ids = {row.finding.rule_id for row in rows}
     known = {rule.id: rule for rule in result.rules}
     out = []
@@ -266,5 +278,5 @@ def _rules_with_findings(result: ScanResult, rows: list[FindingRow]) -> tuple[Ru
             name = next(r.finding.rule_name for r in rows if r.finding.rule_id == rule_id)
             out.append(RuleInfo(rule_id, name, "", ""))
         else:
-            out.append(RuleInfo(rule.id, rule.name, rule.severity.value, rule.summary))
+            out.append(RuleInfo(rule.id, rule.name, rule.severity.value, rule.summary, rule_markdown(rule)))
     return tuple(out)

@@ -82,17 +82,19 @@ def layout(routes: list[Route] | tuple[Route, ...]) -> list[Placed]:
     return sorted(placed, key=lambda p: (p.node.column, p.first))
 
 
-def render_svg(routes: list[Route] | tuple[Route, ...], finding_href=lambda number: f"#finding-{number}") -> str:
-    """The whole picture; an empty list of routes gives a small picture that says so."""
+def render_svg(routes: list[Route] | tuple[Route, ...], finding_href=lambda number: f"#finding-{number}",
+               prefix: str = "") -> str:
+    """The whole picture; an empty list of routes gives a small picture that says so. ``prefix``
+    keeps the ids of a second picture on the same page unique."""
     total_w = width()
     rows = len(routes)
     body_h = max(rows, 1) * PITCH
     total_h = HEAD + body_h + LEGEND_H
     out = [f'<svg class="routes" viewBox="0 0 {total_w} {total_h}" '
-           f'width="{total_w}" height="{total_h}" role="img" aria-labelledby="routes-title" '
+           f'width="{total_w}" height="{total_h}" role="img" aria-labelledby="{prefix}routes-title" '
            f'font-family="{FONT}">',
-           '<title id="routes-title">Routes from each entrance to the port the application listens on</title>',
-           _defs()]
+           f'<title id="{prefix}routes-title">Routes from each entrance to the port the application listens on</title>',
+           _defs(prefix)]
     for column, title in enumerate(COLUMN_TITLES):
         x = column_x(column) + NODE_W // 2
         out.append(f'<text x="{x}" y="20" text-anchor="middle" font-size="12" font-weight="700" '
@@ -112,15 +114,15 @@ def render_svg(routes: list[Route] | tuple[Route, ...], finding_href=lambda numb
             source = by_row.get((hop.source, row))
             target = by_row.get((hop.target, row))
             if source is not None and target is not None:
-                out.append(_hop(hop, source, target, row, finding_href))
-    out.append(_legend(HEAD + body_h + 14, total_w))
+                out.append(_hop(hop, source, target, row, finding_href, prefix))
+    out.append(_legend(HEAD + body_h + 14, total_w, prefix))
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _defs() -> str:
+def _defs(prefix: str = "") -> str:
     markers = "".join(
-        f'<marker id="arrow-{status}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        f'<marker id="{prefix}arrow-{status}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{color}"/></marker>'
         for status, color in COLORS.items())
     return f"<defs>{markers}</defs>"
@@ -144,7 +146,7 @@ def _node(box: Placed) -> str:
     return "".join(parts)
 
 
-def _hop(hop: Hop, source: Placed, target: Placed, row: int, finding_href) -> str:
+def _hop(hop: Hop, source: Placed, target: Placed, row: int, finding_href, prefix: str = "") -> str:
     color = COLORS[hop.status]
     y = row_y(row) + NODE_H // 2
     x1 = source.x + NODE_W
@@ -156,7 +158,7 @@ def _hop(hop: Hop, source: Placed, target: Placed, row: int, finding_href) -> st
            + "".join(f"; #{row.number} {row.finding.rule_id}: {row.finding.message}" for row in hop.findings))
     parts = [f'<g class="hop hop-{hop.status}"><title>{escape(tip)}</title>',
              f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{color}" stroke-width="2.4"{dash} '
-             f'marker-end="url(#arrow-{hop.status})"/>']
+             f'marker-end="url(#{prefix}arrow-{hop.status})"/>']
     if hop.label:
         parts.append(_pill(hop.label, mid, y - 9, room, color))
     if hop.findings:
@@ -216,14 +218,14 @@ def _text(text: str, x: int, y: int, size: float, bold: bool = False, color: str
             f"{escape(shown)}</text>")
 
 
-def _legend(y: int, total_w: int) -> str:
+def _legend(y: int, total_w: int, prefix: str = "") -> str:
     parts = [f'<g class="legend"><rect x="{MARGIN}" y="{y}" width="{total_w - 2 * MARGIN}" height="{LEGEND_H - 20}" '
              'rx="8" fill="#f8fafc" stroke="#e2e8f0"/>']
     x, cy = MARGIN + 14, y + 20
     for status in (OK, WARNING, ERROR, UNKNOWN):
         dash = ' stroke-dasharray="5 4"' if status == UNKNOWN else ""
         parts.append(f'<line x1="{x}" y1="{cy}" x2="{x + 34}" y2="{cy}" stroke="{COLORS[status]}" stroke-width="2.4"{dash} '
-                     f'marker-end="url(#arrow-{status})"/>')
+                     f'marker-end="url(#{prefix}arrow-{status})"/>')
         room = _width(LABELS[status], 11.5)
         parts.append(_text(LABELS[status], x + 42, cy + 4, 11.5, color="#334155", room=room))
         x += 42 + room + 28
