@@ -3,10 +3,12 @@ external reference, everything escaped), determinism, and a render in a real hea
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from functools import cache
 from html.parser import HTMLParser
@@ -544,3 +546,117 @@ def test_matrix_marks_drift_and_the_off_standard_port(tmp_path: Path) -> None:
     assert "drifts from other environments" in text and "not the standard port" in text
     dev, _ = matrix_cell(render(report, "html"), "port", "dev")
     assert "drifts" not in dev
+
+
+# -- problems first, port rows only, rule docs in the page -------------------------------------------------
+
+
+def test_problem_strip_lists_broken_routes_first_and_folds_the_green_ones() -> None:
+    html = demo_html()
+    strip = html[html.index('id="problems"'):html.index('id="findings"')]
+    report = demo_report()
+    problems = report.problem_routes()
+    assert problems and problems[0].status == ERROR and all(r.status != OK for r in problems)
+    assert len(problems) + len(report.green_routes()) == len(report.routes)
+    assert "/airflow/* → airflow-service" in strip and "PL105" in strip
+    assert strip.index("/airflow/*") < strip.index("/dash/*")  # broken before warning
+    assert f"{len(report.green_routes())} all-green route" in html
+    assert html.index('id="findings"') < html.index('id="routes"') < html.index('id="matrix"')
+
+
+def test_matrix_keeps_settings_only_where_a_finding_sits() -> None:
+    matrix = demo_report().matrix
+    settings = [row for row in matrix.rows if not row.is_port]
+    assert settings and all(any(c is not None and c.findings for c in row.cells) for row in settings)
+    assert matrix.hidden_settings > 0
+    assert f"{matrix.hidden_settings} other setting" in demo_html()
+
+
+def test_rule_links_open_the_explain_text_embedded_in_the_page() -> None:
+    html = demo_html()
+    assert "docs/rules/" not in html
+    for rule in demo_report().rules:
+        assert f'href="#rule-{rule.id}"' in html
+        section = html[html.index(f'<details class="rule" id="rule-{rule.id}">'):]
+        section = section[:section.index("</details>")]
+        assert "<h4>What it does</h4>" in section and "<h4>Why is this bad</h4>" in section
+        assert f"portlint explain {rule.id}" in section
+    pl105 = run_cli("explain", "PL105").stdout
+    first_line = next(line for line in pl105.splitlines()[2:] if line.startswith("Default severity"))
+    assert "ingress" in first_line.lower()
+
+
+def test_explain_html_escapes_rule_text() -> None:
+    from portlint.audit.explain import explain_html
+
+    out = explain_html("# X\n\n## What it does\nSays `<b>` and **<script>x</script>**.\n\n```yaml\n<img src=x>\n```\n"
+                       "- a <i>\n- b\n\n| o | t |\n| <s> | x |\n")
+    assert "<script" not in out and "<img" not in out and "<i>" not in out and "<s>" not in out
+    assert "<code>&lt;b&gt;</code>" in out and "<b>&lt;script&gt;" in out
+    assert "<pre><code>&lt;img src=x&gt;</code></pre>" in out and "<ul><li>a &lt;i&gt;</li><li>b</li></ul>" in out
+
+
+# -- readable at 200 services ------------------------------------------------------------------------------
+
+FIRST_SCREEN = (1440, 900)
+
+
+def _generate(out: Path, count: int) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    module.generate(out, count, seed=1)
+
+
+MEASURE = """<script>(function(){var out={vh:innerHeight,items:{}};%s.forEach(function(s){
+out.items[s]=Array.prototype.map.call(document.querySelectorAll(s),function(e){var r=e.getBoundingClientRect();
+return [Math.round(r.top),Math.round(r.bottom)];});});var p=document.createElement('pre');p.id='measure';
+p.textContent=JSON.stringify(out);document.body.appendChild(p);})();</script>"""
+
+
+def measure(browser: str, html: str, tmp_path: Path, selectors: list[str], size: tuple[int, int]) -> dict:
+    """Where the elements matching each selector lie in a window of ``size`` (top, bottom in CSS px),
+    and the viewport's height: a copy of the page with a measuring script (the page itself has none)."""
+    import json
+
+    page = tmp_path / "measured.html"
+    page.write_text(html.replace("</body>", MEASURE % json.dumps(selectors) + "</body>"), encoding="utf-8")
+    dom = _chromium(browser, tmp_path / "profile-measure", f"--window-size={size[0]},{size[1]}", "--dump-dom",
+                    page.as_uri())
+    found = re.search(r'<pre id="measure">(.*?)</pre>', dom.stdout, re.S)
+    assert found, dom.stderr[-2000:]
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+
+
+@pytest.mark.skipif(_browser() is None, reason="no Chromium installed")
+def test_every_error_is_on_the_first_screen_at_200_services(tmp_path: Path) -> None:
+    browser = _browser()
+    assert browser is not None
+    tree = tmp_path / "tree"
+    _generate(tree, 200)
+    report = build_report(scan_tree(tree))
+    assert len(report.services) == 200 and report.counts["error"] >= 5  # the generator's injected faults
+    html = render(report, "html")
+    assert external_references(html) == []
+    broken = [r for r in report.routes if r.status == ERROR]
+    found = measure(browser, html, tmp_path, ["tr.f-error", "a.chip.s-error", "#findings", "#routes"], FIRST_SCREEN)
+    screen = found["vh"]
+    assert screen >= 600
+    errors, chips = found["items"]["tr.f-error"], found["items"]["a.chip.s-error"]
+    assert len(errors) == report.counts["error"] and len(chips) == len(broken)
+    assert all(0 <= top and bottom <= screen for top, bottom in errors + chips), (screen, errors, chips)
+    assert found["items"]["#findings"][0][0] < found["items"]["#routes"][0][0]
+    page, shot = tmp_path / "report.html", tmp_path / "first-screen.png"
+    page.write_text(html, encoding="utf-8")
+    proc = _chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}",
+                     f"--window-size={FIRST_SCREEN[0]},{FIRST_SCREEN[1]}", page.as_uri())
+    assert shot.exists(), proc.stderr[-2000:]
+    width, _, rows = png_pixels(shot.read_bytes(), max_rows=screen)
+    assert has_color(rows, len(rows[0]) // width, "dc2626")  # the red error badges are painted there
+    keep = Path(os.environ.get("PORTLINT_AUDIT_SHOT", ""))
+    if keep.name:
+        shutil.copyfile(shot, keep)
