@@ -30,7 +30,7 @@ def mermaid_label(text: str) -> str:
 
 
 def render_markdown(report: AuditReport) -> str:
-    parts = [_header(report), _routes(report.routes), _matrix(report.matrix), _findings(report)]
+    parts = [_header(report), _findings(report), _routes(report), _matrix(report.matrix)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
@@ -52,10 +52,17 @@ def _header(report: AuditReport) -> str:
 # -- routes ---------------------------------------------------------------------------------------
 
 
-def _routes(routes: tuple[Route, ...]) -> str:
-    if not routes:
+def _routes(report: AuditReport) -> str:
+    """Routes that need a look (worst first) drawn and listed; the all-green ones folded."""
+    if not report.routes:
         return "## Routing\n\nNo routes: the scan has no Ingress, load balancer target group, Service or published port."
-    return "## Routing\n\n" + _mermaid(routes) + "\n\n" + _route_list(routes)
+    problems, green = report.problem_routes(), report.green_routes()
+    text = "## Routing\n\n"
+    text += _mermaid(problems) + "\n\n" + _route_list(problems) if problems else "Every route agrees end to end."
+    if green:
+        text += (f"\n\n<details><summary>{len(green)} all-green route{'' if len(green) == 1 else 's'}</summary>\n\n"
+                 f"{_route_list(green)}\n\n</details>")
+    return text
 
 
 def _mermaid(routes: tuple[Route, ...]) -> str:
@@ -124,7 +131,8 @@ def _matrix(matrix: Matrix) -> str:
     return ("## Port matrix\n\n"
             f"Winning value, its layer (precedence {md(' > '.join(matrix.precedence))}) and source; below it the "
             "other layers (~~struck~~: differs and never takes effect). ⚠️ marks drift, a non-standard port or a "
-            "finding.\n\n" + "\n".join([head, rule, *rows]))
+            "finding. Port keys only" + (f"; {matrix.hidden_settings} other settings with no finding are left out"
+                                       if matrix.hidden_settings else "") + ".\n\n" + "\n".join([head, rule, *rows]))
 
 
 def _cell(cell: Cell | None) -> str:
