@@ -577,7 +577,7 @@ def test_rule_links_open_the_explain_text_embedded_in_the_page() -> None:
     assert "docs/rules/" not in html
     for rule in demo_report().rules:
         assert f'href="#rule-{rule.id}"' in html
-        section = html[html.index(f'<details class="rule" id="rule-{rule.id}">'):]
+        section = html[html.index(f'<div class="explain" id="rule-{rule.id}">'):]
         section = section[:section.index("</details>")]
         assert "<h4>What it does</h4>" in section and "<h4>Why is this bad</h4>" in section
         assert f"portlint explain {rule.id}" in section
@@ -630,6 +630,18 @@ def measure(browser: str, html: str, tmp_path: Path, selectors: list[str], size:
     found = re.search(r'<pre id="measure">(.*?)</pre>', dom.stdout, re.S)
     assert found, dom.stderr[-2000:]
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+
+
+@pytest.mark.skipif(_browser() is None, reason="no Chromium installed")
+def test_a_rule_link_opens_its_embedded_documentation(tmp_path: Path) -> None:
+    browser = _browser()
+    assert browser is not None
+    page = tmp_path / "report.html"
+    page.write_text(demo_html(), encoding="utf-8")
+    dom = _chromium(browser, tmp_path / "profile", "--dump-dom", page.as_uri() + "#rule-PL105").stdout
+    opened = re.findall(r'<details class="rule"( open="")?><summary><b>(PL\d+)</b>', dom)
+    assert ("open" in dict((rule, flag) for flag, rule in opened)["PL105"])
+    assert not dict((rule, flag) for flag, rule in opened)["PL206"]
 
 
 @pytest.mark.skipif(_browser() is None, reason="no Chromium installed")

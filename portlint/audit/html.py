@@ -99,7 +99,7 @@ color:var(--ink);background:#f8fafc;white-space:nowrap;max-width:100%;overflow:h
 a.chip.s-error{background:#fef2f2;border-color:#fecaca}a.chip.s-warning{background:#fffbeb;border-color:#fde68a}
 a.chip .rules{color:var(--muted);font-weight:600}
 details.rule{border-top:1px solid var(--line);padding:2px 0}details.rule summary{margin:6px 0;color:var(--ink);font-weight:400}
-details.rule:target{background:#fef9c3}
+.explain:target{background:#fefce8;scroll-margin-top:48px}
 .explain{font-size:13px;padding:0 12px 8px;max-width:980px}.explain h4{margin:10px 0 2px;font-size:14px}
 .explain pre{background:#f1f5f9;border-radius:6px;padding:8px 10px;overflow-x:auto;font-family:var(--mono);font-size:12px}
 .explain p{margin:4px 0}
@@ -397,9 +397,11 @@ def _rules_section(report: AuditReport) -> str:
     for rule in report.rules:
         severity = f' <span class="sev {escape(rule.severity)}">{escape(rule.severity)}</span>' if rule.severity else ""
         body = explain_html(rule.doc) if rule.doc else f"<p>{escape(rule.summary)}</p>"
-        items.append(f'<details class="rule" id="{escape(rule.anchor)}"><summary><b>{escape(rule.id)}</b> '
+        # the anchor is inside the <details>: following a link to it opens it (a link to the <details>
+        # itself would not)
+        items.append(f'<details class="rule"><summary><b>{escape(rule.id)}</b> '
                      f"{escape(rule.name)}{severity} <span class=\"none\">{escape(rule.summary)}</span></summary>"
-                     f'<div class="explain">{body}<p class="none">The same text: <code>portlint explain '
+                     f'<div class="explain" id="{escape(rule.anchor)}">{body}<p class="none">The same text: <code>portlint explain '
                      f"{escape(rule.id)}</code></p></div></details>")
     return ('<section id="rules"><h2>Rules with findings</h2><p class="lead">What each rule checks, why it '
             f'matters and what to write instead (open one).</p>{"".join(items)}</section>')
