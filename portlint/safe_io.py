@@ -93,7 +93,10 @@ def _real_root(root: str) -> str:
 
 
 def _within(real: str, root: os.PathLike | str) -> bool:
-    base = _real_root(os.fspath(root))
+    return _below(real, _real_root(os.fspath(root)))
+
+
+def _below(real: str, base: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
