@@ -29,7 +29,10 @@ DEFAULT_SENSITIVE_PORTS: dict[int, str] = {
     11211: "Memcached", 27017: "MongoDB", 27018: "MongoDB shard", 50070: "Hadoop web UI",
 }
 
-DEFAULT_VALIDATION: dict[str, Any] = {
+# The keys of [validation] and the shape of their values (these are the spec's deploy-script bounds,
+# used only as the example `portlint init` shows). Nothing is validated unless the repository's
+# config sets a key: an organisation's bounds are its own policy, not a default.
+VALIDATION_KEYS: dict[str, Any] = {
     "app-port": [1000, 65535],
     "workers": [1, 16],
     "hosts": ["0.0.0.0", "127.0.0.1", "localhost"],
@@ -88,7 +91,7 @@ class Config:
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
     services: dict[str, ServicePolicy] = field(default_factory=dict)
     sensitive_ports: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_SENSITIVE_PORTS))
-    validation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_VALIDATION))
+    validation: dict[str, Any] = field(default_factory=dict)  # only the keys the config sets
     app_config: list[str] = field(default_factory=lambda: list(DEFAULT_APP_CONFIG))
     precedence: list[str] = field(default_factory=lambda: list(DEFAULT_PRECEDENCE))
 
@@ -298,10 +301,10 @@ def _sensitive(value: Any, where: _Where) -> dict[int, str]:
 
 def _validation(value: Any, where: _Where) -> dict[str, Any]:
     table = _table(value, where, "validation")
-    out = dict(DEFAULT_VALIDATION)
+    out: dict[str, Any] = {}
     for key, item in table.items():
-        if key not in DEFAULT_VALIDATION:
-            raise ConfigError(where.key(f"validation.{key}", "unknown key (known: " + ", ".join(sorted(DEFAULT_VALIDATION)) + ")"))
+        if key not in VALIDATION_KEYS:
+            raise ConfigError(where.key(f"validation.{key}", "unknown key (known: " + ", ".join(sorted(VALIDATION_KEYS)) + ")"))
         if key in ("app-port", "workers"):
             if not isinstance(item, list) or len(item) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in item):
                 raise ConfigError(where.key(f"validation.{key}", "must be [low, high]"))

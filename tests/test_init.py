@@ -74,3 +74,21 @@ def test_init_on_the_demo_then_check_uses_it(tmp_path: Path) -> None:
 def test_init_on_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     done = run_cli("init", str(tmp_path / "nope"))
     assert done.returncode == 2 and "not a folder" in done.stderr
+
+
+def test_init_writes_validation_bounds_only_from_a_validation_script(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def in_range(x):\n    return 1 <= int(x) <= 9\n")
+    run_cli("init", str(tmp_path))
+    assert load_config(tmp_path).validation == {}  # ordinary code is not a policy
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "check_params.py").write_text(
+        "def is_valid(rules, value):\n    return True\n\n"
+        "RULES = {\n"
+        "    'port': lambda x: x.isdigit() and 1024 <= int(x) <= 49151,\n"
+        "    'workers': lambda x: 1 <= int(x) < 9,\n"
+        "    'host': lambda x: x in ['0.0.0.0', 'localhost'],\n"
+        "}\n")
+    proc = run_cli("init", str(tmp_path), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert load_config(tmp_path).validation == {"app-port": [1024, 49151], "workers": [1, 8],
+                                                 "hosts": ["0.0.0.0", "localhost"]}
