@@ -48,7 +48,7 @@ DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/c
 _TOP_KEYS = {
     "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
     "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
-    "select", "extend-select",
+    "select", "extend-select", "env-files",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -86,6 +86,7 @@ class Config:
     rules_dirs: list[Path] = field(default_factory=list)
     environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    env_files: dict[str, str] = field(default_factory=dict)  # env-file glob → environment it describes
     select: tuple[str, ...] = ()  # rules or groups replacing the default group ("consistency")
     extend_select: tuple[str, ...] = ()  # rules or groups added to the selection ("hygiene")
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -170,6 +171,7 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     if "environments" in data:
         cfg.environments = tuple(_str_list(data["environments"], where, "environments"))
     cfg.rule_settings = _rules(data.get("rules", {}), where)
+    cfg.env_files = _env_files(data.get("env-files", {}), where)
     cfg.select = tuple(_str_list(data.get("select", []), where, "select"))
     cfg.extend_select = tuple(_str_list(data.get("extend-select", []), where, "extend-select"))
     cfg.ranges = _ranges(data.get("ranges", {}), where)
@@ -283,6 +285,15 @@ def _services(value: Any, ranges: dict[str, tuple[int, int]], where: _Where) -> 
             protocol=protocol.upper(),
         )
     return out
+
+
+def _env_files(value: Any, where: _Where) -> dict[str, str]:
+    """``".env" = "dev"``: the environment an env file describes (a glob; a bare name matches anywhere)."""
+    table = _table(value, where, "env-files")
+    for glob, env in table.items():
+        if not isinstance(env, str) or not env.strip():
+            raise ConfigError(where.key(f"env-files.{glob}", "must be an environment name"))
+    return dict(table)
 
 
 def _sensitive(value: Any, where: _Where) -> dict[int, str]:

@@ -12,6 +12,8 @@ import re
 
 from portlint.config import Config
 
+# A developer's machine: the environment a bare `.env` (and vite's `.env.local`) describes.
+LOCAL_ENVIRONMENT = "local"
 # Non-port keys that port policy validates or that explain a port (read as Settings).
 SETTING_KEYS = ("workers", "host", "debug", "reload", "executor", "namespace")
 _UNRESOLVED = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|%\(")
