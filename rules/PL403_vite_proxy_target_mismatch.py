@@ -49,7 +49,7 @@ CODE_KINDS = ("code/python", "code/vite")
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    env = dev_environment(ctx.config, str(ctx.options.get("environment", "dev")))
+    env = dev_environment(ctx.graph, str(ctx.options.get("environment", "dev")))
     for vite in graph.entities("code/vite"):
         links = {link.target: link for link in graph.outgoing(vite.id, PROXIES_TO)}
         for fact in graph.facts(vite, Role.TARGET):

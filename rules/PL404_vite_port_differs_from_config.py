@@ -43,7 +43,7 @@ OPTIONS = {"environment": "dev"}
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    env = dev_environment(ctx.config, str(ctx.options.get("environment", "dev")))
+    env = dev_environment(ctx.graph, str(ctx.options.get("environment", "dev")))
     for vite in graph.entities("code/vite"):
         service = service_name(graph, vite)
         if service is None:

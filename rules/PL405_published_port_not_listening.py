@@ -56,7 +56,7 @@ OPTIONS = {"environment": "dev"}
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    default_env = dev_environment(ctx.config, str(ctx.options.get("environment", "dev")))
+    default_env = dev_environment(ctx.graph, str(ctx.options.get("environment", "dev")))
     for service in graph.entities(COMPOSE):
         evidence = _evidence(graph, service, service.environment or default_env)
         if not evidence:
