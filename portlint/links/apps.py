@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from portlint.config import Config
 from portlint.graph import PortGraph, service_of
 from portlint.layers import Contribution, by_key, effective_values, environments, owner_service, port_key_of
 from portlint.links.containers import BUILDS, COMPOSE, RUNS
