@@ -46,14 +46,18 @@ from pathlib import Path
 from portlint.layers import owner_service, port_key_of
 from portlint.graph import explain_link
 from portlint.model import PortFact, Problem, Related
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 ID = "PL303"
 NAME = "nonstandard-port"
 SEVERITY = "warning"
 GROUP = "consistency"
+# the same value at the same place: a targetPort that matches no container (PL101) or a value a
+# higher layer overrides (PL302) is the root cause; the standard is said in its explain lines
+FOLDS_INTO = ("PL101", "PL302")
 SUMMARY = "A service's port differs from the allocation standard in [services]"
 TAGS = ("config", "policy")
-OPTIONS = {"roles": ["listen", "config", "default", "target"], "port_keys": ["port", "webserver_port"]}
+OPTIONS = {"roles": ["listen", "config", "default", "target"], "port_keys": list(MAIN_PORT_KEYS)}
 
 
 def check(ctx) -> Iterator[Problem]:

@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from portlint.graph import explain_link
 from portlint.layers import port_key_of
 from portlint.model import PortFact, Problem
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 ID = "PL304"
 NAME = "port-range-policy"
@@ -51,7 +52,7 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A service's port is outside its configured range, or inside a reserved range"
 TAGS = ("config", "policy")
-OPTIONS = {"roles": ["listen", "config", "default"], "reserved": ["system"], "port_keys": ["port", "webserver_port"]}
+OPTIONS = {"roles": ["listen", "config", "default"], "reserved": ["system"], "port_keys": list(MAIN_PORT_KEYS)}
 
 
 def check(ctx) -> Iterator[Problem]:

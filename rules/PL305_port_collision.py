@@ -40,6 +40,7 @@ from collections.abc import Iterator
 
 from portlint.layers import Effective, effective_values, explain, precedence_line
 from portlint.model import Problem, Related
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 ID = "PL305"
 NAME = "port-collision"
@@ -47,7 +48,7 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "Two services (or two keys) get the same port in the same environment"
 TAGS = ("config",)
-OPTIONS = {"port_keys": ["port", "webserver_port"]}
+OPTIONS = {"port_keys": list(MAIN_PORT_KEYS)}
 
 
 def check(ctx) -> Iterator[Problem]:

@@ -26,8 +26,11 @@ def test_init_writes_a_config_that_loads_with_majority_ports(repo: Path) -> None
     done = run_cli("init", str(repo))
     assert done.returncode == 0, done.stderr
     config = load_config(repo)
+    # without a catalog, AIRFLOW_WEBSERVER_PORT is the stem's airflow_webserver (no special case for
+    # one repository's names; Airflow's own variable is AIRFLOW__WEBSERVER__WEB_SERVER_PORT)
     assert {name: p.port for name, p in config.services.items()} == {
-        "airflow": 8080, "dash": 8050, "database": 5432, "fastapi": 8000, "redis": 6379, "web": 3000}
+        "airflow": 8080, "airflow_webserver": 8080, "dash": 8050, "database": 5432, "fastapi": 8000,
+        "redis": 6379, "web": 3000}
     assert config.services["fastapi"].range == "api" and config.services["web"].range == "web"
     assert config.services["redis"].range is None  # 6379 lies in no standard range
     assert config.ranges == {"system": (1000, 2999), "web": (3000, 3999), "api": (8000, 8999), "dev": (9000, 65535)}

@@ -22,6 +22,7 @@ from portlint.graph import PortGraph
 from portlint.layers import contributions, environments, port_key_of
 from portlint.model import Location
 from portlint.readers import ReadContext
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 NAME = "init"
 HELP = "write a commented .portlint.toml: port ranges and the services found with their majority port"
@@ -32,7 +33,7 @@ STANDARD_RANGES = (("system", 1000, 2999, "reserved for system services"),
                    ("api", 8000, 8999, "API services and backend applications"),
                    ("dev", 9000, 65535, "development and testing services"))
 PORT_ROLES = frozenset({"listen", "config", "default", "target"})
-PORT_KEYS = frozenset({"port", "webserver_port"})
+PORT_KEYS = frozenset(MAIN_PORT_KEYS)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 

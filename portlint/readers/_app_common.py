@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from portlint.config import Config
+from portlint.readers._config_keys import is_port_key
 
 CODE_LAYER = "code"
 ENV_LAYER = "env"
@@ -22,16 +23,8 @@ _DEFAULT_SCHEME_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 # -- names -------------------------------------------------------------------------------------
 
 
-def is_port_key(key: str) -> bool:
-    """``port``, ``webserver_port``, ``http-port`` (a config key that holds a port)."""
-    lowered = key.lower()
-    return lowered == "port" or lowered.endswith(("_port", "-port"))
-
-
-def is_port_env(name: str) -> bool:
-    """``PORT``, ``FASTAPI_PORT``, ``AIRFLOW_WEBSERVER_PORT``."""
-    upper = name.upper()
-    return upper == "PORT" or upper.endswith("_PORT")
+# one vocabulary: a port key and a port variable are the same test (``port``, ``*_port``)
+is_port_env = is_port_key
 
 
 def service_for_config_key(key: str, config: Config) -> str | None:
