@@ -22,6 +22,7 @@ from portlint.readers._app_common import (
     Token,
     is_port_env,
     modules_run,
+    runs_a_server,
     ports_in_words,
     tokenize,
     url_port,
@@ -102,6 +103,8 @@ class _ComposeFile:
         runs = self._runs(node)
         if runs:
             attrs["runs"] = runs
+        if runs_a_server([t.text for key in ("entrypoint", "command") for t in self._words(Y.get(node, key))]):
+            attrs["server_imports"] = True
         if Y.get(node, "command") is not None or Y.get(node, "entrypoint") is not None:
             attrs["has_command"] = True
         entity = entities.get(ref.id)
