@@ -52,7 +52,8 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
 
 
 def is_example(name: str) -> bool:
-    return bool(EXAMPLE_MARKERS & set(name.lower().split(".")))
+    """``.env.example``, ``.env.dev-sample``, ``env_template.env``."""
+    return bool(EXAMPLE_MARKERS & set(re.split(r"[._-]", name.lower())))
 
 
 def parse_line(line: str) -> tuple[str, str, int] | None:
