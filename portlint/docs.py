@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from portlint.options import Option, short_type
 from portlint.registry import DEFAULT_GROUP, Rule
+from portlint.settings import toml_value
+
+
+def _option_row(name: str, option: Option) -> str:
+    meaning = option.doc.replace("|", "\\|")
+    if option.minimum is not None:
+        meaning += f" (at least {option.minimum})"
+    if option.choices:
+        meaning += f" (each one of: {', '.join(option.choices)})"
+    return f"| `{name}` | `{short_type(option.type)}` | `{toml_value(option.default)}` | {meaning} |"
 
 
 def rule_markdown(rule: Rule) -> str:
     options = ""
     if rule.options:
-        rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in sorted(rule.options.items()))
-        options = f"\n\n## Options\n\n| option | default |\n| --- | --- |\n{rows}"
+        rows = "\n".join(_option_row(name, option) for name, option in sorted(rule.options.items()))
+        options = (f"\n\n## Options\n\nSet in `.portlint.toml` under `[rules.{rule.id}]`; a value of another type "
+                   f"is a config error.\n\n| option | type | default | meaning |\n| --- | --- | --- | --- |\n{rows}")
     return (f"# {rule.id} {rule.name}\n\n"
             f"Default severity: **{rule.severity.value}**. Group: **{rule.group}**"
             f"{' (on by default)' if rule.group == DEFAULT_GROUP else ' (opt-in: `--extend-select ' + rule.group + '`)'}."

@@ -20,6 +20,7 @@ from portlint.links import link_all
 from portlint.model import Finding, Location, ParseFailure, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.registry import DEFAULT_GROUP, Rule, load_rules
+from portlint.settings import nested_configs
 from portlint.suppressions import Suppression, parse_suppressions, today
 from portlint import suppressions as _suppressions
 
@@ -46,6 +47,7 @@ class ScanResult:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
     active: list[Rule] = field(default_factory=list)
+    nested_configs: list[str] = field(default_factory=list)  # config files in the tree not in effect
 
 
 @dataclass
@@ -115,7 +117,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["suppress"] = time.perf_counter() - tick
     return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
                       files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
-                      suppressed=suppressed, active=active)
+                      suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config))
 
 
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
@@ -148,9 +150,32 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
+    total.failures.extend(_skipped_notes(found, ctx, readers))
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
+    """Paths discovery would not open (FIFOs, devices, symlinks out of the root, folders too deep)
+    become notes when a reader would have wanted them: an unread file is never a silent pass."""
+    notes = []
+    for skip in found.skipped:
+        if skip.quiet:
+            continue
+        probe = SourceFile(path=skip.path or ctx.root / skip.rel, rel=skip.rel, size=0)
+        wanted = [r.NAME for r in readers if _wants(r, probe, ctx)]
+        if wanted or skip.reason.startswith("folder"):
+            notes.append(ParseFailure(Location(skip.rel), skip.reason, wanted[0] if wanted else "discover",
+                                      Severity.NOTE))
+    return notes
+
+
+def _wants(reader, file: SourceFile, ctx: ReadContext) -> bool:
+    try:
+        return bool(reader.wants(file, ctx))
+    except Exception:
+        return False
 
 
 def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
@@ -188,7 +213,7 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
         if progress:
             progress(f"checking {rule.id}", step, len(rules))
         settings = config.rule_setting(rule.id, rule.name)
-        options = {**rule.options, **{k: v for k, v in settings.items() if k not in ("enabled", "severity")}}
+        options = {**rule.defaults(), **{k: v for k, v in settings.items() if k not in ("enabled", "severity")}}
         severity = Severity(settings["severity"]) if "severity" in settings else None
         ctx = RuleContext(graph=graph, config=config, options=options)
         try:

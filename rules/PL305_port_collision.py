@@ -40,6 +40,7 @@ from collections.abc import Iterator
 
 from portlint.layers import Effective, effective_values, explain, precedence_line
 from portlint.model import Problem, Related
+from portlint.options import Option
 from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 ID = "PL305"
@@ -48,7 +49,7 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "Two services (or two keys) get the same port in the same environment"
 TAGS = ("config",)
-OPTIONS = {"port_keys": list(MAIN_PORT_KEYS)}
+OPTIONS = {"port_keys": Option(list[str], list(MAIN_PORT_KEYS), "config keys that hold a service's main port (default: the vocabulary's MAIN_PORT_KEYS)")}
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -67,7 +68,7 @@ def check(ctx) -> Iterator[Problem]:
         collisions[signature].append(env)
     for (number, _), envs in sorted(collisions.items(), key=lambda item: item[0]):
         members = _claims_in(claims, envs[0], number)
-        port_keys = set(ctx.options.get("port_keys", OPTIONS["port_keys"]))
+        port_keys = set(ctx.options["port_keys"])
         for offender in _offenders(ctx.config, members, number, port_keys):
             yield _problem(graph, offender, members, number, envs)
 
