@@ -21,7 +21,7 @@ from portlint.config import Config
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", ".venv", "venv", ".tox",
     ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform",
-    ".terragrunt-cache", "site-packages", ".eggs", ".idea", ".vscode", ".hypothesis",
+    ".terragrunt-cache", "site-packages", ".eggs", ".idea", ".vscode", ".hypothesis", ".portlint_cache",
 })
 SNIFF_BYTES = 8192
 MAX_DEPTH = 1000  # folders below / at which the walk stops (with a note); no real tree comes close

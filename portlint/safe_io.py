@@ -41,6 +41,8 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 
 DEFAULT_LIMIT = 2 * 1024 * 1024
@@ -100,13 +102,38 @@ def check_inside(path: os.PathLike | str, root: os.PathLike | str | None) -> str
     return real
 
 
+# Who is told of each read (the reader cache records a reader's side files): set by
+# :func:`watch_reads`, called with (path, bytes) after a read, (path, None) after a failed one and
+# (path, True/False) after an existence test.
+_read_watcher: ContextVar[Callable[[str, bytes | bool | None], None] | None] = ContextVar(
+    "portlint_read_watcher", default=None)
+
+
+def watch_reads(callback: Callable[[str, bytes | bool | None], None] | None):
+    """Send every read and existence test in this context to ``callback``; returns a token for
+    :func:`unwatch_reads`."""
+    return _read_watcher.set(callback)
+
+
+def unwatch_reads(token) -> None:
+    _read_watcher.reset(token)
+
+
+def _tell(path: os.PathLike | str, what: bytes | bool | None) -> None:
+    callback = _read_watcher.get()
+    if callback is not None:
+        callback(os.path.abspath(os.fspath(path)), what)
+
+
 def is_regular_file(path: os.PathLike | str, root: os.PathLike | str | None = None) -> bool:
     """A cheap test (no open): a regular file (after symlinks), inside ``root`` when given."""
     try:
         real = check_inside(path, root)
-        return stat.S_ISREG(os.stat(real).st_mode)
+        found = stat.S_ISREG(os.stat(real).st_mode)
     except (OSError, ValueError):
-        return False
+        found = False
+    _tell(path, found)
+    return found
 
 
 def read_bytes(path: os.PathLike | str, *, root: os.PathLike | str | None = None,
@@ -118,6 +145,16 @@ def read_bytes(path: os.PathLike | str, *, root: os.PathLike | str | None = None
     Raises :class:`NotRegularFile`, :class:`OutsideRoot`, :class:`TooLarge` (all
     :class:`UnsafeFile`, an :class:`OSError`), or the ``OSError`` of a missing/unreadable file.
     """
+    try:
+        data = _read_bytes(path, root, limit, truncate)
+    except (OSError, ValueError):
+        _tell(path, None)
+        raise
+    _tell(path, data)
+    return data
+
+
+def _read_bytes(path: os.PathLike | str, root: os.PathLike | str | None, limit: int, truncate: bool) -> bytes:
     real = check_inside(path, root)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     flags |= getattr(os, "O_NOFOLLOW", 0)  # ``real`` has no symlink left; one appearing now is refused
