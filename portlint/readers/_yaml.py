@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from portlint.model import Location
 
 ALIAS_BUDGET = 100_000  # nodes visited per document before we call it a bomb
+# a whole file may expand to this many nodes plus one per byte: aliases shared by many documents
+# (each under ALIAS_BUDGET) cannot multiply the work of a scan
+FILE_NODE_BUDGET = ALIAS_BUDGET
 INT_TAG = "tag:yaml.org,2002:int"
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 BOOL_TAG = "tag:yaml.org,2002:bool"
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
@@ -50,6 +53,40 @@ def compose_documents(text: str) -> list[Any]:
         raise YamlError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise YamlError("invalid YAML: nesting too deep") from None
+
+
+def shift_lines(documents: list[Any], lines: int, offset: int = 0) -> None:
+    """Move the marks of ``documents`` composed on their own down by ``lines`` (and ``offset``
+    characters), so they point into the whole file."""
+    if not lines and not offset:
+        return
+    from yaml.error import Mark
+
+    moved: dict[int, Any] = {}  # libyaml's marks are read-only: each is replaced once
+
+    def shift(mark: Any) -> Any:
+        if mark is None:
+            return None
+        if id(mark) not in moved:
+            moved[id(mark)] = Mark(mark.name, mark.index + offset, mark.line + lines, mark.column, None, None)
+        return moved[id(mark)]
+
+    seen: set[int] = set()
+    stack = list(documents)
+    keep = []  # keep replaced marks alive so that their ids stay unique
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        keep += [node.start_mark, node.end_mark]
+        node.start_mark, node.end_mark = shift(node.start_mark), shift(node.end_mark)
+        if is_sequence(node):
+            stack.extend(node.value)
+        elif is_mapping(node):
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
 
 
 def location(node: Any, rel: str) -> Location:
@@ -170,6 +207,39 @@ def count_nodes(node: Any, budget: int = ALIAS_BUDGET) -> int:
     return budget - remaining[0]
 
 
+class NodeBudget:
+    """The nodes one file's documents may expand to (aliases followed), shared by its documents.
+
+    ``spend(document)`` raises :class:`YamlError` when a document is a bomb on its own, and
+    :class:`BudgetExceeded` when the documents together go over the file's budget.
+    """
+
+    def __init__(self, text_size: int) -> None:
+        self.limit = FILE_NODE_BUDGET + text_size
+        self.left = self.limit
+
+    def spend(self, document: Any) -> None:
+        if self.left <= 0:
+            raise BudgetExceeded(self.limit, *_line_col(document))
+        used = count_nodes(document, max(ALIAS_BUDGET, self.limit))  # a bomb on its own: YamlError
+        if used > self.left:
+            self.left = 0
+            raise BudgetExceeded(self.limit, *_line_col(document))
+        self.left -= used
+
+
+class CutShort(YamlError):
+    """Input that was not read to the end on purpose (a budget): a note, not an error."""
+
+
+class BudgetExceeded(CutShort):
+    """A file's documents together expand beyond its node budget: the rest is skipped, with a note."""
+
+    def __init__(self, limit: int, line: int = 1, column: int = 1) -> None:
+        super().__init__(f"skipped from here: the documents expand (aliases followed) beyond {limit:,} "
+                         "nodes, this file's budget (100,000 plus one per byte)", line, column)
+
+
 # -- Go templates (Helm) ------------------------------------------------------------------------
 
 
@@ -196,6 +266,30 @@ class MaskedText:
         return [t for t in self.templates if first <= (t.line, t.column) < last]
 
 
+def template_spans(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each ``{{ … }}`` action: from ``{{`` to the first ``}}`` after it.
+
+    Linear in the text: an unclosed ``{{`` ends the search (a lazy regex would rescan the rest
+    of the text from every ``{{``, quadratic on a file of unclosed braces)."""
+    start = text.find("{{")
+    while start != -1:
+        end = text.find("}}", start + 2)
+        if end == -1:
+            return
+        yield start, end + 2
+        start = text.find("{{", end + 2)
+
+
+def sub_templates(text: str, replace: Callable[[str], str]) -> str:
+    """``text`` with each ``{{ … }}`` action replaced by ``replace(action)``."""
+    parts: list[str] = []
+    last = 0
+    for start, end in template_spans(text):
+        parts += [text[last:start], replace(text[start:end])]
+        last = end
+    return "".join(parts) + text[last:] if parts else text
+
+
 def mask_templates(source: str) -> MaskedText:
     """Replace each ``{{ … }}`` with ``_`` of the same length (newlines kept).
 
@@ -216,10 +310,10 @@ def mask_templates(source: str) -> MaskedText:
         index = bisect.bisect_right(line_starts, offset) - 1
         return index + 1, offset - line_starts[index] + 1
 
-    for match in _TEMPLATE.finditer(source):
-        line, column = line_col(match.start())
-        templates.append(Template(match.group(0), line, column, match.end() - match.start()))
-        for i in range(match.start(), match.end()):
+    for begin, end in template_spans(source):
+        line, column = line_col(begin)
+        templates.append(Template(source[begin:end], line, column, end - begin))
+        for i in range(begin, end):
             if chars[i] != "\n":
                 chars[i] = "_"
     masked = "".join(chars)
@@ -232,5 +326,5 @@ def mask_templates(source: str) -> MaskedText:
 
 
 def _only_templates(line: str) -> bool:
-    stripped = _TEMPLATE.sub("", line).strip()
+    stripped = sub_templates(line, lambda _: "").strip()
     return stripped == "" or stripped == "-"
