@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from portlint import budget
 from portlint.config import Config
 from portlint.discover import Discovery, SourceFile, discover, is_binary
 from portlint.graph import PortGraph
@@ -129,13 +130,34 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if not wanted:
             continue
         tick = time.perf_counter()
-        total.extend(_read_safely(reader, wanted, ctx))
+        output, wanted = _read_within_budget(reader, wanted, ctx)
+        total.extend(output)
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _read_within_budget(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[ReadOutput, list[SourceFile]]:
+    """Read the batch; a file over ``max-file-seconds`` becomes a note and the batch is read again
+    without it. Returns the output and the files actually read."""
+    seconds = ctx.config.max_file_seconds
+    skipped: list[ParseFailure] = []
+    while files:
+        try:
+            with budget.watching(files, seconds) as batch:
+                output = _read_safely(reader, batch, ctx)
+        except budget.FileOverBudget as exc:
+            skipped.append(ParseFailure(
+                Location(exc.file.rel), f"skipped: reading it took more than {seconds:g} s (max-file-seconds); "
+                "the rest of the tree is still checked", reader.NAME, Severity.NOTE))
+            files = [f for f in files if f is not exc.file]
+            continue
+        output.failures.extend(skipped)
+        return output, files
+    return ReadOutput(failures=skipped), files
 
 
 def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:

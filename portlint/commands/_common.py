@@ -18,10 +18,23 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="config file (default: .portlint.toml or [tool.portlint] in pyproject.toml at the scan root)")
     parser.add_argument("--rules-dir", action="append", type=Path, default=[], metavar="DIR",
                         help="load extra rules from DIR (repeatable)")
+    parser.add_argument("--max-file-seconds", type=_seconds, metavar="S",
+                        help="time a reader may spend on one file before it is skipped with a note "
+                             "(default: 5, or max-file-seconds in the config)")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
                         help="run only these rules: id, name or id prefix (repeatable, comma-separated)")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="do not run these rules (repeatable, comma-separated)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -41,6 +54,8 @@ def resolve_scan(args) -> tuple[list[Path], Path, Config]:
     root = scan_root(paths)
     config = load_config(root, args.config)
     config.rules_dirs = [*config.rules_dirs, *args.rules_dir]
+    if getattr(args, "max_file_seconds", None):
+        config.max_file_seconds = args.max_file_seconds
     return [p.resolve() for p in paths], root, config
 
 

@@ -222,6 +222,10 @@ class Block:
 
 def parse(text: str, rel: str) -> Body:
     """Parse HCL ``text`` of the file ``rel``; raises :class:`HclError`."""
+    deepest = nesting_depth(text)
+    if deepest > MAX_NESTING:
+        raise HclError(f"not read: brackets and blocks nest {deepest} levels deep, over the limit of {MAX_NESTING} "
+                       "(the parser's time grows with depth)")
     hcl2 = _hcl2()
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -245,6 +249,24 @@ def parse(text: str, rel: str) -> Body:
         return _Converter(text, rel).body(tree.children[0])
     except RecursionError:
         raise HclError("HCL nesting too deep to read") from None
+
+
+MAX_NESTING = 100  # HCL deeper than this is not parsed (real configurations stay under ten)
+_NESTING_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?|[{\[(]|[}\])]')
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of ``{ [ (`` outside strings and comments: one linear pass, no parser."""
+    depth = deepest = 0
+    for match in _NESTING_TOKENS.finditer(text):
+        token = match.group()
+        if token in "{[(":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif token in "}])":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 class _Converter:
