@@ -151,16 +151,35 @@ def _is_within(path: Path, base: Path) -> bool:
     return path == base or base in path.parents
 
 
+MAX_STARS = 2  # without RE2, a pattern segment with more ``*`` backtracks polynomially: not used
+
+
 def _load_gitignore(directory: Path):
     gitignore = directory / ".gitignore"
     if not gitignore.is_file():
         return None
     try:
-        import pathspec
-
         lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except (OSError, ValueError):
+    except OSError:
+        return None
+    return gitignore_spec(lines)
+
+
+def gitignore_spec(lines: list[str]):
+    """A matcher that cannot backtrack catastrophically: RE2 (linear time) when it is installed and
+    the patterns compile; else Python's ``re`` on the patterns whose segments hold at most
+    :data:`MAX_STARS` wildcards (``*a*a*a*b`` on a long name takes seconds per path)."""
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
+    except Exception:  # re2 missing, or the pattern set is too large for it
+        pass
+    safe = [line for line in lines if all(part.count("*") - 2 * part.count("**") <= MAX_STARS
+                                          for part in line.split("/"))]
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(safe)
+    except (ValueError, TypeError):
         return None
 
 
