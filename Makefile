@@ -1,7 +1,7 @@
 # make demo: set up and run portlint on the bundled example monorepo.
 # make test: set up and run the test suite (cheap hostile cases included).
 # make fuzz: the heavy hostile trees and FUZZ_SECONDS (default 600) of hypothesis over every reader.
-# Both work on a machine with only Python 3.11+ and make.
+# They work on a machine with only Python 3.11+ and make.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
