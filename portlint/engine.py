@@ -151,8 +151,8 @@ def _read_within_budget(reader, files: list[SourceFile], ctx: ReadContext) -> tu
                 output = _read_safely(reader, batch, ctx)
         except budget.FileOverBudget as exc:
             skipped.append(ParseFailure(
-                Location(exc.file.rel), f"skipped: reading it took more than {seconds:g} s (max-file-seconds); "
-                "the rest of the tree is still checked", reader.NAME, Severity.NOTE))
+                Location(exc.file.rel), f"skipped: reading it took more than {seconds:g} s of CPU (max-file-seconds), or "
+                f"{seconds * budget.WALL_FACTOR:g} s waiting; the rest of the tree is still checked", reader.NAME, Severity.NOTE))
             files = [f for f in files if f is not exc.file]
             continue
         output.failures.extend(skipped)

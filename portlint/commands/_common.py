@@ -19,7 +19,7 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules-dir", action="append", type=Path, default=[], metavar="DIR",
                         help="load extra rules from DIR (repeatable)")
     parser.add_argument("--max-file-seconds", type=_seconds, metavar="S",
-                        help="time a reader may spend on one file before it is skipped with a note "
+                        help="CPU time a reader may spend on one file before it is skipped with a note "
                              "(default: 5, or max-file-seconds in the config)")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
                         help="run only these rules: id, name or id prefix (repeatable, comma-separated)")
