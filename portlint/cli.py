@@ -16,6 +16,7 @@ import traceback
 from portlint import __version__
 from portlint.config import ConfigError
 from portlint.registry import RuleLoadError
+from portlint.validate import SelectorError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     import portlint.commands as commands
 
     parser = _Parser(prog="portlint", description="Lint ports across a whole monorepo.")
-    parser.add_argument("--version", action="version", version=f"portlint {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"portlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.handler(args)
-    except (ConfigError, RuleLoadError, UsageError) as exc:
+    except (ConfigError, RuleLoadError, UsageError, SelectorError) as exc:
         print(f"portlint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
