@@ -54,6 +54,6 @@ def check(ctx) -> Iterator[Problem]:
 
 def _fix(failure) -> str:
     if failure.severity == Severity.NOTE:  # a bound cut the input short (size, time, aliases, ...)
-        return ("nothing to fix if the file is meant to be this way; raise the limit the note names "
-                "(docs/configuration.md, Limits) to have it read")
+        return ("nothing to fix if the file is meant to be this way; where the note names a limit, raising "
+                "it has the file read (docs/configuration.md, Limits)")
     return "fix the syntax so the file parses; portlint checks the rest of the tree meanwhile"

@@ -194,6 +194,31 @@ def env_fifo(root: Path) -> None:
     good(root)
 
 
+@case(issue="paths deeper than PATH_MAX: internal error instead of a clear note", note="PATH_MAX")
+def path_deeper_than_path_max(root: Path) -> None:
+    good(root)
+    fd = os.open(root, os.O_RDONLY)
+    try:  # relative to an open folder: the whole path is longer than the system lets one name
+        for _ in range(40):
+            os.mkdir("d" * 120, dir_fd=fd)
+            inner = os.open("d" * 120, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        handle = os.open("service.yaml", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(handle, SERVICE.format(name="deep", app="deep", target=80).encode())
+        os.close(handle)
+    finally:
+        os.close(fd)
+
+
+# -- config ---------------------------------------------------------------------------------------
+
+@case(issue="a 5,000-digit integer in .portlint.toml: 'Exceeds the limit (4300 digits)', no file named")
+def config_huge_integer(root: Path) -> None:
+    write(root, ".portlint.toml", "max-file-size = " + "9" * 5000 + "\n")
+    good(root)
+
+
 # -- Terraform ------------------------------------------------------------------------------------
 
 @case(issue="HCL nested 20,000 levels deep")
