@@ -21,6 +21,7 @@ from portlint.links import link_all
 from portlint.model import Finding, Location, ParseFailure, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.registry import DEFAULT_GROUP, Rule, load_rules
+from portlint.scopes import build_scopes
 from portlint.settings import nested_configs
 from portlint.suppressions import Suppression, parse_suppressions, today
 from portlint import suppressions as _suppressions
@@ -85,7 +86,10 @@ Progress = Callable[[str, int, int], None]  # (what is happening, steps done, st
 
 
 def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None = None,
-         selection: RuleSelection | None = None, progress: Progress | None = None) -> ScanResult:
+         selection: RuleSelection | None = None, progress: Progress | None = None,
+         read_cache=None) -> ScanResult:
+    """One run: discover, read (through ``read_cache``, a :class:`portlint.cache.ReadCache`, when
+    given), link, check."""
     started = time.perf_counter()
     report = progress or (lambda what, done, total: None)
     timings: dict[str, float] = {}
@@ -98,7 +102,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["discover"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    ctx = ReadContext(root=root, config=config)
+    ctx = ReadContext(root=root, config=config, read_cache=read_cache)
     output, read_files = read_all(found, ctx, timings, report)
     timings["read"] = time.perf_counter() - tick
 
@@ -128,6 +132,8 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     read_files: set[str] = set()
     limit = ctx.config.max_file_size
     readers = load_readers()
+    if ctx.scopes is None:
+        ctx.scopes = build_scopes([f.rel for f in found.files], found.root)
     for step, reader in enumerate(readers):
         if progress:
             progress(f"reading ({reader.NAME})", step, len(readers))
@@ -147,11 +153,13 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if not wanted:
             continue
         tick = time.perf_counter()
-        output, wanted = _read_within_budget(reader, wanted, ctx)
+        output, wanted = _read_cached(reader, wanted, ctx)
         total.extend(output)
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
+    for entity in total.entities:  # every entity knows its scope: linkers join only within one
+        entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
     total.failures.extend(_skipped_notes(found, ctx, readers))
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
@@ -176,6 +184,35 @@ def _read_within_budget(reader, files: list[SourceFile], ctx: ReadContext) -> tu
         output.failures.extend(skipped)
         return output, files
     return ReadOutput(failures=skipped), files
+
+
+class _CutByBudget(Exception):
+    """A read that skipped a file over budget: its result is not cached (it depends on time)."""
+
+    def __init__(self, output: ReadOutput, kept: list[SourceFile]) -> None:
+        super().__init__("cut by the time budget")
+        self.output, self.kept = output, kept
+
+
+def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[ReadOutput, list[SourceFile]]:
+    """The reader's output (and the files it read), from the read cache when its files and side
+    files are unchanged; a read the time budget cut short is never stored."""
+    if ctx.read_cache is None or not ctx.read_cache.usable:
+        return _read_within_budget(reader, files, ctx)
+    from portlint.cache import read_through
+
+    def compute() -> ReadOutput:
+        output, kept = _read_within_budget(reader, files, ctx)
+        if len(kept) < len(files):
+            raise _CutByBudget(output, kept)
+        return output
+
+    # the scopes (from the whole tree's markers) shape what a reader emits: part of the key
+    context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
+    try:
+        return read_through(ctx.read_cache, reader.NAME, files, compute, context), files
+    except _CutByBudget as cut:
+        return cut.output, cut.kept
 
 
 def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
