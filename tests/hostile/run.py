@@ -68,7 +68,7 @@ def measure(case: Case, tree: Path, timeout: float, extra: tuple[str, ...] = ())
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "portlint", "check", ".", "--format", "json",
-                                 *case.args, *extra], cwd=tree, env=env, stdout=out, stderr=err,
+                                 "--no-cache", *case.args, *extra], cwd=tree, env=env, stdout=out, stderr=err,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = started + timeout
         status, usage = None, None
