@@ -20,8 +20,9 @@ DEFAULT_ENVIRONMENTS = ("dev", "uat", "staging", "prod")
 
 # Sensitive ports reachable from the world are findings; this is only the default list.
 DEFAULT_SENSITIVE_PORTS: dict[int, str] = {
-    20: "FTP data", 21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP", 110: "POP3",
-    135: "MS RPC", 137: "NetBIOS", 139: "NetBIOS", 143: "IMAP", 445: "SMB",
+    20: "FTP data", 21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP", 110: "POP3", 111: "rpcbind",
+    135: "MS RPC", 137: "NetBIOS", 138: "NetBIOS datagram", 139: "NetBIOS", 143: "IMAP", 161: "SNMP",
+    389: "LDAP/CLDAP", 445: "SMB", 1900: "SSDP",
     1433: "MS SQL Server", 1521: "Oracle DB", 2049: "NFS", 2375: "Docker daemon (plain)",
     2376: "Docker daemon (TLS)", 2379: "etcd", 2380: "etcd peer", 3306: "MySQL",
     3389: "RDP", 5432: "PostgreSQL", 5601: "Kibana", 5900: "VNC", 5984: "CouchDB",

@@ -21,6 +21,7 @@ from portlint.engine import build_graph, read_all
 from portlint.graph import PortGraph
 from portlint.layers import contributions, environments, port_key_of
 from portlint.model import Location
+from portlint.report._escape import visible
 from portlint.readers import ReadContext
 
 NAME = "init"
@@ -120,7 +121,7 @@ def render(services: list[ServiceGuess], envs: list[str]) -> str:
     ]
     if envs:
         lines += ["# Environments found in the configuration (config/<env>.yaml, .env.<env>, parameter paths).",
-                  f"environments = {json.dumps(envs)}", ""]
+                  f"environments = {toml_array(envs)}", ""]
     lines += ["# Configuration layers, highest precedence first.",
               f"# precedence = {json.dumps(DEFAULT_PRECEDENCE)}", "",
               "# Port ranges per kind of service. A service's `range` names one; a port inside",
@@ -142,12 +143,36 @@ def render(services: list[ServiceGuess], envs: list[str]) -> str:
 
 def _service_lines(guess: ServiceGuess) -> list[str]:
     total = sum(len(locs) for locs in guess.places.values())
-    out = [f"# {guess.name}: {guess.port} in {len(guess.places[guess.port])} of {total} places"]
+    out = [comment(f"{guess.name}: {guess.port} in {len(guess.places[guess.port])} of {total} places")]
     for port, locs in guess.places.items():
         if port != guess.port:
             shown = ", ".join(loc.short for loc in locs[:3]) + (", ..." if len(locs) > 3 else "")
-            out.append(f"#   also {port} at {shown}")
-    key = guess.name if _BARE_KEY.fullmatch(guess.name) else json.dumps(guess.name)
-    range_part = f", range = {json.dumps(guess.range)}" if guess.range else ""
+            out.append(comment(f"  also {port} at {shown}"))
+    key = guess.name if _BARE_KEY.fullmatch(guess.name) else toml_string(guess.name)
+    range_part = f", range = {toml_string(guess.range)}" if guess.range else ""
     out.append(f"{key} = {{ port = {guess.port}{range_part} }}")
     return out
+
+
+# Scanned names and paths reach the file: each is escaped for where it goes, so that no name
+# (``"x\n[rules]\nPL204 = false"``) can add a line, a table or a key of its own.
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_TOML_MUST_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]')
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quote, backslash, control and bidi characters escaped (``\\u202E``)."""
+    def one(match: re.Match) -> str:
+        char = match.group()
+        return _TOML_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+    return '"' + _TOML_MUST_ESCAPE.sub(one, text) + '"'
+
+
+def toml_array(values: list[str]) -> str:
+    return "[" + ", ".join(toml_string(v) for v in values) + "]"
+
+
+def comment(text: str) -> str:
+    """A TOML comment line: controls, line breaks and bidi overrides shown escaped, never raw."""
+    return "# " + visible(text)
