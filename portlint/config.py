@@ -15,6 +15,7 @@ from typing import Any
 
 CONFIG_FILE = ".portlint.toml"
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+DEFAULT_MAX_FILE_SECONDS = 5.0
 DEFAULT_ENVIRONMENTS = ("dev", "uat", "staging", "prod")
 
 # Sensitive ports reachable from the world are findings; this is only the default list.
@@ -49,7 +50,7 @@ LAYERS = tuple(DEFAULT_PRECEDENCE)  # every layer the readers know
 DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/config/*.yml"]
 
 _TOP_KEYS = {
-    "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
+    "exclude", "include-ignored", "max-file-size", "max-file-seconds", "rules-dir", "environments", "rules",
     "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
     "select", "extend-select", "env-files", "cache", "cache-dir",
 }
@@ -94,6 +95,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     include_ignored: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_file_seconds: float = DEFAULT_MAX_FILE_SECONDS  # a reader's time per file (portlint/budget.py)
     rules_dirs: list[Path] = field(default_factory=list)
     environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -271,6 +273,7 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     cfg.exclude = _str_list(data.get("exclude", []), where, "exclude")
     cfg.include_ignored = _bool(data.get("include-ignored", False), where, "include-ignored")
     cfg.max_file_size = _positive_int(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE), where, "max-file-size")
+    cfg.max_file_seconds = _seconds(data.get("max-file-seconds", DEFAULT_MAX_FILE_SECONDS), where, "max-file-seconds")
     base = base_dir or Path(".")
     cfg.rules_dirs = [base / p for p in _str_list(data.get("rules-dir", []), where, "rules-dir")]
     if "environments" in data:
@@ -342,6 +345,12 @@ def _positive_int(value: Any, where: _Where, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(where.key(key, "must be a positive integer"))
     return value
+
+
+def _seconds(value: Any, where: _Where, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86_400:
+        raise ConfigError(where.key(key, "must be a number of seconds above 0 (at most 86400)"))
+    return float(value)
 
 
 def _port(value: Any, where: _Where, key: str, low: int = 1) -> int:

@@ -211,17 +211,35 @@ def _is_within(path: Path, base: Path) -> bool:
     return path == base or base in path.parents
 
 
+MAX_STARS = 2  # without RE2, a pattern segment with more ``*`` backtracks polynomially: not used
+
+
 def _load_gitignore(directory: Path, root: Path):
     gitignore = directory / ".gitignore"
     if not os.path.lexists(gitignore):  # most folders have none: one stat, no open
         return None
     try:
-        import pathspec
-
         data = safe_io.read_bytes(gitignore, root=root, limit=GITIGNORE_LIMIT)
-        lines = data.decode("utf-8", errors="replace").splitlines()
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError):
+        return None
+    return gitignore_spec(data.decode("utf-8", errors="replace").splitlines())
+
+
+def gitignore_spec(lines: list[str]):
+    """A matcher that cannot backtrack catastrophically: RE2 (linear time) when it is installed and
+    the patterns compile; else Python's ``re`` on the patterns whose segments hold at most
+    :data:`MAX_STARS` wildcards (``*a*a*a*b`` on a long name takes seconds per path)."""
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
+    except Exception:  # re2 missing, or the pattern set is too large for it
+        pass
+    safe = [line for line in lines if all(part.count("*") - 2 * part.count("**") <= MAX_STARS
+                                          for part in line.split("/"))]
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(safe)
+    except (ValueError, TypeError, RecursionError):
         return None
 
 

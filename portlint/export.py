@@ -38,6 +38,7 @@ def _fact(fact: PortFact) -> dict[str, Any]:
     return {
         "value": fact.value.number if fact.value.number is not None else fact.value.text,
         "unresolved": fact.value.unresolved,
+        **({"range": list(fact.value.span)} if fact.value.span else {}),
         "role": fact.role.value,
         "field": fact.field,
         "protocol": fact.protocol,

@@ -61,7 +61,7 @@ def check(ctx) -> Iterator[Problem]:
             continue  # the repository's own code: its port number names nothing
         targets = {(f.slot, f.value.text): f for f in graph.facts(service, Role.TARGET)}
         for fact in graph.facts(service, Role.PUBLISH):
-            if fact.value.number is None or str(fact.attrs.get("host_ip", "")) not in ALL_INTERFACES:
+            if fact.value.bounds is None or str(fact.attrs.get("host_ip", "")) not in ALL_INTERFACES:
                 continue
             target = _target_of(fact, targets)
             label, port = _sensitive(fact, target, sensitive)
@@ -93,10 +93,10 @@ def _target_of(fact: PortFact, targets: dict[tuple[str, str], PortFact]) -> Port
 
 
 def _sensitive(fact: PortFact, target: PortFact | None, sensitive: dict[int, str]) -> tuple[str | None, int]:
-    container = target.value.number if target is not None else None
-    for port in (container, fact.value.number):
-        if port is not None and port in sensitive:
-            return sensitive[port], port
+    for value in (target.value if target is not None else None, fact.value):
+        for port in sorted(sensitive):  # a range holds a sensitive port: the first one is named
+            if value is not None and value.covers(port):
+                return sensitive[port], port
     return None, 0
 
 

@@ -18,7 +18,7 @@ from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Rol
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import (Token, is_port_env, modules_run, ports_in_words, runs_a_server, tokenize,
                                           url_port)
-from portlint.readers._app_compose import MAX_RANGE, parse_range
+from portlint.readers._app_compose import parse_range
 from portlint.readers._app_dockerfile import Instruction, final_chain, parse, substitute
 
 NAME = "dockerfile"
@@ -161,11 +161,9 @@ class _Image:
             elif port_range.end < port_range.start:
                 self._fact(PortValue.unresolved_expr(body), Role.EXPOSE, where, "EXPOSE",
                            {"invalid_range": f"the range {body} starts above its end"}, protocol)
-            else:
-                ports = range(port_range.start, port_range.end + 1) if port_range.size <= MAX_RANGE \
-                    else (port_range.start, port_range.end)
-                for port in ports:
-                    self._fact(PortValue.parse(port, defined), Role.EXPOSE, where, "EXPOSE", {"range": body}, protocol)
+            else:  # one interval, never expanded
+                self._fact(PortValue.interval(port_range.start, port_range.end, body, defined), Role.EXPOSE, where,
+                           "EXPOSE", {"range": body}, protocol)
 
     # -- CMD / ENTRYPOINT / HEALTHCHECK -------------------------------------------------------
     def _words(self, instruction: Instruction) -> tuple[list[Token], bool]:
