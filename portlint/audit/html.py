@@ -185,7 +185,9 @@ def _problems_strip(report: AuditReport) -> str:
         label = (f'<span class="status {route.status}">{STATUS_WORDS[route.status]}</span> '
                  f"{escape(route.name)}{env}" + (f' <b class="rules">{escape(rules)}</b>' if rules else ""))
         href = f"#{rows[0].anchor}" if rows else "#routes"
-        chips.append(f'<a class="chip s-{route.status}" href="{href}">{label}</a>')
+        where = next((node.location.short for node in route.nodes if node.location is not None), "")
+        title = f' title="{escape(where)}"' if where else ""
+        chips.append(f'<a class="chip s-{route.status}" href="{href}"{title}>{label}</a>')
     return (f'<div class="strip" id="problems"><b>{len(problems)} of {len(report.routes)} routes need a look</b>'
             f'<span class="none"> · {green} all green (folded under Routing)</span>'
             f'<div class="chips">{"".join(chips)}</div></div>')
