@@ -372,6 +372,8 @@ fastapi:
   workers: "</td></tr></table><script>alert(2)</script>"
 "<img src=x onerror=alert(3)>":
   port: 8100
+web:
+  port: "<script>alert(1)</script>"
 """
 
 HOSTILE_INGRESS = """\
