@@ -22,7 +22,7 @@ from typing import Any
 from portlint.helm import gofmt
 from portlint.helm import parser as P
 from portlint.helm.errors import TemplateError, UnknownFunction
-from portlint.helm.values import UNKNOWN, GoStruct, Method, Origins, origin_of, plain, traced
+from portlint.helm.values import UNKNOWN, GoMap, GoStruct, Method, Origins, origin_of, plain, traced
 
 MAX_INCLUDE_DEPTH = 64
 MAX_RANGE = 100_000
@@ -465,6 +465,8 @@ class Engine:
 
     def _field(self, frame: _Frame, dot: Any, name: str, receiver: Any, args: Any, final: Any) -> Any:
         has_args = bool(args) or final is not _NOVALUE
+        if isinstance(receiver, GoMap) and name in receiver.methods:
+            receiver = GoStruct("files", {name: receiver.methods[name]})
         if isinstance(receiver, dict):
             if has_args:
                 raise TemplateError(f"{name} is not a method but has arguments")

@@ -41,15 +41,15 @@ UNKNOWN = _Unknown()
 
 
 class TracedInt(int):
-    __slots__ = ("origin",)
+    origin: Location
 
 
 class TracedFloat(float):
-    __slots__ = ("origin",)
+    origin: Location
 
 
 class TracedStr(str):
-    __slots__ = ("origin",)
+    origin: Location
 
 
 _TRACED = {int: TracedInt, float: TracedFloat, str: TracedStr}
@@ -133,16 +133,26 @@ class Origins:
 
 
 class GoStruct:
-    """A Go struct value (``.Chart``, ``.Release``, ``.Capabilities``): fixed fields, missing field
-    is an error, methods are Python callables."""
+    """A Go struct value (``.Chart``, ``.Capabilities``): fixed fields, a missing field is an error,
+    methods are :class:`Method` fields; ``text`` is what printing it shows (its ``String()``)."""
 
-    __slots__ = ("type_name", "fields")
+    __slots__ = ("type_name", "fields", "text")
 
-    def __init__(self, type_name: str, fields: dict[str, Any]) -> None:
-        self.type_name, self.fields = type_name, fields
+    def __init__(self, type_name: str, fields: dict[str, Any], text: str | None = None) -> None:
+        self.type_name, self.fields, self.text = type_name, fields, text
 
-    def __repr__(self) -> str:
-        return f"{self.type_name}{self.fields!r}"
+    def __str__(self) -> str:
+        if self.text is not None:
+            return self.text
+        return "{" + " ".join(str(v) for k, v in self.fields.items() if not isinstance(v, Method)) + "}"
+
+    __repr__ = __str__
+
+
+class GoMap(dict):
+    """A Go map type with methods (Helm's ``.Files``): ranges like a map, ``.Get`` calls a method."""
+
+    methods: dict[str, Method]
 
 
 class Method:
