@@ -6,6 +6,7 @@ reader or a rule into a finding instead of a traceback.
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -186,17 +187,44 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
 
 def with_definitions(problem: Problem, graph: PortGraph) -> Problem:
     """Add the definition sites of resolved values (Helm values.yaml, Terraform variables) that a
-    finding rests on, so that it shows both the use and where the value was set."""
+    finding rests on, so that it shows both the use and where the value was set.
+
+    When the finding's own value was set in a values file (Helm), the finding is reported there,
+    where it is fixed, and the template line becomes a related location."""
     places = [problem.location, *(r.location for r in problem.related)]
     known = set(places)
     extra: list[Related] = []
     for place in places:
-        for fact in graph.facts_at(place):
+        for fact in _facts_meant(graph, place, problem.message):
             for origin in fact.value.defined_at:
                 if origin not in known:
                     known.add(origin)
                     extra.append(Related(origin, f"{fact.field} {fact.value.text} is defined here (used at {place.short})"))
-    return replace(problem, related=(*problem.related, *extra)) if extra else problem
+    problem = replace(problem, related=(*problem.related, *extra)) if extra else problem
+    return _at_definition(problem, graph)
+
+
+def _facts_meant(graph: PortGraph, place: Location, message: str) -> list[Any]:
+    """The facts at ``place`` a message is about: a template line in a ``range`` writes several."""
+    facts = graph.facts_at(place)
+    if len({f.value.text for f in facts}) <= 1:
+        return facts
+    named = [f for f in facts if re.search(rf"(?<![\w.]){re.escape(f.value.text)}(?![\w])", message)]
+    return named or facts
+
+
+def _at_definition(problem: Problem, graph: PortGraph) -> Problem:
+    facts = _facts_meant(graph, problem.location, problem.message)
+    origins = {f.value.defined_at[0] for f in facts if f.value.defined_at}
+    if len(origins) != 1 or any(not f.value.defined_at for f in facts):
+        return problem
+    if not all("/templates/" in f"/{f.location.path}" for f in facts):
+        return problem  # only a chart template's value moves to its values file
+    (origin,) = origins
+    fact = facts[0]
+    used = Related(problem.location, f"{fact.field} {fact.value.text} is used here")
+    related = tuple(r for r in problem.related if r.location != origin)
+    return replace(problem, location=origin, related=(used, *related))
 
 
 def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Finding:

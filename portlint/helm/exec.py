@@ -125,15 +125,33 @@ class _Out:
                 result.missing.append((self.size, missing))
         self._write(text)
 
-    def unknown(self, source: P.Source, offset: int, expr: str, block: bool) -> str:
+    def unknown(self, source: P.Source, offset: int, expr: str, block: bool, indent: int = 0,
+                trim_right: bool = False) -> None:
+        """An unknown action: inline, a placeholder; alone on its line (``block``), a comment line
+        in its place, so that readers see where unknown content would go and at which indent."""
         if self.result is None:
-            return ""
+            return
         result = self.result
-        text = "" if block else PLACEHOLDER.format(len(result.unknown))
+        if block:
+            lead = "" if self._line_blank() else "\n" + " " * indent
+            text = lead + "#" + ("\n" if trim_right else "")
+            start = self.size + len(lead)
+        else:
+            text = PLACEHOLDER.format(len(result.unknown))
+            start = self.size
         result.chunks.append((self.size, source, offset, False))
-        result.unknown.append(Unknown(self.size, self.size + len(text), source.name, offset, expr, block))
+        result.unknown.append(Unknown(start, start + (1 if block else len(text)), source.name, offset, expr, block))
         self._write(text)
-        return text
+
+    def _line_blank(self) -> bool:
+        for part in reversed(self.parts):
+            cut = part.rfind("\n")
+            tail = part[cut + 1:]
+            if tail.strip(" \t"):
+                return False
+            if cut >= 0:
+                return True
+        return True
 
     def _write(self, text: str) -> None:
         if text:
@@ -265,7 +283,7 @@ class Engine:
         if node.pipe.decl:
             return
         if value is UNKNOWN:
-            out.unknown(frame.source, node.pos, _expr(frame.source, node), _alone(frame.source, node))
+            self._unknown(out, frame.source, node)
             return
         text = self.printer(plain(value)).replace("<no value>", "")
         missing = self._missing if not text.strip("\"'") else None
@@ -298,7 +316,7 @@ class Engine:
         self._missing = None
         value = self._guarded(frame, dot, node.pipe, node.pos)
         if value is UNKNOWN:
-            out.unknown(frame.source, node.pos, _expr(frame.source, node), True)
+            self._unknown(out, frame.source, node)
         elif self.truth(value):
             self._walk(out, frame, value if node.kind == "with" else dot, node.body)
         elif node.orelse is not None:
@@ -313,13 +331,13 @@ class Engine:
         finally:
             pipe.decl = decl
         if value is UNKNOWN:
-            out.unknown(frame.source, node.pos, _expr(frame.source, node), True)
+            self._unknown(out, frame.source, node)
             return
         try:
             items = self._items(value)
         except TemplateError as exc:
             self._note(frame.source, node.pos, str(exc))
-            out.unknown(frame.source, node.pos, _expr(frame.source, node), True)
+            self._unknown(out, frame.source, node)
             return
         if not items:
             if node.orelse is not None:
@@ -357,6 +375,13 @@ class Engine:
             return [(i, i) for i in range(int(value))]
         raise TemplateError(f"range can't iterate over {self.printer(plain(value))}")
 
+    def _unknown(self, out: _Out, source: P.Source, node: Any) -> None:
+        alone = _alone(source, node)
+        _, column = source.line_col(node.pos)
+        end = source.text.find("}}", getattr(node, "end", node.pos))
+        trim_right = end > 0 and source.text[end - 1] == "-"
+        out.unknown(source, node.pos, _expr(source, node), alone, column - 1, trim_right)
+
     def _template_call(self, out: _Out, frame: _Frame, dot: Any, node: P.TemplateCall) -> None:
         data = None
         if node.pipe is not None:
@@ -364,7 +389,7 @@ class Engine:
         tree = self.defines.get(node.name) or self.files.get(node.name)
         if tree is None:
             self._note(frame.source, node.pos, f'no such template "{node.name}"')
-            out.unknown(frame.source, node.pos, _expr(frame.source, node), _alone(frame.source, node))
+            self._unknown(out, frame.source, node)
             return
         self._enter(frame.source, node.pos)
         try:

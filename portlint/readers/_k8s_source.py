@@ -69,13 +69,9 @@ class Source:
         source = cls(file, text.split("\n"), text, None, chart_rel, environment, rendered, rels)
         source.line_starts = _line_starts(text)
         for unknown in rendered.unknown:
-            if unknown.block:
+            if unknown.block:  # a comment line stands where the unknown content would be
                 line = source._line_of(unknown.start)
-                start = source.line_starts[line - 1]
-                if text[start:unknown.start].strip():
-                    line += 1
-                _, _, column = rendered.position(unknown.start)
-                source.template_lines.setdefault(line, column - 1)
+                source.template_lines.setdefault(line, unknown.start - source.line_starts[line - 1])
         return source
 
     @property

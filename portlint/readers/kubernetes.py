@@ -286,10 +286,16 @@ class _Doc:
         return entity
 
     def fact(self, owner: EntityRef, role: Role, node: Any, field_name: str, slot: str,
-             protocol: str = "TCP", **attrs: Any) -> PortFact | None:
+             protocol: str = "TCP", required: bool = False, **attrs: Any) -> PortFact | None:
         value = self.source.port(node)
-        if value is None:
-            return None
+        if value is None or (not value.text and value.defined_at == ()):
+            missing = self.source.missing_key(node) if required or value is not None else None
+            if missing is None:
+                if value is None:
+                    return None
+            else:  # a required port left empty by a .Values key the values files do not set
+                value = PortValue(text="")
+                attrs["missing_values_key"] = missing
         fact = PortFact(value=value, role=role, owner=owner, location=self.source.loc(node),
                         protocol=protocol, environment=self.source.environment, slot=slot,
                         attrs={"field": field_name, **{k: v for k, v in attrs.items() if v is not None}})
@@ -388,7 +394,8 @@ def _read_container_ports(doc: _Doc, owner: EntityRef, node: Any) -> None:
         slot = f"ports[{index}]"
         port_name = name.value if name is not None else None
         for role, key in ((Role.LISTEN, "containerPort"), (Role.PUBLISH, "hostPort")):
-            fact = doc.fact(owner, role, get(port, key), key, slot, protocol, port_name=port_name)
+            fact = doc.fact(owner, role, get(port, key), key, slot, protocol, required=role == Role.LISTEN,
+                            port_name=port_name)
             _unresolve_when(fact, not known)
 
 
@@ -399,7 +406,7 @@ def _read_probes(doc: _Doc, owner: EntityRef, node: Any) -> None:
             action = get(handler, probe_type)
             if not _yaml.is_mapping(action):
                 continue
-            doc.fact(owner, Role.PROBE, get(action, "port"), f"{probe}.{probe_type}.port", probe,
+            doc.fact(owner, Role.PROBE, get(action, "port"), f"{probe}.{probe_type}.port", probe, required=True,
                      probe=probe.removesuffix("Probe"), probe_type=probe_type,
                      accepts_name=True if probe_type != "grpc" else None)
 
@@ -456,7 +463,7 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
     port_name = name.value if name is not None else None
     protocol, known = doc.protocol(get(node, "protocol"))
     port_node = get(node, "port")
-    exposed = doc.fact(owner, Role.EXPOSE, port_node, "port", slot, protocol, port_name=port_name)
+    exposed = doc.fact(owner, Role.EXPOSE, port_node, "port", slot, protocol, required=True, port_name=port_name)
     _unresolve_when(exposed, not known)
     target_node = get(node, "targetPort")
     if target_node is not None and not _is_null(target_node):
