@@ -598,6 +598,30 @@ func render(c *Chart, userVals map[string]interface{}, name, namespace string) (
 	return out, nil
 }
 
+// runExpr renders one template text with dot as data; a panic in a function is an error too.
+func runExpr(text string, dot interface{}) (result map[string]interface{}) {
+	result = map[string]interface{}{}
+	defer func() {
+		if p := recover(); p != nil {
+			result["error"] = fmt.Sprint(p)
+		}
+	}()
+	r := &renderer{funcs: newFuncs(), recursion: map[string]int{}}
+	t := template.New("expr").Option("missingkey=zero")
+	r.install(t)
+	if _, err := t.Parse(text); err != nil {
+		result["error"] = err.Error()
+		return result
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, dot); err != nil {
+		result["error"] = err.Error()
+		return result
+	}
+	result["output"] = strings.ReplaceAll(buf.String(), "<no value>", "")
+	return result
+}
+
 type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
@@ -610,7 +634,28 @@ func main() {
 	namespace := flag.String("namespace", "default", "namespace")
 	expr := flag.String("expr", "", "render one template text instead of a chart")
 	data := flag.String("data", "{}", "JSON data (dot) for -expr; numbers become float64 as in Helm values")
+	batch := flag.Bool("batch", false, "read a JSON list of {template, data} on stdin, print a JSON list of results")
 	flag.Parse()
+
+	if *batch {
+		var cases []struct {
+			Template string      `json:"template"`
+			Data     interface{} `json:"data"`
+		}
+		raw, _ := ioutil.ReadAll(os.Stdin)
+		if err := json.Unmarshal(raw, &cases); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		results := make([]map[string]interface{}, len(cases))
+		for i, c := range cases {
+			results[i] = runExpr(c.Template, c.Data)
+		}
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(results)
+		return
+	}
 
 	result := map[string]interface{}{}
 	emit := func() {
@@ -625,22 +670,7 @@ func main() {
 			emit()
 			return
 		}
-		r := &renderer{funcs: newFuncs(), recursion: map[string]int{}}
-		t := template.New("expr").Option("missingkey=zero")
-		r.install(t)
-		if _, err := t.Parse(*expr); err != nil {
-			result["error"] = err.Error()
-			emit()
-			return
-		}
-		var buf bytes.Buffer
-		if err := t.Execute(&buf, dot); err != nil {
-			result["error"] = err.Error()
-			result["output"] = buf.String()
-			emit()
-			return
-		}
-		result["output"] = strings.ReplaceAll(buf.String(), "<no value>", "")
+		result = runExpr(*expr, dot)
 		emit()
 		return
 	}
