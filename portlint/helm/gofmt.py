@@ -376,7 +376,7 @@ def _format_str(value: str, spec: _Spec) -> str:
 def _format_value(value: Any, spec: _Spec, depth: int = 0) -> str:
     verb = spec.verb
     if value is None:
-        if verb == "v":
+        if verb == "v" or depth > 0:  # a nil inside a slice or map prints <nil> whatever the verb
             return _pad("<nil>", spec)
         return _bad(verb, value)
     if isinstance(value, bool):
