@@ -4,8 +4,9 @@
 every template of it once per environment, the way ``helm template`` would:
 
 - values: the chart's ``values.yaml``; each environment overlay (``values-prod.yaml``,
-  ``values.prod.yaml``, ``values/prod.yaml``, or files given by the caller) is applied on top as
-  ``-f`` would, and rendered as that environment;
+  ``values.prod.yaml``, ``values/prod.yaml``, or files given by the caller; the environment must
+  be one of the configured ``environments``) is applied on top as ``-f`` would, and rendered as
+  that environment; a chart without overlays is rendered once with environment None;
 - subcharts get their own ``values.yaml`` with the parent's values under their name on top, and
   the parent's ``global``; a subchart whose ``condition`` is false is not rendered;
 - numbers in values are floats, as Helm reads them (JSON numbers), each traced to its line;
@@ -168,7 +169,7 @@ def read_values(path: Path, rel: str, max_size: int) -> ValuesFile:
 
 def environments(chart: ChartInfo, root: Path, known: tuple[str, ...], max_size: int,
                  extra: dict[str, list[Path]] | None = None) -> list[Environment]:
-    """The chart's own values (environment None), then one environment per overlay found."""
+    """One environment per overlay found, or the chart's own values alone (environment None)."""
     names = {e.lower(): e for e in known}
     found: dict[str, list[ValuesFile]] = {}
     candidates = list(chart.path.glob("values[-._]*.y*ml"))
@@ -181,7 +182,11 @@ def environments(chart: ChartInfo, root: Path, known: tuple[str, ...], max_size:
     for env, paths in (extra or {}).items():
         for path in paths:
             found.setdefault(env, []).append(read_values(path, _relative(path, root), max_size))
-    return [Environment(None, []), *(Environment(env, found[env]) for env in sorted(found))]
+    if not found:
+        return [Environment(None, [])]
+    # with overlays, each environment is values.yaml + its overlay; the bare defaults are not a
+    # deployment of their own (and would pair with every environment's objects)
+    return [Environment(env, found[env]) for env in sorted(found)]
 
 
 def _overlay_env(path: Path) -> str | None:

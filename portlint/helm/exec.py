@@ -109,6 +109,7 @@ class _Out:
         self.parts: list[str] = []
         self.size = 0
         self.result = result  # None while capturing an include: no source map needed
+        self.unknown_seen = False  # while capturing: part of the text is unknown, so all of it is
 
     def text(self, text: str, source: P.Source, offset: int) -> None:
         if self.result is not None:
@@ -130,6 +131,7 @@ class _Out:
         """An unknown action: inline, a placeholder; alone on its line (``block``), a comment line
         in its place, so that readers see where unknown content would go and at which indent."""
         if self.result is None:
+            self.unknown_seen = True
             return
         result = self.result
         if block:
@@ -208,6 +210,7 @@ class Engine:
         self._noted: set[tuple[str, int, str]] = set()
         self._missing: str | None = None
         self._include_depth = 0
+        self._where: tuple[P.Source, int] | None = None
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -291,6 +294,7 @@ class Engine:
 
     def _guarded(self, frame: _Frame, dot: Any, pipe: P.Pipe, offset: int) -> Any:
         """Evaluate a pipeline; an error becomes a note and UNKNOWN (assigned to its variables)."""
+        self._where = (frame.source, offset)
         try:
             return self._pipe(frame, dot, pipe)
         except UnknownFunction as exc:
@@ -560,7 +564,7 @@ class Engine:
                                 function="include")
         return self._capture(frame, tree, data)
 
-    def _capture(self, frame: _Frame, tree: P.Tree, data: Any) -> str:
+    def _capture(self, frame: _Frame, tree: P.Tree, data: Any) -> Any:
         self._enter(frame.source, 0)
         out = _Out(None)
         inner = _Frame(tree.source, data)
@@ -568,7 +572,7 @@ class Engine:
             self._walk(out, inner, data, tree.body)
         finally:
             self._include_depth -= 1
-        return out.getvalue()
+        return UNKNOWN if out.unknown_seen else out.getvalue()
 
     def _tpl(self, frame: _Frame, argv: list[Any]) -> Any:
         if len(argv) != 2:
@@ -635,7 +639,9 @@ def _fail(engine: Engine, frame: _Frame, argv: list[Any]) -> Any:
 def _lookup(engine: Engine, frame: _Frame, argv: list[Any]) -> Any:
     if engine.lookup_empty:
         return {}
-    raise TemplateError("the cluster is not read: lookup's result is unknown", function="lookup")
+    if engine._where is not None:
+        engine._note(*engine._where, "lookup reads the cluster, which is not read: its result is unknown", "lookup")
+    return UNKNOWN
 
 
 def _index(engine: Engine, frame: _Frame, argv: list[Any]) -> Any:
