@@ -61,6 +61,7 @@ class ChartInfo:
     subcharts: list[ChartInfo] = field(default_factory=list)
     prefix: str = ""  # Helm's template-name prefix: ``parent/charts/sub``
     max_size: int = 1_000_000
+    parsed: dict[str, Any] = field(default_factory=dict)  # template name → parse result, shared by renders
     notes: list[tuple[str, str]] = field(default_factory=list)  # (rel, message)
 
 
@@ -323,8 +324,10 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
             rels[name] = rel
     for name in _helm_order(rels):
         info = next(i for i, _ in scoped if name in i.templates)
-        engine.add(name, info.templates[name][1])
+        engine.add(name, info.templates[name][1], info.parsed)
     files: dict[str, Rendered] = {}
+    charts = {id(i): builtins.chart(i.metadata) for i, _ in scoped}
+    chart_files = {id(i): builtins.files(i.path, i.max_size) for i, _ in scoped}
     for name in _helm_order(rels):
         info, vals = next((i, v) for i, v in scoped if name in i.templates)
         base = PurePosixPath(name).name
@@ -333,8 +336,8 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
         if not base.endswith((".yaml", ".yml")):
             continue
         data = {
-            "Values": vals, "Chart": builtins.chart(info.metadata), "Release": release,
-            "Capabilities": capabilities, "Files": builtins.files(info.path, info.max_size),
+            "Values": vals, "Chart": charts[id(info)], "Release": release,
+            "Capabilities": capabilities, "Files": chart_files[id(info)],
             "Template": {"Name": name, "BasePath": f"{info.prefix}/{TEMPLATES}"}, "Subcharts": {},
         }
         files[info.templates[name][0]] = engine.render(name, data)

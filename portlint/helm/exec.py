@@ -214,17 +214,19 @@ class Engine:
 
     # -- loading ----------------------------------------------------------------------------
 
-    def add(self, name: str, text: str) -> None:
-        """Parse one template file; its ``define``s join (and override) the engine's."""
-        try:
-            tree, defines = P.parse(name, text)
-        except P.ParseError as exc:
-            line, _ = P.Source(name, text).line_col(exc.offset)
-            self.parse_errors[name] = Note(name, line, f"template: {name}:{line}: {exc.message}")
+    def add(self, name: str, text: str, cache: dict[str, Any] | None = None) -> None:
+        """Parse one template file; its ``define``s join (and override) the engine's.
+
+        ``cache`` (name → parse result) lets several renders of one chart parse each file once."""
+        parsed = cache.get(name) if cache is not None else None
+        if parsed is None:
+            parsed = _parse(name, text)
+            if cache is not None:
+                cache[name] = parsed
+        if isinstance(parsed, Note):
+            self.parse_errors[name] = parsed
             return
-        except RecursionError:
-            self.parse_errors[name] = Note(name, 1, f"template: {name}: nested too deeply")
-            return
+        tree, defines = parsed
         self.files[name] = tree
         self.defines.update(defines)
 
@@ -596,6 +598,16 @@ class Engine:
             return self._capture(frame, tree, data)
         finally:
             self.defines = saved
+
+
+def _parse(name: str, text: str) -> tuple[P.Tree, dict[str, P.Tree]] | Note:
+    try:
+        return P.parse(name, text)
+    except P.ParseError as exc:
+        line, _ = P.Source(name, text).line_col(exc.offset)
+        return Note(name, line, f"template: {name}:{line}: {exc.message}")
+    except RecursionError:
+        return Note(name, 1, f"template: {name}: nested too deeply")
 
 
 # -- engine-level functions ---------------------------------------------------------------------

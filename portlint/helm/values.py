@@ -122,10 +122,18 @@ class Origins:
         self.keep.append(container)
 
     def read(self, container: Any, key: Any, value: Any) -> Any:
+        cls = _TRACED.get(type(value))
+        if cls is None:
+            return value
         entry = self.table.get(id(container))
         if entry is None:
             return value
-        return traced(value, entry[1].get(key))
+        origin = entry[1].get(key)
+        if origin is None:
+            return value
+        out = cls(value)
+        out.origin = origin
+        return out
 
     def path(self, container: Any) -> str | None:
         entry = self.table.get(id(container))
