@@ -7,9 +7,10 @@ attributes) is in ``docs/model.md`` and ``docs/model-kubernetes.md``.
 
 Values are read as written: an unquoted decimal is a number; a quoted ``"8000"`` goes through
 :meth:`PortValue.parse` and is the number 8000 too (rules compare what the port *is*; whether the
-API server accepts a quoted ``containerPort`` is a schema question). Templates (``{{ … }}``) are
-masked; inside a chart, an action that is exactly a ``.Values`` reference is resolved (see
-:mod:`portlint.readers._helm`), anything else stays an unresolved expression.
+API server accepts a quoted ``containerPort`` is a schema question). A chart's templates are
+rendered by :mod:`portlint.helm` (once per environment) and the rendered YAML is read, located
+through the render's source map; templated YAML outside a chart is masked and its templates stay
+unresolved (:mod:`portlint.readers._k8s_source`).
 """
 
 from __future__ import annotations
