@@ -207,9 +207,18 @@ func (kv *KubeVersion) GitVersion() string { return kv.Version }
 
 type VersionSet []string
 
+// Has is true for a served group/version, and (as Helm's default set lists every built-in kind
+// too) for "group/version/Kind" of a served group/version.
 func (v VersionSet) Has(apiVersion string) bool {
+	gv := apiVersion
+	if i := strings.LastIndex(apiVersion, "/"); i > 0 {
+		kind := apiVersion[i+1:]
+		if kind != "" && kind[0] >= 'A' && kind[0] <= 'Z' {
+			gv = apiVersion[:i]
+		}
+	}
 	for _, x := range v {
-		if x == apiVersion {
+		if x == apiVersion || x == gv {
 			return true
 		}
 	}
@@ -223,14 +232,15 @@ type Capabilities struct {
 }
 
 // DefaultAPIVersions is the version set `helm template` assumes without a cluster (abridged to
-// the built-in groups; portlint's renderer uses the same list).
+// the built-in groups; portlint's renderer, portlint/helm/builtins.py, uses the same list and
+// the same Kubernetes version).
 var DefaultAPIVersions = VersionSet{
 	"v1", "admissionregistration.k8s.io/v1", "apiextensions.k8s.io/v1", "apps/v1",
 	"authentication.k8s.io/v1", "authorization.k8s.io/v1", "autoscaling/v1", "autoscaling/v2",
 	"batch/v1", "certificates.k8s.io/v1", "coordination.k8s.io/v1", "discovery.k8s.io/v1",
 	"events.k8s.io/v1", "flowcontrol.apiserver.k8s.io/v1", "networking.k8s.io/v1",
 	"node.k8s.io/v1", "policy/v1", "rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1",
-	"storage.k8s.io/v1",
+	"storage.k8s.io/v1", "apiregistration.k8s.io/v1",
 }
 
 type Files map[string][]byte
@@ -566,7 +576,7 @@ func render(c *Chart, userVals map[string]interface{}, name, namespace string) (
 	}
 	caps := &Capabilities{
 		APIVersions: DefaultAPIVersions,
-		KubeVersion: KubeVersion{Version: "v1.31.0", Major: "1", Minor: "31"},
+		KubeVersion: KubeVersion{Version: "v1.30.0", Major: "1", Minor: "30"},
 		HelmVersion: map[string]string{"Version": "v3.16.0"},
 	}
 	out := map[string]string{}
