@@ -129,6 +129,11 @@ CASES = [
     '{{ semverCompare ">= 1.21.0-0, < 1.25.0-0" "v1.22.3" }} {{ semverCompare "1.2 - 1.4" "1.3.7" }} {{ semverCompare "=1.2.3" "1.2.3" }} {{ semverCompare "!=1.2.3" "1.2.4" }}',
     '{{ semverCompare ">=1.19" "not-a-version" }}',
     '{{ (semver "1.2.3-beta+b1").Major }}',
+    # paths and urls
+    '{{ base "a/b/c.yaml" }} {{ dir "a/b/c.yaml" }} {{ ext "a/b/c.tar.gz" }} {{ clean "a//b/../c/" }} {{ isAbs "/x" }} {{ base "" }} {{ dir "x" }}',
+    '{{ urlquery "a b&c=d/é" }}|{{ urlquery 1 "x" }}',
+    # html
+    '{{ html "<a href=\"x\">&\'</a>" }}',
 ]
 
 

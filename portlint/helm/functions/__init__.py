@@ -24,6 +24,7 @@ from portlint.helm.functions import (
     goyaml,
     lists,
     logic,
+    paths,
     regex,
     semver,
     strings,
@@ -48,7 +49,7 @@ def _or(*args: Any) -> Any:
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
-for _family in (strings, lists, dicts, arith, logic, encoding, regex, semver, goyaml):
+for _family in (strings, lists, dicts, arith, logic, encoding, regex, semver, goyaml, paths):
     FUNCTIONS.update(_family.FUNCTIONS)
 FUNCTIONS["and"] = _and
 FUNCTIONS["or"] = _or
