@@ -110,6 +110,7 @@ class _Out:
         self.size = 0
         self.result = result  # None while capturing an include: no source map needed
         self.unknown_seen = False  # while capturing: part of the text is unknown, so all of it is
+        self.origins: list[tuple[str, Any]] = []  # values written (a capture of just one keeps its origin)
 
     def text(self, text: str, source: P.Source, offset: int) -> None:
         if self.result is not None:
@@ -117,6 +118,8 @@ class _Out:
         self._write(text)
 
     def value(self, text: str, source: P.Source, offset: int, origin: Any, missing: str | None) -> None:
+        if origin is not None and text:
+            self.origins.append((text, origin))
         result = self.result
         if result is not None:
             result.chunks.append((self.size, source, offset, False))
@@ -397,11 +400,15 @@ class Engine:
             self._note(frame.source, node.pos, f'no such template "{node.name}"')
             self._unknown(out, frame.source, node)
             return
-        self._enter(frame.source, node.pos)
-        try:
-            self._walk(out, _Frame(tree.source, data), data, tree.body)
-        finally:
-            self._include_depth -= 1
+        try:  # written where the call is, like an include: the reader's lines stay in its file
+            text = self._capture(frame, tree, data)
+        except TemplateError as exc:
+            self._note(frame.source, node.pos, str(exc))
+            text = UNKNOWN
+        if text is UNKNOWN:
+            self._unknown(out, frame.source, node)
+        else:
+            out.value(text, frame.source, node.pos, origin_of(text), None)
 
     def _enter(self, source: P.Source, offset: int) -> None:
         self._include_depth += 1
@@ -574,7 +581,12 @@ class Engine:
             self._walk(out, inner, data, tree.body)
         finally:
             self._include_depth -= 1
-        return UNKNOWN if out.unknown_seen else out.getvalue()
+        if out.unknown_seen:
+            return UNKNOWN
+        text = out.getvalue()
+        if len(out.origins) == 1 and out.origins[0][0] == text.strip():
+            return traced(text, out.origins[0][1])
+        return text
 
     def _tpl(self, frame: _Frame, argv: list[Any]) -> Any:
         if len(argv) != 2:

@@ -323,6 +323,8 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
             for item in _yaml.seq(items):
                 _read_document(item, source, out, names, depth + 1)
         return
+    if _is_test_hook(node, source):
+        return
     doc = _Doc(node, kind.value, source, out, names)
     if kind.value in WORKLOADS and _served_by(api, WORKLOADS[kind.value][1]):
         _read_workload(doc)
@@ -330,6 +332,12 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _read_service(doc)
     elif kind.value == "Ingress" and _served_by(api, INGRESS_GROUPS):
         _read_ingress(doc)
+
+
+def _is_test_hook(node: Any, source: Source) -> bool:
+    """A ``helm test`` hook (``helm.sh/hook: test``) runs on demand, not as part of the release."""
+    hook = source.string(_get_path(node, "metadata", "annotations", "helm.sh/hook"))
+    return hook is not None and any(part.strip().startswith("test") for part in hook.value.split(","))
 
 
 def _string_field(node: Any, key: str, source: Source) -> Text | None:
