@@ -264,6 +264,7 @@ def test_huge_unclosed_template_is_quick_and_a_failure(tmp_path: Path) -> None:
     ("{{ .Values.big }}", {"big": 1000000.0}, "1e+06"),
     ("{{ tpl \"{{ .Values.n }}!\" . }}", {"n": "t"}, "t!"),
     ("{{ printf \"%s-%d\" \"a\" 3 }}", {}, "a-3"),
+    ("[{{ (.Values.none).x }}{{ $n := .Values.none }}{{ $n.x }}{{ ((.Values.a).none).y }}]", {"a": {}}, "[]"),
 ])
 def test_template_language(template: str, values: dict, expected: str) -> None:
     text, notes = render(template, values, helpers='{{- define "h" -}}hi {{ .Values.n }}{{- end }}')

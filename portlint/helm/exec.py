@@ -495,6 +495,10 @@ class Engine:
         for i, name in enumerate(names):
             if receiver is UNKNOWN:
                 return UNKNOWN
+            if receiver is None and i == 0:
+                # nil out of a pipeline, a variable or dot is Go's invalid value: its field is nil
+                # (``(.x).y``); only a nil met inside a chain (``.x.y``) is an error
+                return None
             if i < last:
                 receiver = self._field(frame, dot, name, receiver, (), _NOVALUE)
             else:

@@ -76,7 +76,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
     if chart is not None:
         _read_chart_file(file, chart, out, names)
         return
-    if not looks_like_kubernetes(text):
+    if not looks_like_kubernetes(text) or _is_chart_values(file, ctx):
         return
     source = Source.plain(file, text)
     documents, errors = _documents(source, ctx)
@@ -87,6 +87,21 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
         if anchors and not _within_budget(document, len(text), source, out):
             continue
         _read_document(document, source, out, names, depth=0)
+
+
+def _is_chart_values(file: SourceFile, ctx: ReadContext) -> bool:
+    """A values file of a chart (``values*.yaml``, ``values/``, ``ci/``): values, not manifests.
+
+    The chart's renderer reads the ones it uses (and reports those it cannot read)."""
+    parts = file.rel.split("/")
+    if not (parts[-1].startswith("values") or "ci" in parts[:-1] or "values" in parts[:-1]):
+        return False
+    for parent in file.path.parents:
+        if (parent / "Chart.yaml").is_file():
+            return True
+        if parent == ctx.root:
+            return False
+    return False
 
 
 def looks_like_kubernetes(text: str) -> bool:
@@ -323,7 +338,7 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
             for item in _yaml.seq(items):
                 _read_document(item, source, out, names, depth + 1)
         return
-    if _is_test_hook(node, source):
+    if _is_hook(node, source):
         return
     doc = _Doc(node, kind.value, source, out, names)
     if kind.value in WORKLOADS and _served_by(api, WORKLOADS[kind.value][1]):
@@ -334,10 +349,10 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _read_ingress(doc)
 
 
-def _is_test_hook(node: Any, source: Source) -> bool:
-    """A ``helm test`` hook (``helm.sh/hook: test``) runs on demand, not as part of the release."""
+def _is_hook(node: Any, source: Source) -> bool:
+    """A Helm hook (``helm.sh/hook``: a test, a pre-install Job) runs around the release, not in it."""
     hook = source.string(_get_path(node, "metadata", "annotations", "helm.sh/hook"))
-    return hook is not None and any(part.strip().startswith("test") for part in hook.value.split(","))
+    return hook is not None and bool(hook.value.strip())
 
 
 def _string_field(node: Any, key: str, source: Source) -> Text | None:
