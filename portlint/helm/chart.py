@@ -61,7 +61,8 @@ class ChartInfo:
     subcharts: list[ChartInfo] = field(default_factory=list)
     prefix: str = ""  # Helm's template-name prefix: ``parent/charts/sub``
     max_size: int = 1_000_000
-    parsed: dict[str, Any] = field(default_factory=dict)  # template name → parse result, shared by renders
+    parsed: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # dependencies neither vendored nor local  # template name → parse result, shared by renders
     notes: list[tuple[str, str]] = field(default_factory=list)  # (rel, message)
 
 
@@ -117,7 +118,29 @@ def load(path: Path, root: Path, max_size: int, depth: int = 0, prefix: str = ""
                 chart.subcharts.append(load(sub, root, max_size, depth + 1, chart.prefix))
             elif sub.suffix == ".tgz":
                 chart.notes.append((_relative(sub, root), "packed subchart not read: its templates are not checked"))
+    _local_dependencies(chart, root, max_size, depth)
     return chart
+
+
+def _local_dependencies(chart: ChartInfo, root: Path, max_size: int, depth: int) -> None:
+    """Dependencies not vendored under ``charts/``: a ``file://`` one is read from its folder (as
+    ``helm dependency build`` would copy it); any other is missing, and said so once."""
+    present = {sub.name for sub in chart.subcharts}
+    for dep in chart.metadata.get("dependencies") or []:
+        name = str(dep.get("name") or "") if isinstance(dep, dict) else ""
+        if not name or name in present:
+            continue
+        repository = str(dep.get("repository") or "")
+        target = (chart.path / repository[len("file://"):]).resolve() if repository.startswith("file://") else None
+        if (target is not None and depth < MAX_SUBCHART_DEPTH and target.is_relative_to(root.resolve())
+                and (target / CHART_FILE).is_file() and target != chart.path.resolve()):
+            chart.subcharts.append(load(target, root, max_size, depth + 1, chart.prefix))
+            present.add(name)
+            continue
+        chart.missing.append(name)
+        chart.notes.append((_relative(chart.path / CHART_FILE, root),
+                            f"dependency {name} ({repository or 'no repository'}) is not in charts/ "
+                            "(helm dependency build): what the chart takes from it is unknown"))
 
 
 def _load_templates(chart: ChartInfo, root: Path, max_size: int) -> None:
@@ -327,6 +350,7 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
         engine.add(name, info.templates[name][1], info.parsed)
     files: dict[str, Rendered] = {}
     charts = {id(i): builtins.chart(i.metadata) for i, _ in scoped}
+    missing = tuple(f'template "{dep}.' for i, _ in scoped for dep in i.missing)
     chart_files = {id(i): builtins.files(i.path, i.max_size) for i, _ in scoped}
     for name in _helm_order(rels):
         info, vals = next((i, v) for i, v in scoped if name in i.templates)
@@ -340,9 +364,17 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
             "Capabilities": capabilities, "Files": chart_files[id(info)],
             "Template": {"Name": name, "BasePath": f"{info.prefix}/{TEMPLATES}"}, "Subcharts": {},
         }
-        files[info.templates[name][0]] = engine.render(name, data)
+        rendered = engine.render(name, data)
+        if missing:
+            rendered.notes[:] = [n for n in rendered.notes if not _from_missing(n.message, missing)]
+        files[info.templates[name][0]] = rendered
     notes = [note for note in engine.parse_errors.values() if PurePosixPath(note.template).name.startswith("_")]
     return ChartRender(env.name, files, rels, notes)
+
+
+def _from_missing(message: str, missing: tuple[str, ...]) -> bool:
+    """A note about a template of a missing dependency (the chart-level note covers it)."""
+    return any(prefix in message for prefix in missing)
 
 
 def _scope(chart: ChartInfo, values: dict, builder: ValuesBuilder, out: list, depth: int) -> None:

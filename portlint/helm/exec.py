@@ -130,15 +130,20 @@ class _Out:
         self._write(text)
 
     def unknown(self, source: P.Source, offset: int, expr: str, block: bool, indent: int = 0,
-                trim_right: bool = False) -> None:
+                trim_right: bool = False, line_end: bool = False) -> None:
         """An unknown action: inline, a placeholder; alone on its line (``block``), a comment line
         in its place, so that readers see where unknown content would go and at which indent."""
         if self.result is None:
             self.unknown_seen = True
             return
         result = self.result
+        tail = self._line_tail()
+        if not block and line_end and tail.endswith(":"):
+            # ``key: {{- include … | nindent 4 }}`` (trimmed up to the colon): the key's whole
+            # value is unknown, and a placeholder glued to the colon would not be YAML
+            block, indent = True, len(tail) - len(tail.lstrip(" ")) + 2
         if block:
-            lead = "" if self._line_blank() else "\n" + " " * indent
+            lead = "" if not tail.strip(" \t") else "\n" + " " * indent
             text = lead + "#" + ("\n" if trim_right else "")
             start = self.size + len(lead)
         else:
@@ -148,15 +153,15 @@ class _Out:
         result.unknown.append(Unknown(start, start + (1 if block else len(text)), source.name, offset, expr, block))
         self._write(text)
 
-    def _line_blank(self) -> bool:
+    def _line_tail(self) -> str:
+        """The output written so far on the current line."""
+        pieces: list[str] = []
         for part in reversed(self.parts):
             cut = part.rfind("\n")
-            tail = part[cut + 1:]
-            if tail.strip(" \t"):
-                return False
-            if cut >= 0:
-                return True
-        return True
+            pieces.append(part[cut + 1:])
+            if cut >= 0 or len(pieces) > 50:
+                break
+        return "".join(reversed(pieces))
 
     def _write(self, text: str) -> None:
         if text:
@@ -299,7 +304,7 @@ class Engine:
 
     def _guarded(self, frame: _Frame, dot: Any, pipe: P.Pipe, offset: int) -> Any:
         """Evaluate a pipeline; an error becomes a note and UNKNOWN (assigned to its variables)."""
-        self._where = (frame.source, offset)
+        saved, self._where = self._where, (frame.source, offset)
         try:
             return self._pipe(frame, dot, pipe)
         except UnknownFunction as exc:
@@ -312,6 +317,8 @@ class Engine:
             raise
         except Exception as exc:  # a function's bug must not stop the scan
             self._note(frame.source, offset, f"cannot evaluate: {type(exc).__name__}: {exc}")
+        finally:
+            self._where = saved
         self._declare(frame, pipe, UNKNOWN)
         return UNKNOWN
 
@@ -389,7 +396,9 @@ class Engine:
         _, column = source.line_col(node.pos)
         end = source.text.find("}}", getattr(node, "end", node.pos))
         trim_right = end > 0 and source.text[end - 1] == "-"
-        out.unknown(source, node.pos, _expr(source, node), alone, column - 1, trim_right)
+        newline = source.text.find("\n", end)
+        line_end = not source.text[end + 2:newline if newline >= 0 else len(source.text)].strip()
+        out.unknown(source, node.pos, _expr(source, node), alone, column - 1, trim_right, line_end)
 
     def _template_call(self, out: _Out, frame: _Frame, dot: Any, node: P.TemplateCall) -> None:
         data = None
