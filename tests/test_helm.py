@@ -189,6 +189,24 @@ def test_subchart_gets_parent_overrides_and_global(tmp_path: Path) -> None:
     assert port.owner.name == "example.test"
 
 
+def test_parent_sees_subchart_defaults(tmp_path: Path) -> None:
+    """Helm coalesces a subchart's values into the parent's ``.Values.<sub>``."""
+    parent = _chart(tmp_path, "app", values="db:\n  replicas: 2\n", s__yaml=(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: app\nspec:\n  ports:\n"
+        "    - port: {{ .Values.db.port }}\n      targetPort: {{ (index .Subcharts \"db\").Values.port }}\n"))
+    _chart(parent / "charts", "db", values="port: 5432\n")
+    result = scan_tree(tmp_path, select=("PL001",))
+    assert result.graph.failures == []
+    assert sorted((f.role.value, f.value.number) for f in result.graph.facts()) == [("expose", 5432), ("target", 5432)]
+
+
+def test_broken_partial_is_a_failure(tmp_path: Path) -> None:
+    _chart(tmp_path, values="port: 80\n", s__yaml=SERVICE, _helpers__tpl='{{ define "x" }}{{ if }}{{ end }}')
+    result = scan_tree(tmp_path, select=("PL001",))
+    assert [(f.location.short, f.severity.value) for f in result.graph.failures] == [
+        ("c/templates/_helpers.tpl:1", "error")]
+
+
 def test_unknown_function_is_a_note_and_only_its_value_is_unknown(tmp_path: Path) -> None:
     _chart(tmp_path, values="port: 80\n", s__yaml=SERVICE.replace(
         "  ports:\n", "  ports:\n    - port: {{ noSuchFunction 1 }}\n"))

@@ -352,6 +352,10 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
     charts = {id(i): builtins.chart(i.metadata) for i, _ in scoped}
     missing = tuple(f'template "{dep}.' for i, _ in scoped for dep in i.missing)
     chart_files = {id(i): builtins.files(i.path, i.max_size) for i, _ in scoped}
+    tops = {id(i): {"Values": v, "Chart": charts[id(i)], "Release": release, "Capabilities": capabilities,
+                    "Files": chart_files[id(i)], "Subcharts": {}} for i, v in scoped}
+    for info, _ in scoped:
+        tops[id(info)]["Subcharts"] = {sub.name: tops[id(sub)] for sub in info.subcharts if id(sub) in tops}
     for name in _helm_order(rels):
         info, vals = next((i, v) for i, v in scoped if name in i.templates)
         base = PurePosixPath(name).name
@@ -359,11 +363,7 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
             continue
         if not base.endswith((".yaml", ".yml")):
             continue
-        data = {
-            "Values": vals, "Chart": charts[id(info)], "Release": release,
-            "Capabilities": capabilities, "Files": chart_files[id(info)],
-            "Template": {"Name": name, "BasePath": f"{info.prefix}/{TEMPLATES}"}, "Subcharts": {},
-        }
+        data = {**tops[id(info)], "Template": {"Name": name, "BasePath": f"{info.prefix}/{TEMPLATES}"}}
         rendered = engine.render(name, data)
         if missing:
             rendered.notes[:] = [n for n in rendered.notes if not _from_missing(n.message, missing)]
@@ -382,11 +382,10 @@ def _scope(chart: ChartInfo, values: dict, builder: ValuesBuilder, out: list, de
     out.append((chart, values))
     if depth >= MAX_SUBCHART_DEPTH:
         return
-    dependencies = {str(d.get("alias") or d.get("name")): d for d in chart.metadata.get("dependencies") or []
-                    if isinstance(d, dict)}
+    dependencies = {str(d.get("name")): d for d in chart.metadata.get("dependencies") or [] if isinstance(d, dict)}
     for sub in chart.subcharts:
         dep = dependencies.get(sub.name) or {}
-        key = sub.name
+        key = str(dep.get("alias") or sub.name)
         if not _enabled(dep, values):
             continue
         own = builder.build(sub.values.root, sub.values.rel, ".Values") or {}
@@ -396,6 +395,7 @@ def _scope(chart: ChartInfo, values: dict, builder: ValuesBuilder, out: list, de
         glob = values.get("global")
         if isinstance(glob, dict):
             merged = builder.merge(merged, {"global": builder.merge(merged.get("global") or {}, glob)})
+        values[key] = merged  # the parent sees the subchart's values, defaults included (Helm coalesces)
         _scope(sub, merged, builder, out, depth + 1)
 
 

@@ -64,7 +64,12 @@ def render_chart(path: Path, root: Path, environments: tuple[str, ...], max_size
                 _values_problem(overlay, result)
         if any(o.failure is not None for o in env.overlays):
             continue
-        result.renders.append(C.render(info, env, fns, namespace))
+        render = C.render(info, env, fns, namespace)
+        for note in render.notes:  # a partial (_helpers.tpl) Go would not parse fails the chart
+            problem = Problem(Location(render.rels.get(note.template, info.rel), note.line), note.message)
+            if problem not in result.problems:
+                result.problems.append(problem)
+        result.renders.append(render)
     return result
 
 
