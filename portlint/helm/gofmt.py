@@ -244,10 +244,17 @@ class _Spec:
         self.verb = ""
 
 
-def _bad(verb: str, value: Any) -> str:
+def _bad(verb: str, value: Any, spec: _Spec | None = None) -> str:
+    """Go's %!verb(type=value): the value printed with %v and the same flags and width."""
     if value is None:
         return f"%!{verb}(<nil>)"
-    return f"%!{verb}({go_type(value)}={sprint(value)})"
+    if spec is None:
+        return f"%!{verb}({go_type(value)}={sprint(value)})"
+    as_v = _Spec()
+    for name in ("minus", "plus", "sharp", "space", "zero", "width", "prec"):
+        setattr(as_v, name, getattr(spec, name))
+    as_v.verb = "v"
+    return f"%!{verb}({go_type(value)}={_format_value(value, as_v)})"
 
 
 def _pad(text: str, spec: _Spec, numeric: bool = False) -> str:
@@ -305,7 +312,7 @@ def _format_int(value: int, spec: _Spec) -> str:
     elif verb == "U":
         return _pad(f"U+{value:04X}", spec)
     else:
-        return _bad(verb, value)
+        return _bad(verb, value, spec)
     if spec.prec is not None:
         if spec.prec == 0 and mag == 0:
             body = ""
@@ -328,7 +335,7 @@ def _format_floatv(value: float, spec: _Spec) -> str:
     if verb == "v":
         verb = "g"
     if verb not in "eEfFgG":
-        return _bad(spec.verb, value)
+        return _bad(spec.verb, value, spec)
     prec = -1 if spec.prec is None else spec.prec
     if verb in "eEfF" and spec.prec is None:
         prec = 6
@@ -370,19 +377,21 @@ def _format_str(value: str, spec: _Spec) -> str:
         elif spec.sharp and hexed:
             hexed = ("0x" if verb == "x" else "0X") + hexed
         return _pad(hexed, spec)
-    return _bad(verb, value)
+    return _bad(verb, value, spec)
 
 
 def _format_value(value: Any, spec: _Spec, depth: int = 0) -> str:
     verb = spec.verb
     if value is None:
-        if verb == "v" or depth > 0:  # a nil inside a slice or map prints <nil> whatever the verb
+        if depth > 0:  # a nil inside a slice or map prints <nil>, unpadded, whatever the verb
+            return "<nil>"
+        if verb == "v":
             return _pad("<nil>", spec)
-        return _bad(verb, value)
+        return _bad(verb, value, spec)
     if isinstance(value, bool):
         if verb in "tv":
             return _pad("true" if value else "false", spec)
-        return _bad(verb, value)
+        return _bad(verb, value, spec)
     if isinstance(value, int):
         return _format_int(int(value), spec)
     if isinstance(value, float):
@@ -489,6 +498,8 @@ def sprintf(fmt: str, *args: Any) -> str:
         if verb == "v" and spec.sharp:
             out.append(_go_syntax(value))
             continue
+        if verb == "v":
+            spec.plus = False  # %+v is struct-field syntax, not a sign
         out.append(_format_value(value, spec))
     if not reordered and argi < len(args):
         extra = ", ".join("<nil>" if a is None else f"{go_type(a)}={sprint(a)}" for a in args[argi:])
