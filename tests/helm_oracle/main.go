@@ -321,6 +321,39 @@ type Chart struct {
 	Files     Files
 	Subcharts []*Chart
 	Parent    *Chart
+	Disabled  bool
+}
+
+// enabled evaluates the dependency's condition ("a.enabled,b.enabled": the first path that
+// holds a bool decides) against the parent's values, as Helm does.
+func enabled(parent, sub *Chart, vals map[string]interface{}) bool {
+	for _, dep := range parent.Meta.Dependencies {
+		name, _ := dep["name"].(string)
+		alias, _ := dep["alias"].(string)
+		if alias != sub.Meta.Name && (alias != "" || name != sub.Meta.Name) {
+			continue
+		}
+		cond, _ := dep["condition"].(string)
+		for _, p := range strings.Split(cond, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			var node interface{} = vals
+			for _, part := range strings.Split(p, ".") {
+				m, ok := node.(map[string]interface{})
+				if !ok {
+					node = nil
+					break
+				}
+				node = m[part]
+			}
+			if b, ok := node.(bool); ok {
+				return b
+			}
+		}
+	}
+	return true
 }
 
 func (c *Chart) fullPath() string {
@@ -382,6 +415,7 @@ func loadChart(dir string, parent *Chart) (*Chart, error) {
 		return nil, err
 	}
 	subs, _ := ioutil.ReadDir(filepath.Join(dir, "charts"))
+	byName := map[string]string{}
 	for _, s := range subs {
 		if !s.IsDir() {
 			continue
@@ -390,7 +424,32 @@ func loadChart(dir string, parent *Chart) (*Chart, error) {
 		if err != nil {
 			return nil, err
 		}
+		byName[sc.Meta.Name] = sc.Dir
 		c.Subcharts = append(c.Subcharts, sc)
+	}
+	// A dependency with an alias is that chart under another name (Helm renames it); the same
+	// chart may be listed under several aliases.
+	for _, dep := range c.Meta.Dependencies {
+		name, _ := dep["name"].(string)
+		alias, _ := dep["alias"].(string)
+		if alias == "" || byName[name] == "" {
+			continue
+		}
+		renamed := false
+		for _, sc := range c.Subcharts {
+			if sc.Meta.Name == name && !renamed {
+				sc.Meta.Name = alias
+				renamed = true
+			}
+		}
+		if !renamed {
+			sc, err := loadChart(byName[name], c)
+			if err != nil {
+				return nil, err
+			}
+			sc.Meta.Name = alias
+			c.Subcharts = append(c.Subcharts, sc)
+		}
 	}
 	return c, nil
 }
@@ -454,6 +513,10 @@ func scopeValues(c *Chart, overrides map[string]interface{}, global map[string]i
 	vals["global"] = g
 	out[c] = vals
 	for _, sc := range c.Subcharts {
+		if !enabled(c, sc, vals) {
+			sc.Disabled = true
+			continue
+		}
 		sub := map[string]interface{}{}
 		if m, ok := vals[sc.Meta.Name].(map[string]interface{}); ok {
 			sub = m
@@ -542,11 +605,27 @@ func (r *renderer) install(t *template.Template) {
 }
 
 func allCharts(c *Chart) []*Chart {
+	if c.Disabled {
+		return nil
+	}
 	out := []*Chart{c}
 	for _, s := range c.Subcharts {
 		out = append(out, allCharts(s)...)
 	}
 	return out
+}
+
+// helmOrder sorts template names as Helm's sortTemplates: deeper paths first, and at equal
+// depth reverse name order; parsing in that order lets a parent's define win over a subchart's.
+func helmOrder(names []string) {
+	sort.Slice(names, func(i, j int) bool {
+		a, b := names[i], names[j]
+		ca, cb := strings.Count(a, "/"), strings.Count(b, "/")
+		if ca == cb {
+			return a > b
+		}
+		return ca > cb
+	})
 }
 
 func render(c *Chart, userVals map[string]interface{}, name, namespace string) (map[string]string, error) {
@@ -560,19 +639,23 @@ func render(c *Chart, userVals map[string]interface{}, name, namespace string) (
 		chart *Chart
 	}
 	var jobs []job
+	owner := map[string]*Chart{}
+	texts := map[string]string{}
+	var names []string
 	for _, ch := range allCharts(c) {
-		names := make([]string, 0, len(ch.Templates))
-		for n := range ch.Templates {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for n, text := range ch.Templates {
 			full := ch.fullPath() + "/" + n
-			if _, err := t.New(full).Parse(ch.Templates[n]); err != nil {
-				return nil, err
-			}
-			jobs = append(jobs, job{full, ch})
+			owner[full] = ch
+			texts[full] = text
+			names = append(names, full)
 		}
+	}
+	helmOrder(names)
+	for _, full := range names {
+		if _, err := t.New(full).Parse(texts[full]); err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, job{full, owner[full]})
 	}
 	caps := &Capabilities{
 		APIVersions: DefaultAPIVersions,
