@@ -43,6 +43,7 @@ def want_bool(value: Any) -> bool:
 
 
 def want_list(value: Any, what: str = "[]interface {}") -> list:
+    """A slice parameter: nil (a missing value carried through a variable) is an empty slice."""
     if isinstance(value, (list, tuple)):
         return list(value)
     if value is None:
@@ -51,10 +52,12 @@ def want_list(value: Any, what: str = "[]interface {}") -> list:
 
 
 def want_dict(value: Any) -> dict:
+    """A map parameter: nil (a missing value carried through a variable or a pipeline) is Go's nil
+    map, empty to read (Go only refuses a nil read straight from a map field)."""
     if isinstance(value, dict):
         return value
     if value is None:
-        raise TemplateError("invalid value; expected map[string]interface {}")
+        return {}
     raise TemplateError(f"wrong type for value; expected map[string]interface {{}}; got {go_type(value)}")
 
 
