@@ -99,6 +99,8 @@ CASES = [
     '{{ b64enc .name }}|{{ b64dec "bXktYXBw" }}|{{ b64dec "!!" }}|{{ sha256sum .name }}|{{ sha1sum .name }}|{{ adler32sum .name }}',
     '{{ toJson .map }}|{{ toJson .list }}|{{ toJson .big }}|{{ toJson .ratio }}|{{ toJson "<a&b>" }}|{{ toJson .none }}',
     '{{ toPrettyJson .map }}|{{ toRawJson "<a>" }}',
+    '{{ mustFromJson "[1, {\\"a\\": true}]" }}|{{ (mustFromJson "{\\"x\\": \\"y\\"}").x }}',
+    '{{ mustFromJson "{" }}',
     '{{ (fromJson "{\\"a\\": 1, \\"b\\": [true, null]}").a }}|{{ fromJson "{\\"a\\": 1}" }}|{{ fromJsonArray "[1, \\"x\\"]" }}',
     # yaml
     '{{ toYaml .map }}',
@@ -224,3 +226,29 @@ def test_printf_verbs_match_go(batch: list) -> None:
     results = O.render_exprs(cases)
     for (_, data), expected in zip(cases, results):
         assert sprintf(data["f"], data["v"]) == expected.get("output"), (data, expected)
+
+
+_yaml_scalars = st.sampled_from([
+    "yes", "No", "on", "OFF", "y", "n", "~", "null", "", "1e3", "0x1F", "012", "08", "1_000", "3.0", ".5",
+    "-.inf", ".NaN", "22:22", "2024-01-02", "2024-01-02T10:00:00Z", "+1", "-0", "0b101", "true", "False",
+    "plain text", "'quoted'", '"dq"', "a: b", "- x", "[1, 2]", "{a: 1}", "!!str 5", "9223372036854775808",
+])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["k", "y", "80", "true", "a b", "n"]), _yaml_scalars),
+                         min_size=1, max_size=4), min_size=1, max_size=20))
+def test_from_yaml_matches_go(batch: list) -> None:
+    """fromYaml resolves plain scalars like yaml.v2 (YAML 1.1) and keeps numbers as float64."""
+    binary, reason = O.oracle()
+    if binary is None:
+        pytest.skip(reason)
+    texts = ["\n".join(f"{k}: {v}" for k, v in pairs) for pairs in batch]
+    results = O.render_exprs([("{{ toJson (fromYaml .t) }}", {"t": t}) for t in texts])
+    for text, expected in zip(texts, results):
+        got = FUNCTIONS["toJson"](FUNCTIONS["fromYaml"](text))
+        want = expected.get("output", "")
+        if '"Error"' in want:
+            assert '"Error"' in got, (text, want, got)
+        else:
+            assert got == want, (text, want, got)

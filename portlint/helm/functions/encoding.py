@@ -201,11 +201,13 @@ def from_json_array(s: Any) -> list:
     return value
 
 
-def must_from_json(s: Any) -> dict:
-    out = from_json(s)
-    if "Error" in out and len(out) == 1 and isinstance(out["Error"], str):
-        raise TemplateError(out["Error"])
-    return out
+def must_from_json(s: Any) -> Any:
+    """sprig's mustFromJson (Helm leaves it alone): any JSON value, an error when not JSON."""
+    text = want_str(s)
+    try:
+        return _load_json(text)
+    except (ValueError, RecursionError) as exc:
+        raise TemplateError(_json_error(exc, text)) from None
 
 
 def _json_kind(value: Any) -> str:

@@ -593,6 +593,8 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise TemplateError(f"json: unsupported type: map[{go_type(k)}]interface {{}}")
+            if "\x85" in k:  # a line break inside a flow key: yaml.v2 cannot read the JSON back
+                raise TemplateError("yaml: could not find expected ':'")
             out[_jsonable(str(k), depth + 1)] = _jsonable(v, depth + 1)
         return out
     if isinstance(value, (list, tuple)):
@@ -630,8 +632,9 @@ MAX_YAML_NODES = 200_000
 class _Reader:
     """Constructs Go values from a composed YAML node with yaml.v2's resolution."""
 
-    def __init__(self) -> None:
+    def __init__(self, loader: Any) -> None:
         self.count = 0
+        self.loader = loader
 
     def value(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
@@ -659,6 +662,13 @@ class _Reader:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         text = node.value
         if node.style:  # quoted or block (the C loader gives plain scalars style "" or None)
+            return text
+        implicit = self.loader.resolve(yaml.ScalarNode, text, (True, False))
+        if node.tag != implicit:  # an explicit tag: !!str 5 is a string, !custom x too
+            kind, value = resolve(text)
+            wanted = node.tag.rsplit(":", 1)[-1]
+            if kind == wanted and kind in ("int", "float", "bool", "null"):
+                return float(value) if kind == "int" else value
             return text
         kind, value = resolve(text)
         if kind == "timestamp" or kind == "merge":
@@ -689,13 +699,31 @@ def _load_first(text: str) -> Any:
         raise TemplateError(f"error converting YAML to JSON: yaml: {_problem(exc)}") from None
     try:
         node = _first_node(loader)
+        if node is None:
+            return None
+        value = _Reader(loader).value(node)
     except yaml.YAMLError as exc:
         raise TemplateError(f"error converting YAML to JSON: yaml: {_problem(exc)}") from None
     finally:
         loader.dispose()
-    if node is None:
+    bad = _non_finite(value)
+    if bad is not None:
+        raise TemplateError(f"error converting YAML to JSON: json: unsupported value: {format_float(bad)}")
+    return value
+
+
+def _non_finite(value: Any, depth: int = 0) -> float | None:
+    """The first NaN or Inf in a value (encoding/json refuses them), else None."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return value
+    if depth > 500:
         return None
-    return _Reader().value(node)
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        found = _non_finite(child, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _first_node(loader: Any) -> Any:
