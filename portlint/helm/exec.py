@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from portlint.helm import gofmt
 from portlint.helm import parser as P
 from portlint.helm.errors import TemplateError, UnknownFunction
+from portlint.helm.functions_engine import _ENGINE, _LAZY, _NOVALUE, _SERIALISERS, carry_origin, decide_unknown
+from portlint.helm.output import MAX_OUTPUT, Note, Rendered, Unknown, _Abort, _Out  # noqa: F401 (re-exported)
 from portlint.helm.values import UNKNOWN, GoMap, GoStruct, Method, Origins, origin_of, plain, traced
 
 MAX_INCLUDE_DEPTH = 64
 MAX_RANGE = 100_000
-MAX_OUTPUT = 8_000_000
 MAX_SECONDS = 5.0
-_NOVALUE = object()  # "no final argument" in a pipeline
-PLACEHOLDER = "__portlint_unknown_{}__"
 
 
 class _Break(Exception):
@@ -38,140 +36,6 @@ class _Break(Exception):
 
 class _Continue(Exception):
     pass
-
-
-class _Abort(Exception):
-    """A limit was hit: the whole render stops (the output so far is kept)."""
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something the renderer could not do: in ``template`` (a source name) at ``line``."""
-
-    template: str
-    line: int
-    message: str
-    function: str | None = None
-
-
-@dataclass
-class Unknown:
-    """An output span (or, when ``block`` is True, a place) whose content is unknown."""
-
-    start: int
-    end: int
-    source: str
-    offset: int
-    expr: str
-    block: bool
-
-
-@dataclass
-class Rendered:
-    """A rendered file: its text and source map."""
-
-    name: str
-    text: str = ""
-    chunks: list[tuple[int, P.Source, int, bool]] = field(default_factory=list)  # (out, source, src offset, text?)
-    values: list[tuple[int, int, Any]] = field(default_factory=list)  # (start, end, origin Location)
-    missing: list[tuple[int, str]] = field(default_factory=list)  # (out offset, ".Values.a.b")
-    unknown: list[Unknown] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    failed: Note | None = None  # the file did not parse or the render was stopped
-
-    def position(self, offset: int) -> tuple[str, int, int]:
-        """(source name, 1-based line, 1-based column) that produced output ``offset``."""
-        import bisect
-
-        index = bisect.bisect_right(self.chunks, (offset, _MAX_KEY)) - 1
-        if index < 0:
-            return self.name, 1, 1
-        start, source, src, is_text = self.chunks[index]
-        line, column = source.line_col(src + (offset - start) if is_text else src)
-        return source.name, line, column
-
-
-class _MaxKey:
-    def __lt__(self, other: object) -> bool:
-        return False
-
-    def __gt__(self, other: object) -> bool:
-        return True
-
-
-_MAX_KEY = _MaxKey()
-
-
-class _Out:
-    """The output being written, and its source map."""
-
-    def __init__(self, result: Rendered | None) -> None:
-        self.parts: list[str] = []
-        self.size = 0
-        self.result = result  # None while capturing an include: no source map needed
-        self.unknown_seen = False  # while capturing: part of the text is unknown, so all of it is
-        self.origins: list[tuple[str, Any]] = []  # values written (a capture of just one keeps its origin)
-
-    def text(self, text: str, source: P.Source, offset: int) -> None:
-        if self.result is not None:
-            self.result.chunks.append((self.size, source, offset, True))
-        self._write(text)
-
-    def value(self, text: str, source: P.Source, offset: int, origin: Any, missing: str | None) -> None:
-        if origin is not None and text:
-            self.origins.append((text, origin))
-        result = self.result
-        if result is not None:
-            result.chunks.append((self.size, source, offset, False))
-            if origin is not None and text:
-                result.values.append((self.size, self.size + len(text), origin))
-            if missing is not None:
-                result.missing.append((self.size, missing))
-        self._write(text)
-
-    def unknown(self, source: P.Source, offset: int, expr: str, block: bool, indent: int = 0,
-                trim_right: bool = False, line_end: bool = False) -> None:
-        """An unknown action: inline, a placeholder; alone on its line (``block``), a comment line
-        in its place, so that readers see where unknown content would go and at which indent."""
-        if self.result is None:
-            self.unknown_seen = True
-            return
-        result = self.result
-        tail = self._line_tail()
-        if not block and line_end and tail.endswith(":"):
-            # ``key: {{- include … | nindent 4 }}`` (trimmed up to the colon): the key's whole
-            # value is unknown, and a placeholder glued to the colon would not be YAML
-            block, indent = True, len(tail) - len(tail.lstrip(" ")) + 2
-        if block:
-            lead = "" if not tail.strip(" \t") else "\n" + " " * indent
-            text = lead + "#" + ("\n" if trim_right else "")
-            start = self.size + len(lead)
-        else:
-            text = PLACEHOLDER.format(len(result.unknown))
-            start = self.size
-        result.chunks.append((self.size, source, offset, False))
-        result.unknown.append(Unknown(start, start + (1 if block else len(text)), source.name, offset, expr, block))
-        self._write(text)
-
-    def _line_tail(self) -> str:
-        """The output written so far on the current line."""
-        pieces: list[str] = []
-        for part in reversed(self.parts):
-            cut = part.rfind("\n")
-            pieces.append(part[cut + 1:])
-            if cut >= 0 or len(pieces) > 50:
-                break
-        return "".join(reversed(pieces))
-
-    def _write(self, text: str) -> None:
-        if text:
-            self.size += len(text)
-            if self.size > MAX_OUTPUT:
-                raise _Abort(f"output over {MAX_OUTPUT} characters")
-            self.parts.append(text)
-
-    def getvalue(self) -> str:
-        return "".join(self.parts)
 
 
 class _Frame:
@@ -559,7 +423,7 @@ class Engine:
         fn = self.functions.get(name)
         if fn is None:
             raise UnknownFunction(name)
-        decided = _decide_unknown(name, argv, self.truth)
+        decided = decide_unknown(name, argv, self.truth)
         if decided is not _NOVALUE:
             return decided
         if name in _SERIALISERS:
@@ -572,7 +436,7 @@ class Engine:
             raise
         except (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError) as exc:
             raise TemplateError(str(exc) or type(exc).__name__, function=name) from None
-        return _carry_origin(result, argv)
+        return carry_origin(result, argv)
 
     def _include(self, frame: _Frame, argv: list[Any]) -> Any:
         if len(argv) != 2:
@@ -633,126 +497,6 @@ def _parse(name: str, text: str) -> tuple[P.Tree, dict[str, P.Tree]] | Note:
         return Note(name, line, f"template: {name}:{line}: {exc.message}")
     except RecursionError:
         return Note(name, 1, f"template: {name}: nested too deeply")
-
-
-# -- engine-level functions ---------------------------------------------------------------------
-
-
-def _and_or(want: bool) -> Callable[..., Any]:
-    def run(engine: Engine, frame: _Frame, dot: Any, args: Any, final: Any) -> Any:
-        nodes = list(args)
-        if not nodes and final is _NOVALUE:
-            raise TemplateError(f"wrong number of args for {'or' if want else 'and'}: want at least 1 got 0")
-        value: Any = None
-        unknown = False
-        count = len(nodes) + (final is not _NOVALUE)
-        for i in range(count):
-            value = engine._arg(frame, dot, nodes[i]) if i < len(nodes) else final
-            if value is UNKNOWN:
-                unknown = True
-                continue
-            if engine.truth(value) == want:
-                return UNKNOWN if unknown else value
-        return UNKNOWN if unknown else value
-
-    return run
-
-
-def _required(engine: Engine, frame: _Frame, argv: list[Any]) -> Any:
-    if len(argv) != 2:
-        raise TemplateError(f"wrong number of args for required: want 2 got {len(argv)}", function="required")
-    message, value = argv
-    if value is UNKNOWN:
-        return UNKNOWN
-    if value is None or (isinstance(value, str) and value == ""):
-        raise TemplateError(str(message), function="required")
-    return value
-
-
-def _fail(engine: Engine, frame: _Frame, argv: list[Any]) -> Any:
-    raise TemplateError(str(argv[0]) if argv else "", function="fail")
-
-
-def _lookup(engine: Engine, frame: _Frame, argv: list[Any]) -> Any:
-    if engine.lookup_empty:
-        return {}
-    if engine._where is not None:
-        engine._note(*engine._where, "lookup reads the cluster, which is not read: its result is unknown", "lookup")
-    return UNKNOWN
-
-
-def _index(engine: Engine, frame: _Frame, argv: list[Any]) -> Any:
-    """Go's ``index``, keeping the origin of what it reads from a values tree."""
-    if not argv:
-        raise TemplateError("wrong number of args for index: want at least 1 got 0", function="index")
-    item = argv[0]
-    for key in argv[1:]:
-        if item is UNKNOWN or key is UNKNOWN:
-            return UNKNOWN
-        if isinstance(item, dict):
-            if not isinstance(key, str):
-                raise TemplateError(f"value has type {_go_type(key)}; should be string", function="index")
-            if key not in item:
-                path = engine.origins.path(item)
-                engine._missing = f"{path}.{key}" if path else None
-                item = None
-                continue
-            item = engine.origins.read(item, key, item[key])
-        elif isinstance(item, (list, str)):
-            if isinstance(key, bool) or not isinstance(key, int):
-                raise TemplateError(f"cannot index slice/array with type {_go_type(key)}", function="index")
-            if not 0 <= key < len(item):
-                raise TemplateError(f"index out of range: {key}", function="index")
-            item = engine.origins.read(item, key, item[key]) if isinstance(item, list) else ord(item[key])
-        elif item is None:
-            raise TemplateError("index of untyped nil", function="index")
-        else:
-            raise TemplateError(f"can't index item of type {_go_type(item)}", function="index")
-    return item
-
-
-_LAZY: dict[str, Callable[..., Any]] = {"and": _and_or(False), "or": _and_or(True)}
-_ENGINE: dict[str, Callable[..., Any]] = {
-    "include": Engine._include, "tpl": Engine._tpl, "required": _required, "fail": _fail,
-    "lookup": _lookup, "index": _index,
-}
-_SERIALISERS = frozenset({
-    "toYaml", "toYamlPretty", "mustToYaml", "toJson", "mustToJson", "toPrettyJson", "mustToPrettyJson",
-    "toRawJson", "mustToRawJson", "toToml", "b64enc", "sha256sum", "sha1sum", "adler32sum",
-})
-
-
-def _decide_unknown(name: str, argv: list[Any], truth: Callable[[Any], bool]) -> Any:
-    """The result of a call with an UNKNOWN argument where it can still be decided, else UNKNOWN;
-    ``_NOVALUE`` when no argument is unknown."""
-    if not any(a is UNKNOWN for a in argv):
-        return _NOVALUE
-    if name == "default" and len(argv) == 2 and argv[1] is not UNKNOWN:
-        return argv[1] if truth(argv[1]) else UNKNOWN
-    if name == "coalesce":
-        for value in argv:
-            if value is UNKNOWN:
-                return UNKNOWN
-            if truth(value):
-                return value
-    if name == "ternary" and len(argv) == 3 and argv[2] is not UNKNOWN:
-        chosen = argv[0] if truth(argv[2]) else argv[1]
-        return chosen
-    return UNKNOWN
-
-
-def _carry_origin(result: Any, argv: list[Any]) -> Any:
-    """A scalar computed from exactly one traced value keeps that value's origin."""
-    if type(result) not in (int, float, str):
-        return result
-    found = None
-    for arg in argv:
-        origin = origin_of(arg)
-        if origin is not None:
-            if found is not None and origin != found:
-                return result
-            found = origin
-    return traced(result, found)
 
 
 def _check_range(size: int) -> None:
