@@ -176,6 +176,16 @@ def test_each_overlay_is_rendered_as_its_environment(tmp_path: Path) -> None:
     assert ports == [("dev", 80, "c/values.yaml:1"), ("prod", 8443, "c/values-prod.yaml:1")]
 
 
+def test_values_files_named_in_config_are_environments(tmp_path: Path) -> None:
+    _chart(tmp_path, values="port: 80\n", s__yaml=SERVICE)
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "live.yaml").write_text("port: 8080\n")
+    (tmp_path / ".portlint.toml").write_text('environments = ["live"]\n[helm-values.c]\nlive = ["envs/live.yaml"]\n')
+    result = scan_tree(tmp_path, select=("PL001",))
+    [port] = [f for f in result.graph.facts() if f.role == Role.EXPOSE]
+    assert (port.environment, port.value.number, port.value.defined_at[0].short) == ("live", 8080, "envs/live.yaml:1")
+
+
 def test_subchart_gets_parent_overrides_and_global(tmp_path: Path) -> None:
     parent = _chart(tmp_path, "app", values="db:\n  port: 6000\nglobal:\n  domain: example.test\n")
     sub = parent / "charts" / "db"

@@ -193,7 +193,9 @@ def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> ChartRende
         return None
 
     def load() -> ChartRenders:
-        return render_chart(directory, ctx.root, ctx.config.environments, ctx.config.max_file_size)
+        extra = getattr(ctx.config, "helm_values", {}).get(directory.resolve())
+        return render_chart(directory, ctx.root, ctx.config.environments, ctx.config.max_file_size,
+                            extra_values=extra)
 
     renders = ctx.memo(f"helm:chart:{directory}", load)
     for problem in renders.problems:
