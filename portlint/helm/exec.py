@@ -284,6 +284,7 @@ class Engine:
             out.value(text, frame.source, node.pos, origin_of(text), None)
 
     def _enter(self, source: P.Source, offset: int) -> None:
+        self._check_time()
         self._include_depth += 1
         if self._include_depth > MAX_INCLUDE_DEPTH:
             self._include_depth -= 1

@@ -219,8 +219,8 @@ def _read_chart_file(file: SourceFile, renders: ChartRenders, out: ReadOutput, n
                                    note.message, NAME, severity)
             if failure not in out.failures:
                 out.failures.append(failure)
-        if not looks_like_kubernetes(rendered.text):
-            continue
+        if rendered.failed is not None or not looks_like_kubernetes(rendered.text):
+            continue  # a template that did not parse, or whose render was stopped, is not read
         source = Source.of_render(file, rendered, renders.info.rel, environment, render.rels)
         documents, errors = compose(rendered.text)
         for error in errors:
