@@ -330,3 +330,21 @@ def test_parse_error_names_the_line() -> None:
     engine.add("c/templates/t.yaml", "a\nb {{ if }}\n")
     result = engine.render("c/templates/t.yaml", {})
     assert result.failed is not None and result.failed.line == 2
+
+
+def test_exponential_recursion_stops_at_the_time_budget() -> None:
+    engine = Engine(functions(), deadline=time.monotonic() + 0.3)
+    engine.add("c/templates/t.yaml", '{{ define "a" }}{{ include "a" . }}{{ include "a" . }}{{ end }}{{ include "a" . }}')
+    start = time.perf_counter()
+    result = engine.render("c/templates/t.yaml", {})
+    assert time.perf_counter() - start < 3
+    assert result.failed is not None and "time budget" in result.failed.message
+
+
+@pytest.mark.parametrize("template", ["{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+                                      "{{ if 1 }}" * 5000 + "{{ end }}" * 5000])
+def test_deep_nesting_is_a_parse_error(template: str) -> None:
+    engine = Engine(functions())
+    engine.add("c/templates/t.yaml", template)
+    result = engine.render("c/templates/t.yaml", {})
+    assert result.failed is not None and "nested too deeply" in result.failed.message
