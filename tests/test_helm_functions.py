@@ -6,6 +6,8 @@ Helm's values do."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -147,13 +149,26 @@ def _python(template: str, data: object) -> tuple[str | None, bool]:
     return result.text, failed
 
 
-@pytest.fixture(scope="module")
-def oracle_results() -> list[dict]:
-    binary, reason = O.oracle()
-    if binary is None:
-        pytest.skip(reason)
+GOLDEN = Path(__file__).resolve().parent / "helm_oracle" / "golden_functions.json"
+
+
+def _go_results() -> list[dict]:
     data = json.loads(json.dumps(VALUES), parse_int=float)
     return O.render_exprs([(t, data) for t in CASES])
+
+
+@pytest.fixture(scope="module")
+def oracle_results() -> list[dict]:
+    """Go's results: from the oracle when it can be built, else as Go printed them last time
+    (tests/helm_oracle/golden_functions.json, written by ``python -m tests.test_helm_functions``)."""
+    binary, _reason = O.oracle()
+    if binary is not None:
+        return _go_results()
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    missing = [t for t in CASES if t not in golden]
+    if missing:
+        pytest.skip(f"no Go oracle and no recorded Go result for {len(missing)} case(s)")
+    return [golden[t] for t in CASES]
 
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[c[:60] for c in CASES])
@@ -252,3 +267,10 @@ def test_from_yaml_matches_go(batch: list) -> None:
             assert '"Error"' in got, (text, want, got)
         else:
             assert got == want, (text, want, got)
+
+
+if __name__ == "__main__":  # record Go's results for machines without the oracle
+    results = _go_results()
+    GOLDEN.write_text(json.dumps(dict(zip(CASES, results)), indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+                      encoding="utf-8")
+    print(f"wrote {GOLDEN} ({len(results)} cases)", file=sys.stderr)
