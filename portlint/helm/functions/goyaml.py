@@ -693,6 +693,7 @@ def _json_key(key: Any) -> str:
 
 
 def _load_first(text: str) -> Any:
+    text = str(text)  # a value read from values.yaml is a str subclass; the C loader wants a str
     try:
         loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
     except yaml.YAMLError as exc:
