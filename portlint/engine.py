@@ -182,7 +182,22 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
                 findings.add(_finding(rule, with_definitions(problem, graph), severity))
         except Exception as exc:
             findings.add(_crash_finding(rule, exc))
-    return sorted(findings, key=Finding.sort_key)
+    return _one_per_place(sorted(findings, key=Finding.sort_key))
+
+
+_NTH = re.compile(r"#\d+\b")
+
+
+def _one_per_place(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, place and message: the environments of a Helm chart are rendered
+    from the same template and values lines, and their copies of an object (``web``, ``web#2``)
+    share one root cause."""
+    kept: dict[tuple[str, Location, str], Finding] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.location, _NTH.sub("", finding.message))
+        if key not in kept or len(_NTH.findall(finding.message)) < len(_NTH.findall(kept[key].message)):
+            kept[key] = finding  # the copy named as written (``web``, not ``web#2``)
+    return sorted(kept.values(), key=Finding.sort_key)
 
 
 def with_definitions(problem: Problem, graph: PortGraph) -> Problem:

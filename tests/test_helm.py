@@ -348,3 +348,11 @@ def test_deep_nesting_is_a_parse_error(template: str) -> None:
     engine.add("c/templates/t.yaml", template)
     result = engine.render("c/templates/t.yaml", {})
     assert result.failed is not None and "nested too deeply" in result.failed.message
+
+
+def test_environments_of_one_chart_give_one_finding_per_root_cause(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, values="port: 70000\nreplicas: 1\n", s__yaml=SERVICE)
+    (chart / "values-dev.yaml").write_text("replicas: 1\n")
+    (chart / "values-prod.yaml").write_text("replicas: 3\n")
+    result = scan_tree(tmp_path, select=("PL002",))
+    assert [(f.location.short, f.message.count("#")) for f in result.findings] == [("c/values.yaml:1", 0)]
