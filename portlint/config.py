@@ -7,6 +7,7 @@ and the key; the CLI turns it into exit code 2.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +40,14 @@ DEFAULT_VALIDATION: dict[str, Any] = {
 
 # Configuration layers, highest precedence first (the spec: Parameter Store > env > YAML > code)
 DEFAULT_PRECEDENCE = ["parameter-store", "env", "yaml", "code"]
+LAYERS = tuple(DEFAULT_PRECEDENCE)  # every layer the readers know
 
 DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/config/*.yml"]
 
 _TOP_KEYS = {
     "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
-    "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence", "helm-values",
+    "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
+    "select", "extend-select", "cache", "cache-dir", "helm-values",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -53,6 +56,12 @@ _SEVERITIES = {"error", "warning", "note"}
 
 class ConfigError(Exception):
     """Raised for a config that cannot be used; the message names the file and the key."""
+
+
+def did_you_mean(word: str, candidates) -> str:
+    from portlint.options import did_you_mean as _hint
+
+    return _hint(word, candidates)
 
 
 @dataclass(frozen=True)
@@ -76,12 +85,18 @@ class Config:
     """The effective configuration of one scan."""
 
     source: str | None = None
+    path: Path | None = None  # the file the config was read from (None: defaults)
+    found_by: str = "defaults"  # "--config", "scan root", "parent folder" or "defaults"
     exclude: list[str] = field(default_factory=list)
     include_ignored: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     rules_dirs: list[Path] = field(default_factory=list)
     environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cache: bool = True  # keep reader results between runs (.portlint_cache)
+    cache_dir: Path | None = None  # where (default: .portlint_cache beside the config file)
+    select: tuple[str, ...] = ()  # rules or groups replacing the default group ("consistency")
+    extend_select: tuple[str, ...] = ()  # rules or groups added to the selection ("hygiene")
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
     services: dict[str, ServicePolicy] = field(default_factory=dict)
     sensitive_ports: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_SENSITIVE_PORTS))
@@ -99,12 +114,21 @@ class Config:
         return merged
 
     def service_for_name(self, name: str) -> ServicePolicy | None:
-        """The catalog entry whose name or alias equals ``name`` (case-insensitive)."""
-        lowered = name.lower()
-        for svc in self.services.values():
-            if lowered in (n.lower() for n in svc.names):
-                return svc
-        return None
+        """The catalog entry whose name or alias equals ``name`` (case-insensitive): one dict
+        lookup, through an index rebuilt only when the catalog changes."""
+        return self._service_index().get(name.lower())
+
+    def _service_index(self) -> dict[str, ServicePolicy]:
+        stamp = (id(self.services), len(self.services))
+        cached = self.__dict__.get("_services_by_name")
+        if cached is None or cached[0] != stamp:
+            index: dict[str, ServicePolicy] = {}
+            for svc in self.services.values():
+                for n in svc.names:
+                    index.setdefault(n.lower(), svc)  # the first entry naming it wins, as before
+            cached = (stamp, index)
+            self.__dict__["_services_by_name"] = cached
+        return cached[1]
 
     def range_of(self, port: int) -> str | None:
         """The name of the first configured range holding ``port``."""
@@ -114,41 +138,124 @@ class Config:
         return None
 
 
-def find_config_file(root: Path) -> Path | None:
-    """``.portlint.toml`` at the root, else a ``pyproject.toml`` with ``[tool.portlint]``."""
-    candidate = root / CONFIG_FILE
+def config_in(folder: Path) -> Path | None:
+    """``.portlint.toml`` in ``folder``, else its ``pyproject.toml`` when that has ``[tool.portlint]``."""
+    candidate = folder / CONFIG_FILE
     if candidate.is_file():
         return candidate
-    pyproject = root / "pyproject.toml"
+    pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            text = pyproject.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
             return None
-        if isinstance(data.get("tool"), dict) and "portlint" in data["tool"]:
-            return pyproject
+        if "portlint" not in text:
+            return None  # cheap test first: most pyproject files never mention portlint
+        return pyproject if _has_tool_table(pyproject, text) else None
     return None
+
+
+def find_config_file(root: Path) -> Path | None:
+    """The nearest config at ``root`` or in a folder above it, as ruff finds its own."""
+    found = find_config(root)
+    return found[0] if found else None
+
+
+def find_config(root: Path) -> tuple[Path, str] | None:
+    """The nearest config file and how it was found ("scan root" or "parent folder")."""
+    start = root.resolve()
+    for folder in (start, *start.parents):
+        path = config_in(folder)
+        if path is not None:
+            return path, "scan root" if folder == start else "parent folder"
+    return None
+
+
+def _has_tool_table(pyproject: Path, text: str) -> bool:
+    try:
+        data = _parse_toml(pyproject)
+    except ConfigError:  # broken: ours to report only when it clearly holds a portlint table
+        return "[tool.portlint" in text
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "portlint" in tool
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
     """Load the config for a scan rooted at ``root`` (or the explicit file)."""
-    path = explicit or find_config_file(root)
-    if path is None:
-        return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if explicit is not None:
+        path, how = explicit, "--config"
+    else:
+        found = find_config(root)
+        if found is None:
+            return Config()
+        path, how = found
+    data = _parse_toml(path)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("portlint", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: tool: must be a table")
+        data = tool.get("portlint", {})
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: tool.portlint: must be a table, not {_kind(data)}")
         prefix = "tool.portlint."
     else:
         prefix = ""
-    return parse_config(data, str(path), prefix, base_dir=path.parent)
+    cfg = parse_config(data, str(path), prefix, base_dir=path.parent)
+    cfg.path, cfg.found_by = path, how
+    return cfg
+
+
+MAX_TOML_BYTES = 1024 * 1024
+
+
+def _parse_toml(path: Path) -> dict[str, Any]:
+    """Decode a TOML file; every failure (size, nesting, huge integers) is a ConfigError naming the file."""
+    try:
+        if path.is_file() and path.stat().st_size > MAX_TOML_BYTES:
+            raise ConfigError(f"{path}: config file is over {MAX_TOML_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: {_deep_key(text)}: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # Python's int-string limit (4300 digits) and similar
+        raise ConfigError(f"{path}: {_long_number_key(text)}: {_first_sentence(exc)}") from None
+
+
+def _line_key(line: str) -> str:
+    key = line.split("=", 1)[0].strip() if "=" in line else line.strip()
+    return key[:60] or "?"
+
+
+def _deep_key(text: str) -> str:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count("[") + line.count("{") > 50:
+            return f"line {number}: {_line_key(line)}"
+    return "?"
+
+
+def _long_number_key(text: str) -> str:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.search(r"[0-9_]{1000,}", line):
+            return f"line {number}: {_line_key(line)}"
+    return "?"
+
+
+def _first_sentence(exc: Exception) -> str:
+    return str(exc).split(";")[0]
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+            dict: "a table"}.get(type(value), type(value).__name__)
 
 
 def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: Path | None = None) -> Config:
@@ -156,7 +263,7 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     where = _Where(source, prefix)
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise ConfigError(where.key(unknown[0], "unknown key (known: " + ", ".join(sorted(_TOP_KEYS)) + ")"))
+        raise ConfigError(where.key(unknown[0], "unknown key" + _known(unknown[0], _TOP_KEYS)))
     cfg = Config(source=source)
     cfg.exclude = _str_list(data.get("exclude", []), where, "exclude")
     cfg.include_ignored = _bool(data.get("include-ignored", False), where, "include-ignored")
@@ -166,6 +273,11 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     if "environments" in data:
         cfg.environments = tuple(_str_list(data["environments"], where, "environments"))
     cfg.rule_settings = _rules(data.get("rules", {}), where)
+    cfg.cache = _bool(data.get("cache", True), where, "cache")
+    if "cache-dir" in data:
+        cfg.cache_dir = base / _str(data["cache-dir"], where, "cache-dir")
+    cfg.select = tuple(_str_list(data.get("select", []), where, "select"))
+    cfg.extend_select = tuple(_str_list(data.get("extend-select", []), where, "extend-select"))
     cfg.ranges = _ranges(data.get("ranges", {}), where)
     cfg.services = _services(data.get("services", {}), cfg.ranges, where)
     if "sensitive-ports" in data:
@@ -174,9 +286,26 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     if "app-config" in data:
         cfg.app_config = _str_list(data["app-config"], where, "app-config")
     if "precedence" in data:
-        cfg.precedence = _str_list(data["precedence"], where, "precedence")
+        cfg.precedence = _precedence(data["precedence"], where)
     cfg.helm_values = _helm_values(data.get("helm-values", {}), where, base)
     return cfg
+
+
+def _known(word: str, known) -> str:
+    """`` (did you mean X?; known: a, b)``"""
+    hint = did_you_mean(word, known).strip()
+    listed = ", ".join(sorted(known))
+    return f"; {hint[1:-1]} (known: {listed})" if hint else f" (known: {listed})"
+
+
+def _precedence(value: Any, where: _Where) -> list[str]:
+    layers = _str_list(value, where, "precedence")
+    for i, layer in enumerate(layers):
+        if layer not in LAYERS:
+            raise ConfigError(where.key(f"precedence[{i}]", f"unknown layer {layer!r}" + _known(layer, LAYERS)))
+        if layers.index(layer) != i:
+            raise ConfigError(where.key(f"precedence[{i}]", f"layer {layer!r} is listed twice"))
+    return layers
 
 
 def _helm_values(value: Any, where: _Where, base: Path) -> dict[Path, dict[str, list[Path]]]:
@@ -206,6 +335,12 @@ def _str_list(value: Any, where: _Where, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(where.key(key, "must be a list of strings"))
     return list(value)
+
+
+def _str(value: Any, where: _Where, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(where.key(key, "must be a non-empty string"))
+    return value
 
 
 def _bool(value: Any, where: _Where, key: str) -> bool:
@@ -242,8 +377,11 @@ def _rules(value: Any, where: _Where) -> dict[str, dict[str, Any]]:
         settings = dict(_table(settings, where, key))
         if "enabled" in settings:
             _bool(settings["enabled"], where, f"{key}.enabled")
-        if "severity" in settings and settings["severity"] not in _SEVERITIES:
-            raise ConfigError(where.key(f"{key}.severity", "must be one of error, warning, note"))
+        severity = settings.get("severity")
+        if "severity" in settings and (not isinstance(severity, str) or severity not in _SEVERITIES):
+            raise ConfigError(where.key(f"{key}.severity", "must be one of error, warning, note"
+                                        + (f", not {_kind(severity)}" if not isinstance(severity, str) else
+                                           did_you_mean(severity, _SEVERITIES))))
         out[rule] = settings
     return out
 
@@ -272,7 +410,9 @@ def _services(value: Any, ranges: dict[str, tuple[int, int]], where: _Where) -> 
         spec = _table(spec, where, key)
         unknown = sorted(set(spec) - _SERVICE_KEYS)
         if unknown:
-            raise ConfigError(where.key(f"{key}.{unknown[0]}", "unknown key (known: " + ", ".join(sorted(_SERVICE_KEYS)) + ")"))
+            raise ConfigError(where.key(f"{key}.{unknown[0]}", "unknown key" + _known(unknown[0], _SERVICE_KEYS)))
+        if "kind" in spec and not isinstance(spec["kind"], str):
+            raise ConfigError(where.key(f"{key}.kind", "must be a string"))
         port = _port(spec["port"], where, f"{key}.port") if "port" in spec else None
         range_name = spec.get("range")
         if range_name is not None:
@@ -299,7 +439,7 @@ def _sensitive(value: Any, where: _Where) -> dict[int, str]:
     out: dict[int, str] = {}
     for port, label in table.items():
         key = f"sensitive-ports.{port}"
-        if not str(port).isdigit():
+        if not (port.isascii() and port.isdigit() and len(port) <= 5):
             raise ConfigError(where.key(key, "keys must be port numbers in quotes, e.g. \"22\" = \"SSH\""))
         number = _port(int(port), where, key)
         if not isinstance(label, str):
@@ -313,7 +453,7 @@ def _validation(value: Any, where: _Where) -> dict[str, Any]:
     out = dict(DEFAULT_VALIDATION)
     for key, item in table.items():
         if key not in DEFAULT_VALIDATION:
-            raise ConfigError(where.key(f"validation.{key}", "unknown key (known: " + ", ".join(sorted(DEFAULT_VALIDATION)) + ")"))
+            raise ConfigError(where.key(f"validation.{key}", "unknown key" + _known(key, DEFAULT_VALIDATION)))
         if key in ("app-port", "workers"):
             if not isinstance(item, list) or len(item) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in item):
                 raise ConfigError(where.key(f"validation.{key}", "must be [low, high]"))

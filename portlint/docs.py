@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from portlint.registry import Rule
+from portlint.options import Option, short_type
+from portlint.registry import DEFAULT_GROUP, Rule
+from portlint.settings import toml_value
+
+
+def _option_row(name: str, option: Option) -> str:
+    meaning = option.doc.replace("|", "\\|")
+    if option.minimum is not None:
+        meaning += f" (at least {option.minimum})"
+    if option.choices:
+        meaning += f" (each one of: {', '.join(option.choices)})"
+    return f"| `{name}` | `{short_type(option.type)}` | `{toml_value(option.default)}` | {meaning} |"
 
 
 def rule_markdown(rule: Rule) -> str:
     options = ""
     if rule.options:
-        rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in sorted(rule.options.items()))
-        options = f"\n\n## Options\n\n| option | default |\n| --- | --- |\n{rows}"
+        rows = "\n".join(_option_row(name, option) for name, option in sorted(rule.options.items()))
+        options = (f"\n\n## Options\n\nSet in `.portlint.toml` under `[rules.{rule.id}]`; a value of another type "
+                   f"is a config error.\n\n| option | type | default | meaning |\n| --- | --- | --- | --- |\n{rows}")
     return (f"# {rule.id} {rule.name}\n\n"
-            f"Default severity: **{rule.severity.value}**. {rule.summary}.\n\n"
+            f"Default severity: **{rule.severity.value}**. Group: **{rule.group}**"
+            f"{' (on by default)' if rule.group == DEFAULT_GROUP else ' (opt-in: `--extend-select ' + rule.group + '`)'}."
+            f" {rule.summary}.\n\n"
             f"{rule.doc.strip()}{options}\n")
 
 
@@ -26,8 +40,10 @@ def write_rule_docs(rules: list[Rule], directory: Path) -> list[Path]:
         page.write_text(rule_markdown(rule), encoding="utf-8")
         written.append(page)
     index = directory / "README.md"
-    lines = ["# Rules", "", "| id | name | severity | summary |", "| --- | --- | --- | --- |"]
-    lines += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.value} | {r.summary} |" for r in rules]
+    lines = ["# Rules", "", "`consistency` rules run by default; `hygiene` rules are opt-in "
+             "(`extend-select = [\"hygiene\"]` in the config, or `--extend-select hygiene`).", "",
+             "| id | name | severity | group | summary |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.value} | {r.group} | {r.summary} |" for r in rules]
     index.write_text("\n".join(lines) + "\n", encoding="utf-8")
     written.append(index)
     return written

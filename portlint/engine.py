@@ -20,7 +20,9 @@ from portlint.graph import PortGraph
 from portlint.links import link_all
 from portlint.model import Finding, Location, ParseFailure, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
-from portlint.registry import Rule, load_rules
+from portlint.registry import DEFAULT_GROUP, Rule, load_rules
+from portlint.scopes import build_scopes
+from portlint.settings import nested_configs
 from portlint.suppressions import Suppression, parse_suppressions, today
 from portlint import suppressions as _suppressions
 
@@ -47,28 +49,47 @@ class ScanResult:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
     active: list[Rule] = field(default_factory=list)
+    nested_configs: list[str] = field(default_factory=list)  # config files in the tree not in effect
 
 
 @dataclass
 class RuleSelection:
-    """``--select`` / ``--ignore`` on top of the config's per-rule ``enabled``."""
+    """Which rules run, ruff-style.
+
+    The base is the command line's ``--select`` if given, else the config's ``select``, else the
+    ``consistency`` group. ``extend-select`` (command line and config) adds rules or groups;
+    ``--ignore`` removes them. Without ``--select``, a rule's ``enabled`` in ``[rules]`` wins
+    over the groups (``PL407 = true`` turns a hygiene rule on, ``PL107 = false`` turns one off).
+    """
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
 
     def active(self, rule: Rule, config: Config) -> bool:
-        if any(rule.matches(s) for s in self.ignore):
+        def named(selectors) -> bool:
+            return any(rule.matches(s) for s in selectors)
+
+        if named(self.ignore):
             return False
         if self.select:
-            return any(rule.matches(s) for s in self.select)
-        return bool(config.rule_setting(rule.id, rule.name).get("enabled", True))
+            return named(self.select) or named(self.extend_select)
+        if named(self.extend_select):
+            return True
+        enabled = config.rule_setting(rule.id, rule.name).get("enabled")
+        if enabled is not None:
+            return bool(enabled)
+        return named(config.extend_select) or named(config.select or (DEFAULT_GROUP,))
 
 
 Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
 
 def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None = None,
-         selection: RuleSelection | None = None, progress: Progress | None = None) -> ScanResult:
+         selection: RuleSelection | None = None, progress: Progress | None = None,
+         read_cache=None) -> ScanResult:
+    """One run: discover, read (through ``read_cache``, a :class:`portlint.cache.ReadCache`, when
+    given), link, check."""
     started = time.perf_counter()
     report = progress or (lambda what, done, total: None)
     timings: dict[str, float] = {}
@@ -81,7 +102,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["discover"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    ctx = ReadContext(root=root, config=config)
+    ctx = ReadContext(root=root, config=config, read_cache=read_cache)
     output, read_files = read_all(found, ctx, timings, report)
     timings["read"] = time.perf_counter() - tick
 
@@ -101,7 +122,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["suppress"] = time.perf_counter() - tick
     return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
                       files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
-                      suppressed=suppressed, active=active)
+                      suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config))
 
 
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
@@ -111,6 +132,8 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     read_files: set[str] = set()
     limit = ctx.config.max_file_size
     readers = load_readers()
+    if ctx.scopes is None:
+        ctx.scopes = build_scopes([f.rel for f in found.files], found.root)
     for step, reader in enumerate(readers):
         if progress:
             progress(f"reading ({reader.NAME})", step, len(readers))
@@ -130,13 +153,49 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if not wanted:
             continue
         tick = time.perf_counter()
-        total.extend(_read_safely(reader, wanted, ctx))
+        total.extend(_read_cached(reader, wanted, ctx))
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
+    for entity in total.entities:  # every entity knows its scope: linkers join only within one
+        entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
+    total.failures.extend(_skipped_notes(found, ctx, readers))
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
+    """The reader's output, from the read cache when its files and side files are unchanged."""
+    if ctx.read_cache is None or not ctx.read_cache.usable:
+        return _read_safely(reader, files, ctx)
+    from portlint.cache import read_through
+
+    # the scopes (from the whole tree's markers) shape what a reader emits: part of the key
+    context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
+    return read_through(ctx.read_cache, reader.NAME, files, lambda: _read_safely(reader, files, ctx), context)
+
+
+def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
+    """Paths discovery would not open (FIFOs, devices, symlinks out of the root, folders too deep)
+    become notes when a reader would have wanted them: an unread file is never a silent pass."""
+    notes = []
+    for skip in found.skipped:
+        if skip.quiet:
+            continue
+        probe = SourceFile(path=skip.path or ctx.root / skip.rel, rel=skip.rel, size=0)
+        wanted = [r.NAME for r in readers if _wants(r, probe, ctx)]
+        if wanted or skip.reason.startswith("folder"):
+            notes.append(ParseFailure(Location(skip.rel), skip.reason, wanted[0] if wanted else "discover",
+                                      Severity.NOTE))
+    return notes
+
+
+def _wants(reader, file: SourceFile, ctx: ReadContext) -> bool:
+    try:
+        return bool(reader.wants(file, ctx))
+    except Exception:
+        return False
 
 
 def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
@@ -174,7 +233,7 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
         if progress:
             progress(f"checking {rule.id}", step, len(rules))
         settings = config.rule_setting(rule.id, rule.name)
-        options = {**rule.options, **{k: v for k, v in settings.items() if k not in ("enabled", "severity")}}
+        options = {**rule.defaults(), **{k: v for k, v in settings.items() if k not in ("enabled", "severity")}}
         severity = Severity(settings["severity"]) if "severity" in settings else None
         ctx = RuleContext(graph=graph, config=config, options=options)
         try:

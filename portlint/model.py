@@ -25,6 +25,9 @@ class Role(str, Enum):
     DEFAULT = "default"  # code falls back to it
 
 
+ROLE_NAMES = tuple(role.value for role in Role)
+
+
 class Severity(str, Enum):
     """Finding severities, ordered; names follow SARIF levels."""
 

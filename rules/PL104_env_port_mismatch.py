@@ -42,18 +42,20 @@ from collections.abc import Iterator
 from portlint.describe import entity_label, same_environment
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.options import Option
 
 ID = "PL104"
 NAME = "env-port-mismatch"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A container's PORT environment variable differs from its containerPort"
 TAGS = ("kubernetes",)
-OPTIONS = {"env_names": ["PORT"]}
+OPTIONS = {"env_names": Option(list[str], ["PORT"], "environment variables that carry the container's own listening port")}
 
 
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
-    names = set(ctx.options.get("env_names", OPTIONS["env_names"]))
+    names = set(ctx.options["env_names"])
     for container in graph.entities("k8s/Container"):
         if container.attrs.get("ports_unresolved"):
             continue  # a template fills in the ports

@@ -44,15 +44,17 @@ from collections.abc import Iterator
 from portlint.graph import explain_link
 from portlint.links.terraform import FirewallRule, environments_note, firewall_rules, rules_by_slot
 from portlint.model import Problem, Related
+from portlint.options import Option
 
 ID = "PL204"
 NAME = "sensitive-port-open-to-world"
 SEVERITY = "error"
+GROUP = "hygiene"
 SUMMARY = "A security-group rule opens a sensitive port to 0.0.0.0/0 or ::/0"
 TAGS = ("terraform", "security")
 OPTIONS = {
-    "protocols": ["tcp", "all"],  # rule protocols whose ports count (add "udp" for UDP services)
-    "max_listed": 6,  # sensitive ports named in the message before "and N more"
+    "protocols": Option(list[str], ["tcp", "all"], 'rule protocols whose ports count (add "udp" for UDP services)'),
+    "max_listed": Option(int, 6, 'sensitive ports named in the message before "and N more"', minimum=0),
 }
 
 
@@ -72,7 +74,7 @@ def _world_open(rule: FirewallRule, protocols: set[str]) -> bool:
 
 def _problem(ctx, open_rules: list[FirewallRule], ports: list[int], sensitive: dict[int, str]) -> Problem:
     rule = open_rules[0]
-    limit = int(ctx.options["max_listed"])
+    limit = ctx.options["max_listed"]
     named = ", ".join(f"{p} ({sensitive[p]})" for p in ports[:limit])
     more = f" and {len(ports) - limit} more" if len(ports) > limit else ""
     worlds = sorted({c for r in open_rules for c in r.world_cidrs})

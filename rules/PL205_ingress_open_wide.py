@@ -41,17 +41,19 @@ from collections.abc import Iterator
 from portlint.graph import explain_link
 from portlint.links.terraform import FirewallRule, environments_note, firewall_rules, rules_by_slot
 from portlint.model import Problem, Related
+from portlint.options import Option
 
 ID = "PL205"
 NAME = "ingress-open-wide"
 SEVERITY = "warning"
+GROUP = "hygiene"
 SUMMARY = "A security-group rule opens all ports or a wide port range to the internet"
 TAGS = ("terraform", "security")
-OPTIONS = {"wide_range": 100}  # a world-open range of this many ports or more is reported
+OPTIONS = {"wide_range": Option(int, 100, "a world-open range of this many ports or more is reported", minimum=1)}
 
 
 def check(ctx) -> Iterator[Problem]:
-    wide = int(ctx.options["wide_range"])
+    wide = ctx.options["wide_range"]
     for _, rules in sorted(rules_by_slot(firewall_rules(ctx.graph)).items()):
         flagged = [r for r in rules if _too_wide(r, wide)]
         if flagged:

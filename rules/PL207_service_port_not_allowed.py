@@ -55,13 +55,15 @@ from portlint.links.terraform import (GROUP_KIND, LOAD_BALANCER_KINDS, RULE_KIND
                                       compatible, describe_fact, firewall_rules, membership, rules_by_slot,
                                       service_port_facts)
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.options import Option
 
 ID = "PL207"
 NAME = "service-port-not-allowed"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port is not allowed by the security group in front of it"
 TAGS = ("terraform", "cross-stack")
-OPTIONS = {"hosts": {}}  # security group name or address → services whose ports it must allow
+OPTIONS = {"hosts": Option(dict[str, list[str]], {}, "security group name or address → services whose ports it must allow")}
 
 _TCP = ("tcp", "all")
 
@@ -180,7 +182,7 @@ def _group_ports(graph, target_group: Entity) -> list[PortFact]:
 
 
 def _declared_hosts(ctx, group: Entity, own: list[FirewallRule]) -> Iterator[Problem]:
-    hosts = ctx.options.get("hosts") or {}
+    hosts = ctx.options["hosts"]
     names = {group.ref.name, str(group.attrs.get("address", ""))}
     for key in sorted(k for k in hosts if k in names):
         for service in sorted(hosts[key]):

@@ -39,14 +39,16 @@ from collections.abc import Iterator
 from portlint.graph import explain_link, member_facts, service_of
 from portlint.links.terraform import DATABASE_KINDS, PREFIX, compatible, membership, value_origin
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.options import Option
 
 ID = "PL208"
 NAME = "database-port-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "An app is configured with a database/cache port other than the one Terraform gives it"
 TAGS = ("terraform", "cross-stack")
 OPTIONS = {
-    "env_vars": {
+    "env_vars": Option(dict[str, list[str]], {
         "postgres": ["DATABASE_PORT", "DB_PORT", "POSTGRES_PORT", "POSTGRESQL_PORT", "PGPORT"],
         "mysql": ["DATABASE_PORT", "DB_PORT", "MYSQL_PORT", "MYSQL_TCP_PORT"],
         "mariadb": ["DATABASE_PORT", "DB_PORT", "MARIADB_PORT", "MYSQL_PORT"],
@@ -56,7 +58,7 @@ OPTIONS = {
         "memcached": ["MEMCACHED_PORT", "CACHE_PORT"],
         "docdb": ["MONGO_PORT", "MONGODB_PORT", "DOCDB_PORT"],
         "redshift": ["REDSHIFT_PORT"],
-    },
+    }, "database kind → environment variables that give an app its port"),
 }
 
 

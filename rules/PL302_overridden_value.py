@@ -36,17 +36,21 @@ from collections.abc import Iterator
 
 from portlint.layers import Contribution, Effective, effective_values, explain, precedence_line, same_value
 from portlint.model import Problem, Related
+from portlint.config import LAYERS
+from portlint.options import Option
 
 ID = "PL302"
 NAME = "overridden-value"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A configuration layer sets a value that a higher layer overrides with a different one"
 TAGS = ("config",)
-OPTIONS = {"ignore_layers": ["code"]}
+OPTIONS = {"ignore_layers": Option(list[str], ["code"], "layers whose overridden values are expected (code defaults)",
+                                   choices=LAYERS)}
 
 
 def check(ctx) -> Iterator[Problem]:
-    ignored = set(ctx.options.get("ignore_layers", OPTIONS["ignore_layers"]))
+    ignored = set(ctx.options["ignore_layers"])
     dead: dict[Contribution, list[Effective]] = {}
     for value in effective_values(ctx.graph):
         if not value.known:

@@ -46,13 +46,18 @@ from pathlib import Path
 from portlint.layers import owner_service, port_key_of
 from portlint.graph import explain_link
 from portlint.model import PortFact, Problem, Related
+from portlint.model import ROLE_NAMES as ROLES
+from portlint.options import Option
 
 ID = "PL303"
 NAME = "nonstandard-port"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port differs from the allocation standard in [services]"
 TAGS = ("config", "policy")
-OPTIONS = {"roles": ["listen", "config", "default", "target"], "port_keys": ["port", "webserver_port"]}
+OPTIONS = {"roles": Option(list[str], ["listen", "config", "default", "target"], "port roles checked against the standard",
+                     choices=ROLES),
+           "port_keys": Option(list[str], ["port", "webserver_port"], "config keys that hold a service's port")}
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -60,8 +65,8 @@ def check(ctx) -> Iterator[Problem]:
     standard = {name: p.port for name, p in config.services.items() if p.port is not None}
     if not standard:
         return
-    roles = set(ctx.options.get("roles", OPTIONS["roles"]))
-    port_keys = set(ctx.options.get("port_keys", OPTIONS["port_keys"]))
+    roles = set(ctx.options["roles"])
+    port_keys = set(ctx.options["port_keys"])
     matching: dict[str, list[PortFact]] = defaultdict(list)
     candidates: list[tuple[str, PortFact, bool]] = []
     owners_with_standard: set[tuple[str, str]] = set()

@@ -44,22 +44,27 @@ from collections.abc import Iterator
 from portlint.graph import explain_link
 from portlint.layers import port_key_of
 from portlint.model import PortFact, Problem
+from portlint.model import ROLE_NAMES as ROLES
+from portlint.options import Option
 
 ID = "PL304"
 NAME = "port-range-policy"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port is outside its configured range, or inside a reserved range"
 TAGS = ("config", "policy")
-OPTIONS = {"roles": ["listen", "config", "default"], "reserved": ["system"], "port_keys": ["port", "webserver_port"]}
+OPTIONS = {"roles": Option(list[str], ["listen", "config", "default"], "port roles checked against the ranges", choices=ROLES),
+           "reserved": Option(list[str], ["system"], "[ranges] names no app port may use"),
+           "port_keys": Option(list[str], ["port", "webserver_port"], "config keys that hold a service's port")}
 
 
 def check(ctx) -> Iterator[Problem]:
     graph, config = ctx.graph, ctx.config
     if not config.ranges:
         return
-    roles = set(ctx.options.get("roles", OPTIONS["roles"]))
-    reserved = [r for r in ctx.options.get("reserved", OPTIONS["reserved"]) if r in config.ranges]
-    port_keys = set(ctx.options.get("port_keys", OPTIONS["port_keys"]))
+    roles = set(ctx.options["roles"])
+    reserved = [r for r in ctx.options["reserved"] if r in config.ranges]
+    port_keys = set(ctx.options["port_keys"])
     for fact in graph.facts():
         number = fact.value.number
         if fact.role.value not in roles or fact.value.unresolved or number is None or not 1 <= number <= 65535:

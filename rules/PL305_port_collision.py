@@ -40,13 +40,15 @@ from collections.abc import Iterator
 
 from portlint.layers import Effective, effective_values, explain, precedence_line
 from portlint.model import Problem, Related
+from portlint.options import Option
 
 ID = "PL305"
 NAME = "port-collision"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "Two services (or two keys) get the same port in the same environment"
 TAGS = ("config",)
-OPTIONS = {"port_keys": ["port", "webserver_port"]}
+OPTIONS = {"port_keys": Option(list[str], ["port", "webserver_port"], "config keys that hold a service's port")}
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -65,7 +67,7 @@ def check(ctx) -> Iterator[Problem]:
         collisions[signature].append(env)
     for (number, _), envs in sorted(collisions.items(), key=lambda item: item[0]):
         members = _claims_in(claims, envs[0], number)
-        port_keys = set(ctx.options.get("port_keys", OPTIONS["port_keys"]))
+        port_keys = set(ctx.options["port_keys"])
         for offender in _offenders(ctx.config, members, number, port_keys):
             yield _problem(graph, offender, members, number, envs)
 

@@ -46,23 +46,26 @@ from dataclasses import dataclass, field
 
 from portlint.graph import explain_link
 from portlint.model import Location, Problem
+from portlint.options import Option
 
 ID = "PL306"
 NAME = "invalid-setting"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A configuration value fails the [validation] bounds (ports, workers, host, debug, executor)"
 TAGS = ("config", "validation")
 # A datastore's `host` (DATABASE_HOST) is where clients connect, a name like db.internal, not the
 # address an app binds to: the bind-host check does not apply to these services.
-OPTIONS = {"boolean_keys": ["debug", "reload"],
-           "client_host_services": ["database", "db", "postgres", "postgresql", "mysql", "mariadb",
-                                    "redis", "memcached", "cache", "mongodb", "elasticsearch"]}
+OPTIONS = {"boolean_keys": Option(list[str], ["debug", "reload"], "setting keys that must hold a boolean"),
+           "client_host_services": Option(list[str], ["database", "db", "postgres", "postgresql", "mysql", "mariadb",
+                                    "redis", "memcached", "cache", "mongodb", "elasticsearch"],
+                                         "services whose host is a client address, not a bind host")}
 
 
 def check(ctx) -> Iterator[Problem]:
     graph, validation = ctx.graph, ctx.config.validation
-    booleans = set(ctx.options.get("boolean_keys", OPTIONS["boolean_keys"]))
-    clients = {s.lower() for s in ctx.options.get("client_host_services", OPTIONS["client_host_services"])}
+    booleans = set(ctx.options["boolean_keys"])
+    clients = {s.lower() for s in ctx.options["client_host_services"]}
     hits: dict[tuple[Location, str, str], _Hit] = {}
     for setting in graph.settings():
         if setting.attrs.get("unresolved") or _client_host(setting.key, clients):

@@ -36,19 +36,21 @@ from portlint.graph import explain_link, members
 from portlint.links.apps import PROXIES_TO, dev_environment, proxy_route, service_ports
 from portlint.links.containers import COMPOSE
 from portlint.model import PortFact, Problem, Related, Role
+from portlint.options import Option
 
 ID = "PL403"
 NAME = "vite-proxy-target-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A vite proxy target port is not the port its service listens on in dev"
 TAGS = ("application", "web")
-OPTIONS = {"environment": "dev"}
+OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}
 CODE_KINDS = ("code/python", "code/vite")
 
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    env = dev_environment(ctx.config, str(ctx.options.get("environment", "dev")))
+    env = dev_environment(ctx.config, ctx.options["environment"])
     for vite in graph.entities("code/vite"):
         links = {link.target: link for link in graph.outgoing(vite.id, PROXIES_TO)}
         for fact in graph.facts(vite, Role.TARGET):

@@ -31,18 +31,20 @@ from collections.abc import Iterator
 from portlint.graph import explain_link
 from portlint.links.apps import dev_environment, service_name, service_ports
 from portlint.model import Problem, Related, Role
+from portlint.options import Option
 
 ID = "PL404"
 NAME = "vite-port-differs-from-config"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "The vite dev server port differs from the web service's configured port"
 TAGS = ("application", "web")
-OPTIONS = {"environment": "dev"}
+OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}
 
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    env = dev_environment(ctx.config, str(ctx.options.get("environment", "dev")))
+    env = dev_environment(ctx.config, ctx.options["environment"])
     for vite in graph.entities("code/vite"):
         service = service_name(graph, vite)
         if service is None:

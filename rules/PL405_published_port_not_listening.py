@@ -44,18 +44,20 @@ from portlint.graph import explain_link
 from portlint.links.apps import code_ports, container_env, dev_environment
 from portlint.links.containers import COMPOSE, image_of, modules_run_by
 from portlint.model import Entity, Location, PortFact, Problem, Related, Role
+from portlint.options import Option
 
 ID = "PL405"
 NAME = "published-port-not-listening"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A compose service publishes a container port that nothing in the container listens on"
 TAGS = ("application", "containers", "compose")
-OPTIONS = {"environment": "dev"}
+OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}
 
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    default_env = dev_environment(ctx.config, str(ctx.options.get("environment", "dev")))
+    default_env = dev_environment(ctx.config, ctx.options["environment"])
     for service in graph.entities(COMPOSE):
         evidence = _evidence(graph, service, service.environment or default_env)
         if not evidence:

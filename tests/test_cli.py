@@ -61,8 +61,9 @@ def test_ignore_beats_select(tree: Path) -> None:
 
 
 def test_rules_dir_from_config(tree: Path) -> None:
+    """A config inside the scanned tree loads rule code only with --trust-config (tests/test_trust.py)."""
     (tree / ".portlint.toml").write_text(f'rules-dir = ["{USER_RULES.as_posix()}"]\n')
-    proc = run_cli("check", str(tree), "--select", "XU001")
+    proc = run_cli("check", str(tree), "--select", "XU001", "--trust-config")
     assert proc.returncode == 1 and "planted finding" in proc.stdout
 
 
@@ -90,7 +91,9 @@ def test_sarif_validates_against_schema(tree: Path) -> None:
     assert result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "other.txt"
     rules = document["runs"][0]["tool"]["driver"]["rules"]
     assert rules[result["ruleIndex"]]["id"] == "XU001"
-    assert all(r["helpUri"] and r["shortDescription"]["text"] for r in rules)
+    assert all(r["help"]["markdown"] and r["shortDescription"]["text"] for r in rules)
+    assert not any("helpUri" in r for r in rules)  # no link to a page that does not exist; the help is embedded
+    assert "informationUri" not in document["runs"][0]["tool"]["driver"]
 
 
 def test_several_formats_in_one_run(tree: Path, tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ import os
 import sys
 from pathlib import Path
 
+from portlint import safe_io
 from portlint.config import Config, load_config
-from portlint.engine import RuleSelection
 from portlint.registry import Rule, load_rules
+from portlint.trust import check_trust
+from portlint.validate import check_config_selectors, check_rule_settings, check_selectors
 
 
 def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,9 +19,20 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="config file (default: .portlint.toml or [tool.portlint] in pyproject.toml at the scan root)")
     parser.add_argument("--rules-dir", action="append", type=Path, default=[], metavar="DIR",
-                        help="load extra rules from DIR (repeatable)")
+                        help="load extra rules from DIR (repeatable); this runs the Python code in DIR")
+    parser.add_argument("--trust-config", action="store_true",
+                        help="let a config inside the scanned tree load rule code through rules-dir")
+    parser.add_argument("--show-settings", action="store_true",
+                        help="print the config in effect and where it came from, then exit")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="read every file afresh, and keep no reader results (also PORTLINT_NO_CACHE=1)")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help="where reader results are kept between runs (default: .portlint_cache at the project root)")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
-                        help="run only these rules: id, name or id prefix (repeatable, comma-separated)")
+                        help="run only these rules: id, name, id prefix or group (consistency, hygiene); "
+                             "repeatable, comma-separated")
+    parser.add_argument("--extend-select", action="append", default=[], metavar="RULE",
+                        help="run these rules or groups too, e.g. --extend-select hygiene (repeatable, comma-separated)")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="do not run these rules (repeatable, comma-separated)")
 
@@ -31,7 +44,7 @@ def scan_root(paths: list[Path]) -> Path:
     return Path.cwd().resolve()
 
 
-def resolve_scan(args) -> tuple[list[Path], Path, Config]:
+def resolve_scan(args, load_code: bool = True) -> tuple[list[Path], Path, Config]:
     from portlint.cli import UsageError
 
     paths = [Path(p) for p in (args.paths or ["."])]
@@ -40,20 +53,69 @@ def resolve_scan(args) -> tuple[list[Path], Path, Config]:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     root = scan_root(paths)
     config = load_config(root, args.config)
-    config.rules_dirs = [*config.rules_dirs, *args.rules_dir]
+    if load_code:
+        check_trust(config, root, list(args.rules_dir), getattr(args, "trust_config", False))
+        config.rules_dirs = [*config.rules_dirs, *args.rules_dir]
+    else:
+        config.rules_dirs = []
     return [p.resolve() for p in paths], root, config
+
+
+def read_cache_for(args, root: Path, config: Config):
+    """The reader cache of this run, or ``None`` with --no-cache / PORTLINT_NO_CACHE."""
+    if getattr(args, "no_cache", False) or os.environ.get("PORTLINT_NO_CACHE") or not config.cache:
+        return None
+    from portlint.cache import ReadCache, cache_dir_for, settings_fingerprint
+
+    explicit = getattr(args, "cache_dir", None)
+    return ReadCache(cache_dir_for(root, config, explicit.resolve() if explicit else None),
+                     settings_fingerprint(config))
 
 
 def split_selectors(values: list[str]) -> tuple[str, ...]:
     return tuple(s.strip() for v in values for s in v.split(",") if s.strip())
 
 
-def selection(args) -> RuleSelection:
-    return RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore))
+def selection(args, rules: list[Rule]) -> RuleSelection:
+    """The --select/--extend-select/--ignore selectors, each checked to name a rule, a rule name or a group."""
+    from portlint.engine import RuleSelection
+
+    chosen = RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore),
+                           extend_select=split_selectors(getattr(args, "extend_select", [])))
+    check_selectors(chosen.select, rules, "--select")
+    check_selectors(chosen.extend_select, rules, "--extend-select")
+    check_selectors(chosen.ignore, rules, "--ignore")
+    return chosen
 
 
 def rules_for(config: Config) -> list[Rule]:
-    return load_rules(config.rules_dirs)
+    """The rules of a run; the config's [rules] tables are checked against them (names, options, types)."""
+    rules = load_rules(config.rules_dirs)
+    check_rule_settings(config, rules)
+    check_config_selectors(config, rules)
+    return rules
+
+
+def show_settings(args, paths: list[Path], root: Path, config: Config, rules: list[Rule],
+                  chosen: RuleSelection) -> bool:
+    """With --show-settings: print the config in effect and where it came from; True when printed."""
+    if not getattr(args, "show_settings", False):
+        return False
+    from portlint.discover import discover
+    from portlint.settings import nested_configs, render_settings
+
+    active = {r.id for r in rules if chosen.active(r, config)}
+    nested = nested_configs(discover(paths, root, config).files, config)
+    sys.stdout.write(render_settings(config, root, rules, active, nested))
+    return True
+
+
+def note_nested_configs(result, config: Config) -> None:
+    """Say so on stderr when the tree holds configs that this scan does not apply."""
+    if result.nested_configs:
+        from portlint.settings import nested_note
+
+        sys.stderr.write(nested_note(result.nested_configs, config))
 
 
 def use_color(args, stream) -> bool:
@@ -69,8 +131,19 @@ def write_output(text: str, path: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_file(path, text)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a report/baseline/config safely (atomic, never through a symlink); exit 2 on refusal."""
+    from portlint.cli import UsageError
+
+    try:
+        safe_io.write_text(path, text)
+    except safe_io.UnsafeWrite as exc:
+        raise UsageError(exc.strerror) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 class ProgressBar:

@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
-from portlint.commands._common import (add_scan_arguments, progress_bar, resolve_scan, rules_for, selection,
-                                      use_color, write_output)
+from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
+                                      selection, show_settings, use_color, write_output)
 from portlint.discover import relative
+from portlint.safe_io import UnsafeWrite
 from portlint.engine import scan
 from portlint.model import Severity
 from portlint.report import RenderOptions, available_formats, reporter
@@ -57,12 +58,22 @@ def run(args) -> int:
         touched = {relative(Path(p).resolve(), root) for p in args.paths}
         args.paths = [str(root)]
     paths, root, config = resolve_scan(args)
+    rules = rules_for(config)
+    chosen = selection(args, rules)
+    if show_settings(args, paths, root, config, rules, chosen):
+        return 0
     with progress_bar(args) as progress:
-        result = scan(paths, root, config, rules=rules_for(config), selection=selection(args), progress=progress)
+        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
+                      read_cache=read_cache_for(args, root, config))
+    note_nested_configs(result, config)
     if touched is not None and not args.show_all:
         result.findings = [f for f in result.findings if _touches(f, touched)]
     if args.write_baseline:
-        write_baseline(result.findings, args.write_baseline)
+        try:
+            write_baseline(result.findings, args.write_baseline)
+        except OSError as exc:
+            raise UsageError(exc.strerror if isinstance(exc, UnsafeWrite) else
+                             f"{args.write_baseline}: cannot write: {exc.strerror or exc}") from None
         print(f"portlint: wrote {len(result.findings)} findings to the baseline {args.write_baseline}", file=sys.stderr)
         return 0
     if args.baseline:

@@ -35,8 +35,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from portlint.cli import UsageError
 
-    args.rules_dir = []
-    paths, root, config = resolve_scan(args)
+    paths, root, config = resolve_scan(args, load_code=False)
     found = discover(paths, root, config)
     output, _ = read_all(found, ReadContext(root=root, config=config))
     graph = build_graph(output, config)

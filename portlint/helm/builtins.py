@@ -8,6 +8,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from portlint import safe_io
 from portlint.helm.values import GoMap, GoStruct, Method
 
 RELEASE_NAME = "release-name"
@@ -111,15 +112,11 @@ class _ChartFiles:
             return None
         if rel.parts[0] in ("templates", "charts") or rel.as_posix() in _NOT_FILES:
             return None
-        path = self.root / rel.as_posix()
-        if not _regular_inside(path, self.root.resolve()):
-            return None
         try:
-            if path.stat().st_size > self.max_size:
-                return None
-            return path.read_bytes().decode("utf-8", errors="replace")
-        except OSError:
+            data = safe_io.read_bytes(self.root / rel.as_posix(), root=self.root, limit=self.max_size)
+        except (OSError, ValueError):
             return None
+        return data.decode("utf-8", errors="replace")
 
 
 def _regular_inside(path: Path, base: Path) -> bool:

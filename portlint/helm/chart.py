@@ -16,11 +16,13 @@ every template of it once per environment, the way ``helm template`` would:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from portlint import safe_io
 from portlint.helm import builtins
 from portlint.helm.exec import Engine, Note, Rendered
 from portlint.helm.values import Origins
@@ -103,12 +105,12 @@ def find_root(path: Path, stop: Path) -> Path | None:
 def load(path: Path, root: Path, max_size: int, depth: int = 0, prefix: str = "") -> ChartInfo:
     """Read a chart folder (never following symlinks out of it)."""
     rel = _relative(path, root)
-    meta_file = read_values(path / CHART_FILE, _relative(path / CHART_FILE, root), max_size)
+    meta_file = read_values(path / CHART_FILE, _relative(path / CHART_FILE, root), max_size, root)
     metadata = _plain(meta_file.root) if meta_file.root is not None else {}
     metadata = metadata if isinstance(metadata, dict) else {}
     name = str(metadata.get("name") or path.name)
-    chart = ChartInfo(path, rel, name, metadata, read_values(path / VALUES_FILE, _relative(path / VALUES_FILE, root),
-                                                               max_size))
+    chart = ChartInfo(path, rel, name, metadata,
+                      read_values(path / VALUES_FILE, _relative(path / VALUES_FILE, root), max_size, root))
     chart.prefix = f"{prefix}/{CHARTS}/{name}" if prefix else name
     chart.max_size = max_size
     _load_templates(chart, root, max_size)
@@ -152,14 +154,17 @@ def _load_templates(chart: ChartInfo, root: Path, max_size: int) -> None:
         if count >= MAX_TEMPLATES:
             chart.notes.append((chart.rel, f"over {MAX_TEMPLATES} templates: the rest are not rendered"))
             break
-        if file.is_symlink() or not file.is_file():
+        if not file.is_file():
             continue
         rel = _relative(file, root)
         try:
-            if file.stat().st_size > max_size:
-                chart.notes.append((rel, f"skipped: over max-file-size ({max_size})"))
-                continue
-            text = _decode(file.read_bytes())
+            text = safe_io.read_text(file, root=root, limit=max_size)
+        except safe_io.TooLarge:
+            chart.notes.append((rel, f"skipped: over max-file-size ({max_size})"))
+            continue
+        except safe_io.UnsafeFile as exc:
+            chart.notes.append((rel, f"skipped: not read ({exc.reason})"))
+            continue
         except (OSError, UnicodeDecodeError) as exc:
             chart.notes.append((rel, f"cannot read: {exc}"))
             continue
@@ -168,20 +173,22 @@ def _load_templates(chart: ChartInfo, root: Path, max_size: int) -> None:
         count += 1
 
 
-def read_values(path: Path, rel: str, max_size: int) -> ValuesFile:
+def read_values(path: Path, rel: str, max_size: int, root: Path | None = None) -> ValuesFile:
     """A values file composed with positions; a broken one says why."""
-    if not path.is_file() or path.is_symlink():
+    if not os.path.lexists(path):
         return ValuesFile(rel)
     try:
-        if path.stat().st_size > max_size:
-            return ValuesFile(rel, failure=_yaml.YamlError(f"skipped: over max-file-size ({max_size})"))
-        text = _decode(path.read_bytes())
+        text = safe_io.read_text(path, root=root, limit=max_size)
         documents = _yaml.compose_documents(text)
         node = documents[0] if documents else None
         if node is not None and "&" in text:
             _yaml.count_nodes(node, max(_yaml.ALIAS_BUDGET, len(text)))
     except _yaml.YamlError as exc:
         return ValuesFile(rel, failure=exc)
+    except safe_io.TooLarge:
+        return ValuesFile(rel, failure=_yaml.YamlError(f"skipped: over max-file-size ({max_size})"))
+    except safe_io.UnsafeFile as exc:
+        return ValuesFile(rel, failure=_yaml.YamlError(f"skipped: not read ({exc.reason}); the chart is not rendered"))
     except (OSError, UnicodeDecodeError) as exc:
         return ValuesFile(rel, failure=_yaml.YamlError(f"cannot read: {exc}"))
     if node is not None and not _yaml.is_mapping(node):
@@ -202,9 +209,9 @@ def environments(chart: ChartInfo, root: Path, known: tuple[str, ...], max_size:
     for path in sorted(candidates):
         env = names.get((_overlay_env(path) or "").lower())
         if env is not None:
-            found.setdefault(env, []).append(read_values(path, _relative(path, root), max_size))
+            found.setdefault(env, []).append(read_values(path, _relative(path, root), max_size, root))
     for env, paths in (extra or {}).items():
-        for path in paths:
+        for path in paths:  # named in the config: may lie outside the scan root
             found.setdefault(env, []).append(read_values(path, _relative(path, root), max_size))
     if not found:
         return [Environment(None, [])]
@@ -426,5 +433,3 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _decode(data: bytes) -> str:
-    return (data[3:] if data.startswith(b"\xef\xbb\xbf") else data).decode("utf-8")

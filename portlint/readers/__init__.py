@@ -21,9 +21,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from portlint import safe_io
 from portlint.config import Config
 from portlint.discover import SourceFile, UndecodableFile
 from portlint.model import Entity, Location, ParseFailure, PortFact, Setting
+from portlint.scopes import Scopes
 
 
 @dataclass
@@ -33,12 +35,29 @@ class ReadContext:
     root: Path
     config: Config
     cache: dict[str, Any] = field(default_factory=dict)
+    scopes: Scopes | None = None  # filled from the discovered files by engine.read_all
+    read_cache: Any = None  # a portlint.cache.ReadCache: reader results kept between runs
+
+    @property
+    def scope_map(self) -> Scopes:
+        """The scan's scopes (empty when a reader runs on its own, outside a scan)."""
+        return self.scopes if self.scopes is not None else Scopes()
 
     def memo(self, key: str, make):
         """Compute ``make()`` once per scan for ``key`` (e.g. a parsed file two readers need)."""
         if key not in self.cache:
             self.cache[key] = make()
         return self.cache[key]
+
+    def read_text(self, path: Path) -> str:
+        """A side lookup (``.env``, ``values.yaml``, a module source) read safely: a regular file
+        inside the scan root, under ``max-file-size`` (see :mod:`portlint.safe_io`). Raises
+        :class:`portlint.safe_io.UnsafeFile` (an ``OSError``), ``OSError`` or ``UnicodeDecodeError``."""
+        return safe_io.read_text(path, root=self.root, limit=self.config.max_file_size)
+
+    def is_file(self, path: Path) -> bool:
+        """``Path.is_file`` for side lookups: a regular file inside the scan root (no FIFO, no escape)."""
+        return safe_io.is_regular_file(path, self.root)
 
 
 @dataclass

@@ -47,6 +47,7 @@ class Source:
     rels: dict[str, str] = field(default_factory=dict)  # template name → path from the scan root
     template_lines: dict[int, int] = field(default_factory=dict)  # 1-based line → indent (0-based)
     line_starts: list[int] = field(default_factory=list)
+    kustomize_namespace: str | None = None  # the namespace a kustomization listing this file sets
 
     @classmethod
     def plain(cls, file: SourceFile, text: str) -> Source:
@@ -186,7 +187,10 @@ class Source:
         return Text(self.original(node), resolved=False)
 
     def namespace(self, node: Any) -> str:
-        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``."""
+        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``.
+        A kustomization that lists the file and sets ``namespace:`` overrides both, as kustomize does."""
+        if self.kustomize_namespace:
+            return self.kustomize_namespace
         text = self.string(node)
         if text is None or (not text.resolved and _RELEASE_NAMESPACE.fullmatch(text.value)):
             return ""

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from portlint import safe_io
 from portlint.discover import SourceFile, UndecodableFile, relative
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.helm.chart import find_root
@@ -45,13 +46,16 @@ WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 }
 SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+ENDPOINT_SLICE_GROUPS = frozenset({"discovery.k8s.io"})
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
 _DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
-    return file.suffix in SUFFIXES
+    """YAML files, and a chart's partials (``templates/_helpers.tpl``): rendering reads them, so they
+    are inputs of this reader (the reader cache sees them change)."""
+    return file.suffix in SUFFIXES or (file.suffix == ".tpl" and "/templates/" in f"/{file.rel}")
 
 
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
@@ -76,9 +80,12 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
     if chart is not None:
         _read_chart_file(file, chart, out, names)
         return
+    if file.suffix not in SUFFIXES:
+        return  # a partial outside any chart
     if not looks_like_kubernetes(text) or _is_chart_values(file, ctx):
         return
     source = Source.plain(file, text)
+    source.kustomize_namespace = ctx.scope_map.namespace_of(file.rel)
     documents, errors = _documents(source, ctx)
     for error in errors:
         out.fail(Location(file.rel, error.line, error.column), error.message, NAME)
@@ -111,7 +118,7 @@ def looks_like_kubernetes(text: str) -> bool:
 
 def _raw_looks_like_kubernetes(file: SourceFile) -> bool:
     try:
-        data = file.path.read_bytes()
+        data = safe_io.read_bytes(file.path, root=file.root, limit=file.limit)
     except OSError:
         return False
     return b"apiVersion" in data and b"kind" in data
@@ -349,6 +356,12 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _read_service(doc)
     elif kind.value == "Ingress" and _served_by(api, INGRESS_GROUPS):
         _read_ingress(doc)
+    elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
+        endpoints = doc.entity("k8s/Endpoints", {})
+        endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
+    elif kind.value == "EndpointSlice" and _served_by(api, ENDPOINT_SLICE_GROUPS):
+        labels, _ = doc.source.labels(get(doc.node, "metadata"), "labels")
+        doc.entity("k8s/EndpointSlice", {"service_name": (labels or {}).get("kubernetes.io/service-name")})
 
 
 def _is_hook(node: Any, source: Source) -> bool:
@@ -499,7 +512,10 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
         target = doc.fact(owner, Role.TARGET, port_node, "targetPort", slot, protocol,
                           port_name=port_name, accepts_name=True, implicit=True)
     _unresolve_when(target, not known)
-    node_port = doc.fact(owner, Role.PUBLISH, get(node, "nodePort"), "nodePort", slot, protocol,
+    node_port_node = get(node, "nodePort")
+    if _yaml.is_scalar(node_port_node) and node_port_node.value.strip() == "0":
+        return  # nodePort 0 is the API's "unset": Kubernetes allocates one (or none for ClusterIP)
+    node_port = doc.fact(owner, Role.PUBLISH, node_port_node, "nodePort", slot, protocol,
                          port_name=port_name)
     _unresolve_when(node_port, not known)
 

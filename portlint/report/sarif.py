@@ -19,7 +19,6 @@ def render(result, opts) -> str:
         "tool": {"driver": {
             "name": "portlint",
             "version": __version__,
-            "informationUri": "https://portlint.dev/",
             "rules": [_rule(rule) for rule in rules],
         }},
         "results": [_result(f, index) for f in result.findings]
@@ -40,7 +39,7 @@ def _rule(rule) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": sections.get("What it does", rule.summary)},
         "help": {"text": sections.get("Why is this bad", rule.summary), "markdown": markdown},
-        "helpUri": rule.help_uri,
+        **({"helpUri": rule.help_uri} if rule.help_uri else {}),  # only a page that exists
         "defaultConfiguration": {"level": rule.severity.value},
         "properties": {"tags": list(rule.tags) or ["ports"]},
     }

@@ -1,0 +1,101 @@
+"""Which config applies, and what it says: ``--show-settings`` and the note about nested configs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from portlint.config import CONFIG_FILE, Config
+from portlint.registry import Rule
+from portlint.validate import rule_options
+
+_HOW = {"--config": "given with --config", "scan root": "found in the scan root",
+        "parent folder": "found in a folder above the scan root (as ruff finds its config)"}
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user can open it from the current folder."""
+    try:
+        return os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)
+
+
+def nested_configs(files, config: Config) -> list[str]:
+    """Relative paths of config files inside the scanned tree other than the one in effect."""
+    applied = config.path.resolve() if config.path else None
+    out = []
+    for file in files:
+        if file.name == CONFIG_FILE or (file.name == "pyproject.toml" and _has_portlint_table(file)):
+            if applied is None or file.path.resolve() != applied:
+                out.append(file.rel)
+    return sorted(out)
+
+
+def _has_portlint_table(file) -> bool:
+    try:
+        return "[tool.portlint" in file.text()
+    except Exception:  # unreadable: its reader reports it
+        return False
+
+
+def nested_note(nested: list[str], config: Config) -> str:
+    """One stderr line per nested config: it is seen, and (for now) not applied to its folder."""
+    applied = shown_path(config.path) if config.path else "the defaults"
+    return "".join(f"portlint: note: {rel} is a nested config and is not applied; this scan uses {applied}\n"
+                   for rel in nested)
+
+
+def toml_value(value: Any) -> str:
+    """A TOML literal for a config value (strings as JSON strings, which TOML reads the same)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {toml_value(v)}"
+                                for k, v in value.items()) + " }"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def render_settings(config: Config, root: Path, rules: list[Rule], active: set[str], nested: list[str]) -> str:
+    """The config in effect, as TOML with comments saying where it came from."""
+    lines = [f"# scan root: {shown_path(root)}"]
+    if config.path is None:
+        lines.append("# config: none found (defaults); portlint looks for .portlint.toml or [tool.portlint] "
+                     "in pyproject.toml in the scan root and the folders above it")
+    else:
+        lines.append(f"# config: {shown_path(config.path)} ({_HOW.get(config.found_by, config.found_by)})")
+    lines += [f"# nested config, not applied: {rel}" for rel in nested]
+    lines += ["",
+              f"exclude = {toml_value(config.exclude)}",
+              f"include-ignored = {toml_value(config.include_ignored)}",
+              f"max-file-size = {config.max_file_size}",
+              f"rules-dir = {toml_value([shown_path(d) for d in config.rules_dirs])}",
+              f"environments = {toml_value(list(config.environments))}",
+              f"precedence = {toml_value(config.precedence)}",
+              f"app-config = {toml_value(config.app_config)}",
+              "", "[ranges]"]
+    lines += [f"{json.dumps(name)} = [{low}, {high}]" for name, (low, high) in config.ranges.items()]
+    lines += ["", "[services]"]
+    for svc in config.services.values():
+        spec = {k: v for k, v in (("port", svc.port), ("range", svc.range), ("aliases", list(svc.aliases)),
+                                  ("env", list(svc.env)), ("protocol", svc.protocol)) if v not in (None, [])}
+        lines.append(f"{json.dumps(svc.name, ensure_ascii=False)} = {toml_value(spec)}")
+    lines += ["", "[sensitive-ports]"]
+    lines += [f'"{port}" = {toml_value(label)}' for port, label in sorted(config.sensitive_ports.items())]
+    lines += ["", "[validation]"]
+    lines += [f"{key} = {toml_value(value)}" for key, value in sorted(config.validation.items())]
+    for rule in rules:
+        settings = config.rule_setting(rule.id, rule.name)
+        lines += ["", f"[rules.{rule.id}]  # {rule.name}",
+                  f"enabled = {toml_value(rule.id in active)}  # with --select/--ignore applied"]
+        lines.append(f"severity = {toml_value(settings.get('severity', rule.severity.value))}")
+        lines += [f"{name} = {toml_value(value)}" for name, value in sorted(rule_options(rule, config).items())]
+    return "\n".join(lines) + "\n"
