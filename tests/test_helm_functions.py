@@ -274,3 +274,28 @@ if __name__ == "__main__":  # record Go's results for machines without the oracl
     GOLDEN.write_text(json.dumps(dict(zip(CASES, results)), indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                       encoding="utf-8")
     print(f"wrote {GOLDEN} ({len(results)} cases)", file=sys.stderr)
+
+
+_STRING_TEMPLATE = ("{{ quote .s }}|{{ upper .s }}|{{ lower .s }}|{{ title .s }}|{{ trim .s }}|{{ trunc 5 .s }}|"
+                    "{{ len .s }}|{{ toJson .s }}|{{ nospace .s }}|{{ splitList \" \" .s }}|{{ .s | replace \"a\" \"b\" }}")
+
+
+def _string_functions(s: str) -> str:
+    f = FUNCTIONS
+    return "|".join([f["quote"](s), f["upper"](s), f["lower"](s), f["title"](s), f["trim"](s), f["trunc"](5, s),
+                     str(f["len"](s)), f["toJson"](s), f["nospace"](s), sprint(f["splitList"](" ", s)),
+                     f["replace"]("a", "b", s)])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Latin, Greek, Cyrillic: printability (quote) follows each language's Unicode tables, which differ
+# in version for newer scripts.
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x04FF, exclude_categories=("Cs", "Cn")), max_size=10)
+                | st.text(alphabet=" \t\nabcAé-_.ß\u00a0\u2003\x85ǅ", max_size=10), min_size=1, max_size=25))
+def test_string_functions_match_go(batch: list) -> None:
+    binary, reason = O.oracle()
+    if binary is None:
+        pytest.skip(reason)
+    results = O.render_exprs([(_STRING_TEMPLATE, {"s": s}) for s in batch])
+    for s, expected in zip(batch, results):
+        assert _string_functions(s) == expected.get("output"), (s, expected)

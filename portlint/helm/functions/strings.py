@@ -45,7 +45,7 @@ def title(s: Any) -> str:
     prev = " "
     for ch in text:
         if _is_separator(prev):
-            mapped = ch.upper() if not ch.istitle() else ch
+            mapped = ch.title()  # unicode.ToTitle: ǆ → ǅ
             out.append(mapped if len(mapped) == 1 else ch)
         else:
             out.append(ch)
@@ -84,8 +84,11 @@ def trim_suffix(suffix: Any, s: Any) -> str:
 
 
 def _byte_slice(text: str, start: int, end: int) -> str:
-    data = text.encode("utf-8", "surrogatepass")
-    return data[start:end].decode("utf-8", "replace")
+    """Go slices strings by bytes; a cut rune's bytes each read back as U+FFFD (as Go's UTF-8
+    decoding, encoding/json and yaml.v2 see them)."""
+    data = text.encode("utf-8", "surrogatepass")[start:end]
+    decoded = data.decode("utf-8", "surrogateescape")
+    return "".join("\ufffd" if 0xDC80 <= ord(ch) <= 0xDCFF else ch for ch in decoded)
 
 
 def trunc(c: Any, s: Any) -> str:
@@ -156,7 +159,12 @@ def has_suffix(suffix: Any, s: Any) -> bool:
 
 
 def nospace(s: Any) -> str:
-    return "".join(ch for ch in want_str(s) if ch not in GO_SPACE)
+    """goutils.DeleteWhiteSpace, byte by byte as it is: when a byte is a space, each kept byte
+    becomes a rune (é turns into Ã©); otherwise the string comes back unchanged."""
+    text = want_str(s)
+    data = text.encode("utf-8", "surrogatepass")
+    kept = [chr(b) for b in data if chr(b) not in GO_SPACE]
+    return text if len(kept) == len(data) else "".join(kept)
 
 
 def _go_split(text: str, sep: str, n: int = -1) -> list[str]:
