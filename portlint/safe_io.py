@@ -38,6 +38,7 @@ or simply ``ctx.read_text(path)`` inside a reader, which passes the scan root an
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 import tempfile
@@ -88,15 +89,23 @@ def file_kind(mode: int) -> str:
 
 def is_inside(path: os.PathLike | str, root: os.PathLike | str) -> bool:
     """Whether ``path``, with every symlink resolved, is ``root`` or below it."""
-    real = os.path.realpath(path)
-    base = os.path.realpath(root)
+    return _below(os.path.realpath(path), _real_root(os.fspath(root)))
+
+
+@functools.lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    """A scan root's real path (a root does not move during a run; it is resolved once)."""
+    return os.path.realpath(root)
+
+
+def _below(real: str, base: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def check_inside(path: os.PathLike | str, root: os.PathLike | str | None) -> str:
     """The real path of ``path``; raises :class:`OutsideRoot` when it resolves outside ``root``."""
     real = os.path.realpath(path)
-    if root is not None and not is_inside(real, root):
+    if root is not None and not _below(real, _real_root(os.fspath(root))):
         reason = "symlink leads outside the scan root" if os.path.islink(path) else "outside the scan root"
         raise OutsideRoot(path, reason)
     return real
