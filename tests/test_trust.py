@@ -89,3 +89,13 @@ def test_config_subcommand_never_loads_rules(checkout: Path, tmp_path: Path) -> 
 def test_ci_doc_explains_the_trust_boundary() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "ci.md").read_text(encoding="utf-8")
     assert "--trust-config" in text and "rules-dir" in text
+
+
+def test_discovered_parent_config_without_git_is_not_trusted(tmp_path: Path) -> None:
+    """An archive has no .git to mark the checkout: a config found above the scan root still counts."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / ".portlint.toml").write_text(f'rules-dir = ["{MARKER_RULES.as_posix()}"]\n')
+    marker = tmp_path / "ran"
+    proc = _run("check", str(tmp_path / "app"), marker=marker)
+    assert proc.returncode == 2 and "--trust-config" in proc.stderr
+    assert not marker.exists()
