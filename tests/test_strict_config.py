@@ -164,3 +164,13 @@ def test_type_problem(value, tp, ok: bool) -> None:
 def test_option_bounds_and_choices() -> None:
     assert Option(int, 1, minimum=1).check(0) == "must be at least 1, not 0"
     assert "did you mean yaml" in Option(list[str], [], choices=("yaml", "env")).check(["yml"])
+
+
+def test_config_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    proc = run_cli("check", str(tmp_path), "--config", "/dev/zero")
+    assert proc.returncode == 2 and "/dev/zero: not a regular file" in proc.stderr
+
+
+def test_rule_entry_of_the_wrong_type(tmp_path: Path) -> None:
+    stderr = _config_error(tmp_path, '[rules]\nPL101 = "off"\n')
+    assert "rules.PL101: must be true, false or a table, not a string" in stderr
