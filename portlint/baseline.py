@@ -14,9 +14,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from portlint import safe_io
 from portlint.model import Finding
 
 BASELINE_VERSION = 1
+BASELINE_LIMIT = 256 * 1024 * 1024  # bytes; a baseline is never near this, /dev/zero is
 _LINE_REF = re.compile(r"(\.[A-Za-z0-9_]+|\b[A-Za-z0-9_.-]+):\d+(?::\d+)?\b")
 
 
@@ -37,15 +39,20 @@ def write_baseline(findings: list[Finding], path: Path) -> None:
         key=lambda e: (e["path"], e["rule"], e["fingerprint"]),
     )
     document = {"version": BASELINE_VERSION, "tool": "portlint", "findings": entries}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    safe_io.write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def load_baseline(path: Path) -> Counter:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(safe_io.read_text(path, limit=BASELINE_LIMIT))
     except FileNotFoundError:
         raise BaselineError(f"{path}: baseline file not found (create it with --write-baseline)") from None
+    except safe_io.UnsafeFile as exc:
+        raise BaselineError(f"{path}: baseline not read: {exc.reason}") from None
+    except OSError as exc:
+        raise BaselineError(f"{path}: baseline not read: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a portlint baseline: nested too deeply") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: not a portlint baseline: {exc}") from None
     if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:

@@ -47,6 +47,7 @@ DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/c
 _TOP_KEYS = {
     "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
     "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
+    "select", "extend-select",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -92,6 +93,8 @@ class Config:
     rules_dirs: list[Path] = field(default_factory=list)
     environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    select: tuple[str, ...] = ()  # rules or groups replacing the default group ("consistency")
+    extend_select: tuple[str, ...] = ()  # rules or groups added to the selection ("hygiene")
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
     services: dict[str, ServicePolicy] = field(default_factory=dict)
     sensitive_ports: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_SENSITIVE_PORTS))
@@ -259,6 +262,8 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     if "environments" in data:
         cfg.environments = tuple(_str_list(data["environments"], where, "environments"))
     cfg.rule_settings = _rules(data.get("rules", {}), where)
+    cfg.select = tuple(_str_list(data.get("select", []), where, "select"))
+    cfg.extend_select = tuple(_str_list(data.get("extend-select", []), where, "extend-select"))
     cfg.ranges = _ranges(data.get("ranges", {}), where)
     cfg.services = _services(data.get("services", {}), cfg.ranges, where)
     if "sensitive-ports" in data:

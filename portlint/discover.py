@@ -6,12 +6,15 @@ through :meth:`SourceFile.text`, which handles BOMs and reports undecodable file
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from portlint import safe_io
 from portlint.config import Config
 
 # Folders that hold other people's code or generated state, never the user's port facts.
@@ -21,6 +24,8 @@ SKIPPED_DIRS = frozenset({
     ".terragrunt-cache", "site-packages", ".eggs", ".idea", ".vscode", ".hypothesis",
 })
 SNIFF_BYTES = 8192
+MAX_DEPTH = 1000  # folders below / at which the walk stops (with a note); no real tree comes close
+GITIGNORE_LIMIT = 1024 * 1024
 _ENV_SPLIT = re.compile(r"[.\-]")
 
 
@@ -37,6 +42,8 @@ class SourceFile:
     size: int
     environment: str | None = None
     _text: str | None = field(default=None, repr=False, compare=False)
+    root: Path | None = field(default=None, repr=False, compare=False)  # reads stay inside it (None: anywhere)
+    limit: int = field(default=safe_io.DEFAULT_LIMIT, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -47,22 +54,35 @@ class SourceFile:
         return self.path.suffix.lower()
 
     def text(self) -> str:
-        """The decoded text, BOM stripped; raises :class:`UndecodableFile`."""
+        """The decoded text, BOM stripped, newlines normalised; raises :class:`UndecodableFile`."""
         if self._text is None:
-            data = self.path.read_bytes()
-            if data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]
             try:
-                self._text = data.decode("utf-8")
+                data = safe_io.read_bytes(self.path, root=self.root, limit=self.limit)
+            except OSError as exc:  # swapped for a FIFO, a device or an outside symlink since discovery
+                raise UndecodableFile(f"not read: {_os_reason(exc)}") from None
+            try:
+                self._text = normalise_newlines(safe_io.decode(data))
             except UnicodeDecodeError as exc:
                 raise UndecodableFile(f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
         return self._text
 
 
+def normalise_newlines(text: str) -> str:
+    """CRLF and lone CR (classic Mac) become LF, as editors and Python's own parser read them, so
+    every reader counts the same lines. Columns do not move."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 @dataclass(frozen=True)
 class Skipped:
+    """A path discovery did not hand over, and why (the engine turns it into a note)."""
+
     rel: str
     reason: str
+    path: Path | None = field(default=None, compare=False)
+    quiet: bool = field(default=False, compare=False)  # nothing was there to read (a dangling symlink)
 
 
 @dataclass
@@ -79,20 +99,25 @@ def discover(paths: list[Path], root: Path, config: Config) -> Discovery:
     excludes = [_normalise_glob(g) for g in config.exclude]
     for start in paths:
         start = start.resolve() if start.exists() else start
-        if start.is_file():
+        if not start.is_dir():
             _consider(start, root, config, excludes, files, skipped, explicit=True)
             continue
-        for file_path in _walk(start, root, config, excludes):
+        for file_path in _walk(start, root, config, excludes, skipped):
             _consider(file_path, root, config, excludes, files, skipped, explicit=False)
     ordered = [files[k] for k in sorted(files)]
     return Discovery(root=root, files=ordered, skipped=sorted(skipped, key=lambda s: s.rel))
 
 
 def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (POSIX); a path outside the root gets ``../`` steps, never
+    an absolute path (findings must not show where a machine keeps its files)."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
-        return path.as_posix()
+        try:
+            return Path(os.path.relpath(path, root)).as_posix()
+        except ValueError:  # another drive on Windows
+            return path.name
 
 
 def infer_environment(rel: str, environments: tuple[str, ...]) -> str | None:
@@ -121,46 +146,72 @@ def _excluded(rel: str, excludes: list[str]) -> bool:
     return False
 
 
-def _walk(start: Path, root: Path, config: Config, excludes: list[str]):
-    """Yield files below ``start``, never following directory symlinks (no loops)."""
-    ignore_specs: list[tuple[Path, object]] = []
-    for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
-        current = Path(dirpath)
-        ignore_specs = [(base, spec) for base, spec in ignore_specs if _is_within(current, base)]
+def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped: list[Skipped]):
+    """Yield files below ``start``, never following directory symlinks (no loops).
+
+    Iterative (an explicit stack, not recursion): 1,000 nested folders do not exhaust the
+    interpreter's stack, and a folder that cannot be listed (a path longer than PATH_MAX,
+    permission denied) is recorded in ``skipped`` while the rest of the tree is still walked.
+    """
+    stack: list[tuple[Path, tuple[tuple[Path, object], ...]]] = [(start, ())]
+    while stack:
+        current, inherited = stack.pop()
+        specs = inherited
         if not config.include_ignored:
-            spec = _load_gitignore(current)
+            spec = _load_gitignore(current, root)
             if spec is not None:
-                ignore_specs.append((current, spec))
-        kept = []
-        for d in sorted(dirnames):
-            full = current / d
-            rel = relative(full, root)
-            if d in SKIPPED_DIRS or (full / "pyvenv.cfg").exists() or _excluded(rel, excludes):
-                continue
-            if full.is_symlink() or _ignored(full, ignore_specs, is_dir=True):
-                continue
-            kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
+                specs = (*specs, (current, spec))
+        try:
+            with os.scandir(current) as entries:
+                listed = sorted(((e.name, e.is_dir(follow_symlinks=False)) for e in entries), key=lambda e: e[0])
+        except OSError as exc:
+            skipped.append(Skipped(relative(current, root), f"folder not scanned: {_os_reason(exc)}", current))
+            continue
+        if len(current.parts) >= MAX_DEPTH:
+            skipped.append(Skipped(relative(current, root), f"folder not scanned: deeper than {MAX_DEPTH} levels",
+                                   current))
+            continue
+        folders = []
+        for name, is_dir in listed:
             full = current / name
-            if not _ignored(full, ignore_specs, is_dir=False):
+            if is_dir:
+                if _keep_dir(full, root, excludes, specs):
+                    folders.append(full)
+            elif not _ignored(full, specs, is_dir=False):
                 yield full
+        stack.extend((folder, specs) for folder in reversed(folders))
+
+
+def _keep_dir(full: Path, root: Path, excludes: list[str], specs) -> bool:
+    if full.name in SKIPPED_DIRS or _excluded(relative(full, root), excludes):
+        return False
+    try:
+        if (full / "pyvenv.cfg").exists():
+            return False
+    except OSError:
+        pass
+    return not _ignored(full, specs, is_dir=True)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path longer than the system allows (PATH_MAX)"
+    return exc.strerror or type(exc).__name__
 
 
 def _is_within(path: Path, base: Path) -> bool:
     return path == base or base in path.parents
 
 
-def _load_gitignore(directory: Path):
+def _load_gitignore(directory: Path, root: Path):
     gitignore = directory / ".gitignore"
-    if not gitignore.is_file():
-        return None
     try:
         import pathspec
 
-        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        data = safe_io.read_bytes(gitignore, root=root, limit=GITIGNORE_LIMIT)
+        lines = data.decode("utf-8", errors="replace").splitlines()
         return pathspec.GitIgnoreSpec.from_lines(lines)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 
@@ -179,26 +230,35 @@ def _consider(path: Path, root: Path, config: Config, excludes: list[str],
         return
     if not explicit and _excluded(rel, excludes):
         return
+    inside = safe_io.is_inside(path, root)
     try:
         if path.is_symlink():
             target = path.resolve(strict=True)
-            if not target.is_file():
-                skipped.append(Skipped(rel, "symlink to a non-file"))
+            if target.is_dir() and not explicit:
+                return  # folder symlinks are never followed (no loops, no escapes)
+            if not explicit and not inside:
+                skipped.append(Skipped(rel, "not read: symlink leads outside the scan root", path))
                 return
-        stat = path.stat()
-    except (OSError, RuntimeError):
-        skipped.append(Skipped(rel, "unreadable or broken symlink"))
+            if not target.is_file():
+                skipped.append(Skipped(rel, "not read: symlink to a non-file", path))
+                return
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError) as exc:
+        skipped.append(Skipped(rel, f"not read: unreadable or broken symlink ({_os_reason(exc)})"
+                               if isinstance(exc, OSError) else "not read: symlink loop", path, quiet=True))
         return
-    if not path.is_file():
+    if not stat.S_ISREG(mode):
+        if not stat.S_ISDIR(mode):
+            skipped.append(Skipped(rel, f"not read: not a regular file ({safe_io.file_kind(mode)})", path))
         return
     env = infer_environment(rel, config.environments)
-    files[rel] = SourceFile(path=path, rel=rel, size=stat.st_size, environment=env)
+    files[rel] = SourceFile(path=path, rel=rel, size=path.stat().st_size, environment=env,
+                            root=None if explicit and not inside else root, limit=config.max_file_size)
 
 
 def is_binary(file: SourceFile) -> bool:
-    """A NUL byte in the first bytes marks a binary file."""
+    """A NUL byte in the first bytes marks a binary file (and so does a file that cannot be read)."""
     try:
-        with file.path.open("rb") as handle:
-            return b"\x00" in handle.read(SNIFF_BYTES)
+        return b"\x00" in safe_io.read_bytes(file.path, root=file.root, limit=SNIFF_BYTES, truncate=True)
     except OSError:
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from portlint.options import Option, short_type
-from portlint.registry import Rule
+from portlint.registry import DEFAULT_GROUP, Rule
 from portlint.settings import toml_value
 
 
@@ -25,7 +25,9 @@ def rule_markdown(rule: Rule) -> str:
         options = (f"\n\n## Options\n\nSet in `.portlint.toml` under `[rules.{rule.id}]`; a value of another type "
                    f"is a config error.\n\n| option | type | default | meaning |\n| --- | --- | --- | --- |\n{rows}")
     return (f"# {rule.id} {rule.name}\n\n"
-            f"Default severity: **{rule.severity.value}**. {rule.summary}.\n\n"
+            f"Default severity: **{rule.severity.value}**. Group: **{rule.group}**"
+            f"{' (on by default)' if rule.group == DEFAULT_GROUP else ' (opt-in: `--extend-select ' + rule.group + '`)'}."
+            f" {rule.summary}.\n\n"
             f"{rule.doc.strip()}{options}\n")
 
 
@@ -38,8 +40,10 @@ def write_rule_docs(rules: list[Rule], directory: Path) -> list[Path]:
         page.write_text(rule_markdown(rule), encoding="utf-8")
         written.append(page)
     index = directory / "README.md"
-    lines = ["# Rules", "", "| id | name | severity | summary |", "| --- | --- | --- | --- |"]
-    lines += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.value} | {r.summary} |" for r in rules]
+    lines = ["# Rules", "", "`consistency` rules run by default; `hygiene` rules are opt-in "
+             "(`extend-select = [\"hygiene\"]` in the config, or `--extend-select hygiene`).", "",
+             "| id | name | severity | group | summary |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.value} | {r.group} | {r.summary} |" for r in rules]
     index.write_text("\n".join(lines) + "\n", encoding="utf-8")
     written.append(index)
     return written

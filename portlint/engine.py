@@ -19,7 +19,7 @@ from portlint.graph import PortGraph
 from portlint.links import link_all
 from portlint.model import Finding, Location, ParseFailure, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
-from portlint.registry import Rule, load_rules
+from portlint.registry import DEFAULT_GROUP, Rule, load_rules
 from portlint.settings import nested_configs
 from portlint.suppressions import Suppression, parse_suppressions, today
 from portlint import suppressions as _suppressions
@@ -52,17 +52,32 @@ class ScanResult:
 
 @dataclass
 class RuleSelection:
-    """``--select`` / ``--ignore`` on top of the config's per-rule ``enabled``."""
+    """Which rules run, ruff-style.
+
+    The base is the command line's ``--select`` if given, else the config's ``select``, else the
+    ``consistency`` group. ``extend-select`` (command line and config) adds rules or groups;
+    ``--ignore`` removes them. Without ``--select``, a rule's ``enabled`` in ``[rules]`` wins
+    over the groups (``PL407 = true`` turns a hygiene rule on, ``PL107 = false`` turns one off).
+    """
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
 
     def active(self, rule: Rule, config: Config) -> bool:
-        if any(rule.matches(s) for s in self.ignore):
+        def named(selectors) -> bool:
+            return any(rule.matches(s) for s in selectors)
+
+        if named(self.ignore):
             return False
         if self.select:
-            return any(rule.matches(s) for s in self.select)
-        return bool(config.rule_setting(rule.id, rule.name).get("enabled", True))
+            return named(self.select) or named(self.extend_select)
+        if named(self.extend_select):
+            return True
+        enabled = config.rule_setting(rule.id, rule.name).get("enabled")
+        if enabled is not None:
+            return bool(enabled)
+        return named(config.extend_select) or named(config.select or (DEFAULT_GROUP,))
 
 
 Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
@@ -135,9 +150,32 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
+    total.failures.extend(_skipped_notes(found, ctx, readers))
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
+    """Paths discovery would not open (FIFOs, devices, symlinks out of the root, folders too deep)
+    become notes when a reader would have wanted them: an unread file is never a silent pass."""
+    notes = []
+    for skip in found.skipped:
+        if skip.quiet:
+            continue
+        probe = SourceFile(path=skip.path or ctx.root / skip.rel, rel=skip.rel, size=0)
+        wanted = [r.NAME for r in readers if _wants(r, probe, ctx)]
+        if wanted or skip.reason.startswith("folder"):
+            notes.append(ParseFailure(Location(skip.rel), skip.reason, wanted[0] if wanted else "discover",
+                                      Severity.NOTE))
+    return notes
+
+
+def _wants(reader, file: SourceFile, ctx: ReadContext) -> bool:
+    try:
+        return bool(reader.wants(file, ctx))
+    except Exception:
+        return False
 
 
 def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:

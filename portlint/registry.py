@@ -3,7 +3,12 @@
 A rule is a module with ``ID``, ``NAME``, ``SEVERITY``, ``SUMMARY``, a docstring in the sections
 ``## What it does`` / ``## Why is this bad`` / ``## Example`` / ``## Use instead``, optional
 ``OPTIONS`` (name → :class:`~portlint.options.Option`, typed; a plain default is read as its own
-type), optional ``HELP_URI`` and ``check(ctx) -> Iterable[Problem]``.
+type), an optional ``GROUP`` (``consistency``, the default, or ``hygiene``), optional ``HELP_URI``
+and ``check(ctx) -> Iterable[Problem]``.
+
+Groups, ruff-style: ``consistency`` rules report facts that do not line up (a targetPort that no
+container declares) and run by default; ``hygiene`` rules report a fact that is true but risky by
+some policy (a database published on all interfaces) and run only when selected.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from portlint.model import Problem, Severity
 from portlint.options import Option, as_option
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead")
+# rule groups, in the order they are documented; the first is the default selection
+GROUPS = ("consistency", "hygiene")
+DEFAULT_GROUP = GROUPS[0]
 
 
 class RuleLoadError(Exception):
@@ -40,6 +48,7 @@ class Rule:
     builtin: bool = True
     tags: tuple[str, ...] = field(default=())
     engine: bool = False  # findings produced by the engine itself (suppression checks)
+    group: str = DEFAULT_GROUP  # "consistency" (on by default) or "hygiene" (opt-in)
     help_uri: str | None = None  # a page that exists (a user rule's HELP_URI); built-in rules embed their help
 
     def defaults(self) -> dict[str, Any]:
@@ -63,9 +72,11 @@ class Rule:
         return out
 
     def matches(self, selector: str) -> bool:
-        """``PL101``, ``service-target-port-mismatch``, a prefix like ``PL1`` or ``ALL``."""
+        """``PL101``, ``service-target-port-mismatch``, a prefix like ``PL1``, a group
+        (``consistency``, ``hygiene``) or ``ALL``."""
         s = selector.strip()
-        return s.upper() == "ALL" or s == self.name or self.id.upper().startswith(s.upper())
+        return (s.upper() == "ALL" or s == self.name or s.lower() == self.group
+                or self.id.upper().startswith(s.upper()))
 
 
 def builtin_rules_dir() -> Path:
@@ -106,12 +117,16 @@ def _load_rule(path: Path, builtin: bool) -> Rule:
         severity = Severity(module.SEVERITY)
     except ValueError:
         raise RuleLoadError(f"{path}: SEVERITY must be error, warning or note") from None
+    group = getattr(module, "GROUP", DEFAULT_GROUP)
+    if group not in GROUPS:
+        raise RuleLoadError(f"{path}: GROUP must be one of {', '.join(GROUPS)}, not {group!r}")
     help_uri = getattr(module, "HELP_URI", None)
     return Rule(
         id=str(module.ID), name=str(module.NAME), severity=severity, summary=str(module.SUMMARY),
         doc=inspect.cleandoc(module.__doc__ or ""), options=_options(module, path),
         check=module.check, source=path, builtin=builtin, tags=tuple(getattr(module, "TAGS", ())),
-        engine=bool(getattr(module, "ENGINE", False)), help_uri=str(help_uri) if help_uri else None,
+        engine=bool(getattr(module, "ENGINE", False)), group=group,
+        help_uri=str(help_uri) if help_uri else None,
     )
 
 

@@ -51,6 +51,16 @@ def check_selectors(selectors: Iterable[str], rules: list[Rule], flag: str) -> N
                                 f"{did_you_mean(selector, selector_names(rules))} (see 'portlint rules')")
 
 
+def check_config_selectors(config: Config, rules: list[Rule]) -> None:
+    """The config's ``select``/``extend-select`` name rules or groups, like the command line's."""
+    prefix = "tool.portlint." if config.source and config.source.endswith("pyproject.toml") else ""
+    for key, selectors in (("select", config.select), ("extend-select", config.extend_select)):
+        try:
+            check_selectors(selectors, rules, key)
+        except SelectorError as exc:
+            raise ConfigError(f"{config.source}: {prefix}{exc}") from None
+
+
 def check_rule_settings(config: Config, rules: list[Rule]) -> None:
     """Every ``[rules.X]`` names a loaded rule, and every option it sets exists with the right type."""
     by_key = {r.id: r for r in rules} | {r.name: r for r in rules}

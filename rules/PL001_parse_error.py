@@ -36,6 +36,7 @@ from portlint.model import Problem
 ID = "PL001"
 NAME = "parse-error"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A file could not be parsed, so its ports were not checked"
 TAGS = ("robustness",)
 

@@ -31,6 +31,7 @@ from portlint.model import PortFact, Problem
 ID = "PL002"
 NAME = "invalid-port"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A port value is not an integer in 1-65535"
 TAGS = ("validation",)
 

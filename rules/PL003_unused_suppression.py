@@ -26,6 +26,7 @@ This check is carried out by the engine after every other rule (like ruff's unus
 ID = "PL003"
 NAME = "unused-suppression"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A portlint: ignore[...] comment suppresses no finding"
 TAGS = ("suppressions",)
 ENGINE = True  # findings come from the engine's suppression pass, not from check()

@@ -31,6 +31,7 @@ or the line above it.
 ID = "PL004"
 NAME = "invalid-suppression"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A portlint: ignore[...] comment is malformed or past its expiry date"
 TAGS = ("suppressions",)
 ENGINE = True  # findings come from the engine's suppression pass, not from check()

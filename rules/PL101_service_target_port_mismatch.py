@@ -61,6 +61,7 @@ from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
 ID = "PL101"
 NAME = "service-target-port-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A Service targetPort matches no containerPort of the pods it selects"
 TAGS = ("kubernetes",)
 

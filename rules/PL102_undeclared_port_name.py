@@ -53,6 +53,7 @@ from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
 ID = "PL102"
 NAME = "undeclared-port-name"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A named targetPort or probe port is declared by no container"
 TAGS = ("kubernetes",)
 

@@ -50,6 +50,7 @@ from portlint.model import Entity, PortFact, Problem, Related, Role
 ID = "PL103"
 NAME = "probe-port-not-declared"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A probe checks a port its container does not declare"
 TAGS = ("kubernetes",)
 

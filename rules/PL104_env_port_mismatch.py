@@ -47,6 +47,7 @@ from portlint.options import Option
 ID = "PL104"
 NAME = "env-port-mismatch"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A container's PORT environment variable differs from its containerPort"
 TAGS = ("kubernetes",)
 OPTIONS = {"env_names": Option(list[str], ["PORT"], "environment variables that carry the container's own listening port")}

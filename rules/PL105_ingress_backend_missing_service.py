@@ -57,6 +57,7 @@ from portlint.model import Entity, Location, Problem, Related
 ID = "PL105"
 NAME = "ingress-backend-missing-service"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "An Ingress routes to a Service that is not defined in the scan"
 TAGS = ("kubernetes",)
 

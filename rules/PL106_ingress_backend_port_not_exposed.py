@@ -41,6 +41,7 @@ from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
 ID = "PL106"
 NAME = "ingress-backend-port-not-exposed"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "An Ingress backend port is not a port its Service exposes"
 TAGS = ("kubernetes",)
 

@@ -53,6 +53,7 @@ from portlint.model import Entity, Problem, Related
 ID = "PL107"
 NAME = "service-selects-nothing"
 SEVERITY = "note"
+GROUP = "consistency"
 SUMMARY = "A Service selects no workload in the scan, or has no selector"
 TAGS = ("kubernetes",)
 

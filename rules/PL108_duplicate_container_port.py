@@ -45,6 +45,7 @@ from portlint.model import Entity, PortFact, Problem, Related, Role
 ID = "PL108"
 NAME = "duplicate-container-port"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "The same containerPort is declared twice in one pod"
 TAGS = ("kubernetes",)
 

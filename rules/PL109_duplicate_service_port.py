@@ -47,6 +47,7 @@ from portlint.model import Entity, PortFact, Problem, Related, Role
 ID = "PL109"
 NAME = "duplicate-service-port"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A Service lists the same port, or the same port name, twice"
 TAGS = ("kubernetes",)
 

@@ -44,6 +44,7 @@ from portlint.model import PortFact, Problem, Related, Role
 ID = "PL201"
 NAME = "target-group-port-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A target group's port is not a port its service listens on"
 TAGS = ("terraform", "cross-stack")
 

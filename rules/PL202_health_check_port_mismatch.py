@@ -43,6 +43,7 @@ from portlint.model import PortFact, Problem, Related, Role
 ID = "PL202"
 NAME = "health-check-port-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A target group's health check probes a port its service does not listen on"
 TAGS = ("terraform", "cross-stack")
 

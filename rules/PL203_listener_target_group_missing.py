@@ -45,6 +45,7 @@ from portlint.model import Problem, Related
 ID = "PL203"
 NAME = "listener-target-group-missing"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A listener forwards to a target group that is not declared"
 TAGS = ("terraform",)
 

@@ -49,6 +49,7 @@ from portlint.options import Option
 ID = "PL204"
 NAME = "sensitive-port-open-to-world"
 SEVERITY = "error"
+GROUP = "hygiene"
 SUMMARY = "A security-group rule opens a sensitive port to 0.0.0.0/0 or ::/0"
 TAGS = ("terraform", "security")
 OPTIONS = {

@@ -46,6 +46,7 @@ from portlint.options import Option
 ID = "PL205"
 NAME = "ingress-open-wide"
 SEVERITY = "warning"
+GROUP = "hygiene"
 SUMMARY = "A security-group rule opens all ports or a wide port range to the internet"
 TAGS = ("terraform", "security")
 OPTIONS = {"wide_range": Option(int, 100, "a world-open range of this many ports or more is reported", minimum=1)}

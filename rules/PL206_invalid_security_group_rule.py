@@ -52,6 +52,7 @@ from portlint.model import Location, Problem, Related
 ID = "PL206"
 NAME = "invalid-security-group-rule"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A security-group rule has ports, protocol, type or CIDRs that Terraform or EC2 reject"
 TAGS = ("terraform", "validation")
 

@@ -60,6 +60,7 @@ from portlint.options import Option
 ID = "PL207"
 NAME = "service-port-not-allowed"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port is not allowed by the security group in front of it"
 TAGS = ("terraform", "cross-stack")
 OPTIONS = {"hosts": Option(dict[str, list[str]], {}, "security group name or address → services whose ports it must allow")}

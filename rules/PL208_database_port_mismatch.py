@@ -44,6 +44,7 @@ from portlint.options import Option
 ID = "PL208"
 NAME = "database-port-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "An app is configured with a database/cache port other than the one Terraform gives it"
 TAGS = ("terraform", "cross-stack")
 OPTIONS = {

@@ -46,6 +46,7 @@ from portlint.model import Problem, Related, Role
 ID = "PL209"
 NAME = "target-group-unused"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "No listener forwards to a target group, so it receives no traffic"
 TAGS = ("terraform",)
 

@@ -46,6 +46,7 @@ from portlint.model import Problem, Related
 ID = "PL301"
 NAME = "environment-drift"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's effective port differs between environments"
 TAGS = ("config",)
 

@@ -42,6 +42,7 @@ from portlint.options import Option
 ID = "PL302"
 NAME = "overridden-value"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A configuration layer sets a value that a higher layer overrides with a different one"
 TAGS = ("config",)
 OPTIONS = {"ignore_layers": Option(list[str], ["code"], "layers whose overridden values are expected (code defaults)",

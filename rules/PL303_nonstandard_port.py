@@ -52,6 +52,7 @@ from portlint.options import Option
 ID = "PL303"
 NAME = "nonstandard-port"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port differs from the allocation standard in [services]"
 TAGS = ("config", "policy")
 OPTIONS = {"roles": Option(list[str], ["listen", "config", "default", "target"], "port roles checked against the standard",

@@ -50,6 +50,7 @@ from portlint.options import Option
 ID = "PL304"
 NAME = "port-range-policy"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A service's port is outside its configured range, or inside a reserved range"
 TAGS = ("config", "policy")
 OPTIONS = {"roles": Option(list[str], ["listen", "config", "default"], "port roles checked against the ranges", choices=ROLES),

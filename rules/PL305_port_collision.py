@@ -45,6 +45,7 @@ from portlint.options import Option
 ID = "PL305"
 NAME = "port-collision"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "Two services (or two keys) get the same port in the same environment"
 TAGS = ("config",)
 OPTIONS = {"port_keys": Option(list[str], ["port", "webserver_port"], "config keys that hold a service's port")}

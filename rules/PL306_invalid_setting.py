@@ -51,6 +51,7 @@ from portlint.options import Option
 ID = "PL306"
 NAME = "invalid-setting"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A configuration value fails the [validation] bounds (ports, workers, host, debug, executor)"
 TAGS = ("config", "validation")
 # A datastore's `host` (DATABASE_HOST) is where clients connect, a name like db.internal, not the

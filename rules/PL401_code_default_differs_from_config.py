@@ -38,6 +38,7 @@ from portlint.model import Problem, Related
 ID = "PL401"
 NAME = "code-default-differs-from-config"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A port fallback in code differs from the configured value of the same key"
 TAGS = ("application", "configuration")
 CODE_LAYER = "code"

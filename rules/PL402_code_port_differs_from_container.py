@@ -47,6 +47,7 @@ from portlint.model import Entity, PortFact, Problem, Related, Role
 ID = "PL402"
 NAME = "code-port-differs-from-container"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "Code listens on a port that the container running it does not declare"
 TAGS = ("application", "containers")
 CODE_KINDS = ("code/python",)

@@ -41,6 +41,7 @@ from portlint.options import Option
 ID = "PL403"
 NAME = "vite-proxy-target-mismatch"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A vite proxy target port is not the port its service listens on in dev"
 TAGS = ("application", "web")
 OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}

@@ -36,6 +36,7 @@ from portlint.options import Option
 ID = "PL404"
 NAME = "vite-port-differs-from-config"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "The vite dev server port differs from the web service's configured port"
 TAGS = ("application", "web")
 OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}

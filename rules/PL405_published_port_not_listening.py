@@ -49,6 +49,7 @@ from portlint.options import Option
 ID = "PL405"
 NAME = "published-port-not-listening"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A compose service publishes a container port that nothing in the container listens on"
 TAGS = ("application", "containers", "compose")
 OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}

@@ -45,6 +45,7 @@ from portlint.model import PortFact, Problem, Related, Role
 ID = "PL406"
 NAME = "host-port-conflict"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "Two compose services publish the same host port, protocol and address"
 TAGS = ("containers", "compose")
 COMPOSE = "compose/service"

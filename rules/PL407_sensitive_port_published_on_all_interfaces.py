@@ -38,6 +38,7 @@ from portlint.model import PortFact, Problem, Related, Role
 ID = "PL407"
 NAME = "sensitive-port-published-on-all-interfaces"
 SEVERITY = "warning"
+GROUP = "hygiene"
 SUMMARY = "A compose service publishes a sensitive port on all host interfaces"
 TAGS = ("security", "compose")
 COMPOSE = "compose/service"

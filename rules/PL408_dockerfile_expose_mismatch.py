@@ -41,6 +41,7 @@ from portlint.model import Entity, Location, PortFact, Problem, Related, Role
 ID = "PL408"
 NAME = "dockerfile-expose-mismatch"
 SEVERITY = "warning"
+GROUP = "consistency"
 SUMMARY = "A Dockerfile's EXPOSE does not declare the port its command or app listens on"
 TAGS = ("containers", "docker")
 

@@ -37,6 +37,7 @@ from portlint.model import Problem
 ID = "PL409"
 NAME = "invalid-port-range"
 SEVERITY = "error"
+GROUP = "consistency"
 SUMMARY = "A port range in a Dockerfile or compose file is reversed or mismatched"
 TAGS = ("containers", "validation")
 

@@ -47,6 +47,7 @@ from portlint.readers._config_keys import key_for_env_var
 ID = "PL410"
 NAME = "port-env-var-not-read"
 SEVERITY = "note"
+GROUP = "consistency"
 SUMMARY = "A container sets a port variable that the code it runs never reads"
 TAGS = ("application", "containers")
 K8S_CONTAINER = "k8s/Container"

@@ -289,7 +289,7 @@ CONSISTENT = FIXTURES / "consistent" / "terraform"
 
 
 def test_consistent_tree_is_silent_under_every_rule() -> None:
-    result = scan_tree(CONSISTENT)
+    result = scan_tree(CONSISTENT, select=("ALL",))  # hygiene rules too
     assert [(f.rule_id, str(f.location)) for f in result.findings] == []
     assert len([e for e in result.graph.entities() if e.ref.kind.startswith("tf/")]) > 20
 

@@ -7,11 +7,12 @@ import os
 import sys
 from pathlib import Path
 
+from portlint import safe_io
 from portlint.config import Config, load_config
 from portlint.engine import RuleSelection
 from portlint.registry import Rule, load_rules
 from portlint.trust import check_trust
-from portlint.validate import check_rule_settings, check_selectors
+from portlint.validate import check_config_selectors, check_rule_settings, check_selectors
 
 
 def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +26,10 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show-settings", action="store_true",
                         help="print the config in effect and where it came from, then exit")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
-                        help="run only these rules: id, name or id prefix (repeatable, comma-separated)")
+                        help="run only these rules: id, name, id prefix or group (consistency, hygiene); "
+                             "repeatable, comma-separated")
+    parser.add_argument("--extend-select", action="append", default=[], metavar="RULE",
+                        help="run these rules or groups too, e.g. --extend-select hygiene (repeatable, comma-separated)")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="do not run these rules (repeatable, comma-separated)")
 
@@ -70,9 +74,11 @@ def split_selectors(values: list[str]) -> tuple[str, ...]:
 
 
 def selection(args, rules: list[Rule]) -> RuleSelection:
-    """The --select/--ignore selectors, each checked to name a rule, a rule name or a group."""
-    chosen = RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore))
+    """The --select/--extend-select/--ignore selectors, each checked to name a rule, a rule name or a group."""
+    chosen = RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore),
+                           extend_select=split_selectors(getattr(args, "extend_select", [])))
     check_selectors(chosen.select, rules, "--select")
+    check_selectors(chosen.extend_select, rules, "--extend-select")
     check_selectors(chosen.ignore, rules, "--ignore")
     return chosen
 
@@ -81,6 +87,7 @@ def rules_for(config: Config) -> list[Rule]:
     """The rules of a run; the config's [rules] tables are checked against them (names, options, types)."""
     rules = load_rules(config.rules_dirs)
     check_rule_settings(config, rules)
+    check_config_selectors(config, rules)
     return rules
 
 
@@ -119,8 +126,19 @@ def write_output(text: str, path: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_file(path, text)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a report/baseline/config safely (atomic, never through a symlink); exit 2 on refusal."""
+    from portlint.cli import UsageError
+
+    try:
+        safe_io.write_text(path, text)
+    except safe_io.UnsafeWrite as exc:
+        raise UsageError(exc.strerror) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 class ProgressBar:

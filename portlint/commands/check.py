@@ -9,6 +9,7 @@ from portlint.baseline import BaselineError, load_baseline, split_new, write_bas
 from portlint.commands._common import (add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
                                       selection, show_settings, use_color, write_output)
 from portlint.discover import relative
+from portlint.safe_io import UnsafeWrite
 from portlint.engine import scan
 from portlint.model import Severity
 from portlint.report import RenderOptions, available_formats, plural, reporter
@@ -70,7 +71,11 @@ def run(args) -> int:
     if touched is not None and not args.show_all:
         result.findings = [f for f in result.findings if _touches(f, touched)]
     if args.write_baseline:
-        write_baseline(result.findings, args.write_baseline)
+        try:
+            write_baseline(result.findings, args.write_baseline)
+        except OSError as exc:
+            raise UsageError(exc.strerror if isinstance(exc, UnsafeWrite) else
+                             f"{args.write_baseline}: cannot write: {exc.strerror or exc}") from None
         print(f"portlint: wrote {plural(len(result.findings), 'finding')} to the baseline {args.write_baseline}",
               file=sys.stderr)
         return 0

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portlint.commands._common import write_file
 from portlint.config import CONFIG_FILE, DEFAULT_PRECEDENCE, DEFAULT_VALIDATION, Config
 from portlint.discover import discover
 from portlint.engine import build_graph, read_all
@@ -49,6 +50,8 @@ def run(args) -> int:
     if not root.is_dir():
         raise UsageError(f"not a folder: {args.path}")
     target = root / CONFIG_FILE
+    if target.is_symlink() and not args.stdout:
+        raise UsageError(f"{target} is a symlink; refusing to write through it (remove it first)")
     if target.exists() and not args.force and not args.stdout:
         raise UsageError(f"{target} already exists; run with --force to overwrite it")
     graph = _scan(root)
@@ -56,7 +59,7 @@ def run(args) -> int:
     if args.stdout:
         sys.stdout.write(text)
         return 0
-    target.write_text(text, encoding="utf-8")
+    write_file(target, text)
     print(f"portlint: wrote {target} ({len(infer_services(graph))} services); review it, then run 'portlint check'",
           file=sys.stderr)
     return 0

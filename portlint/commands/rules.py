@@ -25,5 +25,5 @@ def run(args) -> int:
     rules = rules_for(config)
     width = max((len(r.name) for r in rules), default=10)
     for rule in rules:
-        print(f"{rule.id}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}")
+        print(f"{rule.id}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.group:<11}  {rule.summary}")
     return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from portlint import safe_io
 from portlint.config import Config
 from portlint.discover import SourceFile, UndecodableFile
 from portlint.model import Entity, Location, ParseFailure, PortFact, Setting
@@ -39,6 +40,16 @@ class ReadContext:
         if key not in self.cache:
             self.cache[key] = make()
         return self.cache[key]
+
+    def read_text(self, path: Path) -> str:
+        """A side lookup (``.env``, ``values.yaml``, a module source) read safely: a regular file
+        inside the scan root, under ``max-file-size`` (see :mod:`portlint.safe_io`). Raises
+        :class:`portlint.safe_io.UnsafeFile` (an ``OSError``), ``OSError`` or ``UnicodeDecodeError``."""
+        return safe_io.read_text(path, root=self.root, limit=self.config.max_file_size)
+
+    def is_file(self, path: Path) -> bool:
+        """``Path.is_file`` for side lookups: a regular file inside the scan root (no FIFO, no escape)."""
+        return safe_io.is_regular_file(path, self.root)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portlint import safe_io
 from portlint.model import Location
 
 MAX_RANGE = 1024  # ports expanded from one range; larger ranges keep their endpoints only
@@ -21,10 +22,14 @@ class DotenvValue:
     location: Location
 
 
-def load_dotenv(path: Path, rel: str) -> dict[str, DotenvValue]:
-    """``KEY=VALUE`` lines of a compose project's ``.env`` (quotes stripped, comments skipped)."""
+def load_dotenv(path: Path, rel: str, root: Path | None = None,
+                limit: int = safe_io.DEFAULT_LIMIT) -> dict[str, DotenvValue]:
+    """``KEY=VALUE`` lines of a compose project's ``.env`` (quotes stripped, comments skipped).
+
+    Read through :mod:`portlint.safe_io`: a FIFO, a device or a symlink leaving ``root`` is
+    not read (its variables stay unknown)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safe_io.read_text(path, root=root, limit=limit)
     except (OSError, UnicodeDecodeError):
         return {}
     out: dict[str, DotenvValue] = {}

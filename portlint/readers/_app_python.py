@@ -123,8 +123,9 @@ class Relevance:
     def __call__(self, node: ast.AST) -> bool:
         first = getattr(node, "lineno", 1)
         last = getattr(node, "end_lineno", None) or first
-        last = min(last, len(self._marks) - 1)
-        return self._marks[last] > self._marks[max(first - 1, 0)]
+        top = len(self._marks) - 1
+        last = min(max(last, 1), top)
+        return self._marks[last] > self._marks[min(max(first - 1, 0), top)]
 
 
 def analyse(tree: ast.Module, skip_defaults: bool = False, relevant: Relevance | None = None) -> list[Site]:

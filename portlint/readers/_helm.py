@@ -16,11 +16,13 @@ parent chart's overrides are not applied.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from portlint import safe_io
 from portlint.model import Location
 from portlint.readers import _yaml
 
@@ -59,22 +61,29 @@ def chart_dir(path: Path) -> Path | None:
     return None
 
 
-def load_chart(directory: Path, rel: str, values_rel: str, max_size: int) -> Chart:
-    """Read ``values.yaml`` of a chart with positions; a broken one leaves every value unresolved."""
+def load_chart(directory: Path, rel: str, values_rel: str, max_size: int, root: Path | None = None) -> Chart:
+    """Read ``values.yaml`` of a chart with positions; a broken one leaves every value unresolved.
+
+    Read through :mod:`portlint.safe_io`: a ``values.yaml`` outside ``root`` (the scan of a chart's
+    ``templates/`` folder alone), a FIFO or a device is not read, and a note says so.
+    """
     path = directory / VALUES_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return Chart(rel)
     try:
-        if path.stat().st_size > max_size:
-            return Chart(rel, values_rel=values_rel,
-                         failure=_yaml.YamlError(f"skipped: over max-file-size ({max_size})"))
-        text = _decode(path.read_bytes())
+        text = safe_io.read_text(path, root=root, limit=max_size)
         documents = _yaml.compose_documents(text)
         root = documents[0] if documents else None
         if root is not None and "&" in text:
             _yaml.count_nodes(root, max(_yaml.ALIAS_BUDGET, len(text)))
     except _yaml.YamlError as exc:
         return Chart(rel, values_rel=values_rel, failure=exc)
+    except safe_io.TooLarge:
+        return Chart(rel, values_rel=values_rel,
+                     failure=_yaml.YamlError(f"skipped: over max-file-size ({max_size})"))
+    except safe_io.UnsafeFile as exc:
+        return Chart(rel, values_rel=values_rel,
+                     failure=_yaml.YamlError(f"skipped: not read ({exc.reason}); chart values stay unresolved"))
     except (OSError, UnicodeDecodeError) as exc:
         return Chart(rel, values_rel=values_rel, failure=_yaml.YamlError(f"cannot read: {exc}"))
     if root is not None and not _yaml.is_mapping(root):

@@ -82,7 +82,8 @@ def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput, entities:
         return
     folder = project_of(file.rel)
     env = ctx.memo(f"compose-dotenv:{folder}", lambda: load_dotenv(
-        file.path.parent / ".env", posixpath.join(folder, ".env") if folder else ".env"))
+        file.path.parent / ".env", posixpath.join(folder, ".env") if folder else ".env",
+        root=ctx.root, limit=ctx.config.max_file_size))
     reader = _ComposeFile(file, LineIndex(text), env)
     for key, node in Y.items(services):
         name = Y.text(key)

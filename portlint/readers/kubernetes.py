@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from portlint import safe_io
 from portlint.discover import SourceFile, UndecodableFile, relative
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.readers import ReadContext, ReadOutput, _helm, _yaml
@@ -92,7 +93,7 @@ def looks_like_kubernetes(text: str) -> bool:
 
 def _raw_looks_like_kubernetes(file: SourceFile) -> bool:
     try:
-        data = file.path.read_bytes()
+        data = safe_io.read_bytes(file.path, root=file.root, limit=file.limit)
     except OSError:
         return False
     return b"apiVersion" in data and b"kind" in data
@@ -176,7 +177,7 @@ def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> _helm.Char
     def load() -> _helm.Chart:
         rel = relative(directory, ctx.root)
         values_rel = relative(directory / _helm.VALUES_FILE, ctx.root)
-        return _helm.load_chart(directory, rel, values_rel, ctx.config.max_file_size)
+        return _helm.load_chart(directory, rel, values_rel, ctx.config.max_file_size, root=ctx.root)
 
     chart = ctx.memo(f"helm:chart:{directory}", load)
     if chart.failure is not None:

@@ -51,21 +51,50 @@ def parse_module(text: str) -> ast.Module | _Failed:
         return ast.parse(text)
     except SyntaxError as exc:
         line, column = exc.lineno or 1, exc.offset or 1
-        return _Failed(line, max(column, 1), exc.msg, _parses_with_libcst(text))
+        deep = nesting_depth(text)
+        if deep is not None:  # never hand that to libcst
+            return _Failed(*deep, f"{exc.msg}: nested more than {MAX_NESTING} levels deep", False, too_deep=True)
+        newer = _parses_with_libcst(text)
+        if isinstance(newer, str):
+            return _Failed(line, max(column, 1), f"{exc.msg} ({newer})", False, too_deep=True)
+        return _Failed(line, max(column, 1), exc.msg, newer)
     except ValueError as exc:
         return _Failed(1, 1, str(exc), False)
     except (RecursionError, MemoryError):
         return _Failed(1, 1, "nested too deeply for the parser", False, too_deep=True)
 
 
-def _parses_with_libcst(text: str) -> bool:
-    try:
-        import libcst
+# Python's own parser stops at 200 nested brackets and 100 indentation levels; libcst's native
+# parser crashes the interpreter (SIGSEGV) somewhere past 1,000. Nothing deeper reaches a parser.
+MAX_NESTING = 200
 
-        libcst.parse_module(text)
-        return True
-    except Exception:
-        return False
+
+def nesting_depth(text: str) -> tuple[int, int] | None:
+    """The (line, column) where bracket nesting first passes :data:`MAX_NESTING`, else ``None``.
+
+    A cheap over-estimate (strings and comments are not skipped), asked only of a file ``ast``
+    already rejected.
+    """
+    depth = 0
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        for column, char in enumerate(line, start=1):
+            if char in "([{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return line_no, column
+            elif char in ")]}" and depth:
+                depth -= 1
+    return None
+
+
+def _parses_with_libcst(text: str) -> bool | str:
+    """Whether libcst parses it (newer syntax), run isolated: a crash is a reason, not our death."""
+    from portlint import isolate
+
+    try:
+        return bool(isolate.run("libcst-parses", text))
+    except isolate.IsolatedFailure as exc:
+        return exc.reason
 
 
 def module_name(rel: str) -> str:

@@ -191,7 +191,7 @@ def _siblings(folder: str, known: set[str], suffix: str, ctx: ReadContext) -> It
     """Files of the module folder that the scan did not hand us, read for context."""
     directory = ctx.root / folder if folder else ctx.root
     try:
-        paths = sorted(p for p in directory.iterdir() if p.suffix == suffix and p.is_file())
+        paths = sorted(p for p in directory.iterdir() if p.suffix == suffix and ctx.is_file(p))
     except OSError:
         return
     for path in paths:
@@ -199,9 +199,7 @@ def _siblings(folder: str, known: set[str], suffix: str, ctx: ReadContext) -> It
         if rel in known:
             continue
         try:
-            if path.stat().st_size > ctx.config.max_file_size:
-                continue
-            yield rel, path.read_text(encoding="utf-8-sig")
+            yield rel, ctx.read_text(path)
         except (OSError, UnicodeDecodeError):
             continue
 
