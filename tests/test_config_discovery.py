@@ -18,7 +18,7 @@ def test_config_in_a_parent_folder_is_found(tmp_path: Path) -> None:
     proc = run_cli("check", str(tmp_path / "deploy" / "k8s"), "--show-settings")
     assert proc.returncode == 0, proc.stderr
     assert ".portlint.toml (found in a folder above the scan root" in proc.stdout
-    assert '[rules.PL101]  # service-target-port-mismatch\nenabled = true' in proc.stdout
+    assert '[rules.PL101]  # service-target-port-mismatch (consistency)\nenabled = true' in proc.stdout
     assert 'severity = "note"' in proc.stdout
 
 
@@ -49,7 +49,7 @@ def test_show_settings_without_config_says_defaults(tmp_path: Path) -> None:
     proc = run_cli("check", str(tmp_path), "--show-settings", "--ignore", "PL101")
     assert proc.returncode == 0
     assert "config: none found (defaults)" in proc.stdout
-    assert "[rules.PL101]  # service-target-port-mismatch\nenabled = false" in proc.stdout
+    assert "[rules.PL101]  # service-target-port-mismatch (consistency)\nenabled = false" in proc.stdout
 
 
 def test_show_settings_is_valid_config(tmp_path: Path) -> None:
