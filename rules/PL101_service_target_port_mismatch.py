@@ -9,12 +9,13 @@ Service selects, the way kube-proxy does:
 - a named `targetPort` is resolved by name **and** protocol against the ports of the selected
   pods' containers (native sidecars included, plain init containers excluded).
 
-Each selected workload is checked on its own: a Service that selects two Deployments needs the
-port in both. For a numeric `targetPort`, a workload whose containers declare no ports at all is
+Each selected workload is checked on its own for a numeric `targetPort`: a Service that selects
+two Deployments needs the port in both. A workload whose containers declare no ports at all is
 not checked (many apps listen on ports they do not declare), nor one with a port portlint could
-not resolve (a Helm expression); a named `targetPort` always needs the name declared.
-A name that no container declares at all is reported by PL102, a Service that selects nothing by
-PL107.
+not resolve (a Helm expression). A named `targetPort` follows Kubernetes: pods that do not
+declare the name are only left out of the endpoints, so it is reported only when the name is
+declared, but never with the Service port's protocol. A name that no container declares at all
+is reported by PL102, a Service that selects nothing by PL107.
 
 ## Why is this bad
 The Service sends its traffic to a port nothing listens on: every request through it fails with
@@ -141,22 +142,21 @@ def _named(graph: PortGraph, service: Entity, target: PortFact, workloads: list[
     declared = [p for ports in pods.values() for p in ports or [] if p.port_name == name]
     if not declared:
         return None  # no container declares the name at all: PL102
-    resolved_owners = {p.owner.id for p in resolved if same_environment(p, target)}
+    if any(same_environment(p, target) for p in resolved):
+        return None  # pods that lack the name are only left out of the endpoints, as in Kubernetes
     missing = []
     for workload in workloads:
         ports = [p for p in pods[workload.id] or [] if same_environment(p, target)]
         if pods[workload.id] is None or any(_uncertain_name(p) for p in ports):
-            continue
-        if not any(p.owner.id in resolved_owners for p in ports):
+            return None  # a port portlint could not read may carry the name
+        if any(p.port_name == name for p in ports):
             missing.append((workload, ports))
-    if not missing:
-        return None
-    other_protocols = sorted({p.protocol for p in declared if p.protocol != target.protocol})
-    if other_protocols:
-        fix = (f"set protocol: {other_protocols[0]} on the Service port, or declare a {target.protocol} "
-               f"containerPort named {name!r} (Kubernetes resolves a named targetPort by name and protocol)")
-    else:
-        fix = f"declare a containerPort named {name!r} ({target.protocol}) in every selected workload"
+    other_protocols = sorted({p.protocol for _, ports in missing for p in ports
+                              if p.port_name == name and p.protocol != target.protocol})
+    if not missing or not other_protocols:
+        return None  # declared in another environment only: not this Service's pods
+    fix = (f"set protocol: {other_protocols[0]} on the Service port, or declare a {target.protocol} "
+           f"containerPort named {name!r} (Kubernetes resolves a named targetPort by name and protocol)")
     return _problem(graph, service, target, missing, fix)
 
 

@@ -48,14 +48,12 @@ TAGS = ("kubernetes",)
 
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
-    services: dict[tuple[str, str], list[Entity]] = {}
-    for service in graph.entities("k8s/Service"):
-        services.setdefault((service.ref.namespace, written_name(service)), []).append(service)
     for ingress in graph.entities("k8s/Ingress"):
+        routed = graph.targets(ingress.id, "routes-to")  # same namespace, nearest scope and folder
         for backend in graph.facts(ingress, Role.TARGET):
             if backend.value.unresolved or not isinstance(backend.attrs.get("service"), str):
                 continue
-            candidates = services.get((ingress.ref.namespace, backend.attrs["service"]), [])
+            candidates = [s for s in routed if written_name(s) == backend.attrs["service"]]
             exposed = [p for s in candidates for p in graph.facts(s, Role.EXPOSE) if same_environment(p, backend)]
             if not exposed or not _matchable(backend, exposed) or _exposes(backend, exposed):
                 continue

@@ -5,7 +5,9 @@ Reports a Kubernetes Service whose pods portlint cannot find:
 - a `selector` that matches the pod template labels of no workload in the scan (same
   namespace) — the workload may live in another repository, hence a note;
 - a Service with no `selector` at all (or an empty one), unless it is `type: ExternalName`:
-  Kubernetes then creates no Endpoints for it, so it only works if someone manages them by hand.
+  Kubernetes then creates no Endpoints for it, so it only works if someone manages them by hand
+  (an `Endpoints` of the same name, or an `EndpointSlice` labelled
+  `kubernetes.io/service-name` with it, in the same namespace in the scan, is such a hand).
 
 A selector or pod labels portlint could not resolve (Helm `include` helpers) are not reported.
 Workloads in the same namespace whose labels share a key with the selector are shown as the
@@ -66,6 +68,7 @@ def check(ctx) -> Iterator[Problem]:
 
     graph: PortGraph = ctx.graph
     index = _LabelIndex(list(graph.entities(WORKLOAD_KINDS)))
+    manual = {(e.ref.namespace, e.attrs.get("service_name")) for e in graph.entities(("k8s/Endpoints", "k8s/EndpointSlice"))}
     for service in graph.entities("k8s/Service"):
         if str(service.attrs.get("type") or "").lower() == "externalname":
             continue
@@ -73,7 +76,8 @@ def check(ctx) -> Iterator[Problem]:
             continue  # a template fills the selector in: nothing to say
         selector = service.attrs.get("selector")
         if not selector:
-            yield _no_selector(service)
+            if (service.ref.namespace, written_name(service)) not in manual:
+                yield _no_selector(service)
             continue
         namespace = service.ref.namespace
         if selected_workloads(graph, service) or namespace in index.unresolved_namespaces:

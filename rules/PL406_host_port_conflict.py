@@ -1,12 +1,15 @@
 """
 ## What it does
-Reports two `ports` entries of one compose project (the compose files of one folder) that claim
-the same host port: the same number, the same protocol, and overlapping host addresses. IPv4 and
-IPv6 are separate claims (`0.0.0.0:8200:8200` and `[::]:8200:8200` coexist), so are TCP and UDP
+Reports two `ports` entries of one compose project that claim the same host port: the same
+number, the same protocol, and overlapping host addresses. A project is what `docker compose`
+loads together: a file with its `*.override.yml`, the files it `include`s and the services it
+`extends` (anchors and merge keys resolved). Other compose files of the folder
+(`docker-compose.minimal.yml`, `compose.traefik.yml`, `docker-compose.prod.yml`) are
+alternative stacks that never run beside it and are not compared. IPv4 and IPv6 are separate
+claims (`0.0.0.0:8200:8200` and `[::]:8200:8200` coexist), so are TCP and UDP
 (`8388:8388/tcp` and `8388:8388/udp`); `0.0.0.0` covers every IPv4 address, `::` every IPv6
-address, and an entry without a host IP binds both. Files for different environments
-(`docker-compose.dev.yml`, `docker-compose.prod.yml`) never run together and are not compared;
-a file without an environment is compared with all of them. The same mapping repeated for one
+address, and an entry without a host IP binds both. Services whose `profiles` share none
+(`ollama-cpu` in `cpu`, `ollama-gpu` in `gpu`) are alternatives and are not compared. The same mapping repeated for one
 service (an override file restating it) is not a conflict. Host port pools (`9000-9005:80`) are
 skipped.
 
@@ -59,10 +62,11 @@ def check(ctx) -> Iterator[Problem]:
             if fact.value.number is None or fact.attrs.get("pool"):
                 continue
             by_claim[(service.ref.namespace, fact.value.number, fact.protocol)].append(fact)
+    profiles = {s.id: frozenset(s.attrs.get("profiles") or ()) for s in graph.entities(COMPOSE)}
     for claim in sorted(by_claim):
         facts = sorted(by_claim[claim], key=lambda f: (f.location, f.owner.id))
         for index, later in enumerate(facts):
-            earlier = [f for f in facts[:index] if _conflict(f, later)]
+            earlier = [f for f in facts[:index] if _conflict(f, later) and _run_together(profiles, f, later)]
             if earlier:
                 yield _problem(later, earlier)
 
@@ -74,6 +78,12 @@ def _conflict(a: PortFact, b: PortFact) -> bool:
             and a.attrs.get("host_ip", "") == b.attrs.get("host_ip", ""):
         return False
     return _addresses_overlap(str(a.attrs.get("host_ip", "")), str(b.attrs.get("host_ip", "")))
+
+
+def _run_together(profiles: dict[str, frozenset], a: PortFact, b: PortFact) -> bool:
+    """Services in disjoint ``profiles`` (``cpu`` / ``gpu``) are alternatives, started one or the other."""
+    pa, pb = profiles.get(a.owner.id, frozenset()), profiles.get(b.owner.id, frozenset())
+    return not (pa and pb and not pa & pb)
 
 
 def _addresses_overlap(a: str, b: str) -> bool:

@@ -228,7 +228,7 @@ def proxy_route(graph: PortGraph, vite: Entity, fact: PortFact) -> ProxyRoute | 
     """The logical service a proxy target fact forwards to, or None when nothing names it."""
     host = str(fact.attrs.get("host", "")).lower()
     if host not in LOCAL_HOSTS:
-        return _by_host(graph, host)
+        return _by_host(graph, host, vite)
     own = service_name(graph, vite)
     route = _by_ingress(graph, str(fact.attrs.get("proxy_path", "")))
     if route is not None and route.service != own:
@@ -247,12 +247,16 @@ def _service_names(graph: PortGraph) -> list[str]:
     return sorted({name for (name, _key) in _effective_by_key(graph)})
 
 
-def _by_host(graph: PortGraph, host: str) -> ProxyRoute | None:
-    for entity in graph.entities(COMPOSE):
-        if host in (entity.ref.name.lower(), str(entity.attrs.get("container_name", "")).lower()):
-            return ProxyRoute(service_name(graph, entity) or "", "host",
-                              f"the host {host} is compose service {entity.ref.name}", (entity.location,),
-                              compose_service=entity.id)
+def _by_host(graph: PortGraph, host: str, origin: Entity) -> ProxyRoute | None:
+    from portlint.links.kubernetes import nearest
+
+    named = [e for e in graph.entities(COMPOSE)
+             if host in (e.ref.name.lower(), str(e.attrs.get("container_name", "")).lower())]
+    # the compose service of the project the vite app lives in (its scope, nearest folder)
+    for entity in nearest(origin, named, cross_scope=True)[:1]:
+        return ProxyRoute(service_name(graph, entity) or "", "host",
+                          f"the host {host} is compose service {entity.ref.name}", (entity.location,),
+                          compose_service=entity.id)
     policy = graph.config.service_for_name(host)
     if policy is not None:
         return ProxyRoute(policy.name, "host", f"the host {host} names the service {policy.name}", ())

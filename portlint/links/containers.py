@@ -38,7 +38,7 @@ def link(graph: PortGraph) -> None:
             graph.add_link(Link(service.id, image.id, BUILDS,
                                 f"its build.context {service.attrs.get('build_context') or '.'} holds {image.ref.name}",
                                 _locations(service.attrs.get("build_location"), image.location)))
-        base = service.attrs.get("build_context", service.attrs.get("project", ""))
+        base = service.attrs.get("build_context", service.attrs.get("project_dir", ""))
         if service.attrs.get("runs"):
             _link_runs(graph, service, base, modules, "its command runs")
         elif image is not None:

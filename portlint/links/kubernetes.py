@@ -1,7 +1,10 @@
 """Kubernetes links: Service ``selects`` workloads, Ingress ``routes-to`` Services.
 
-Both stay within one namespace and never cross environments (an entity without an environment
-meets every environment). Nothing is guessed: a selector or pod labels that hold a template the
+Both stay within one namespace, prefer their own scope (see :mod:`portlint.scopes` and
+:func:`nearest`), and never cross environments (an entity without an environment meets every
+environment). Objects that do not state a namespace land wherever they are applied, so among
+those a Service selects (and an Ingress routes to) the matches in the nearest folder — the
+``app: frontend`` of one example folder does not select the pods of the next. Nothing is guessed: a selector or pod labels that hold a template the
 reader could not resolve (``selector_unresolved`` / ``labels_unresolved``) link nothing.
 
 Rules use :func:`selected_workloads`, :func:`containers_of` and :func:`resolve_named_port`.
@@ -9,6 +12,7 @@ Rules use :func:`selected_workloads`, :func:`containers_of` and :func:`resolve_n
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 
 from portlint.describe import same_environment
@@ -59,6 +63,58 @@ def resolve_named_port(graph: PortGraph, service_entity: Entity | str, name: str
     return found
 
 
+def scope_of(entity: Entity) -> str:
+    """The scope an entity was read in (see :mod:`portlint.scopes`)."""
+    return str(entity.attrs.get("scope", ""))
+
+
+def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False) -> list[Entity]:
+    """The candidates ``origin`` (a Service, an Ingress) joins, per environment:
+
+    1. those of its own scope (a chart, a kustomization, a compose project renders its own
+       objects); with ``cross_scope`` (an Ingress naming a Service), when its scope has none, those
+       of the one other scope that has some — never when several do, so an example collection's
+       apps never meet;
+    2. when the namespace is not written (the objects land wherever they are applied), those in
+       the nearest folder: (steps up from the origin's folder, steps down from there, another
+       file) is smallest — the same file, then the same folder, then below it, then from the
+       parent's folder, and so on. Objects in a written namespace are all kept: the author says
+       they are applied together.
+    """
+    if not candidates:
+        return []
+    groups: dict[str | None, list[Entity]] = defaultdict(list)
+    for candidate in candidates:
+        groups[candidate.environment].append(candidate)
+    here = origin.location.path
+    kept: set[str] = set()
+    for group in groups.values():
+        pool = [c for c in group if scope_of(c) == scope_of(origin)]
+        if not pool and cross_scope and len({scope_of(c) for c in group}) == 1:
+            pool = group
+        if pool and not origin.ref.namespace:
+            ranked = [(_distance(here, c.location.path), c) for c in pool]
+            best = min(distance for distance, _ in ranked)
+            pool = [c for distance, c in ranked if distance == best]
+        kept.update(c.id for c in pool)
+    return [c for c in candidates if c.id in kept]
+
+
+def _parts(rel: str) -> tuple[str, ...]:
+    folder = posixpath.dirname(rel)
+    return tuple(folder.split("/")) if folder else ()
+
+
+def _distance(here: str, there: str) -> tuple[int, int, int]:
+    a, b = _parts(here), _parts(there)
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return len(a) - common, len(b) - common, 0 if here == there else 1
+
+
 def _id(entity: Entity | str) -> str:
     return entity if isinstance(entity, str) else entity.id
 
@@ -81,10 +137,10 @@ def _link_selectors(graph: PortGraph) -> None:
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue
         candidates = min((by_label.get((service.ref.namespace, k, v), []) for k, v in selector.items()), key=len)
-        for workload in candidates:
-            labels = workload.attrs.get("pod_labels") or {}
-            if _same_environment(service, workload) and all(labels.get(k) == v for k, v in selector.items()):
-                graph.add_link(_selects(service, workload, selector))
+        matching = [w for w in candidates if _same_environment(service, w)
+                    and all((w.attrs.get("pod_labels") or {}).get(k) == v for k, v in selector.items())]
+        for workload in nearest(service, matching):
+            graph.add_link(_selects(service, workload, selector))
 
 
 def _selects(service: Entity, workload: Entity, selector: dict[str, str]) -> Link:
@@ -110,9 +166,10 @@ def _link_ingresses(graph: PortGraph) -> None:
     for ingress in graph.entities(INGRESS):
         routes: dict[str, list[dict]] = defaultdict(list)
         for backend in ingress.attrs.get("backends") or []:
-            for service in services.get((ingress.ref.namespace, backend.get("service")), []):
-                if _same_environment(ingress, service):
-                    routes[service.id].append(backend)
+            candidates = [s for s in services.get((ingress.ref.namespace, backend.get("service")), [])
+                          if _same_environment(ingress, s)]
+            for service in nearest(ingress, candidates, cross_scope=True):
+                routes[service.id].append(backend)
         for service_id in sorted(routes):
             graph.add_link(_routes_to(ingress, graph.entity(service_id), routes[service_id]))
 

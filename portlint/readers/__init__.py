@@ -25,6 +25,7 @@ from portlint import safe_io
 from portlint.config import Config
 from portlint.discover import SourceFile, UndecodableFile
 from portlint.model import Entity, Location, ParseFailure, PortFact, Setting
+from portlint.scopes import Scopes
 
 
 @dataclass
@@ -34,6 +35,13 @@ class ReadContext:
     root: Path
     config: Config
     cache: dict[str, Any] = field(default_factory=dict)
+    scopes: Scopes | None = None  # filled from the discovered files by engine.read_all
+    read_cache: Any = None  # a portlint.cache.ReadCache: reader results kept between runs
+
+    @property
+    def scope_map(self) -> Scopes:
+        """The scan's scopes (empty when a reader runs on its own, outside a scan)."""
+        return self.scopes if self.scopes is not None else Scopes()
 
     def memo(self, key: str, make):
         """Compute ``make()`` once per scan for ``key`` (e.g. a parsed file two readers need)."""

@@ -42,6 +42,7 @@ WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 }
 SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+ENDPOINT_SLICE_GROUPS = frozenset({"discovery.k8s.io"})
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
 CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -76,6 +77,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
     if not looks_like_kubernetes(text):
         return
     source = _Source.of(file, text, chart)
+    source.kustomize_namespace = ctx.scope_map.namespace_of(file.rel)
     documents, errors = _documents(source, ctx)
     for error in errors:
         out.fail(Location(file.rel, error.line, error.column), error.message, NAME)
@@ -210,6 +212,7 @@ class _Source:
     masked: _yaml.MaskedText | None
     chart: _helm.Chart | None
     template_lines: dict[int, int] = field(default_factory=dict)  # 1-based line → indent (0-based)
+    kustomize_namespace: str | None = None  # the namespace a kustomization listing this file sets
 
     @classmethod
     def of(cls, file: SourceFile, text: str, chart: _helm.Chart | None) -> _Source:
@@ -285,7 +288,10 @@ class _Source:
         return _Text(_render(resolved.raw))
 
     def namespace(self, node: Any) -> str:
-        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``."""
+        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``.
+        A kustomization that lists the file and sets ``namespace:`` overrides both, as kustomize does."""
+        if self.kustomize_namespace:
+            return self.kustomize_namespace
         text = self.string(node)
         if text is None or (not text.resolved and _RELEASE_NAMESPACE.fullmatch(text.value)):
             return ""
@@ -483,6 +489,12 @@ def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, d
         _read_service(doc)
     elif kind.value == "Ingress" and _served_by(api, INGRESS_GROUPS):
         _read_ingress(doc)
+    elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
+        endpoints = doc.entity("k8s/Endpoints", {})
+        endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
+    elif kind.value == "EndpointSlice" and _served_by(api, ENDPOINT_SLICE_GROUPS):
+        labels, _ = doc.source.labels(_get(doc.node, "metadata"), "labels")
+        doc.entity("k8s/EndpointSlice", {"service_name": (labels or {}).get("kubernetes.io/service-name")})
 
 
 def _string_field(node: Any, key: str, source: _Source) -> _Text | None:
@@ -626,7 +638,10 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
         target = doc.fact(owner, Role.TARGET, port_node, "targetPort", slot, protocol,
                           port_name=port_name, accepts_name=True, implicit=True)
     _unresolve_when(target, not known)
-    node_port = doc.fact(owner, Role.PUBLISH, _get(node, "nodePort"), "nodePort", slot, protocol,
+    node_port_node = _get(node, "nodePort")
+    if _yaml.is_scalar(node_port_node) and node_port_node.value.strip() == "0":
+        return  # nodePort 0 is the API's "unset": Kubernetes allocates one (or none for ClusterIP)
+    node_port = doc.fact(owner, Role.PUBLISH, node_port_node, "nodePort", slot, protocol,
                          port_name=port_name)
     _unresolve_when(node_port, not known)
 
