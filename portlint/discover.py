@@ -24,7 +24,7 @@ SKIPPED_DIRS = frozenset({
     ".terragrunt-cache", "site-packages", ".eggs", ".idea", ".vscode", ".hypothesis", ".portlint_cache",
 })
 SNIFF_BYTES = 8192
-MAX_DEPTH = 1000  # folders below / at which the walk stops (with a note); no real tree comes close
+MAX_DEPTH = 1024  # folders below the start at which the walk stops (with a note); no real tree comes close
 GITIGNORE_LIMIT = 1024 * 1024
 _ENV_SPLIT = re.compile(r"[.\-]")
 
@@ -161,9 +161,9 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
     interpreter's stack, and a folder that cannot be listed (a path longer than PATH_MAX,
     permission denied) is recorded in ``skipped`` while the rest of the tree is still walked.
     """
-    stack: list[tuple[Path, tuple[tuple[Path, object], ...]]] = [(start, ())]
+    stack: list[tuple[Path, tuple[tuple[Path, object], ...], int]] = [(start, (), 0)]
     while stack:
-        current, inherited = stack.pop()
+        current, inherited, depth = stack.pop()
         specs = inherited
         if not config.include_ignored:
             spec = _load_gitignore(current, root)
@@ -175,7 +175,7 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
         except OSError as exc:
             skipped.append(Skipped(relative(current, root), f"folder not scanned: {_os_reason(exc)}", current))
             continue
-        if len(current.parts) >= MAX_DEPTH:
+        if depth >= MAX_DEPTH:
             skipped.append(Skipped(relative(current, root), f"folder not scanned: deeper than {MAX_DEPTH} levels",
                                    current))
             continue
@@ -187,7 +187,7 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
                     folders.append(full)
             elif not _ignored(full, specs, is_dir=False):
                 yield full
-        stack.extend((folder, specs) for folder in reversed(folders))
+        stack.extend((folder, specs, depth + 1) for folder in reversed(folders))
 
 
 def _keep_dir(full: Path, root: Path, excludes: list[str], specs) -> bool:
@@ -240,7 +240,8 @@ def _consider(path: Path, root: Path, config: Config, excludes: list[str],
         return
     if not explicit and _excluded(rel, excludes):
         return
-    inside = safe_io.is_inside(path, root)
+    # the walk never enters folder symlinks, so only a symlinked file (or an explicit argument) can leave
+    inside = not (explicit or path.is_symlink()) or safe_io.is_inside(path, root)
     try:
         if path.is_symlink():
             target = path.resolve(strict=True)

@@ -240,7 +240,38 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
                 findings.add(_finding(rule, with_definitions(problem, graph), severity))
         except Exception as exc:
             findings.add(_crash_finding(rule, exc))
-    return sorted(findings, key=Finding.sort_key)
+    return fold_findings(sorted(findings, key=Finding.sort_key), rules)
+
+
+def fold_findings(findings: list[Finding], rules: list[Rule]) -> list[Finding]:
+    """One root cause, one finding: a finding of a rule with ``FOLDS_INTO`` at the same place as a
+    finding of one of those rules becomes a related location and an explain line of it."""
+    folding = {r.id: r.folds_into for r in rules if r.folds_into}
+    if not folding:
+        return findings
+    roots: dict[tuple[Location, str], Finding] = {}
+    for finding in findings:
+        if finding.rule_id not in folding:
+            roots.setdefault((finding.location, finding.rule_id), finding)
+    extra: dict[Finding, list[Finding]] = {}
+    kept = []
+    for finding in findings:
+        root = next((roots[(finding.location, r)] for r in folding.get(finding.rule_id, ())
+                     if (finding.location, r) in roots), None)
+        if root is None:
+            kept.append(finding)
+        else:
+            extra.setdefault(root, []).append(finding)
+    out = []
+    for finding in kept:
+        folded = extra.get(finding)
+        if folded:
+            finding = replace(
+                finding,
+                related=(*finding.related, *(r for f in folded for r in f.related if r not in finding.related)),
+                explain=(*finding.explain, *(f"same place, {f.rule_id} {f.rule_name}: {f.message}" for f in folded)))
+        out.append(finding)
+    return sorted(out, key=Finding.sort_key)
 
 
 def with_definitions(problem: Problem, graph: PortGraph) -> Problem:

@@ -4,6 +4,11 @@ Reports a compose `ports` entry that publishes a sensitive port — a database, 
 remote-access port from `sensitive-ports` in the config (PostgreSQL 5432, Redis 6379, SSH 22, …)
 on either side of the mapping — on all host interfaces: no host IP, `0.0.0.0` or `::`.
 
+The port number names the product only when the repository does not say what the service is: a
+service the repository builds (`build:`) from its own code is not "Hadoop NameNode" because it
+listens on 8020, and is not reported; one whose image (or whose Dockerfile's base image) is a
+well-known product is named after the product.
+
 ## Why is this bad
 Docker publishes ports by writing its own firewall rules, ahead of the host's firewall (ufw,
 firewalld). A database published on all interfaces is reachable from every network the host is
@@ -33,7 +38,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.model import PortFact, Problem, Related, Role
+from portlint.links.containers import image_of
+from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.readers._well_known import WellKnownImage, well_known
 
 ID = "PL407"
 NAME = "sensitive-port-published-on-all-interfaces"
@@ -49,6 +56,9 @@ def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
     sensitive = ctx.config.sensitive_ports
     for service in graph.entities(COMPOSE):
+        product = _stated_product(graph, service)
+        if product == "":
+            continue  # the repository's own code: its port number names nothing
         targets = {(f.slot, f.value.text): f for f in graph.facts(service, Role.TARGET)}
         for fact in graph.facts(service, Role.PUBLISH):
             if fact.value.number is None or str(fact.attrs.get("host_ip", "")) not in ALL_INTERFACES:
@@ -57,7 +67,24 @@ def check(ctx) -> Iterator[Problem]:
             label, port = _sensitive(fact, target, sensitive)
             if label is None:
                 continue
-            yield _problem(fact, target, label, port)
+            named = label if product is None or port in product.ports else product.product
+            yield _problem(fact, target, named, port)
+
+
+def _stated_product(graph, service: Entity) -> WellKnownImage | str | None:
+    """The product a compose service runs, as the repository states it: a well-known image's
+    product; ``""`` for a service built from the repository's own code; ``None``: not stated."""
+    images = [service.attrs.get("image")]
+    if service.attrs.get("build_context") is not None or service.attrs.get("build_remote"):
+        built = image_of(graph, service)
+        base = built.attrs.get("base_image") if built is not None else None
+        known = well_known(str(base)) if base else None
+        return known if known is not None else ""
+    for image in images:
+        known = well_known(str(image)) if image else None
+        if known is not None:
+            return known
+    return None
 
 
 def _target_of(fact: PortFact, targets: dict[tuple[str, str], PortFact]) -> PortFact | None:

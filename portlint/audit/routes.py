@@ -406,7 +406,8 @@ class FirewallIndex:
     def __init__(self, graph: PortGraph) -> None:
         self._single: dict[int, list[tuple[int, Allowance]]] = {}
         self._ranges: list[tuple[int, int, int, Allowance]] = []
-        rules = [r for r in firewall_rules(graph) if r.direction == "ingress" and r.protocol in ("tcp", "all")]
+        rules = [r for r in firewall_rules(graph)
+                 if r.direction == "ingress" and r.action == "allow" and r.protocol in ("tcp", "all")]
         for order, rule in enumerate(rules):
             span = rule.ports()
             if span is None:

@@ -13,6 +13,7 @@ from portlint.safe_io import UnsafeWrite
 from portlint.engine import scan
 from portlint.model import Severity
 from portlint.report import RenderOptions, available_formats, plural, reporter
+from portlint.report._paths import prefix_for, rebased, repository_root
 from portlint.report.text import summary as text_summary
 
 NAME = "check"
@@ -87,10 +88,13 @@ def run(args) -> int:
             raise UsageError(str(exc)) from None
     if args.sort == "severity":
         result.findings = sorted(result.findings, key=lambda f: -f.severity.rank)  # stable: by file within a severity
+    cwd = Path.cwd()
     for i, fmt in enumerate(formats):
         target = outputs[i] if i < len(outputs) else None
         color = fmt == "text" and target is None and use_color(args, sys.stdout)
-        text = reporter(fmt).render(result, RenderOptions(color=color, explain=args.explain))
+        base = repository_root(cwd) if fmt == "sarif" else cwd  # code scanning maps repository paths
+        shown = rebased(result, prefix_for(root, base))
+        text = reporter(fmt).render(shown, RenderOptions(color=color, explain=args.explain, source_root=base))
         write_output(text, target)
     written = [str(t) for t in outputs if str(t) != "-"]
     if written:  # the report went to files: say what it holds, in one line

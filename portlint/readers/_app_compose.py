@@ -66,6 +66,8 @@ def interpolate(raw: str, env: dict[str, DotenvValue]) -> Interpolated:
     ``${VAR:+alt}``, ``$$`` (a literal ``$``); defaults may nest. The shell environment is
     unknown to portlint, so the ``.env`` value (else the default) is the value.
     """
+    if "${" in raw and _brace_depth(raw) > MAX_NESTING:  # nested defaults recurse: bound them
+        return Interpolated(None, [], ["?"])
     result = Interpolated(text=None)
     out: list[str] = []
     i = 0
@@ -98,6 +100,25 @@ def interpolate(raw: str, env: dict[str, DotenvValue]) -> Interpolated:
         out.append(value)
     result.text = "".join(out)
     return result
+
+
+MAX_NESTING = 32  # ${A:-${B:-...}} levels; deeper is unresolved (never a RecursionError)
+
+
+def _brace_depth(raw: str) -> int:
+    """The deepest nesting of ``${`` in ``raw`` (a linear scan)."""
+    depth = deepest = 0
+    i = 0
+    while i < len(raw):
+        if raw.startswith("${", i):
+            depth += 1
+            deepest = max(deepest, depth)
+            i += 2
+            continue
+        if raw[i] == "}" and depth:
+            depth -= 1
+        i += 1
+    return deepest
 
 
 def _closing_brace(raw: str, start: int) -> int:

@@ -25,6 +25,7 @@ from portlint.readers._app_common import (
     Token,
     is_port_env,
     modules_run,
+    runs_a_server,
     ports_in_words,
     tokenize,
     url_port,
@@ -150,6 +151,9 @@ class _ComposeFile:
         runs = next((r for r in (reader._runs(each) for reader, each in zip(readers, nodes)) if r), [])
         if runs:
             attrs["runs"] = runs
+        command_words = next((w for w in (reader._command_words(each) for reader, each in zip(readers, nodes)) if w), [])
+        if runs_a_server(command_words):
+            attrs["server_imports"] = True
         if any(Y.get(each, "command") is not None or Y.get(each, "entrypoint") is not None for each in nodes):
             attrs["has_command"] = True
         entity = entities.get(ref.id)
@@ -249,10 +253,13 @@ class _ComposeFile:
         return {"build_context": context_rel, "dockerfile": dockerfile_rel, "build_location": where}
 
     def _runs(self, node: Any) -> list[str]:
+        return modules_run(self._command_words(node))
+
+    def _command_words(self, node: Any) -> list[str]:
         words: list[str] = []
         for key in ("entrypoint", "command"):
             words.extend(t.text for t in self._words(Y.get(node, key)))
-        return modules_run(words)
+        return words
 
     # -- ports --------------------------------------------------------------------------------
     def _port_entry(self, entry: Any, i: int, owner: EntityRef) -> list[PortFact]:

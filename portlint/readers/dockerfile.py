@@ -16,7 +16,8 @@ import re
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role
 from portlint.readers import ReadContext, ReadOutput
-from portlint.readers._app_common import Token, is_port_env, modules_run, ports_in_words, tokenize, url_port
+from portlint.readers._app_common import (Token, is_port_env, modules_run, ports_in_words, runs_a_server, tokenize,
+                                          url_port)
 from portlint.readers._app_compose import MAX_RANGE, parse_range
 from portlint.readers._app_dockerfile import Instruction, final_chain, parse, substitute
 
@@ -57,6 +58,7 @@ class _Image:
         self.env_vars: set[str] = set()
         self.facts: list[PortFact] = []
         self.runs: dict[str, list[str]] = {}
+        self.servers: dict[str, bool] = {}  # instruction → it runs a server that imports the module
 
     def read(self, text: str, output: ReadOutput) -> None:
         global_instructions, stages = parse(text)
@@ -72,6 +74,8 @@ class _Image:
         runs = self.runs.get("ENTRYPOINT") or self.runs.get("CMD")
         if runs:
             attrs["runs"] = runs
+        if self.servers.get("ENTRYPOINT") or self.servers.get("CMD"):
+            attrs["server_imports"] = True
         first = final.instructions[0]
         output.entities.append(Entity(self.ref, Location(self.file.rel, first.line, 1), self.file.environment,
                                       attrs=attrs))
@@ -173,6 +177,7 @@ class _Image:
     def _command(self, instruction: Instruction) -> None:
         words, exec_form = self._words(instruction)
         self.runs[instruction.keyword] = modules_run([w.text for w in words])
+        self.servers[instruction.keyword] = runs_a_server([w.text for w in words])
         for found in ports_in_words(words):
             attrs = {"flag": found.flag}
             if found.host:
