@@ -218,6 +218,8 @@ MAX_TOML_BYTES = 1024 * 1024
 def _parse_toml(path: Path) -> dict[str, Any]:
     """Decode a TOML file; every failure (size, nesting, huge integers) is a ConfigError naming the file."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO or /dev/zero would block or never end
+            raise ConfigError(f"{path}: not a regular file")
         if path.is_file() and path.stat().st_size > MAX_TOML_BYTES:
             raise ConfigError(f"{path}: config file is over {MAX_TOML_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
@@ -389,7 +391,9 @@ def _rules(value: Any, where: _Where) -> dict[str, dict[str, Any]]:
         key = f"rules.{rule}"
         if isinstance(settings, bool):
             settings = {"enabled": settings}
-        settings = dict(_table(settings, where, key))
+        if not isinstance(settings, dict):
+            raise ConfigError(where.key(key, f"must be true, false or a table, not {_kind(settings)}"))
+        settings = dict(settings)
         if "enabled" in settings:
             _bool(settings["enabled"], where, f"{key}.enabled")
         severity = settings.get("severity")

@@ -326,5 +326,5 @@ def _rules_section(report: AuditReport) -> str:
     for rule in report.rules:
         severity = f' <span class="sev {escape(rule.severity)}">{escape(rule.severity)}</span>' if rule.severity else ""
         items.append(f'<dt id="{rule.anchor}">{escape(rule.id)} {escape(rule.name)}{severity}</dt>'
-                     f"<dd>{escape(rule.summary)} · docs/rules/{escape(rule.id)}.md</dd>")
+                     f"<dd>{escape(rule.summary)} · <code>portlint explain {escape(rule.id)}</code></dd>")
     return f'<section id="rules"><h2>Rules with findings</h2><dl class="rules">{"".join(items)}</dl></section>'
