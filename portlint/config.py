@@ -52,7 +52,7 @@ DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/c
 _TOP_KEYS = {
     "exclude", "include-ignored", "max-file-size", "max-file-seconds", "rules-dir", "environments", "rules",
     "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
-    "select", "extend-select", "env-files", "cache", "cache-dir",
+    "select", "extend-select", "env-files", "cache", "cache-dir", "helm-values",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -110,6 +110,8 @@ class Config:
     validation: dict[str, Any] = field(default_factory=dict)  # only the keys the config sets
     app_config: list[str] = field(default_factory=lambda: list(DEFAULT_APP_CONFIG))
     precedence: list[str] = field(default_factory=lambda: list(DEFAULT_PRECEDENCE))
+    # chart folder → environment → values files (all resolved against the config's folder)
+    helm_values: dict[Path, dict[str, list[Path]]] = field(default_factory=dict)
 
     def rule_setting(self, rule_id: str, rule_name: str) -> dict[str, Any]:
         """Settings for a rule, looked up by id or by name (id wins)."""
@@ -216,6 +218,8 @@ MAX_TOML_BYTES = 1024 * 1024
 def _parse_toml(path: Path) -> dict[str, Any]:
     """Decode a TOML file; every failure (size, nesting, huge integers) is a ConfigError naming the file."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO or /dev/zero would block or never end
+            raise ConfigError(f"{path}: not a regular file")
         if path.is_file() and path.stat().st_size > MAX_TOML_BYTES:
             raise ConfigError(f"{path}: config file is over {MAX_TOML_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
@@ -294,6 +298,7 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
         cfg.app_config = _str_list(data["app-config"], where, "app-config")
     if "precedence" in data:
         cfg.precedence = _precedence(data["precedence"], where)
+    cfg.helm_values = _helm_values(data.get("helm-values", {}), where, base)
     return cfg
 
 
@@ -312,6 +317,20 @@ def _precedence(value: Any, where: _Where) -> list[str]:
         if layers.index(layer) != i:
             raise ConfigError(where.key(f"precedence[{i}]", f"layer {layer!r} is listed twice"))
     return layers
+
+
+def _helm_values(value: Any, where: _Where, base: Path) -> dict[Path, dict[str, list[Path]]]:
+    """``[helm-values."charts/api"] prod = ["envs/prod/api.yaml"]``: values files per environment."""
+    if not isinstance(value, dict):
+        raise ConfigError(where.key("helm-values", "must be a table of chart folders"))
+    out: dict[Path, dict[str, list[Path]]] = {}
+    for chart, envs in value.items():
+        key = f"helm-values.{chart}"
+        if not isinstance(envs, dict):
+            raise ConfigError(where.key(key, "must be a table of environment = [values files]"))
+        out[(base / chart).resolve()] = {env: [(base / f).resolve() for f in _str_list(files, where, f"{key}.{env}")]
+                                         for env, files in envs.items()}
+    return out
 
 
 @dataclass(frozen=True)
@@ -372,7 +391,9 @@ def _rules(value: Any, where: _Where) -> dict[str, dict[str, Any]]:
         key = f"rules.{rule}"
         if isinstance(settings, bool):
             settings = {"enabled": settings}
-        settings = dict(_table(settings, where, key))
+        if not isinstance(settings, dict):
+            raise ConfigError(where.key(key, f"must be true, false or a table, not {_kind(settings)}"))
+        settings = dict(settings)
         if "enabled" in settings:
             _bool(settings["enabled"], where, f"{key}.enabled")
         severity = settings.get("severity")

@@ -6,6 +6,7 @@ reader or a rule into a finding instead of a traceback.
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -280,7 +281,7 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
                 findings.add(_finding(rule, with_definitions(problem, graph), severity))
         except Exception as exc:
             findings.add(_crash_finding(rule, exc))
-    return fold_findings(sorted(findings, key=Finding.sort_key), rules)
+    return fold_findings(_one_per_place(sorted(findings, key=Finding.sort_key)), rules)
 
 
 def fold_findings(findings: list[Finding], rules: list[Rule]) -> list[Finding]:
@@ -314,19 +315,61 @@ def fold_findings(findings: list[Finding], rules: list[Rule]) -> list[Finding]:
     return sorted(out, key=Finding.sort_key)
 
 
+_NTH = re.compile(r"#\d+\b")
+
+
+def _one_per_place(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, place and message: the environments of a Helm chart are rendered
+    from the same template and values lines, and their copies of an object (``web``, ``web#2``)
+    share one root cause."""
+    kept: dict[tuple[str, Location, str], Finding] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.location, _NTH.sub("", finding.message))
+        if key not in kept or len(_NTH.findall(finding.message)) < len(_NTH.findall(kept[key].message)):
+            kept[key] = finding  # the copy named as written (``web``, not ``web#2``)
+    return sorted(kept.values(), key=Finding.sort_key)
+
+
 def with_definitions(problem: Problem, graph: PortGraph) -> Problem:
     """Add the definition sites of resolved values (Helm values.yaml, Terraform variables) that a
-    finding rests on, so that it shows both the use and where the value was set."""
+    finding rests on, so that it shows both the use and where the value was set.
+
+    When the finding's own value was set in a values file (Helm), the finding is reported there,
+    where it is fixed, and the template line becomes a related location."""
     places = [problem.location, *(r.location for r in problem.related)]
     known = set(places)
     extra: list[Related] = []
     for place in places:
-        for fact in graph.facts_at(place):
+        for fact in _facts_meant(graph, place, problem.message):
             for origin in fact.value.defined_at:
                 if origin not in known:
                     known.add(origin)
                     extra.append(Related(origin, f"{fact.field} {fact.value.text} is defined here (used at {place.short})"))
-    return replace(problem, related=(*problem.related, *extra)) if extra else problem
+    problem = replace(problem, related=(*problem.related, *extra)) if extra else problem
+    return _at_definition(problem, graph)
+
+
+def _facts_meant(graph: PortGraph, place: Location, message: str) -> list[Any]:
+    """The facts at ``place`` a message is about: a template line in a ``range`` writes several."""
+    facts = graph.facts_at(place)
+    if len({f.value.text for f in facts}) <= 1:
+        return facts
+    named = [f for f in facts if re.search(rf"(?<![\w.]){re.escape(f.value.text)}(?![\w])", message)]
+    return named or facts
+
+
+def _at_definition(problem: Problem, graph: PortGraph) -> Problem:
+    facts = _facts_meant(graph, problem.location, problem.message)
+    origins = {f.value.defined_at[0] for f in facts if f.value.defined_at}
+    if len(origins) != 1 or any(not f.value.defined_at for f in facts):
+        return problem
+    if not all("/templates/" in f"/{f.location.path}" for f in facts):
+        return problem  # only a chart template's value moves to its values file
+    (origin,) = origins
+    fact = facts[0]
+    used = Related(problem.location, f"{fact.field} {fact.value.text} is used here")
+    related = tuple(r for r in problem.related if r.location != origin)
+    return replace(problem, location=origin, related=(used, *related))
 
 
 def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Finding:

@@ -14,6 +14,7 @@ plain defaults (``OPTIONS = {"limit": 3}``): the type is then read from the defa
 from __future__ import annotations
 
 import difflib
+import os
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -127,7 +128,12 @@ def as_option(default: Any) -> Option:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean X?)`` for the closest candidate, or an empty string."""
-    pool = sorted({c for c in candidates if c})
-    lowered = {c.lower(): c for c in pool}
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[close[0]]}?)" if close else ""
+    target = word.lower()
+    best: tuple[float, int, str] | None = None
+    for candidate in sorted({c for c in candidates if c}):
+        lowered = candidate.lower()
+        ratio = difflib.SequenceMatcher(None, target, lowered).ratio()
+        prefix = len(os.path.commonprefix([target, lowered]))  # ties go to the longer common start
+        if ratio >= 0.6 and (best is None or (ratio, prefix) > best[:2]):
+            best = (ratio, prefix, candidate)
+    return f" (did you mean {best[2]}?)" if best else ""

@@ -82,6 +82,8 @@ def render_settings(config: Config, root: Path, rules: list[Rule], active: set[s
               f"environments = {toml_value(list(config.environments))}",
               f"precedence = {toml_value(config.precedence)}",
               f"app-config = {toml_value(config.app_config)}",
+              f"select = {toml_value(list(getattr(config, 'select', ())))}",
+              f"extend-select = {toml_value(list(getattr(config, 'extend_select', ())))}",
               "", "[ranges]"]
     lines += [f"{json.dumps(name)} = [{low}, {high}]" for name, (low, high) in config.ranges.items()]
     lines += ["", "[services]"]
@@ -95,7 +97,8 @@ def render_settings(config: Config, root: Path, rules: list[Rule], active: set[s
     lines += [f"{key} = {toml_value(value)}" for key, value in sorted(config.validation.items())]
     for rule in rules:
         settings = config.rule_setting(rule.id, rule.name)
-        lines += ["", f"[rules.{rule.id}]  # {rule.name}",
+        group = getattr(rule, "group", None)
+        lines += ["", f"[rules.{rule.id}]  # {rule.name}" + (f" ({group})" if group else ""),
                   f"enabled = {toml_value(rule.id in active)}  # with --select/--ignore applied"]
         lines.append(f"severity = {toml_value(settings.get('severity', rule.severity.value))}")
         lines += [f"{name} = {toml_value(value)}" for name, value in sorted(rule_options(rule, config).items())]

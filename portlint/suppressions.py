@@ -4,7 +4,8 @@
     // portlint: ignore[PL401,PL402] until=2027-01-31 -- proxy moves with the API in January
 
 A suppression covers findings on its own line and on the next line (so it can sit above the
-line it silences). The reason after ``--`` is required; ``until=YYYY-MM-DD`` is optional and, once
+line it silences). The reason after ``--`` is expected: without one the comment still suppresses, and is reported
+(PL004) as a warning; ``until=YYYY-MM-DD`` is optional and, once
 past, the suppression stops working and is reported. For a finding with related locations (the
 other side of a cross-file mismatch), a suppression at any of its locations counts.
 """
@@ -21,6 +22,7 @@ from portlint.model import Finding, Location
 _COMMENT = re.compile(r"(?:#|//|<!--)\s*portlint:\s*ignore\[(?P<rules>[^\]]*)\](?P<rest>.*)$")
 _UNTIL = re.compile(r"\buntil=(\S+)")
 MARKER = "portlint:"
+NO_REASON = "gives no reason: the finding is suppressed, but add '-- why this is fine'"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Suppression:
     reason: str
     until: _dt.date | None
     problem: str = ""  # why this comment is not a valid suppression
+    honoured: bool = False  # suppresses despite its problem (a missing reason: it suppresses and is reported)
 
     def covers(self, finding_rule: str, finding_name: str, location: Location) -> bool:
         if location.path != self.location.path or location.line not in (self.location.line, self.location.line + 1):
@@ -82,8 +85,8 @@ def _parse(location: Location, match: re.Match) -> Suppression:
             problem = f"until={until_match.group(1)} is not a date (YYYY-MM-DD)"
     if not rules:
         problem = "names no rule: write ignore[RULE]"
-    elif not reason:
-        problem = "gives no reason: add '-- why this is fine'"
+    elif not reason and not problem:
+        return Suppression(location, rules, reason, until, NO_REASON, honoured=True)
     return Suppression(location, rules, reason, until, problem)
 
 
@@ -105,7 +108,7 @@ def apply(findings: list[Finding], suppressions: list[Suppression], active_rules
     A suppression is *unused* only when every rule it names ran (so ``--select`` never makes
     suppressions of other rules look unused).
     """
-    valid = [s for s in suppressions if not s.problem and not s.expired(on)]
+    valid = [s for s in suppressions if (not s.problem or s.honoured) and not s.expired(on)]
     used: set[Suppression] = set()
     kept: list[Finding] = []
     suppressed: list[tuple[Finding, Suppression]] = []
@@ -117,7 +120,7 @@ def apply(findings: list[Finding], suppressions: list[Suppression], active_rules
         else:
             used.add(match)
             suppressed.append((finding, match))
-    unused = [s for s in valid if s not in used and all(r in active_rules for r in s.rules)]
+    unused = [s for s in valid if s not in used and not s.problem and all(r in active_rules for r in s.rules)]
     expired = [s for s in suppressions if not s.problem and s.expired(on)]
     invalid = [s for s in suppressions if s.problem]
     return Outcome(kept, suppressed, unused, expired, invalid)

@@ -28,9 +28,18 @@ def in_tree(config_path: Path, root: Path) -> bool:
     return any(base == path.parent or base in path.parents for base in {root.resolve(), checkout_of(root)})
 
 
+def is_untrusted(config: Config, root: Path) -> bool:
+    """A config found by looking (in the scan root or any folder above it) belongs to the tree: a
+    checkout without ``.git`` (an archive) has no visible boundary. Only a ``--config FILE`` outside
+    the scan root and its checkout is the runner's own."""
+    if config.path is None:
+        return False
+    return config.found_by != "--config" or in_tree(config.path, root)
+
+
 def check_trust(config: Config, root: Path, cli_dirs: list[Path], trusted: bool) -> None:
     """Raise :class:`ConfigError` when rule code would come only from a config in the scanned tree."""
-    if trusted or config.path is None or not config.rules_dirs or not in_tree(config.path, root):
+    if trusted or not config.rules_dirs or not is_untrusted(config, root):
         return
     allowed = {d.resolve() for d in cli_dirs}
     untrusted = [d for d in config.rules_dirs if d.resolve() not in allowed]

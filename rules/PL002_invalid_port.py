@@ -2,7 +2,8 @@
 ## What it does
 Reports any port value, from any reader, that is not an integer in 1–65535: `0`, `70000`,
 `"80a"`, a negative number, or a name where the format only accepts a number (a named
-`containerPort`). Where a format allows 0 (a firewall rule's `from_port = 0`) or a port name
+`containerPort`), or a required port that a Helm template renders empty because a `.Values`
+key is missing (the finding names the key). Where a format allows 0 (a firewall rule's `from_port = 0`) or a port name
 (a Service `targetPort: http`), the reader says so and this rule accepts it.
 
 ## Why is this bad
@@ -39,7 +40,15 @@ TAGS = ("validation",)
 def check(ctx) -> Iterator[Problem]:
     for fact in ctx.graph.facts():
         problem = _problem(fact)
-        if problem:
+        missing = fact.attrs.get("missing_values_key")
+        if problem and missing:
+            yield Problem(
+                location=fact.location,
+                message=f"{fact.field} of {fact.owner.label} renders empty: {missing} is not set in the chart's values",
+                fix=f"set {missing} in values.yaml (or give the template a default)",
+                key=f"{fact.owner.id}|{fact.field}|{missing}",
+            )
+        elif problem:
             yield Problem(
                 location=fact.location,
                 message=f"{fact.field} of {fact.owner.label} is {fact.value.text!r}: {problem}",

@@ -1,8 +1,9 @@
 """
 ## What it does
-Reports a `portlint: ignore[...]` comment that cannot be honoured: it names no rule, gives no
-reason after `--`, has an `until=` that is not a date, or its `until=` date has passed. Such a
-comment suppresses nothing.
+Reports a `portlint: ignore[...]` comment that is malformed: it names no rule, gives no reason
+after `--`, has an `until=` that is not a date, or its `until=` date has passed. A comment without
+a reason still suppresses its finding (the intent is clear) and this warning asks for the reason;
+the other kinds suppress nothing.
 
 ## Why is this bad
 A suppression is a promise that someone looked at the finding and decided. Without a reason the

@@ -310,9 +310,9 @@ def test_output_ending_in_md_is_markdown_and_format_wins(tmp_path: Path) -> None
 
 def test_same_tree_same_bytes_without_absolute_paths(tmp_path: Path) -> None:
     for fmt in ("html", "md"):
-        first = run_cli("audit", str(DEMO), "--format", fmt)
-        second = run_cli("audit", str(DEMO), "--format", fmt, cwd=tmp_path)
-        assert first.returncode == second.returncode == 0
+        first = run_cli("audit", str(DEMO), "--format", fmt, "-o", "-")
+        second = run_cli("audit", str(DEMO), "--format", fmt, "-o", "-", cwd=tmp_path)
+        assert first.returncode == second.returncode == 0 and first.stdout
         assert first.stdout == second.stdout
         assert str(ROOT) not in first.stdout and str(tmp_path) not in first.stdout
         assert not re.search(r"\b20\d\d-\d\d-\d\d[T ]\d\d:\d\d", first.stdout)

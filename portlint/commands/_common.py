@@ -68,12 +68,23 @@ def resolve_scan(args, load_code: bool = True) -> tuple[list[Path], Path, Config
     config = load_config(root, args.config)
     if load_code:
         check_trust(config, root, list(args.rules_dir), getattr(args, "trust_config", False))
-        config.rules_dirs = [*config.rules_dirs, *args.rules_dir]
+        config.rules_dirs = unique_dirs([*config.rules_dirs, *args.rules_dir])
     else:
         config.rules_dirs = []
     if getattr(args, "max_file_seconds", None):
         config.max_file_seconds = args.max_file_seconds
     return [p.resolve() for p in paths], root, config
+
+
+def unique_dirs(dirs: list[Path]) -> list[Path]:
+    """Each folder once (the config and the command line may name the same one)."""
+    seen: set[Path] = set()
+    out = []
+    for directory in dirs:
+        if directory.resolve() not in seen:
+            seen.add(directory.resolve())
+            out.append(directory)
+    return out
 
 
 def read_cache_for(args, root: Path, config: Config):

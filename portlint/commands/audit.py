@@ -9,15 +9,18 @@ from pathlib import Path
 from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
                                       selection, show_settings, write_output)
 from portlint.engine import scan
+from portlint.report import plural
 
 NAME = "audit"
+DEFAULT_OUTPUT = "portlint-audit.html"
 HELP = "write a self-contained HTML (or Markdown) report: port matrix, routes, findings"
 
 
 def add_arguments(parser) -> None:
     add_scan_arguments(parser)
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
-                        help="write the report to FILE (default: stdout)")
+                        help=f"write the report to FILE (default: {DEFAULT_OUTPUT}, or .md with --format md; "
+                             "'-' for stdout)")
     parser.add_argument("--format", "-f", choices=["html", "md"],
                         help="html (default) or md; without it, an -o FILE ending in .md means md")
 
@@ -43,9 +46,12 @@ def run(args) -> int:
                       read_cache=read_cache_for(args, root, config))
     note_nested_configs(result, config)
     report = build_report(result)
-    write_output(render(report, output_format(args)), args.output)
-    if args.output is not None and str(args.output) != "-":
+    fmt = output_format(args)
+    target = args.output if args.output is not None else Path(DEFAULT_OUTPUT).with_suffix(f".{fmt}")
+    write_output(render(report, fmt), target)
+    if str(target) != "-":
         counts = report.counts
-        print(f"portlint: wrote the audit report to {args.output} ({counts['error']} errors, "
-              f"{counts['warning']} warnings, {counts['note']} notes; {len(report.routes)} routes)", file=sys.stderr)
+        print(f"portlint: wrote the audit report to {target} ({plural(counts['error'], 'error')}, "
+              f"{plural(counts['warning'], 'warning')}, {plural(counts['note'], 'note')}; "
+              f"{plural(len(report.routes), 'route')})", file=sys.stderr)
     return 0

@@ -12,8 +12,9 @@ from portlint.discover import relative
 from portlint.safe_io import UnsafeWrite
 from portlint.engine import scan
 from portlint.model import Severity
-from portlint.report import RenderOptions, available_formats, reporter
+from portlint.report import RenderOptions, available_formats, plural, reporter
 from portlint.report._paths import prefix_for, rebased, repository_root
+from portlint.report.text import summary as text_summary
 
 NAME = "check"
 HELP = "check ports across the given files and folders"
@@ -25,6 +26,8 @@ def add_arguments(parser) -> None:
                         help="output format (repeatable, paired in order with -o)")
     parser.add_argument("--output", "-o", action="append", default=[], type=Path, metavar="FILE",
                         help="write the report to FILE instead of stdout (repeatable)")
+    parser.add_argument("--sort", choices=["path", "severity"], default="path",
+                        help="order of findings: by file and line (default), or errors first then by file")
     parser.add_argument("--fail-on", choices=["error", "warning", "note"], default="warning",
                         help="lowest severity that makes the exit code 1 (default: warning)")
     parser.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR=1)")
@@ -75,13 +78,16 @@ def run(args) -> int:
         except OSError as exc:
             raise UsageError(exc.strerror if isinstance(exc, UnsafeWrite) else
                              f"{args.write_baseline}: cannot write: {exc.strerror or exc}") from None
-        print(f"portlint: wrote {len(result.findings)} findings to the baseline {args.write_baseline}", file=sys.stderr)
+        print(f"portlint: wrote {plural(len(result.findings), 'finding')} to the baseline {args.write_baseline}",
+              file=sys.stderr)
         return 0
     if args.baseline:
         try:
             result.findings, result.baselined = split_new(result.findings, load_baseline(args.baseline))
         except BaselineError as exc:
             raise UsageError(str(exc)) from None
+    if args.sort == "severity":
+        result.findings = sorted(result.findings, key=lambda f: -f.severity.rank)  # stable: by file within a severity
     cwd = Path.cwd()
     for i, fmt in enumerate(formats):
         target = outputs[i] if i < len(outputs) else None
@@ -90,6 +96,9 @@ def run(args) -> int:
         shown = rebased(result, prefix_for(root, base))
         text = reporter(fmt).render(shown, RenderOptions(color=color, explain=args.explain, source_root=base))
         write_output(text, target)
+    written = [str(t) for t in outputs if str(t) != "-"]
+    if written:  # the report went to files: say what it holds, in one line
+        print(f"{text_summary(result)}; wrote {', '.join(written)}", file=sys.stderr)
     if args.statistics:
         stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items())
         print(f"portlint: {result.files_seen} files seen, {result.files_read} read in "

@@ -13,6 +13,7 @@ from portlint.commands._common import resolve_scan, write_output
 from portlint.engine import build_graph, read_all
 from portlint.discover import discover
 from portlint.layers import Contribution, Effective, effective_values, environments, same_value
+from portlint.options import did_you_mean
 from portlint.readers import ReadContext
 
 NAME = "config"
@@ -43,10 +44,15 @@ def run(args) -> int:
     if args.env and args.env not in envs:
         raise UsageError(f"no environment {args.env!r} (environments: {', '.join(envs) or 'none'})")
     service = args.service
+    every = effective_values(graph)
     if service:
         policy = config.service_for_name(service)
         service = policy.name if policy else service
-    values = [v for v in effective_values(graph) if _selected(v, service, args.env, args.key)]
+        known = sorted({v.service for v in every} | set(config.services))
+        if service not in known:
+            raise UsageError(f"no service {args.service!r}{did_you_mean(args.service, known)} "
+                             f"(services: {', '.join(known) or 'none'})")
+    values = [v for v in every if _selected(v, service, args.env, args.key)]
     text = render_json(values, envs) if args.format == "json" else render_text(values, envs)
     write_output(text, args.output)
     return 0

@@ -7,9 +7,10 @@ attributes) is in ``docs/model.md`` and ``docs/model-kubernetes.md``.
 
 Values are read as written: an unquoted decimal is a number; a quoted ``"8000"`` goes through
 :meth:`PortValue.parse` and is the number 8000 too (rules compare what the port *is*; whether the
-API server accepts a quoted ``containerPort`` is a schema question). Templates (``{{ … }}``) are
-masked; inside a chart, an action that is exactly a ``.Values`` reference is resolved (see
-:mod:`portlint.readers._helm`), anything else stays an unresolved expression.
+API server accepts a quoted ``containerPort`` is a schema question). A chart's templates are
+rendered by :mod:`portlint.helm` (once per environment) and the rendered YAML is read, located
+through the render's source map; templated YAML outside a chart is masked and its templates stay
+unresolved (:mod:`portlint.readers._k8s_source`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from typing import Any
 from portlint import safe_io
 from portlint.discover import SourceFile, UndecodableFile, relative
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
-from portlint.readers import ReadContext, ReadOutput, _helm, _yaml
+from portlint.helm.chart import find_root
+from portlint.helm.render import ChartRenders, render_chart
+from portlint.readers import ReadContext, ReadOutput, _yaml
+from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
 
 NAME = "kubernetes"
 SUFFIXES = (".yaml", ".yml")
@@ -44,15 +48,14 @@ SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
 ENDPOINT_SLICE_GROUPS = frozenset({"discovery.k8s.io"})
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
-CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
-MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_BROKEN_DOCUMENTS = 100  # a file with more is not read further (a note says so)
 _DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
-_RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*(\|\s*quote\s*)?-?\}\}")
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
-    return file.suffix in SUFFIXES
+    """YAML files, and a chart's partials (``templates/_helpers.tpl``): rendering reads them, so they
+    are inputs of this reader (the reader cache sees them change)."""
+    return file.suffix in SUFFIXES or (file.suffix == ".tpl" and "/templates/" in f"/{file.rel}")
 
 
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
@@ -74,9 +77,14 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
         if chart is not None or _raw_looks_like_kubernetes(file):
             out.fail(Location(file.rel), str(exc), NAME)
         return
-    if not looks_like_kubernetes(text):
+    if chart is not None:
+        _read_chart_file(file, chart, out, names)
         return
-    source = _Source.of(file, text, chart)
+    if file.suffix not in SUFFIXES:
+        return  # a partial outside any chart
+    if not looks_like_kubernetes(text) or _is_chart_values(file, ctx):
+        return
+    source = Source.plain(file, text)
     source.kustomize_namespace = ctx.scope_map.namespace_of(file.rel)
     documents, errors = _documents(source, ctx)
     for error in errors:
@@ -89,6 +97,21 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
                 break  # the file's budget is spent: one note, the rest is not read
             continue
         _read_document(document, source, out, names, depth=0)
+
+
+def _is_chart_values(file: SourceFile, ctx: ReadContext) -> bool:
+    """A values file of a chart (``values*.yaml``, ``values/``, ``ci/``): values, not manifests.
+
+    The chart's renderer reads the ones it uses (and reports those it cannot read)."""
+    parts = file.rel.split("/")
+    if not (parts[-1].startswith("values") or "ci" in parts[:-1] or "values" in parts[:-1]):
+        return False
+    for parent in file.path.parents:
+        if (parent / "Chart.yaml").is_file():
+            return True
+        if parent == ctx.root:
+            return False
+    return False
 
 
 def looks_like_kubernetes(text: str) -> bool:
@@ -104,7 +127,7 @@ def _raw_looks_like_kubernetes(file: SourceFile) -> bool:
     return b"apiVersion" in data and b"kind" in data
 
 
-def _documents(source: _Source, ctx: ReadContext) -> tuple[list[Any], list[_yaml.YamlError]]:
+def _documents(source: Source, ctx: ReadContext) -> tuple[list[Any], list[_yaml.YamlError]]:
     """The file's documents, reusing a plain parse another YAML reader already shared.
 
     Our own parses are not put in the scan-wide cache: holding every manifest's node tree alive
@@ -175,7 +198,7 @@ def _has_content(chunk: str) -> bool:
     return False
 
 
-def _within_budget(document: Any, budget: _yaml.NodeBudget, source: _Source, out: ReadOutput) -> bool:
+def _within_budget(document: Any, budget: _yaml.NodeBudget, source: Source, out: ReadOutput) -> bool:
     """An alias bomb (or a cyclic alias) is a failure; documents that together expand beyond the
     file's budget are skipped with a note; a big but honest document is read."""
     try:
@@ -185,191 +208,60 @@ def _within_budget(document: Any, budget: _yaml.NodeBudget, source: _Source, out
                                          Severity.NOTE))
         return False
     except _yaml.YamlError as exc:
-        out.fail(Location(source.rel, exc.line, exc.column), f"invalid YAML: {exc.message}", NAME)
+        out.fail(source.locate(exc.line - 1, exc.column - 1), f"invalid YAML: {exc.message}", NAME)
         return False
     return True
 
 
-def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> _helm.Chart | None:
-    """The Helm chart this file is a template of (values loaded once per scan)."""
-    directory = ctx.memo(f"helm:chart-dir:{file.path.parent}", lambda: _helm.chart_dir(file.path))
+def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> ChartRenders | None:
+    """The rendered Helm chart this file is a template of (rendered once per scan)."""
+    directory = ctx.memo(f"helm:chart-dir:{file.path.parent}", lambda: find_root(file.path, ctx.root))
     if directory is None:
         return None
 
-    def load() -> _helm.Chart:
-        rel = relative(directory, ctx.root)
-        values_rel = relative(directory / _helm.VALUES_FILE, ctx.root)
-        return _helm.load_chart(directory, rel, values_rel, ctx.config.max_file_size, root=ctx.root)
+    def load() -> ChartRenders:
+        extra = getattr(ctx.config, "helm_values", {}).get(directory.resolve())
+        return render_chart(directory, ctx.root, ctx.config.environments, ctx.config.max_file_size,
+                            extra_values=extra)
 
-    chart = ctx.memo(f"helm:chart:{directory}", load)
-    if chart.failure is not None:
-        error = chart.failure
-        severity = Severity.NOTE if error.message.startswith("skipped") else Severity.ERROR
-        failure = ParseFailure(Location(chart.values_rel, error.line, error.column), error.message, NAME, severity)
+    renders = ctx.memo(f"helm:chart:{directory}", load)
+    for problem in renders.problems:
+        severity = Severity.NOTE if problem.note else Severity.ERROR
+        failure = ParseFailure(problem.location, problem.message, NAME, severity)
         if failure not in out.failures:
             out.failures.append(failure)
-    return chart
+    return renders
 
 
-# -- one file's text, templates and values ------------------------------------------------------
-
-
-@dataclass
-class _Text:
-    """A string scalar as read: its value (resolved, or the template text) and whether resolved."""
-
-    value: str
-    resolved: bool = True
-
-
-@dataclass
-class _Source:
-    """What every document of one file shares: its location data, masked templates and chart."""
-
-    file: SourceFile
-    lines: list[str]
-    yaml_text: str
-    masked: _yaml.MaskedText | None
-    chart: _helm.Chart | None
-    template_lines: dict[int, int] = field(default_factory=dict)  # 1-based line → indent (0-based)
-    kustomize_namespace: str | None = None  # the namespace a kustomization listing this file sets
-
-    @classmethod
-    def of(cls, file: SourceFile, text: str, chart: _helm.Chart | None) -> _Source:
-        masked = _yaml.mask_templates(text) if "{{" in text else None
-        source = cls(file, text.split("\n"), masked.text if masked else text, masked, chart)
-        if masked is not None:
-            masked_lines = masked.text.split("\n")
-            for template in masked.templates:
-                if masked_lines[template.line - 1].startswith("#"):
-                    source.template_lines.setdefault(template.line, template.column - 1)
-        return source
-
-    @property
-    def rel(self) -> str:
-        return self.file.rel
-
-    @property
-    def environment(self) -> str | None:
-        return self.file.environment
-
-    def loc(self, node: Any) -> Location:
-        return _yaml.location(node, self.rel)
-
-    def templates(self, node: Any) -> list[_yaml.Template]:
-        if self.masked is None or not self.masked.templates or not _yaml.is_scalar(node):
-            return []
-        return self.masked.templates_in(node)
-
-    def original(self, node: Any) -> str:
-        """The source text of a scalar, templates and all, without its quotes."""
-        start, end = node.start_mark, node.end_mark
-        if end.line >= len(self.lines):  # libyaml saw a line break str.split does not (\r, \x85)
-            return node.value
-        if start.line == end.line:
-            raw = self.lines[start.line][start.column:end.column]
-        else:
-            middle = self.lines[start.line + 1:end.line]
-            raw = "\n".join([self.lines[start.line][start.column:], *middle, self.lines[end.line][:end.column]])
-        raw = raw.strip()
-        if node.style in ("'", '"') and len(raw) >= 2:
-            raw = raw[1:-1]
-        return raw
-
-    def _resolve(self, node: Any) -> tuple[bool, _helm.Resolved | None]:
-        """(has templates, resolution when the scalar is exactly one resolvable action)."""
-        found = self.templates(node)
-        if not found:
-            return False, None
-        if len(found) == 1 and node.value == "_" * found[0].length:
-            return True, _helm.resolve(found[0].expr, self.chart)
-        return True, None
-
-    def port(self, node: Any) -> PortValue | None:
-        """A port as written (``None`` when absent, null or foreign-tagged)."""
-        if not _readable(node):
-            return None
-        templated, resolved = self._resolve(node)
-        if not templated:
-            return PortValue.parse(_yaml.scalar_value(node))
-        if resolved is None:
-            return PortValue.unresolved_expr(self.original(node))
-        return PortValue.parse(resolved.raw, resolved.defined_at)
-
-    def string(self, node: Any) -> _Text | None:
-        """A string scalar (``None`` when absent, null, foreign-tagged or not a scalar)."""
-        if not _readable(node):
-            return None
-        templated, resolved = self._resolve(node)
-        if not templated:
-            return _Text(_render(_yaml.scalar_value(node)))
-        if resolved is None:
-            return _Text(self.original(node), resolved=False)
-        return _Text(_render(resolved.raw))
-
-    def namespace(self, node: Any) -> str:
-        """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``.
-        A kustomization that lists the file and sets ``namespace:`` overrides both, as kustomize does."""
-        if self.kustomize_namespace:
-            return self.kustomize_namespace
-        text = self.string(node)
-        if text is None or (not text.resolved and _RELEASE_NAMESPACE.fullmatch(text.value)):
-            return ""
-        return text.value
-
-    def labels(self, mapping: Any, key: str) -> tuple[dict[str, str] | None, bool]:
-        """A label map under ``key`` of ``mapping``: (labels or None when absent, unresolved?)."""
-        value = _get(mapping, key)
-        unresolved = self.region_templated(mapping, key)
-        if value is None or _is_null(value):
-            return (None if _key_node(mapping, key) is None else {}), unresolved
-        if not _yaml.is_mapping(value):
-            return {}, True
-        labels: dict[str, str] = {}
-        for key_node, value_node in _yaml.items(value):
-            name, text = self.string(key_node), self.string(value_node)
-            foreign = _yaml.is_scalar(value_node) and value_node.tag not in CORE_TAGS
-            if name is None or not name.resolved or foreign or (text is not None and not text.resolved):
-                unresolved = True
+def _read_chart_file(file: SourceFile, renders: ChartRenders, out: ReadOutput, names: _Names) -> None:
+    """Read each environment's render of one chart template."""
+    for render in renders.renders:
+        rendered = render.files.get(file.rel)
+        if rendered is None:
+            continue
+        environment = render.environment or file.environment
+        for note in [*rendered.notes, *([rendered.failed] if rendered.failed else [])]:
+            severity = Severity.ERROR if "template: " in note.message and note is rendered.failed else Severity.NOTE
+            failure = ParseFailure(Location(render.rels.get(note.template, file.rel), note.line),
+                                   note.message, NAME, severity)
+            if failure not in out.failures:
+                out.failures.append(failure)
+        if rendered.failed is not None or not looks_like_kubernetes(rendered.text):
+            continue  # a template that did not parse, or whose render was stopped, is not read
+        source = Source.of_render(file, rendered, renders.info.rel, environment, render.rels)
+        documents, errors = compose(rendered.text)
+        for error in errors:
+            where = source.locate(error.line - 1, error.column - 1)
+            failure = ParseFailure(where, f"rendered template is {error.message}", NAME)
+            if failure not in out.failures:
+                out.failures.append(failure)
+        budget = _yaml.NodeBudget(len(rendered.text)) if "&" in rendered.text and "*" in rendered.text else None
+        for document in documents:
+            if budget is not None and not _within_budget(document, budget, source, out):
+                if budget.left <= 0:
+                    break
                 continue
-            labels[name.value] = text.value if text is not None else ""
-        return labels, unresolved
-
-    def region_templated(self, mapping: Any, key: str) -> bool:
-        """Does a template-only line (``{{- include … | nindent 4 }}``) fill in ``key``'s value?
-
-        When the key is absent, a template-only line at the mapping's key level may insert it.
-        """
-        if not self.template_lines or not _yaml.is_mapping(mapping):
-            return False
-        pairs = [(k, v) for k, v in mapping.value if _yaml.is_scalar(k)]
-        for i, (key_node, _) in enumerate(pairs):
-            if key_node.value != key:
-                continue
-            first = key_node.start_mark.line + 2
-            last = pairs[i + 1][0].start_mark.line if i + 1 < len(pairs) else mapping.end_mark.line + 1
-            return any(indent > key_node.start_mark.column for indent in self._template_indents(first, last))
-        if not pairs:
-            return False
-        column = pairs[0][0].start_mark.column
-        first, last = mapping.start_mark.line + 1, mapping.end_mark.line + 1
-        return any(indent == column for indent in self._template_indents(first, last))
-
-    def items_templated(self, mapping: Any, key: str) -> bool:
-        """Can a template-only line add items to the list under ``key`` (not just edit one item)?"""
-        value = _get(mapping, key)
-        if not _yaml.is_sequence(value) or not value.value:
-            return self.region_templated(mapping, key)
-        key_node = _key_node(mapping, key)
-        high = value.start_mark.column  # the items' dash column
-        low = min(key_node.start_mark.column + 1, high)
-        first, last = key_node.start_mark.line + 2, value.end_mark.line + 1
-        return any(low <= indent <= high for indent in self._template_indents(first, last))
-
-    def _template_indents(self, first: int, last: int) -> Iterator[int]:
-        for line in range(first, last + 1):
-            if line in self.template_lines:
-                yield self.template_lines[line]
+            _read_document(document, source, out, names, depth=0)
 
 
 def template_name(text: str) -> str:
@@ -383,33 +275,9 @@ def template_name(text: str) -> str:
     return _yaml.sub_templates(text, canonical)
 
 
-def _readable(node: Any) -> bool:
-    return _yaml.is_scalar(node) and node.tag in CORE_TAGS and node.tag != _yaml.NULL_TAG
-
-
-def _render(raw: Any) -> str:
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    return str(raw)
-
-
-def _get(node: Any, key: str) -> Any:
-    """:func:`_yaml.get`, fast when the mapping has no ``<<`` merge key (the common case)."""
-    if node is None or node.id != "mapping":
-        return None
-    merged = False
-    for key_node, value in node.value:
-        if key_node.id == "scalar":
-            if key_node.tag == MERGE_TAG:
-                merged = True
-            elif key_node.value == key:
-                return value
-    return _yaml.get(node, key) if merged else None
-
-
 def _get_path(node: Any, *keys: str) -> Any:
     for key in keys:
-        node = _get(node, key)
+        node = get(node, key)
         if node is None:
             return None
     return node
@@ -417,13 +285,6 @@ def _get_path(node: Any, *keys: str) -> Any:
 
 def _is_null(node: Any) -> bool:
     return _yaml.is_scalar(node) and node.tag == _yaml.NULL_TAG
-
-
-def _key_node(mapping: Any, key: str) -> Any:
-    for key_node, _ in _yaml.items(mapping):
-        if _yaml.is_scalar(key_node) and key_node.value == key:
-            return key_node
-    return None
 
 
 # -- documents ----------------------------------------------------------------------------------
@@ -449,22 +310,22 @@ class _Doc:
 
     node: Any
     kind: str
-    source: _Source
+    source: Source
     out: ReadOutput
     names: _Names
 
     def entity(self, kind: str, attrs: dict[str, Any]) -> Entity:
-        metadata = _get(self.node, "metadata")
-        name_node = _get(metadata, "name")
+        metadata = get(self.node, "metadata")
+        name_node = get(metadata, "name")
         name = self.source.string(name_node)
-        namespace = self.source.namespace(_get(metadata, "namespace"))
+        namespace = self.source.namespace(get(metadata, "namespace"))
         written = (name.value if name.resolved else template_name(name.value)) if name is not None else ""
         ref = self.names.unique(EntityRef(kind=kind, name=written or "(unnamed)", namespace=namespace))
         own_labels, _ = self.source.labels(metadata, "labels")
         if name is not None and not name.resolved:
             attrs["name_unresolved"] = True
-        if self.source.chart is not None:
-            attrs["chart"] = self.source.chart.rel
+        if self.source.chart_rel is not None:
+            attrs["chart"] = self.source.chart_rel
         entity = Entity(ref=ref, location=self.source.loc(name_node if name_node is not None else self.node),
                         environment=self.source.environment, labels=own_labels or {},
                         attrs={"name": written, **attrs})
@@ -472,10 +333,16 @@ class _Doc:
         return entity
 
     def fact(self, owner: EntityRef, role: Role, node: Any, field_name: str, slot: str,
-             protocol: str = "TCP", **attrs: Any) -> PortFact | None:
+             protocol: str = "TCP", required: bool = False, **attrs: Any) -> PortFact | None:
         value = self.source.port(node)
-        if value is None:
-            return None
+        if value is None or (not value.text and value.defined_at == ()):
+            missing = self.source.missing_key(node) if required or value is not None else None
+            if missing is None:
+                if value is None:
+                    return None
+            else:  # a required port left empty by a .Values key the values files do not set
+                value = PortValue(text="")
+                attrs["missing_values_key"] = missing
         fact = PortFact(value=value, role=role, owner=owner, location=self.source.loc(node),
                         protocol=protocol, environment=self.source.environment, slot=slot,
                         attrs={"field": field_name, **{k: v for k, v in attrs.items() if v is not None}})
@@ -490,17 +357,19 @@ class _Doc:
         return (text.value.upper() if text.resolved else text.value), text.resolved
 
 
-def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, depth: int) -> None:
+def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, depth: int) -> None:
     if not _yaml.is_mapping(node):
         return
     api, kind = _string_field(node, "apiVersion", source), _string_field(node, "kind", source)
     if api is None or kind is None or not kind.resolved:
         return
-    items = _get(node, "items")
+    items = get(node, "items")
     if kind.value.endswith("List") and _yaml.is_sequence(items):
         if depth < MAX_LIST_DEPTH:
             for item in _yaml.seq(items):
                 _read_document(item, source, out, names, depth + 1)
+        return
+    if _is_hook(node, source):
         return
     doc = _Doc(node, kind.value, source, out, names)
     if kind.value in WORKLOADS and _served_by(api, WORKLOADS[kind.value][1]):
@@ -513,19 +382,25 @@ def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, d
         endpoints = doc.entity("k8s/Endpoints", {})
         endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
     elif kind.value == "EndpointSlice" and _served_by(api, ENDPOINT_SLICE_GROUPS):
-        labels, _ = doc.source.labels(_get(doc.node, "metadata"), "labels")
+        labels, _ = doc.source.labels(get(doc.node, "metadata"), "labels")
         doc.entity("k8s/EndpointSlice", {"service_name": (labels or {}).get("kubernetes.io/service-name")})
 
 
-def _string_field(node: Any, key: str, source: _Source) -> _Text | None:
+def _is_hook(node: Any, source: Source) -> bool:
+    """A Helm hook (``helm.sh/hook``: a test, a pre-install Job) runs around the release, not in it."""
+    hook = source.string(_get_path(node, "metadata", "annotations", "helm.sh/hook"))
+    return hook is not None and bool(hook.value.strip())
+
+
+def _string_field(node: Any, key: str, source: Source) -> Text | None:
     """``apiVersion``/``kind`` must be strings: ``apiVersion: 1`` or a list is not a manifest."""
-    value = _get(node, key)
+    value = get(node, key)
     if not _yaml.is_scalar(value) or value.tag != _yaml.STR_TAG:
         return None
     return source.string(value)
 
 
-def _served_by(api: _Text, groups: frozenset[str]) -> bool:
+def _served_by(api: Text, groups: frozenset[str]) -> bool:
     """A templated apiVersion is trusted; otherwise its group must serve the kind (not a CRD)."""
     if not api.resolved:
         return True
@@ -539,26 +414,26 @@ def _served_by(api: _Text, groups: frozenset[str]) -> bool:
 def _read_workload(doc: _Doc) -> None:
     template_path = WORKLOADS[doc.kind][0]
     template = _get_path(doc.node, *template_path) if template_path else doc.node
-    pod_meta = _get(template, "metadata")
+    pod_meta = get(template, "metadata")
     pod_labels, unresolved = doc.source.labels(pod_meta, "labels")
     attrs: dict[str, Any] = {"pod_labels": pod_labels or {}, "labels_unresolved": unresolved}
-    labels_node = _get(pod_meta, "labels")
+    labels_node = get(pod_meta, "labels")
     if labels_node is not None:
         attrs["pod_labels_location"] = doc.source.loc(labels_node)
     workload = doc.entity(f"k8s/{doc.kind}", attrs)
-    spec = _get(template, "spec")
+    spec = get(template, "spec")
     if doc.source.items_templated(spec, "containers"):
         workload.attrs["containers_unresolved"] = True
     for list_key in ("containers", "initContainers"):
-        for index, container in enumerate(_yaml.seq(_get(spec, list_key))):
+        for index, container in enumerate(_yaml.seq(get(spec, list_key))):
             if _yaml.is_mapping(container):
                 _read_container(doc, workload, container, list_key, index)
 
 
 def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index: int) -> None:
-    name = doc.source.string(_get(node, "name"))
+    name = doc.source.string(get(node, "name"))
     container_name = name.value if name is not None else f"{list_key}[{index}]"
-    restart = doc.source.string(_get(node, "restartPolicy"))
+    restart = doc.source.string(get(node, "restartPolicy"))
     kind = "container" if list_key == "containers" else (
         "sidecar" if restart is not None and restart.value == "Always" else "init")
     ref = doc.names.unique(EntityRef(kind="k8s/Container", name=f"{workload.ref.name}/{container_name}",
@@ -574,34 +449,35 @@ def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index
 
 
 def _read_container_ports(doc: _Doc, owner: EntityRef, node: Any) -> None:
-    for index, port in enumerate(_yaml.seq(_get(node, "ports"))):
-        name = doc.source.string(_get(port, "name"))
-        protocol, known = doc.protocol(_get(port, "protocol"))
+    for index, port in enumerate(_yaml.seq(get(node, "ports"))):
+        name = doc.source.string(get(port, "name"))
+        protocol, known = doc.protocol(get(port, "protocol"))
         slot = f"ports[{index}]"
         port_name = name.value if name is not None else None
         for role, key in ((Role.LISTEN, "containerPort"), (Role.PUBLISH, "hostPort")):
-            fact = doc.fact(owner, role, _get(port, key), key, slot, protocol, port_name=port_name)
+            fact = doc.fact(owner, role, get(port, key), key, slot, protocol, required=role == Role.LISTEN,
+                            port_name=port_name)
             _unresolve_when(fact, not known)
 
 
 def _read_probes(doc: _Doc, owner: EntityRef, node: Any) -> None:
     for probe in PROBES:
-        handler = _get(node, probe)
+        handler = get(node, probe)
         for probe_type in PROBE_TYPES:
-            action = _get(handler, probe_type)
+            action = get(handler, probe_type)
             if not _yaml.is_mapping(action):
                 continue
-            doc.fact(owner, Role.PROBE, _get(action, "port"), f"{probe}.{probe_type}.port", probe,
+            doc.fact(owner, Role.PROBE, get(action, "port"), f"{probe}.{probe_type}.port", probe, required=True,
                      probe=probe.removesuffix("Probe"), probe_type=probe_type,
                      accepts_name=True if probe_type != "grpc" else None)
 
 
 def _read_env(doc: _Doc, owner: EntityRef, node: Any) -> None:
-    for index, var in enumerate(_yaml.seq(_get(node, "env"))):
-        name = doc.source.string(_get(var, "name"))
+    for index, var in enumerate(_yaml.seq(get(node, "env"))):
+        name = doc.source.string(get(var, "name"))
         if name is None or not name.resolved or not _is_port_variable(name.value):
             continue
-        value_node = _get(var, "value")
+        value_node = get(var, "value")
         value = doc.source.port(value_node)
         if value is None or "://" in value.text:
             continue  # valueFrom, or a URL such as the legacy FOO_PORT=tcp://10.0.0.1:80
@@ -624,33 +500,33 @@ def _unresolve_when(fact: PortFact | None, condition: bool) -> None:
 
 
 def _read_service(doc: _Doc) -> None:
-    spec = _get(doc.node, "spec")
+    spec = get(doc.node, "spec")
     selector, unresolved = doc.source.labels(spec, "selector")
-    service_type = doc.source.string(_get(spec, "type"))
+    service_type = doc.source.string(get(spec, "type"))
     attrs: dict[str, Any] = {
         "selector": selector,
         "selector_unresolved": unresolved,
         "type": service_type.value if service_type is not None else "ClusterIP",
     }
-    selector_node = _get(spec, "selector")
+    selector_node = get(spec, "selector")
     if selector_node is not None:
         attrs["selector_location"] = doc.source.loc(selector_node)
-    external = doc.source.string(_get(spec, "externalName"))
+    external = doc.source.string(get(spec, "externalName"))
     if external is not None:
         attrs["external_name"] = external.value
     service = doc.entity("k8s/Service", attrs)
-    for index, port in enumerate(_yaml.seq(_get(spec, "ports"))):
+    for index, port in enumerate(_yaml.seq(get(spec, "ports"))):
         _read_service_port(doc, service.ref, port, f"ports[{index}]")
 
 
 def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> None:
-    name = doc.source.string(_get(node, "name"))
+    name = doc.source.string(get(node, "name"))
     port_name = name.value if name is not None else None
-    protocol, known = doc.protocol(_get(node, "protocol"))
-    port_node = _get(node, "port")
-    exposed = doc.fact(owner, Role.EXPOSE, port_node, "port", slot, protocol, port_name=port_name)
+    protocol, known = doc.protocol(get(node, "protocol"))
+    port_node = get(node, "port")
+    exposed = doc.fact(owner, Role.EXPOSE, port_node, "port", slot, protocol, required=True, port_name=port_name)
     _unresolve_when(exposed, not known)
-    target_node = _get(node, "targetPort")
+    target_node = get(node, "targetPort")
     if target_node is not None and not _is_null(target_node):
         target = doc.fact(owner, Role.TARGET, target_node, "targetPort", slot, protocol,
                           port_name=port_name, accepts_name=True)
@@ -658,7 +534,7 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
         target = doc.fact(owner, Role.TARGET, port_node, "targetPort", slot, protocol,
                           port_name=port_name, accepts_name=True, implicit=True)
     _unresolve_when(target, not known)
-    node_port_node = _get(node, "nodePort")
+    node_port_node = get(node, "nodePort")
     if _yaml.is_scalar(node_port_node) and node_port_node.value.strip() == "0":
         return  # nodePort 0 is the API's "unset": Kubernetes allocates one (or none for ClusterIP)
     node_port = doc.fact(owner, Role.PUBLISH, node_port_node, "nodePort", slot, protocol,
@@ -670,34 +546,34 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
 
 
 def _read_ingress(doc: _Doc) -> None:
-    spec = _get(doc.node, "spec")
+    spec = get(doc.node, "spec")
     annotations = _get_path(doc.node, "metadata", "annotations")
-    ingress_class = doc.source.string(_get(spec, "ingressClassName")) or doc.source.string(
-        _get(annotations, "kubernetes.io/ingress.class"))
+    ingress_class = doc.source.string(get(spec, "ingressClassName")) or doc.source.string(
+        get(annotations, "kubernetes.io/ingress.class"))
     ingress = doc.entity("k8s/Ingress", {"ingress_class": ingress_class.value if ingress_class else None,
                                          "backends": []})
-    default = _get(spec, "defaultBackend") or _get(spec, "backend")
+    default = get(spec, "defaultBackend") or get(spec, "backend")
     if default is not None:
         _read_backend(doc, ingress, default, "defaultBackend", None, None)
-    for i, rule in enumerate(_yaml.seq(_get(spec, "rules"))):
-        host = doc.source.string(_get(rule, "host"))
+    for i, rule in enumerate(_yaml.seq(get(spec, "rules"))):
+        host = doc.source.string(get(rule, "host"))
         for j, path in enumerate(_yaml.seq(_get_path(rule, "http", "paths"))):
-            path_text = doc.source.string(_get(path, "path"))
-            _read_backend(doc, ingress, _get(path, "backend"), f"rules[{i}].paths[{j}]",
+            path_text = doc.source.string(get(path, "path"))
+            _read_backend(doc, ingress, get(path, "backend"), f"rules[{i}].paths[{j}]",
                           host.value if host else None, path_text.value if path_text else None)
 
 
 def _read_backend(doc: _Doc, ingress: Entity, node: Any, slot: str, host: str | None, path: str | None) -> None:
-    service = _get(node, "service")
+    service = get(node, "service")
     if _yaml.is_mapping(service):  # networking.k8s.io/v1
-        name_node = _get(service, "name")
-        port = _get(service, "port")
-        number, named = _get(port, "number"), _get(port, "name")
+        name_node = get(service, "name")
+        port = get(service, "port")
+        number, named = get(port, "number"), get(port, "name")
         port_node, field_name = (number, "backend.service.port.number") if number is not None else (
             named, "backend.service.port.name")
         accepts_name = number is None
-    elif _get(node, "serviceName") is not None:  # extensions/v1beta1, networking.k8s.io/v1beta1
-        name_node, port_node = _get(node, "serviceName"), _get(node, "servicePort")
+    elif get(node, "serviceName") is not None:  # extensions/v1beta1, networking.k8s.io/v1beta1
+        name_node, port_node = get(node, "serviceName"), get(node, "servicePort")
         field_name, accepts_name = "backend.servicePort", True
     else:
         return  # a resource backend, or nothing
@@ -705,7 +581,7 @@ def _read_backend(doc: _Doc, ingress: Entity, node: Any, slot: str, host: str | 
     if name is None:
         return
     if not name.resolved:
-        name = _Text(template_name(name.value), resolved=False)
+        name = Text(template_name(name.value), resolved=False)
     port_value = doc.source.port(port_node)
     ingress.attrs["backends"].append({
         "service": name.value, "slot": slot, "location": doc.source.loc(name_node),

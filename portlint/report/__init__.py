@@ -22,6 +22,11 @@ class RenderOptions:
     source_root: Path | None = None  # the folder paths are relative to (SARIF's %SRCROOT%)
 
 
+def plural(count: int, word: str) -> str:
+    """``1 finding``, ``2 findings``, ``0 files``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def available_formats() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
 

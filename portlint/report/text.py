@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from portlint.model import Finding
+from portlint.report import plural
 from portlint.report._escape import visible
 
 FORMAT = "text"
@@ -42,11 +43,11 @@ def summary(result) -> str:
     hidden = [f"{n} {what}" for n, what in ((len(result.suppressed), "suppressed"), (len(result.baselined), "in baseline")) if n]
     tail = f"; {', '.join(hidden)}" if hidden else ""
     if not result.findings:
-        return f"portlint: no findings ({result.files_read} files read{tail})"
+        return f"portlint: no findings ({plural(result.files_read, 'file')} read{tail})"
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]]
     total = len(result.findings)
     return (f"portlint: {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) "
-            f"in {result.files_read} files read{tail}")
+            f"in {plural(result.files_read, 'file')} read{tail}")
 
 
 def _colorize(text: str) -> str:
