@@ -4,6 +4,9 @@ Reports a compose `ports` entry that publishes a sensitive port — a database, 
 remote-access port from `sensitive-ports` in the config (PostgreSQL 5432, Redis 6379, SSH 22, …)
 on either side of the mapping — on all host interfaces: no host IP, `0.0.0.0` or `::`.
 
+With the option `all_ports = true` every published port bound to all interfaces is reported,
+sensitive or not (the docker-compose-linter policy "bind every published port to an interface").
+
 ## Why is this bad
 Docker publishes ports by writing its own firewall rules, ahead of the host's firewall (ufw,
 firewalld). A database published on all interfaces is reachable from every network the host is
@@ -34,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portlint.model import PortFact, Problem, Related, Role
+from portlint.options import Option
 
 ID = "PL407"
 NAME = "sensitive-port-published-on-all-interfaces"
@@ -43,6 +47,7 @@ SUMMARY = "A compose service publishes a sensitive port on all host interfaces"
 TAGS = ("security", "compose")
 COMPOSE = "compose/service"
 ALL_INTERFACES = ("", "0.0.0.0", "::", "[::]")
+OPTIONS = {"all_ports": Option(bool, False, "report every published port on all interfaces, not only sensitive ones")}
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -56,7 +61,9 @@ def check(ctx) -> Iterator[Problem]:
             target = _target_of(fact, targets)
             label, port = _sensitive(fact, target, sensitive)
             if label is None:
-                continue
+                if not ctx.options["all_ports"]:
+                    continue
+                label, port = "a port", target.value.number if target is not None and target.value.number else fact.value.number
             yield _problem(fact, target, label, port)
 
 
@@ -86,5 +93,6 @@ def _problem(fact: PortFact, target: PortFact | None, label: str, port: int) -> 
             f"published port and reach the service over the compose network",
         key=f"{fact.owner.id}|{fact.value.text}/{fact.protocol}|{port}",
         explain=(f"{fact.owner.id} publishes {fact.value.text}/{fact.protocol} with host_ip "
-                 f"{fact.attrs.get('host_ip')!r}; sensitive-ports lists {port} as {label}",),
+                 f"{fact.attrs.get('host_ip')!r}; " + (f"sensitive-ports lists {port} as {label}" if label != "a port"
+                                                  else "all_ports reports every published port"),),
     )

@@ -29,6 +29,7 @@ SUFFIXES = (".yaml", ".yml")
 MAX_LIST_DEPTH = 4
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 PROBE_TYPES = ("httpGet", "tcpSocket", "grpc")
+CONTAINER_PORT_KEYS = frozenset({"containerPort", "hostPort", "hostIP", "name", "protocol"})
 # kind → where its pod template is, and the API groups it is served from ("" = core)
 WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "Pod": ((), frozenset({""})),
@@ -395,6 +396,12 @@ def _get_path(node: Any, *keys: str) -> Any:
     return node
 
 
+def _quoted_number(node: Any) -> bool:
+    """``"8080"``: a quoted all-digit scalar (a template's result is never counted as quoted)."""
+    return (_yaml.is_scalar(node) and node.style in ("'", '"') and node.value.isascii()
+            and node.value.isdigit())
+
+
 def _is_null(node: Any) -> bool:
     return _yaml.is_scalar(node) and node.tag == _yaml.NULL_TAG
 
@@ -456,6 +463,8 @@ class _Doc:
         value = self.source.port(node)
         if value is None:
             return None
+        if attrs.get("accepts_name") and _quoted_number(node):
+            attrs["quoted_number"] = True  # an IntOrString written "8080" is a *name* to the API server
         fact = PortFact(value=value, role=role, owner=owner, location=self.source.loc(node),
                         protocol=protocol, environment=self.source.environment, slot=slot,
                         attrs={"field": field_name, **{k: v for k, v in attrs.items() if v is not None}})
@@ -527,6 +536,8 @@ def _read_workload(doc: _Doc) -> None:
         attrs["pod_labels_location"] = doc.source.loc(labels_node)
     workload = doc.entity(f"k8s/{doc.kind}", attrs)
     spec = _get(template, "spec")
+    if _get(spec, "nodeSelector") is not None or _get(spec, "affinity") is not None:
+        workload.attrs["node_selected"] = True  # runs on some nodes only: hostPort claims may not meet
     if doc.source.items_templated(spec, "containers"):
         workload.attrs["containers_unresolved"] = True
     for list_key in ("containers", "initContainers"):
@@ -555,13 +566,46 @@ def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index
 
 def _read_container_ports(doc: _Doc, owner: EntityRef, node: Any) -> None:
     for index, port in enumerate(_yaml.seq(_get(node, "ports"))):
-        name = doc.source.string(_get(port, "name"))
+        name_node = _get(port, "name")
+        name = doc.source.string(name_node)
         protocol, known = doc.protocol(_get(port, "protocol"))
         slot = f"ports[{index}]"
         port_name = name.value if name is not None else None
+        name_at = doc.source.loc(name_node) if name is not None and name.resolved else None
         for role, key in ((Role.LISTEN, "containerPort"), (Role.PUBLISH, "hostPort")):
-            fact = doc.fact(owner, role, _get(port, key), key, slot, protocol, port_name=port_name)
+            fact = doc.fact(owner, role, _get(port, key), key, slot, protocol, port_name=port_name,
+                            port_name_location=name_at if role is Role.LISTEN else None, port_name_unresolved=(name is not None and not name.resolved) or None,
+                            host_ip=_host_ip(doc, port) if role is Role.PUBLISH else None)
             _unresolve_when(fact, not known)
+        _note_malformed_port(doc, owner, port, slot)
+
+
+def _host_ip(doc: _Doc, port: Any) -> str:
+    text = doc.source.string(_get(port, "hostIP"))
+    return text.value if text is not None else ""
+
+
+def _note_malformed_port(doc: _Doc, owner: EntityRef, port: Any, slot: str) -> None:
+    """A ``ports[]`` item without ``containerPort`` (or with keys a ContainerPort does not have) is
+    recorded on the container as ``malformed_ports``: the API server rejects it, and no fact says so."""
+    if not _yaml.is_mapping(port) or doc.source.region_templated(port, "containerPort"):
+        if not _yaml.is_mapping(port) and _yaml.is_scalar(port) and not doc.source.templates(port):
+            _malformed(doc, owner).append({"slot": slot, "location": doc.source.loc(port), "keys": [],
+                                           "missing": True, "not_a_mapping": True})
+        return
+    keys = [k for k, _ in _yaml.items(port) if _yaml.is_scalar(k)]
+    if any(doc.source.templates(k) for k in keys):
+        return
+    unknown = [k.value for k in keys if k.value not in CONTAINER_PORT_KEYS and k.tag != MERGE_TAG]
+    missing = _key_node(port, "containerPort") is None and not any(k.tag == MERGE_TAG for k in keys)
+    if unknown or missing:
+        _malformed(doc, owner).append({"slot": slot, "location": doc.source.loc(port), "keys": unknown,
+                                       "missing": missing})
+
+
+def _malformed(doc: _Doc, owner: EntityRef) -> list[dict[str, Any]]:
+    container = next(e for e in reversed(doc.out.entities) if e.ref == owner)
+    return container.attrs.setdefault("malformed_ports", [])
 
 
 def _read_probes(doc: _Doc, owner: EntityRef, node: Any) -> None:
