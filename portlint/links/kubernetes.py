@@ -22,6 +22,7 @@ from portlint.model import Entity, Link, Location, PortFact, Role
 ORDER = 10
 SERVICE = "k8s/Service"
 INGRESS = "k8s/Ingress"
+NETWORK_POLICY = "k8s/NetworkPolicy"  # selects its pods like a Service (matchLabels only; {} is not linked)
 CONTAINER = "k8s/Container"
 WORKLOAD_KINDS = ("k8s/Pod", "k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet",
                   "k8s/ReplicationController", "k8s/Job", "k8s/CronJob")
@@ -132,7 +133,7 @@ def _link_selectors(graph: PortGraph) -> None:
         if not workload.attrs.get("labels_unresolved"):
             for key, value in (workload.attrs.get("pod_labels") or {}).items():
                 by_label[(workload.ref.namespace, key, value)].append(workload)
-    for service in graph.entities(SERVICE):
+    for service in graph.entities((SERVICE, NETWORK_POLICY)):
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue

@@ -44,6 +44,8 @@ WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
 ENDPOINT_SLICE_GROUPS = frozenset({"discovery.k8s.io"})
+NETWORK_POLICY_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+SCRAPE_PORT = "prometheus.io/port"  # the pod annotation Prometheus' kubernetes_sd relabelling scrapes
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
 CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -498,6 +500,8 @@ def _read_document(node: Any, source: _Source, out: ReadOutput, names: _Names, d
         _read_service(doc)
     elif kind.value == "Ingress" and _served_by(api, INGRESS_GROUPS):
         _read_ingress(doc)
+    elif kind.value == "NetworkPolicy" and _served_by(api, NETWORK_POLICY_GROUPS):
+        _read_network_policy(doc)
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
         endpoints = doc.entity("k8s/Endpoints", {})
         endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
@@ -535,6 +539,8 @@ def _read_workload(doc: _Doc) -> None:
     if labels_node is not None:
         attrs["pod_labels_location"] = doc.source.loc(labels_node)
     workload = doc.entity(f"k8s/{doc.kind}", attrs)
+    scrape = _get(_get(pod_meta, "annotations"), SCRAPE_PORT)
+    doc.fact(workload.ref, Role.TARGET, scrape, f"annotations.{SCRAPE_PORT}", "scrape", annotation=SCRAPE_PORT)
     spec = _get(template, "spec")
     if _get(spec, "nodeSelector") is not None or _get(spec, "affinity") is not None:
         workload.attrs["node_selected"] = True  # runs on some nodes only: hostPort claims may not meet
@@ -688,6 +694,36 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
     node_port = doc.fact(owner, Role.PUBLISH, node_port_node, "nodePort", slot, protocol,
                          port_name=port_name)
     _unresolve_when(node_port, not known)
+
+
+# -- NetworkPolicies ----------------------------------------------------------------------------
+
+
+def _read_network_policy(doc: _Doc) -> None:
+    """``spec.podSelector.matchLabels`` is the ``selector`` (``matchExpressions`` make it unresolved);
+    each ``ingress[i].ports[j].port`` / ``egress[i].ports[j].port`` is an ``allow`` fact."""
+    spec = _get(doc.node, "spec")
+    pod_selector = _get(spec, "podSelector")
+    selector, unresolved = doc.source.labels(pod_selector, "matchLabels")
+    expressions = _get(pod_selector, "matchExpressions")
+    if expressions is not None and not _is_null(expressions) and _yaml.seq(expressions):
+        unresolved = True
+    attrs: dict[str, Any] = {"selector": selector or {}, "selector_unresolved": unresolved or
+                             doc.source.region_templated(spec, "podSelector")}
+    if pod_selector is not None:
+        attrs["selector_location"] = doc.source.loc(pod_selector)
+    policy = doc.entity("k8s/NetworkPolicy", attrs)
+    for direction in ("ingress", "egress"):
+        for i, rule in enumerate(_yaml.seq(_get(spec, direction))):
+            peers = "from" if direction == "ingress" else "to"
+            for j, port in enumerate(_yaml.seq(_get(rule, "ports"))):
+                protocol, known = doc.protocol(_get(port, "protocol"))
+                end_port = doc.source.port(_get(port, "endPort"))
+                fact = doc.fact(policy.ref, Role.ALLOW, _get(port, "port"), f"{direction}.ports.port",
+                                f"{direction}[{i}].ports[{j}]", protocol, direction=direction, accepts_name=True,
+                                end_port=end_port.text if end_port is not None else None,
+                                has_peers=bool(_yaml.seq(_get(rule, peers))) or None)
+                _unresolve_when(fact, not known)
 
 
 # -- Ingresses ----------------------------------------------------------------------------------
