@@ -2,9 +2,16 @@
 
 Each tree is checked ``--runs`` times (default 3) as a subprocess, the way a pre-commit hook
 runs it; the table shows the median wall time (interpreter start-up and imports included),
-portlint's own time and its per-stage times from ``--statistics``.
+portlint's own time and its per-stage times from ``--statistics``. Three kinds of run per tree:
 
-Usage: python bench/run.py [--sizes 50,200,800] [--runs 3] [--seed 1] [--keep DIR]
+- ``cold``: ``--no-cache``, every file read afresh;
+- ``warm``: the reader cache primed by an earlier run, nothing changed;
+- ``edit``: the cache primed, then one file edited before each run (a pre-commit after a change).
+
+Then the peak memory of a cold run, ``portlint --version``, and checkov on the same tree when a
+``checkov`` command is found (``--checkov PATH``; skipped otherwise), with the ratios.
+
+Usage: python bench/run.py [--sizes 50,200,800] [--runs 3] [--seed 1] [--keep DIR] [--checkov PATH]
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -59,13 +67,36 @@ def python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
-def check_once(tree: Path, report: Path) -> Run:
-    env = {**os.environ, "NO_COLOR": "1"}
-    command = [python(), "-m", "portlint", "check", str(tree), "--format", "json", "-o", str(report),
-               "--statistics"]
+@dataclass
+class Timed:
+    returncode: int
+    stdout: str
+    stderr: str
+    wall: float
+    peak_mb: float
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timed:
+    """Run ``command``; its wall time and its own peak memory (``wait4``'s rusage of that child)."""
     started = time.perf_counter()
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    wall = time.perf_counter() - started
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, cwd=cwd, env=env or {**os.environ, "NO_COLOR": "1"},
+                                stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Timed(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                     wall, usage.ru_maxrss / 1024)
+
+
+def check_once(tree: Path, report: Path, *extra: str) -> Run:
+    env = {**os.environ, "NO_COLOR": "1", "PORTLINT_NO_CACHE": ""}
+    command = [python(), "-m", "portlint", "check", str(tree), "--format", "json", "-o", str(report),
+               "--statistics", *extra]
+    proc = timed(command, ROOT, env)
+    wall = proc.wall
     if proc.returncode not in (0, 1):
         raise SystemExit(f"portlint check {tree} exited {proc.returncode}:\n{proc.stderr}")
     match = _STATS.search(proc.stderr)
@@ -77,12 +108,62 @@ def check_once(tree: Path, report: Path) -> Run:
                findings=findings, stages={k: float(v) for k, v in _STAGE.findall(stages)})
 
 
-def measure(label: str, tree: Path, runs: int, scratch: Path) -> Result:
-    files = sum(1 for p in tree.rglob("*") if p.is_file())
+def measure(label: str, tree: Path, runs: int, scratch: Path, mode: str = "cold") -> Result:
+    """``runs`` checks of ``tree``: cold (no cache), warm (cache primed) or edit (one file changed
+    before each run, cache primed)."""
+    files = sum(1 for p in tree.rglob("*") if p.is_file() and ".portlint_cache" not in p.parts)
     report = scratch / "report.json"
-    result = Result(label, files, [check_once(tree, report) for _ in range(runs)])
-    print(f"  {label}: {result.median(lambda r: r.wall):.2f} s", file=sys.stderr)
+    cache = ["--cache-dir", str(scratch / f"cache-{tree.name}")]
+    if mode == "cold":
+        result = Result(f"{label} cold", files, [check_once(tree, report, "--no-cache") for _ in range(runs)])
+    else:
+        check_once(tree, report, *cache)  # prime
+        edited = _edit_target(tree) if mode == "edit" else None
+        original = edited.read_text(encoding="utf-8") if edited else ""
+        outcome = []
+        try:
+            for i in range(runs):
+                if edited:
+                    edited.write_text(original + f"\n# edited {i}\n", encoding="utf-8")
+                outcome.append(check_once(tree, report, *cache))
+        finally:
+            if edited:
+                edited.write_text(original, encoding="utf-8")
+        result = Result(f"{label} {mode}", files, outcome)
+    print(f"  {result.label}: {result.median(lambda r: r.wall):.2f} s", file=sys.stderr)
     return result
+
+
+def _edit_target(tree: Path) -> Path | None:
+    """The file an ``edit`` run changes: the first Python file, else the first YAML file."""
+    for pattern in ("*.py", "*.yaml"):
+        found = sorted(p for p in tree.rglob(pattern) if ".portlint_cache" not in p.parts)
+        if found:
+            return found[0]
+    return None
+
+
+def peak_memory_mb(tree: Path, scratch: Path) -> float:
+    proc = timed([python(), "-m", "portlint", "check", str(tree), "--no-cache", "--format", "json",
+                  "-o", str(scratch / "mem.json")], ROOT)
+    return proc.peak_mb
+
+
+def version_seconds(runs: int) -> float:
+    return statistics.median(timed([python(), "-m", "portlint", "--version"], ROOT).wall for _ in range(runs))
+
+
+def checkov_seconds(checkov: str, tree: Path, runs: int) -> float | None:
+    """checkov on the same tree (Terraform and Kubernetes frameworks), median wall time."""
+    walls = []
+    for _ in range(runs):
+        proc = timed([checkov, "-d", str(tree), "--framework", "terraform", "kubernetes", "--quiet",
+                      "--compact", "-o", "json"], tree)
+        if proc.returncode not in (0, 1):
+            print(f"  checkov exited {proc.returncode}: {proc.stderr[-500:]}", file=sys.stderr)
+            return None
+        walls.append(proc.wall)
+    return statistics.median(walls)
 
 
 def table(results: list[Result]) -> str:
@@ -109,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per tree; the median is shown (default: 3)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic trees (default: 1)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write the trees into DIR and keep them")
+    parser.add_argument("--checkov", default=shutil.which("checkov"), metavar="PATH",
+                        help="the checkov command to compare with (default: checkov on PATH; skipped when absent)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -117,11 +200,32 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(tmp)
         print(f"portlint bench: {args.runs} runs per tree, median shown; python {python()}", file=sys.stderr)
         results = [measure("demo", DEMO, args.runs, scratch)]
+        summary: list[str] = [f"portlint --version: {version_seconds(args.runs):.3f} s"]
         for size in sizes:
             tree = base / f"services-{size}"
             generate(tree, size, seed=args.seed)
-            results.append(measure(f"{size} services", tree, args.runs, scratch))
+            label = f"{size} services"
+            runs = [measure(label, tree, args.runs, scratch, mode) for mode in ("cold", "warm", "edit")]
+            results.extend(runs)
+            cold, warm, edit = (r.median(lambda x: x.wall) for r in runs)
+            line = (f"{label}: cold {cold:.2f} s, warm {warm:.2f} s ({warm / cold:.2f}x cold), "
+                    f"one edited file {edit:.2f} s; peak memory (cold) {peak_memory_mb(tree, scratch):.0f} MB")
+            if args.checkov:
+                checkov = checkov_seconds(args.checkov, tree, 1)
+                if checkov:
+                    line += (f"; checkov {checkov:.2f} s: cold {cold / checkov:.3f}x, warm {warm / checkov:.3f}x, "
+                             f"edit {edit / checkov:.3f}x checkov")
+            else:
+                line += "; checkov not installed (skipped)"
+            summary.append(line)
+        colds = {int(r.label.split()[0]): r.median(lambda x: x.wall) for r in results
+                 if r.label.endswith("services cold")}
+        if len(colds) > 1:
+            small, large = min(colds), max(colds)
+            summary.append(f"{large} services / {small} services (cold): {colds[large] / colds[small]:.1f}x")
     print(table(results))
+    print()
+    print("\n".join(summary))
     print(f"\nmedian of {args.runs} runs; wall includes interpreter start-up; stage times in ms "
           f"(python bench/run.py --sizes {','.join(map(str, sizes))} --runs {args.runs} --seed {args.seed})")
     return 0

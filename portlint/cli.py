@@ -31,24 +31,38 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"portlint: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, just that subcommand's module is imported (start-up stays cheap:
+    ``portlint rules`` never imports the engine, networkx or a parser)."""
     import portlint.commands as commands
 
     parser = _Parser(prog="portlint", description="Lint ports across a whole monorepo.")
     parser.add_argument("--version", "-V", action="version", version=f"portlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+    for name in command_names():
+        if only is not None and name != only:
             continue
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module = importlib.import_module(f"{commands.__name__}.{name}")
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
         cmd.set_defaults(handler=module.run)
     return parser
 
 
+def command_names() -> list[str]:
+    """Subcommand module names (a module's NAME is its file name), without importing them."""
+    import portlint.commands as commands
+
+    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["--version"], ["-V"]) and len(argv) == 1:
+        print(f"portlint {__version__}")
+        return EXIT_CLEAN
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=first if first in command_names() else None)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)

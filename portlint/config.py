@@ -47,7 +47,7 @@ DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/c
 _TOP_KEYS = {
     "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
     "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
-    "select", "extend-select",
+    "select", "extend-select", "cache", "cache-dir",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -93,6 +93,8 @@ class Config:
     rules_dirs: list[Path] = field(default_factory=list)
     environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cache: bool = True  # keep reader results between runs (.portlint_cache)
+    cache_dir: Path | None = None  # where (default: .portlint_cache beside the config file)
     select: tuple[str, ...] = ()  # rules or groups replacing the default group ("consistency")
     extend_select: tuple[str, ...] = ()  # rules or groups added to the selection ("hygiene")
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -110,12 +112,21 @@ class Config:
         return merged
 
     def service_for_name(self, name: str) -> ServicePolicy | None:
-        """The catalog entry whose name or alias equals ``name`` (case-insensitive)."""
-        lowered = name.lower()
-        for svc in self.services.values():
-            if lowered in (n.lower() for n in svc.names):
-                return svc
-        return None
+        """The catalog entry whose name or alias equals ``name`` (case-insensitive): one dict
+        lookup, through an index rebuilt only when the catalog changes."""
+        return self._service_index().get(name.lower())
+
+    def _service_index(self) -> dict[str, ServicePolicy]:
+        stamp = (id(self.services), len(self.services))
+        cached = self.__dict__.get("_services_by_name")
+        if cached is None or cached[0] != stamp:
+            index: dict[str, ServicePolicy] = {}
+            for svc in self.services.values():
+                for n in svc.names:
+                    index.setdefault(n.lower(), svc)  # the first entry naming it wins, as before
+            cached = (stamp, index)
+            self.__dict__["_services_by_name"] = cached
+        return cached[1]
 
     def range_of(self, port: int) -> str | None:
         """The name of the first configured range holding ``port``."""
@@ -260,6 +271,9 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     if "environments" in data:
         cfg.environments = tuple(_str_list(data["environments"], where, "environments"))
     cfg.rule_settings = _rules(data.get("rules", {}), where)
+    cfg.cache = _bool(data.get("cache", True), where, "cache")
+    if "cache-dir" in data:
+        cfg.cache_dir = base / _str(data["cache-dir"], where, "cache-dir")
     cfg.select = tuple(_str_list(data.get("select", []), where, "select"))
     cfg.extend_select = tuple(_str_list(data.get("extend-select", []), where, "extend-select"))
     cfg.ranges = _ranges(data.get("ranges", {}), where)
@@ -304,6 +318,12 @@ def _str_list(value: Any, where: _Where, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(where.key(key, "must be a list of strings"))
     return list(value)
+
+
+def _str(value: Any, where: _Where, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(where.key(key, "must be a non-empty string"))
+    return value
 
 
 def _bool(value: Any, where: _Where, key: str) -> bool:

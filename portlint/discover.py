@@ -21,7 +21,7 @@ from portlint.config import Config
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", ".venv", "venv", ".tox",
     ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform",
-    ".terragrunt-cache", "site-packages", ".eggs", ".idea", ".vscode", ".hypothesis",
+    ".terragrunt-cache", "site-packages", ".eggs", ".idea", ".vscode", ".hypothesis", ".portlint_cache",
 })
 SNIFF_BYTES = 8192
 MAX_DEPTH = 1000  # folders below / at which the walk stops (with a note); no real tree comes close
@@ -42,6 +42,7 @@ class SourceFile:
     size: int
     environment: str | None = None
     _text: str | None = field(default=None, repr=False, compare=False)
+    _raw: bytes | None = field(default=None, repr=False, compare=False)
     root: Path | None = field(default=None, repr=False, compare=False)  # reads stay inside it (None: anywhere)
     limit: int = field(default=safe_io.DEFAULT_LIMIT, repr=False, compare=False)
 
@@ -53,13 +54,20 @@ class SourceFile:
     def suffix(self) -> str:
         return self.path.suffix.lower()
 
+    def raw(self) -> bytes:
+        """The file's bytes (read once, safely; kept until :meth:`text` decodes them)."""
+        if self._raw is None:
+            self._raw = safe_io.read_bytes(self.path, root=self.root, limit=self.limit)
+        return self._raw
+
     def text(self) -> str:
         """The decoded text, BOM stripped, newlines normalised; raises :class:`UndecodableFile`."""
         if self._text is None:
             try:
-                data = safe_io.read_bytes(self.path, root=self.root, limit=self.limit)
+                data = self.raw()
             except OSError as exc:  # swapped for a FIFO, a device or an outside symlink since discovery
                 raise UndecodableFile(f"not read: {_os_reason(exc)}") from None
+            self._raw = None
             try:
                 self._text = normalise_newlines(safe_io.decode(data))
             except UnicodeDecodeError as exc:
@@ -205,6 +213,8 @@ def _is_within(path: Path, base: Path) -> bool:
 
 def _load_gitignore(directory: Path, root: Path):
     gitignore = directory / ".gitignore"
+    if not os.path.lexists(gitignore):  # most folders have none: one stat, no open
+        return None
     try:
         import pathspec
 
@@ -257,8 +267,9 @@ def _consider(path: Path, root: Path, config: Config, excludes: list[str],
 
 
 def is_binary(file: SourceFile) -> bool:
-    """A NUL byte in the first bytes marks a binary file (and so does a file that cannot be read)."""
+    """A NUL byte in the first bytes marks a binary file (and so does a file that cannot be read).
+    The bytes are kept for :meth:`SourceFile.text`, so the file is opened once."""
     try:
-        return b"\x00" in safe_io.read_bytes(file.path, root=file.root, limit=SNIFF_BYTES, truncate=True)
+        return b"\x00" in file.raw()[:SNIFF_BYTES]
     except OSError:
         return True

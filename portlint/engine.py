@@ -85,7 +85,10 @@ Progress = Callable[[str, int, int], None]  # (what is happening, steps done, st
 
 
 def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None = None,
-         selection: RuleSelection | None = None, progress: Progress | None = None) -> ScanResult:
+         selection: RuleSelection | None = None, progress: Progress | None = None,
+         read_cache=None) -> ScanResult:
+    """One run: discover, read (through ``read_cache``, a :class:`portlint.cache.ReadCache`, when
+    given), link, check."""
     started = time.perf_counter()
     report = progress or (lambda what, done, total: None)
     timings: dict[str, float] = {}
@@ -98,7 +101,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["discover"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    ctx = ReadContext(root=root, config=config)
+    ctx = ReadContext(root=root, config=config, read_cache=read_cache)
     output, read_files = read_all(found, ctx, timings, report)
     timings["read"] = time.perf_counter() - tick
 
@@ -149,7 +152,7 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if not wanted:
             continue
         tick = time.perf_counter()
-        total.extend(_read_safely(reader, wanted, ctx))
+        total.extend(_read_cached(reader, wanted, ctx))
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
@@ -159,6 +162,17 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
+    """The reader's output, from the read cache when its files and side files are unchanged."""
+    if ctx.read_cache is None or not ctx.read_cache.usable:
+        return _read_safely(reader, files, ctx)
+    from portlint.cache import read_through
+
+    # the scopes (from the whole tree's markers) shape what a reader emits: part of the key
+    context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
+    return read_through(ctx.read_cache, reader.NAME, files, lambda: _read_safely(reader, files, ctx), context)
 
 
 def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:

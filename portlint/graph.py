@@ -9,8 +9,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-import networkx as nx
-
 from portlint.config import Config
 from portlint.model import Entity, EntityRef, Link, Location, ParseFailure, PortFact, Role, Setting
 
@@ -22,6 +20,8 @@ class PortGraph:
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
+        import networkx as nx  # here, not at import: `portlint rules` and `--version` stay instant
+
         self.nx = nx.MultiDiGraph()
         self._entities: dict[str, Entity] = {}
         self._facts: list[PortFact] = []

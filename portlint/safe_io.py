@@ -38,9 +38,12 @@ or simply ``ctx.read_text(path)`` inside a reader, which passes the scan root an
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 import tempfile
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 
 DEFAULT_LIMIT = 2 * 1024 * 1024
@@ -86,27 +89,60 @@ def file_kind(mode: int) -> str:
 
 def is_inside(path: os.PathLike | str, root: os.PathLike | str) -> bool:
     """Whether ``path``, with every symlink resolved, is ``root`` or below it."""
-    real = os.path.realpath(path)
-    base = os.path.realpath(root)
+    return _below(os.path.realpath(path), _real_root(os.fspath(root)))
+
+
+@functools.lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    """A scan root's real path (a root does not move during a run; it is resolved once)."""
+    return os.path.realpath(root)
+
+
+def _below(real: str, base: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def check_inside(path: os.PathLike | str, root: os.PathLike | str | None) -> str:
     """The real path of ``path``; raises :class:`OutsideRoot` when it resolves outside ``root``."""
     real = os.path.realpath(path)
-    if root is not None and not is_inside(real, root):
+    if root is not None and not _below(real, _real_root(os.fspath(root))):
         reason = "symlink leads outside the scan root" if os.path.islink(path) else "outside the scan root"
         raise OutsideRoot(path, reason)
     return real
+
+
+# Who is told of each read (the reader cache records a reader's side files): set by
+# :func:`watch_reads`, called with (path, bytes) after a read, (path, None) after a failed one and
+# (path, True/False) after an existence test.
+_read_watcher: ContextVar[Callable[[str, bytes | bool | None], None] | None] = ContextVar(
+    "portlint_read_watcher", default=None)
+
+
+def watch_reads(callback: Callable[[str, bytes | bool | None], None] | None):
+    """Send every read and existence test in this context to ``callback``; returns a token for
+    :func:`unwatch_reads`."""
+    return _read_watcher.set(callback)
+
+
+def unwatch_reads(token) -> None:
+    _read_watcher.reset(token)
+
+
+def _tell(path: os.PathLike | str, what: bytes | bool | None) -> None:
+    callback = _read_watcher.get()
+    if callback is not None:
+        callback(os.path.abspath(os.fspath(path)), what)
 
 
 def is_regular_file(path: os.PathLike | str, root: os.PathLike | str | None = None) -> bool:
     """A cheap test (no open): a regular file (after symlinks), inside ``root`` when given."""
     try:
         real = check_inside(path, root)
-        return stat.S_ISREG(os.stat(real).st_mode)
+        found = stat.S_ISREG(os.stat(real).st_mode)
     except (OSError, ValueError):
-        return False
+        found = False
+    _tell(path, found)
+    return found
 
 
 def read_bytes(path: os.PathLike | str, *, root: os.PathLike | str | None = None,
@@ -118,6 +154,16 @@ def read_bytes(path: os.PathLike | str, *, root: os.PathLike | str | None = None
     Raises :class:`NotRegularFile`, :class:`OutsideRoot`, :class:`TooLarge` (all
     :class:`UnsafeFile`, an :class:`OSError`), or the ``OSError`` of a missing/unreadable file.
     """
+    try:
+        data = _read_bytes(path, root, limit, truncate)
+    except (OSError, ValueError):
+        _tell(path, None)
+        raise
+    _tell(path, data)
+    return data
+
+
+def _read_bytes(path: os.PathLike | str, root: os.PathLike | str | None, limit: int, truncate: bool) -> bytes:
     real = check_inside(path, root)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     flags |= getattr(os, "O_NOFOLLOW", 0)  # ``real`` has no symlink left; one appearing now is refused

@@ -15,6 +15,10 @@ from portlint.engine import RuleSelection, ScanResult, scan
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+# The tests scan fixtures in place: no reader cache is written among them (tests of the cache
+# turn it back on for their own temporary trees).
+os.environ["PORTLINT_NO_CACHE"] = "1"
+
 SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"  # vendored: a bare clone has no ../shared
 
 

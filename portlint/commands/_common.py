@@ -9,7 +9,6 @@ from pathlib import Path
 
 from portlint import safe_io
 from portlint.config import Config, load_config
-from portlint.engine import RuleSelection
 from portlint.registry import Rule, load_rules
 from portlint.trust import check_trust
 from portlint.validate import check_config_selectors, check_rule_settings, check_selectors
@@ -25,6 +24,10 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let a config inside the scanned tree load rule code through rules-dir")
     parser.add_argument("--show-settings", action="store_true",
                         help="print the config in effect and where it came from, then exit")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="read every file afresh, and keep no reader results (also PORTLINT_NO_CACHE=1)")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help="where reader results are kept between runs (default: .portlint_cache at the project root)")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
                         help="run only these rules: id, name, id prefix or group (consistency, hygiene); "
                              "repeatable, comma-separated")
@@ -58,12 +61,25 @@ def resolve_scan(args, load_code: bool = True) -> tuple[list[Path], Path, Config
     return [p.resolve() for p in paths], root, config
 
 
+def read_cache_for(args, root: Path, config: Config):
+    """The reader cache of this run, or ``None`` with --no-cache / PORTLINT_NO_CACHE."""
+    if getattr(args, "no_cache", False) or os.environ.get("PORTLINT_NO_CACHE") or not config.cache:
+        return None
+    from portlint.cache import ReadCache, cache_dir_for, settings_fingerprint
+
+    explicit = getattr(args, "cache_dir", None)
+    return ReadCache(cache_dir_for(root, config, explicit.resolve() if explicit else None),
+                     settings_fingerprint(config))
+
+
 def split_selectors(values: list[str]) -> tuple[str, ...]:
     return tuple(s.strip() for v in values for s in v.split(",") if s.strip())
 
 
 def selection(args, rules: list[Rule]) -> RuleSelection:
     """The --select/--extend-select/--ignore selectors, each checked to name a rule, a rule name or a group."""
+    from portlint.engine import RuleSelection
+
     chosen = RuleSelection(select=split_selectors(args.select), ignore=split_selectors(args.ignore),
                            extend_select=split_selectors(getattr(args, "extend_select", [])))
     check_selectors(chosen.select, rules, "--select")

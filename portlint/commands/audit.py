@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portlint.commands._common import (add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
+from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
                                       selection, show_settings, write_output)
 from portlint.engine import scan
 
@@ -39,7 +39,8 @@ def run(args) -> int:
     if show_settings(args, paths, root, config, rules, chosen):
         return 0
     with progress_bar(args) as progress:
-        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress)
+        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
+                      read_cache=read_cache_for(args, root, config))
     note_nested_configs(result, config)
     report = build_report(result)
     write_output(render(report, output_format(args)), args.output)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
-from portlint.commands._common import (add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
+from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
                                       selection, show_settings, use_color, write_output)
 from portlint.discover import relative
 from portlint.safe_io import UnsafeWrite
@@ -63,7 +63,8 @@ def run(args) -> int:
     if show_settings(args, paths, root, config, rules, chosen):
         return 0
     with progress_bar(args) as progress:
-        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress)
+        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
+                      read_cache=read_cache_for(args, root, config))
     note_nested_configs(result, config)
     if touched is not None and not args.show_all:
         result.findings = [f for f in result.findings if _touches(f, touched)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from portlint.commands._common import add_scan_arguments, resolve_scan, rules_for, selection, show_settings, write_output
+from portlint.commands._common import add_scan_arguments, read_cache_for, resolve_scan, rules_for, selection, show_settings, write_output
 from portlint.engine import RuleSelection, scan
 from portlint.export import EXPORTERS
 
@@ -24,6 +24,7 @@ def run(args) -> int:
     if show_settings(args, paths, root, config, rules, selection(args, rules)):
         return 0
     # the graph needs no rules; select none so that only reading and linking run
-    result = scan(paths, root, config, rules=rules, selection=RuleSelection(select=("-none-",)))
+    result = scan(paths, root, config, rules=rules, selection=RuleSelection(select=("-none-",)),
+                  read_cache=read_cache_for(args, root, config))
     write_output(EXPORTERS[args.format](result.graph), args.output)
     return 0

@@ -36,6 +36,7 @@ class ReadContext:
     config: Config
     cache: dict[str, Any] = field(default_factory=dict)
     scopes: Scopes | None = None  # filled from the discovered files by engine.read_all
+    read_cache: Any = None  # a portlint.cache.ReadCache: reader results kept between runs
 
     @property
     def scope_map(self) -> Scopes:
