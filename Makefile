@@ -1,12 +1,15 @@
 # make demo: set up and run portlint on the bundled example monorepo.
-# make test: set up and run the test suite. Both work on a machine with only Python 3.11+ and make.
+# make test: set up and run the test suite (cheap hostile cases included).
+# make fuzz: the heavy hostile trees and FUZZ_SECONDS (default 600) of hypothesis over every reader.
+# They work on a machine with only Python 3.11+ and make.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := examples/genai-monorepo
 
-.PHONY: demo test setup docs bench clean
+.PHONY: demo test fuzz setup docs bench clean
+FUZZ_SECONDS ?= 600
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +29,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+fuzz: $(STAMP)
+	PORTLINT_HEAVY=1 $(BIN)/python -m pytest tests/test_hostile.py
+	PORTLINT_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest tests/test_fuzz.py
 
 docs: $(STAMP)
 	$(BIN)/python -m portlint.docs

@@ -15,12 +15,14 @@ from typing import Any
 
 CONFIG_FILE = ".portlint.toml"
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+DEFAULT_MAX_FILE_SECONDS = 5.0
 DEFAULT_ENVIRONMENTS = ("dev", "uat", "staging", "prod")
 
 # Sensitive ports reachable from the world are findings; this is only the default list.
 DEFAULT_SENSITIVE_PORTS: dict[int, str] = {
-    20: "FTP data", 21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP", 110: "POP3",
-    135: "MS RPC", 137: "NetBIOS", 139: "NetBIOS", 143: "IMAP", 445: "SMB",
+    20: "FTP data", 21: "FTP", 22: "SSH", 23: "Telnet", 25: "SMTP", 110: "POP3", 111: "rpcbind",
+    135: "MS RPC", 137: "NetBIOS", 138: "NetBIOS datagram", 139: "NetBIOS", 143: "IMAP", 161: "SNMP",
+    389: "LDAP/CLDAP", 445: "SMB", 1900: "SSDP",
     1433: "MS SQL Server", 1521: "Oracle DB", 2049: "NFS", 2375: "Docker daemon (plain)",
     2376: "Docker daemon (TLS)", 2379: "etcd", 2380: "etcd peer", 3306: "MySQL",
     3389: "RDP", 5432: "PostgreSQL", 5601: "Kibana", 5900: "VNC", 5984: "CouchDB",
@@ -30,7 +32,10 @@ DEFAULT_SENSITIVE_PORTS: dict[int, str] = {
     11211: "Memcached", 27017: "MongoDB", 27018: "MongoDB shard", 50070: "Hadoop web UI",
 }
 
-DEFAULT_VALIDATION: dict[str, Any] = {
+# The keys of [validation] and the shape of their values (these are the spec's deploy-script bounds,
+# used only as the example `portlint init` shows). Nothing is validated unless the repository's
+# config sets a key: an organisation's bounds are its own policy, not a default.
+VALIDATION_KEYS: dict[str, Any] = {
     "app-port": [1000, 65535],
     "workers": [1, 16],
     "hosts": ["0.0.0.0", "127.0.0.1", "localhost"],
@@ -45,9 +50,9 @@ LAYERS = tuple(DEFAULT_PRECEDENCE)  # every layer the readers know
 DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/config/*.yml"]
 
 _TOP_KEYS = {
-    "exclude", "include-ignored", "max-file-size", "rules-dir", "environments", "rules",
+    "exclude", "include-ignored", "max-file-size", "max-file-seconds", "rules-dir", "environments", "rules",
     "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
-    "select", "extend-select", "cache", "cache-dir",
+    "select", "extend-select", "env-files", "cache", "cache-dir",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -90,9 +95,11 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     include_ignored: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_file_seconds: float = DEFAULT_MAX_FILE_SECONDS  # a reader's time per file (portlint/budget.py)
     rules_dirs: list[Path] = field(default_factory=list)
     environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    env_files: dict[str, str] = field(default_factory=dict)  # env-file glob → environment it describes
     cache: bool = True  # keep reader results between runs (.portlint_cache)
     cache_dir: Path | None = None  # where (default: .portlint_cache beside the config file)
     select: tuple[str, ...] = ()  # rules or groups replacing the default group ("consistency")
@@ -100,7 +107,7 @@ class Config:
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
     services: dict[str, ServicePolicy] = field(default_factory=dict)
     sensitive_ports: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_SENSITIVE_PORTS))
-    validation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_VALIDATION))
+    validation: dict[str, Any] = field(default_factory=dict)  # only the keys the config sets
     app_config: list[str] = field(default_factory=lambda: list(DEFAULT_APP_CONFIG))
     precedence: list[str] = field(default_factory=lambda: list(DEFAULT_PRECEDENCE))
 
@@ -266,11 +273,13 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     cfg.exclude = _str_list(data.get("exclude", []), where, "exclude")
     cfg.include_ignored = _bool(data.get("include-ignored", False), where, "include-ignored")
     cfg.max_file_size = _positive_int(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE), where, "max-file-size")
+    cfg.max_file_seconds = _seconds(data.get("max-file-seconds", DEFAULT_MAX_FILE_SECONDS), where, "max-file-seconds")
     base = base_dir or Path(".")
     cfg.rules_dirs = [base / p for p in _str_list(data.get("rules-dir", []), where, "rules-dir")]
     if "environments" in data:
         cfg.environments = tuple(_str_list(data["environments"], where, "environments"))
     cfg.rule_settings = _rules(data.get("rules", {}), where)
+    cfg.env_files = _env_files(data.get("env-files", {}), where)
     cfg.cache = _bool(data.get("cache", True), where, "cache")
     if "cache-dir" in data:
         cfg.cache_dir = base / _str(data["cache-dir"], where, "cache-dir")
@@ -336,6 +345,12 @@ def _positive_int(value: Any, where: _Where, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(where.key(key, "must be a positive integer"))
     return value
+
+
+def _seconds(value: Any, where: _Where, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86_400:
+        raise ConfigError(where.key(key, "must be a number of seconds above 0 (at most 86400)"))
+    return float(value)
 
 
 def _port(value: Any, where: _Where, key: str, low: int = 1) -> int:
@@ -417,6 +432,15 @@ def _services(value: Any, ranges: dict[str, tuple[int, int]], where: _Where) -> 
     return out
 
 
+def _env_files(value: Any, where: _Where) -> dict[str, str]:
+    """``".env" = "dev"``: the environment an env file describes (a glob; a bare name matches anywhere)."""
+    table = _table(value, where, "env-files")
+    for glob, env in table.items():
+        if not isinstance(env, str) or not env.strip():
+            raise ConfigError(where.key(f"env-files.{glob}", "must be an environment name"))
+    return dict(table)
+
+
 def _sensitive(value: Any, where: _Where) -> dict[int, str]:
     table = _table(value, where, "sensitive-ports")
     out: dict[int, str] = {}
@@ -433,10 +457,10 @@ def _sensitive(value: Any, where: _Where) -> dict[int, str]:
 
 def _validation(value: Any, where: _Where) -> dict[str, Any]:
     table = _table(value, where, "validation")
-    out = dict(DEFAULT_VALIDATION)
+    out: dict[str, Any] = {}
     for key, item in table.items():
-        if key not in DEFAULT_VALIDATION:
-            raise ConfigError(where.key(f"validation.{key}", "unknown key" + _known(key, DEFAULT_VALIDATION)))
+        if key not in VALIDATION_KEYS:
+            raise ConfigError(where.key(f"validation.{key}", "unknown key" + _known(key, VALIDATION_KEYS)))
         if key in ("app-port", "workers"):
             if not isinstance(item, list) or len(item) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in item):
                 raise ConfigError(where.key(f"validation.{key}", "must be [low, high]"))

@@ -24,7 +24,7 @@ SKIPPED_DIRS = frozenset({
     ".terragrunt-cache", "site-packages", ".eggs", ".idea", ".vscode", ".hypothesis", ".portlint_cache",
 })
 SNIFF_BYTES = 8192
-MAX_DEPTH = 1000  # folders below / at which the walk stops (with a note); no real tree comes close
+MAX_DEPTH = 1024  # folders below the start at which the walk stops (with a note); no real tree comes close
 GITIGNORE_LIMIT = 1024 * 1024
 _ENV_SPLIT = re.compile(r"[.\-]")
 
@@ -161,9 +161,9 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
     interpreter's stack, and a folder that cannot be listed (a path longer than PATH_MAX,
     permission denied) is recorded in ``skipped`` while the rest of the tree is still walked.
     """
-    stack: list[tuple[Path, tuple[tuple[Path, object], ...]]] = [(start, ())]
+    stack: list[tuple[Path, tuple[tuple[Path, object], ...], int]] = [(start, (), 0)]
     while stack:
-        current, inherited = stack.pop()
+        current, inherited, depth = stack.pop()
         specs = inherited
         if not config.include_ignored:
             spec = _load_gitignore(current, root)
@@ -175,7 +175,7 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
         except OSError as exc:
             skipped.append(Skipped(relative(current, root), f"folder not scanned: {_os_reason(exc)}", current))
             continue
-        if len(current.parts) >= MAX_DEPTH:
+        if depth >= MAX_DEPTH:
             skipped.append(Skipped(relative(current, root), f"folder not scanned: deeper than {MAX_DEPTH} levels",
                                    current))
             continue
@@ -187,7 +187,7 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
                     folders.append(full)
             elif not _ignored(full, specs, is_dir=False):
                 yield full
-        stack.extend((folder, specs) for folder in reversed(folders))
+        stack.extend((folder, specs, depth + 1) for folder in reversed(folders))
 
 
 def _keep_dir(full: Path, root: Path, excludes: list[str], specs) -> bool:
@@ -211,17 +211,35 @@ def _is_within(path: Path, base: Path) -> bool:
     return path == base or base in path.parents
 
 
+MAX_STARS = 2  # without RE2, a pattern segment with more ``*`` backtracks polynomially: not used
+
+
 def _load_gitignore(directory: Path, root: Path):
     gitignore = directory / ".gitignore"
     if not os.path.lexists(gitignore):  # most folders have none: one stat, no open
         return None
     try:
-        import pathspec
-
         data = safe_io.read_bytes(gitignore, root=root, limit=GITIGNORE_LIMIT)
-        lines = data.decode("utf-8", errors="replace").splitlines()
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError):
+        return None
+    return gitignore_spec(data.decode("utf-8", errors="replace").splitlines())
+
+
+def gitignore_spec(lines: list[str]):
+    """A matcher that cannot backtrack catastrophically: RE2 (linear time) when it is installed and
+    the patterns compile; else Python's ``re`` on the patterns whose segments hold at most
+    :data:`MAX_STARS` wildcards (``*a*a*a*b`` on a long name takes seconds per path)."""
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
+    except Exception:  # re2 missing, or the pattern set is too large for it
+        pass
+    safe = [line for line in lines if all(part.count("*") - 2 * part.count("**") <= MAX_STARS
+                                          for part in line.split("/"))]
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(safe)
+    except (ValueError, TypeError, RecursionError):
         return None
 
 
@@ -240,7 +258,8 @@ def _consider(path: Path, root: Path, config: Config, excludes: list[str],
         return
     if not explicit and _excluded(rel, excludes):
         return
-    inside = safe_io.is_inside(path, root)
+    # the walk never enters folder symlinks, so only a symlinked file (or an explicit argument) can leave
+    inside = not (explicit or path.is_symlink()) or safe_io.is_inside(path, root)
     try:
         if path.is_symlink():
             target = path.resolve(strict=True)

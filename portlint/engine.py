@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from portlint import budget
 from portlint.config import Config
 from portlint.discover import Discovery, SourceFile, discover, is_binary
 from portlint.graph import PortGraph
@@ -152,7 +153,8 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if not wanted:
             continue
         tick = time.perf_counter()
-        total.extend(_read_cached(reader, wanted, ctx))
+        output, wanted = _read_cached(reader, wanted, ctx)
+        total.extend(output)
         if timings is not None:
             timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
         read_files.update(f.rel for f in wanted)
@@ -164,15 +166,53 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     return total, read_files
 
 
-def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
-    """The reader's output, from the read cache when its files and side files are unchanged."""
+def _read_within_budget(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[ReadOutput, list[SourceFile]]:
+    """Read the batch; a file over ``max-file-seconds`` becomes a note and the batch is read again
+    without it. Returns the output and the files actually read."""
+    seconds = ctx.config.max_file_seconds
+    skipped: list[ParseFailure] = []
+    while files:
+        try:
+            with budget.watching(files, seconds) as batch:
+                output = _read_safely(reader, batch, ctx)
+        except budget.FileOverBudget as exc:
+            skipped.append(ParseFailure(
+                Location(exc.file.rel), f"skipped: reading it took more than {seconds:g} s of CPU (max-file-seconds), or "
+                f"{seconds * budget.WALL_FACTOR:g} s waiting; the rest of the tree is still checked", reader.NAME, Severity.NOTE))
+            files = [f for f in files if f is not exc.file]
+            continue
+        output.failures.extend(skipped)
+        return output, files
+    return ReadOutput(failures=skipped), files
+
+
+class _CutByBudget(Exception):
+    """A read that skipped a file over budget: its result is not cached (it depends on time)."""
+
+    def __init__(self, output: ReadOutput, kept: list[SourceFile]) -> None:
+        super().__init__("cut by the time budget")
+        self.output, self.kept = output, kept
+
+
+def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[ReadOutput, list[SourceFile]]:
+    """The reader's output (and the files it read), from the read cache when its files and side
+    files are unchanged; a read the time budget cut short is never stored."""
     if ctx.read_cache is None or not ctx.read_cache.usable:
-        return _read_safely(reader, files, ctx)
+        return _read_within_budget(reader, files, ctx)
     from portlint.cache import read_through
+
+    def compute() -> ReadOutput:
+        output, kept = _read_within_budget(reader, files, ctx)
+        if len(kept) < len(files):
+            raise _CutByBudget(output, kept)
+        return output
 
     # the scopes (from the whole tree's markers) shape what a reader emits: part of the key
     context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
-    return read_through(ctx.read_cache, reader.NAME, files, lambda: _read_safely(reader, files, ctx), context)
+    try:
+        return read_through(ctx.read_cache, reader.NAME, files, compute, context), files
+    except _CutByBudget as cut:
+        return cut.output, cut.kept
 
 
 def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
@@ -240,7 +280,38 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
                 findings.add(_finding(rule, with_definitions(problem, graph), severity))
         except Exception as exc:
             findings.add(_crash_finding(rule, exc))
-    return sorted(findings, key=Finding.sort_key)
+    return fold_findings(sorted(findings, key=Finding.sort_key), rules)
+
+
+def fold_findings(findings: list[Finding], rules: list[Rule]) -> list[Finding]:
+    """One root cause, one finding: a finding of a rule with ``FOLDS_INTO`` at the same place as a
+    finding of one of those rules becomes a related location and an explain line of it."""
+    folding = {r.id: r.folds_into for r in rules if r.folds_into}
+    if not folding:
+        return findings
+    roots: dict[tuple[Location, str], Finding] = {}
+    for finding in findings:
+        if finding.rule_id not in folding:
+            roots.setdefault((finding.location, finding.rule_id), finding)
+    extra: dict[Finding, list[Finding]] = {}
+    kept = []
+    for finding in findings:
+        root = next((roots[(finding.location, r)] for r in folding.get(finding.rule_id, ())
+                     if (finding.location, r) in roots), None)
+        if root is None:
+            kept.append(finding)
+        else:
+            extra.setdefault(root, []).append(finding)
+    out = []
+    for finding in kept:
+        folded = extra.get(finding)
+        if folded:
+            finding = replace(
+                finding,
+                related=(*finding.related, *(r for f in folded for r in f.related if r not in finding.related)),
+                explain=(*finding.explain, *(f"same place, {f.rule_id} {f.rule_name}: {f.message}" for f in folded)))
+        out.append(finding)
+    return sorted(out, key=Finding.sort_key)
 
 
 def with_definitions(problem: Problem, graph: PortGraph) -> Problem:

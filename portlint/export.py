@@ -12,6 +12,7 @@ from typing import Any
 
 from portlint.graph import PortGraph
 from portlint.model import Entity, Location, PortFact
+from portlint.report._escape import dot_string, mermaid_label, mermaid_text
 
 GRAPH_SCHEMA_VERSION = 1
 
@@ -37,6 +38,7 @@ def _fact(fact: PortFact) -> dict[str, Any]:
     return {
         "value": fact.value.number if fact.value.number is not None else fact.value.text,
         "unresolved": fact.value.unresolved,
+        **({"range": list(fact.value.span)} if fact.value.span else {}),
         "role": fact.role.value,
         "field": fact.field,
         "protocol": fact.protocol,
@@ -76,19 +78,21 @@ def short_id(entity_id: str) -> str:
     return "n" + hashlib.sha1(entity_id.encode("utf-8")).hexdigest()[:10]
 
 
-def node_label(graph: PortGraph, entity: Entity) -> str:
+def label_lines(graph: PortGraph, entity: Entity) -> list[str]:
+    """A node's label, line by line, unescaped: kind, name, then up to six ``field=value`` ports."""
     ports = sorted({f"{f.field}={f.value.text}" for f in graph.facts(entity)})
-    head = f"{entity.ref.kind}\\n{entity.ref.name}"
-    return head + ("\\n" + ", ".join(ports[:6]) + (" …" if len(ports) > 6 else "") if ports else "")
+    lines = [entity.ref.kind, entity.ref.name]
+    if ports:
+        lines.append(", ".join(ports[:6]) + (" …" if len(ports) > 6 else ""))
+    return lines
 
 
 def graph_dot(graph: PortGraph) -> str:
     lines = ["digraph portlint {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica", fontsize=10];']
     for entity in graph.entities():
-        label = node_label(graph, entity).replace('"', '\\"')
-        lines.append(f'  {short_id(entity.id)} [label="{label}"];')
+        lines.append(f'  {short_id(entity.id)} [label={dot_string(label_lines(graph, entity))}];')
     for link in graph.links():
-        lines.append(f'  {short_id(link.source)} -> {short_id(link.target)} [label="{link.kind}"];')
+        lines.append(f'  {short_id(link.source)} -> {short_id(link.target)} [label={dot_string([link.kind])}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -96,10 +100,9 @@ def graph_dot(graph: PortGraph) -> str:
 def graph_mermaid(graph: PortGraph) -> str:
     lines = ["flowchart LR"]
     for entity in graph.entities():
-        label = node_label(graph, entity).replace("\\n", "<br/>").replace('"', "#quot;")
-        lines.append(f'  {short_id(entity.id)}["{label}"]')
+        lines.append(f'  {short_id(entity.id)}[{mermaid_label(label_lines(graph, entity))}]')
     for link in graph.links():
-        lines.append(f"  {short_id(link.source)} -->|{link.kind}| {short_id(link.target)}")
+        lines.append(f"  {short_id(link.source)} -->|{mermaid_text(link.kind)}| {short_id(link.target)}")
     return "\n".join(lines) + "\n"
 
 

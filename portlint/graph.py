@@ -181,6 +181,21 @@ def service_of(graph: PortGraph, entity_id: str) -> Entity | None:
     return owners[0] if owners else None
 
 
+CONFIG_KIND_PREFIX = "config/"  # config layers (YAML, env files, Parameter Store): values, not processes
+
+
+def runs_in_scan(graph: PortGraph, service_name: str) -> bool:
+    """True when the scan holds something that runs ``service_name`` (code, a container, a
+    Deployment, a compose service) or the ``[services]`` catalog gives it a port of its own: a
+    service known only from configuration values (``SMTP_PORT=587``, ``DATABASE_HOST=db``) is
+    one the repository talks to, not one it runs."""
+    policy = graph.config.service_for_name(service_name)
+    if policy is not None and policy.port is not None:
+        return True
+    name = policy.name if policy is not None else service_name
+    return any(not e.ref.kind.startswith(CONFIG_KIND_PREFIX) for e in members(graph, name))
+
+
 def members(graph: PortGraph, service_name: str) -> list[Entity]:
     """Entities linked to the logical service ``service_name``."""
     return graph.targets(EntityRef(kind="app/service", name=service_name).id, "member")

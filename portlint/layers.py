@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from portlint.config import Config
 from portlint.graph import PortGraph, service_of
 from portlint.model import Location, PortFact, Setting
-from portlint.readers._config_keys import key_for_env_var
+from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
+
+# A repository that names no environment has one, which messages do not name.
+ANY_ENVIRONMENT = "(any)"
 
 
 @dataclass(frozen=True)
@@ -244,11 +247,24 @@ def _layer_rank(config: Config):
 
 
 def _environments(found: list[Contribution], config: Config) -> list[str]:
+    """The environments the repository names (paths, env files, values files); none named: one
+    implicit environment, :data:`ANY_ENVIRONMENT`, that messages do not name."""
     named = {c.environment for c in found if c.environment and not c.env_conditional and not c.documented}
     if not named:
-        named = set(config.environments)
+        return [ANY_ENVIRONMENT]
     known = [e for e in config.environments if e in named]
     return known + sorted(named - set(known))
+
+
+def env_phrase(names: list[str] | tuple[str, ...], prefix: str = " in ") -> str:
+    """`` in dev, prod`` for named environments; nothing for the implicit one."""
+    shown = [n for n in names if n != ANY_ENVIRONMENT]
+    return f"{prefix}{', '.join(shown)}" if shown else ""
+
+
+def deployed(names: list[str]) -> list[str]:
+    """Environments a deployment runs in: not a developer's machine (:data:`LOCAL_ENVIRONMENT`)."""
+    return [n for n in names if n != LOCAL_ENVIRONMENT]
 
 
 def _effective(found: list[Contribution], envs: list[str], config: Config) -> list[Effective]:

@@ -67,6 +67,8 @@ class PortValue:
     (whatever its range: range checks are a rule's business). ``name`` is set for IANA-style port
     names. ``unresolved`` marks template/variable expressions. ``defined_at`` lists the places a
     resolved value came from (a Helm values.yaml line, a Terraform variable default), nearest first.
+    ``span`` is set for a port range (``8000-8005``): one value, one interval, never expanded into
+    single ports; ``number`` is then ``None``. Rules ask :meth:`bounds` and :meth:`overlaps`.
     """
 
     text: str
@@ -74,6 +76,31 @@ class PortValue:
     name: str | None = None
     unresolved: bool = False
     defined_at: tuple[Location, ...] = ()
+    span: tuple[int, int] | None = None
+
+    @classmethod
+    def interval(cls, low: int, high: int, text: str | None = None,
+                 defined_at: tuple[Location, ...] = ()) -> PortValue:
+        """A range of ports as one value; a range of one port is that number."""
+        if low == high:
+            return cls(text=str(low), number=low, defined_at=defined_at)
+        return cls(text=text or f"{low}-{high}", span=(low, high), defined_at=defined_at)
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        """``(low, high)`` of a number or a range; ``None`` for names and expressions."""
+        if self.span is not None:
+            return self.span
+        return (self.number, self.number) if self.number is not None else None
+
+    def overlaps(self, other: PortValue) -> bool:
+        """Do the two values share a port (numbers and ranges)?"""
+        a, b = self.bounds, other.bounds
+        return a is not None and b is not None and a[0] <= b[1] and b[0] <= a[1]
+
+    def covers(self, port: int) -> bool:
+        bounds = self.bounds
+        return bounds is not None and bounds[0] <= port <= bounds[1]
 
     @classmethod
     def parse(cls, raw: Any, defined_at: tuple[Location, ...] = ()) -> PortValue:
@@ -83,7 +110,7 @@ class PortValue:
         if isinstance(raw, int):
             return cls(text=str(raw), number=raw, defined_at=defined_at)
         text = str(raw).strip()
-        if text.isascii() and text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 12:  # 5,000 digits is text, not a number
             return cls(text=text, number=int(text), defined_at=defined_at)
         if _is_port_name(text):
             return cls(text=text, name=text, defined_at=defined_at)

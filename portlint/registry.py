@@ -49,6 +49,9 @@ class Rule:
     tags: tuple[str, ...] = field(default=())
     engine: bool = False  # findings produced by the engine itself (suppression checks)
     group: str = DEFAULT_GROUP  # "consistency" (on by default) or "hygiene" (opt-in)
+    # rules whose finding at the same place is the root cause: this rule's finding there is folded
+    # into it (one root cause, one finding)
+    folds_into: tuple[str, ...] = ()
     help_uri: str | None = None  # a page that exists (a user rule's HELP_URI); built-in rules embed their help
 
     def defaults(self) -> dict[str, Any]:
@@ -126,6 +129,7 @@ def _load_rule(path: Path, builtin: bool) -> Rule:
         doc=inspect.cleandoc(module.__doc__ or ""), options=_options(module, path),
         check=module.check, source=path, builtin=builtin, tags=tuple(getattr(module, "TAGS", ())),
         engine=bool(getattr(module, "ENGINE", False)), group=group,
+        folds_into=tuple(str(r) for r in getattr(module, "FOLDS_INTO", ())),
         help_uri=str(help_uri) if help_uri else None,
     )
 

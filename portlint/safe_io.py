@@ -87,25 +87,28 @@ def file_kind(mode: int) -> str:
     return "special file"
 
 
-def is_inside(path: os.PathLike | str, root: os.PathLike | str) -> bool:
-    """Whether ``path``, with every symlink resolved, is ``root`` or below it."""
-    return _below(os.path.realpath(path), _real_root(os.fspath(root)))
-
-
 @functools.lru_cache(maxsize=64)
 def _real_root(root: str) -> str:
-    """A scan root's real path (a root does not move during a run; it is resolved once)."""
     return os.path.realpath(root)
+
+
+def _within(real: str, root: os.PathLike | str) -> bool:
+    return _below(real, _real_root(os.fspath(root)))
 
 
 def _below(real: str, base: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
+def is_inside(path: os.PathLike | str, root: os.PathLike | str) -> bool:
+    """Whether ``path``, with every symlink resolved, is ``root`` or below it."""
+    return _within(os.path.realpath(path), root)
+
+
 def check_inside(path: os.PathLike | str, root: os.PathLike | str | None) -> str:
     """The real path of ``path``; raises :class:`OutsideRoot` when it resolves outside ``root``."""
     real = os.path.realpath(path)
-    if root is not None and not _below(real, _real_root(os.fspath(root))):
+    if root is not None and not _within(real, root):
         reason = "symlink leads outside the scan root" if os.path.islink(path) else "outside the scan root"
         raise OutsideRoot(path, reason)
     return real
@@ -145,12 +148,48 @@ def is_regular_file(path: os.PathLike | str, root: os.PathLike | str | None = No
     return found
 
 
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_SYMLINK_ERRNOS = {errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP)}
+
+
+def _open(path: os.PathLike | str, root: os.PathLike | str | None) -> int:
+    """Open for reading without blocking (a FIFO opens at once); inside ``root`` when given.
+
+    With a root, the last component is opened ``O_NOFOLLOW``: a plain file needs no path
+    resolution (cheap even 1,000 folders deep), a symlink is resolved once and checked. The
+    opened file's real path is then checked too (a symlinked folder on the way)."""
+    if root is None:
+        return os.open(path, _FLAGS)
+    try:
+        fd = os.open(path, _FLAGS | _NOFOLLOW)
+    except OSError as exc:
+        if exc.errno not in _SYMLINK_ERRNOS:
+            raise
+        fd = os.open(check_inside(path, root), _FLAGS | _NOFOLLOW)
+    try:
+        real = _fd_path(fd) or os.path.realpath(path)
+        if not _within(real, root):
+            raise OutsideRoot(path, "outside the scan root")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _fd_path(fd: int) -> str | None:
+    """The kernel's real path of an open file (Linux ``/proc``), else ``None``."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+
+
 def read_bytes(path: os.PathLike | str, *, root: os.PathLike | str | None = None,
                limit: int = DEFAULT_LIMIT, truncate: bool = False) -> bytes:
     """The bytes of a regular file inside ``root`` (when given), at most ``limit`` of them.
 
     With ``truncate``, a longer file gives its first ``limit`` bytes instead of :class:`TooLarge`.
-
     Raises :class:`NotRegularFile`, :class:`OutsideRoot`, :class:`TooLarge` (all
     :class:`UnsafeFile`, an :class:`OSError`), or the ``OSError`` of a missing/unreadable file.
     """
@@ -164,13 +203,12 @@ def read_bytes(path: os.PathLike | str, *, root: os.PathLike | str | None = None
 
 
 def _read_bytes(path: os.PathLike | str, root: os.PathLike | str | None, limit: int, truncate: bool) -> bytes:
-    real = check_inside(path, root)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    flags |= getattr(os, "O_NOFOLLOW", 0)  # ``real`` has no symlink left; one appearing now is refused
     try:
-        fd = os.open(real, flags)
+        fd = _open(path, root)
+    except UnsafeFile:
+        raise
     except OSError as exc:
-        if exc.errno in (errno.ENXIO, errno.ELOOP, errno.EOPNOTSUPP):  # a socket, or a symlink swapped in
+        if exc.errno in (errno.ENXIO, errno.EOPNOTSUPP) or exc.errno in _SYMLINK_ERRNOS:  # a socket; a swapped link
             raise NotRegularFile(path, "not a regular file") from None
         raise
     try:

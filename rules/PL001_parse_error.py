@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.model import Problem
+from portlint.model import Problem, Severity
 
 ID = "PL001"
 NAME = "parse-error"
@@ -46,7 +46,14 @@ def check(ctx) -> Iterator[Problem]:
         yield Problem(
             location=failure.location,
             message=f"cannot read ({failure.reader}): {failure.message}",
-            fix="fix the syntax so the file parses; portlint checks the rest of the tree meanwhile",
+            fix=_fix(failure),
             severity=failure.severity,
             key=failure.message,
         )
+
+
+def _fix(failure) -> str:
+    if failure.severity == Severity.NOTE:  # a bound cut the input short (size, time, aliases, ...)
+        return ("nothing to fix if the file is meant to be this way; where the note names a limit, raising "
+                "it has the file read (docs/configuration.md, Limits)")
+    return "fix the syntax so the file parses; portlint checks the rest of the tree meanwhile"

@@ -52,9 +52,9 @@ def _problem(fact: PortFact) -> str | None:
     value = fact.value
     if value.unresolved:
         return None
-    if value.number is not None:
+    if value.bounds is not None:
         low = 0 if fact.attrs.get("allows_zero") else 1
-        if not low <= value.number <= 65535:
+        if not all(low <= end <= 65535 for end in value.bounds):
             return f"outside {low}-65535"
         return None
     if value.name is not None:

@@ -70,26 +70,39 @@ SERVING = ("container", "sidecar")
 
 
 def check(ctx) -> Iterator[Problem]:
-    from portlint.links.kubernetes import containers_of, resolve_named_port, selected_workloads
+    from portlint.links.kubernetes import containers_of, resolve_named_port, selection
 
     graph: PortGraph = ctx.graph
+    chosen = selection(graph)
+    pods: dict[str, list[PortFact] | None] = {}  # workload id -> its ports, computed once
+    verdicts: dict[tuple, Problem | None] = {}  # Services sharing a selection and a target share a verdict
     for service in graph.entities("k8s/Service"):
-        workloads = selected_workloads(graph, service)
-        if not workloads:
+        group = chosen.get(service.id, ())
+        if not group:
             continue
-        pods = {w.id: _ports_of(graph, w, containers_of(graph, w)) for w in workloads}
+        workloads = list(group)
+        if id(group) not in verdicts:
+            verdicts[id(group)] = None
+            for w in workloads:
+                if w.id not in pods:
+                    pods[w.id] = _ports_of(graph, w, containers_of(graph, w))
         for target in graph.facts(service, Role.TARGET):
             if target.value.unresolved:
                 continue
+            key = (id(group), target.value.text, target.protocol, target.environment)
             if target.value.number is not None:
-                problem = _numeric(graph, service, target, workloads, pods)
+                if key not in verdicts:
+                    verdicts[key] = _missing_numeric(target, workloads, pods)
             elif target.value.name is not None:
-                resolved = resolve_named_port(graph, service, target.value.name, target.protocol)
-                problem = _named(graph, service, target, workloads, pods, resolved)
+                if key not in verdicts:
+                    resolved = resolve_named_port(graph, service, target.value.name, target.protocol)
+                    verdicts[key] = _missing_named(target, workloads, pods, resolved)
             else:
-                problem = None
-            if problem:
-                yield problem
+                continue
+            found = verdicts[key]
+            if found:
+                missing, fix, sides = found
+                yield _problem(graph, service, target, missing, fix, sides)
 
 
 def _serves(container: Entity) -> bool:
@@ -109,8 +122,8 @@ def _checkable(ports: list[PortFact]) -> bool:
     return bool(ports) and all(p.value.number is not None for p in ports)
 
 
-def _numeric(graph: PortGraph, service: Entity, target: PortFact, workloads: list[Entity],
-             pods: dict[str, list[PortFact] | None]) -> Problem | None:
+def _missing_numeric(target: PortFact, workloads: list[Entity], pods: dict[str, list[PortFact] | None]):
+    """(workloads whose pods do not listen on the number, the fix), or ``None``."""
     number = target.value.number
     missing = []
     for workload in workloads:
@@ -121,7 +134,7 @@ def _numeric(graph: PortGraph, service: Entity, target: PortFact, workloads: lis
             missing.append((workload, ports))
     if not missing:
         return None
-    return _problem(graph, service, target, missing, _numeric_fix(target, missing))
+    return missing, _numeric_fix(target, missing), _sides(missing)
 
 
 def _numeric_fix(target: PortFact, missing: list[tuple[Entity, list[PortFact]]]) -> str:
@@ -136,10 +149,10 @@ def _numeric_fix(target: PortFact, missing: list[tuple[Entity, list[PortFact]]])
     return f"set targetPort to {choice} or {add}"
 
 
-def _named(graph: PortGraph, service: Entity, target: PortFact, workloads: list[Entity],
-           pods: dict[str, list[PortFact] | None], resolved: list[PortFact]) -> Problem | None:
+def _missing_named(target: PortFact, workloads: list[Entity], pods: dict[str, list[PortFact] | None],
+                   resolved: list[PortFact]):
     name = target.value.name
-    declared = [p for ports in pods.values() for p in ports or [] if p.port_name == name]
+    declared = [p for w in workloads for p in pods[w.id] or [] if p.port_name == name]
     if not declared:
         return None  # no container declares the name at all: PL102
     if any(same_environment(p, target) for p in resolved):
@@ -157,7 +170,7 @@ def _named(graph: PortGraph, service: Entity, target: PortFact, workloads: list[
         return None  # declared in another environment only: not this Service's pods
     fix = (f"set protocol: {other_protocols[0]} on the Service port, or declare a {target.protocol} "
            f"containerPort named {name!r} (Kubernetes resolves a named targetPort by name and protocol)")
-    return _problem(graph, service, target, missing, fix)
+    return missing, fix, _sides(missing)
 
 
 def _uncertain_name(port: PortFact) -> bool:
@@ -169,15 +182,17 @@ def _is_port_name(text: str) -> bool:
     return PortValue.parse(text).name == text
 
 
+MAX_NAMED = 10  # workloads a finding names one by one; equal pods beyond are counted
+
+
 def _problem(graph: PortGraph, service: Entity, target: PortFact,
-             missing: list[tuple[Entity, list[PortFact]]], fix: str) -> Problem:
+             missing: list[tuple[Entity, list[PortFact]]], fix: str, sides: str) -> Problem:
     what = _target_text(target)
-    sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in ports) or 'no ports declared'}"
-                      for w, ports in missing)
     message = (f"Service {written_name(service)} {what} matches no containerPort of the pods it selects "
                f"({sides}): traffic sent through the Service reaches no listening port")
-    related = tuple(related for w, ports in missing for related in _related(graph, w, ports))
-    links = [link for w, _ in missing for link in graph.outgoing(service.id, "selects") if link.target == w.id]
+    related = tuple(related for w, ports in missing[:MAX_NAMED] for related in _related(graph, w, ports))
+    named = {w.id for w, _ in missing[:MAX_NAMED]}
+    links = [link for link in graph.outgoing(service.id, "selects") if link.target in named]
     return Problem(
         location=target.location,
         message=message,
@@ -186,6 +201,19 @@ def _problem(graph: PortGraph, service: Entity, target: PortFact,
         key=f"{service.id}|{target.slot}|{target.value.text}/{target.protocol}",
         explain=tuple(explain_link(link) for link in links),
     )
+
+
+def _sides(missing: list[tuple[Entity, list[PortFact]]]) -> str:
+    """What the pods declare, one entry per group of equal pods (``Deployment a and 1,499 more: 9090/TCP``)."""
+    groups: dict[str, list[Entity]] = {}
+    for workload, ports in missing:
+        groups.setdefault(", ".join(port_text(p) for p in ports) or "no ports declared", []).append(workload)
+    parts = []
+    for ports, members in groups.items():
+        named = ", ".join(entity_label(w) for w in members[:MAX_NAMED])
+        more = f" and {len(members) - MAX_NAMED:,} more" if len(members) > MAX_NAMED else ""
+        parts.append(f"{named}{more}: {ports}")
+    return "; ".join(parts)
 
 
 def _related(graph: PortGraph, workload: Entity, ports: list[PortFact]) -> list[Related]:

@@ -58,6 +58,7 @@ SUMMARY = "A named targetPort or probe port is declared by no container"
 TAGS = ("kubernetes",)
 
 SERVING = ("container", "sidecar")
+MAX_NAMED = 10  # workloads and ports a finding names one by one; more are counted
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -68,22 +69,34 @@ def check(ctx) -> Iterator[Problem]:
 # -- Service targetPort -------------------------------------------------------------------------
 
 def _service_targets(graph: PortGraph) -> Iterator[Problem]:
-    from portlint.links.kubernetes import containers_of, selected_workloads
+    from portlint.links.kubernetes import containers_of, selection
 
+    chosen = selection(graph)
+    serving: dict[int, list[Entity] | None] = {}  # per shared selection: its serving containers
+    listening: dict[tuple, list[PortFact]] = {}  # per shared selection and environment: their ports
     for service in graph.entities("k8s/Service"):
         named = [t for t in graph.facts(service, Role.TARGET) if t.value.name and not t.value.unresolved]
         if not named:
             continue
-        workloads = selected_workloads(graph, service)
-        if not workloads:
+        group = chosen.get(service.id, ())
+        if not group:
             continue
-        containers = [c for w in workloads for c in containers_of(graph, w)
-                      if c.attrs.get("container_kind", "container") in SERVING]
-        if any(w.attrs.get("containers_unresolved") for w in workloads) or any(
-                c.attrs.get("ports_unresolved") for c in containers):
-            continue  # a template may declare the name
+        workloads = list(group)
+        if id(group) not in serving:
+            containers = [c for w in workloads for c in containers_of(graph, w)
+                          if c.attrs.get("container_kind", "container") in SERVING]
+            unresolved = any(w.attrs.get("containers_unresolved") for w in workloads) or any(
+                c.attrs.get("ports_unresolved") for c in containers)
+            serving[id(group)] = None if unresolved else containers  # a template may declare the name
+        containers = serving[id(group)]
+        if containers is None:
+            continue
         for target in named:
-            ports = [p for c in containers for p in graph.facts(c, Role.LISTEN) if same_environment(p, target)]
+            key = (id(group), target.environment)
+            if key not in listening:
+                listening[key] = [p for c in containers for p in graph.facts(c, Role.LISTEN)
+                                  if same_environment(p, target)]
+            ports = listening[key]
             if any(_uncertain_name(p) for p in ports):
                 continue
             if target.value.name in {p.port_name for p in ports}:
@@ -95,16 +108,19 @@ def _service_problem(graph: PortGraph, service: Entity, target: PortFact, worklo
                      ports: list[PortFact]) -> Problem:
     name = target.value.name
     names = sorted({p.port_name for p in ports if p.port_name})
-    pods = ", ".join(entity_label(w) for w in workloads)
+    pods = ", ".join(entity_label(w) for w in workloads[:MAX_NAMED])
+    if len(workloads) > MAX_NAMED:
+        pods += f" and {len(workloads) - MAX_NAMED:,} more"
     declared = f"they declare {', '.join(names)}" if names else "they declare no named port"
     related = [Related(p.location,
                        f"containerPort {port_text(p, unnamed='unnamed')} of container {_container_name(graph, p)}")
-               for p in sorted(ports, key=lambda f: f.location)]
+               for p in sorted(ports, key=lambda f: f.location)][:MAX_NAMED]
     if not related:
-        related = [Related(w.location, f"{entity_label(w)} declares no named containerPort") for w in workloads]
+        related = [Related(w.location, f"{entity_label(w)} declares no named containerPort")
+                   for w in workloads[:MAX_NAMED]]
     fix = (f"use one of the declared names ({', '.join(names)}) or a number, or name a containerPort {name!r}"
            if names else f"name the containerPort the Service should reach {name!r} (ports[].name)")
-    links = graph.outgoing(service.id, "selects")
+    links = graph.outgoing(service.id, "selects")[:MAX_NAMED]
     return Problem(
         location=target.location,
         message=(f"Service {written_name(service)} targetPort {name!r} names a port that no container of the pods "

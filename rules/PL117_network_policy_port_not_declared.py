@@ -46,7 +46,7 @@ from collections.abc import Iterator
 
 from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
-from portlint.links.kubernetes import containers_of
+from portlint.links.kubernetes import containers_of, selected_workloads
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL117"
@@ -61,7 +61,7 @@ SERVING = ("container", "sidecar")
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
     for policy in graph.entities("k8s/NetworkPolicy"):
-        workloads = graph.targets(policy.id, "selects")
+        workloads = selected_workloads(graph, policy)
         for allowed in graph.facts(policy, Role.ALLOW):
             if allowed.attrs.get("direction") != "ingress" or allowed.value.unresolved:
                 continue

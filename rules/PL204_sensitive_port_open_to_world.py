@@ -1,12 +1,19 @@
 """
 ## What it does
-Reports a security-group ingress rule that lets `0.0.0.0/0` or `::/0` reach a sensitive port:
-SSH, RDP, a database, a cache, the Docker daemon, the Kubernetes API, Elasticsearch, MongoDB…
-(the `sensitive-ports` list of the config). Inline `ingress` blocks, `dynamic "ingress"` blocks,
-`aws_security_group_rule` and `aws_vpc_security_group_ingress_rule` all count, and so do port
-ranges and protocol `-1`/`all` that include a sensitive port. One finding per rule, naming every
-sensitive port it opens; CIDRs that come from variables or `*.tfvars` are followed to their
-definition (and the finding says in which environments the rule is open).
+Reports a firewall ingress rule that lets the whole internet reach a sensitive port: SSH, RDP, a
+database, a cache, the Docker daemon, the Kubernetes API, Elasticsearch, MongoDB… (the
+`sensitive-ports` list of the config), over TCP or UDP. It reads AWS security groups (inline
+`ingress` and `dynamic "ingress"` blocks, `aws_security_group_rule`,
+`aws_vpc_security_group_ingress_rule`), AWS network ACLs (`aws_network_acl`,
+`aws_default_network_acl`, `aws_network_acl_rule`), GCP `google_compute_firewall` and Azure
+network security rules, including security groups made by a module call. The internet is
+`0.0.0.0/0` or `::/0` (Azure: `*`, `Internet`, `Any`; GCP: an ingress firewall without any
+source). Port ranges and protocol `-1`/`all`/`*` that include a sensitive port count, except on
+a network ACL, where allow-all is the usual subnet posture and only a rule naming the ports is
+reported. In ordered firewalls (network ACLs, GCP, Azure) a port an earlier deny from the
+internet takes away is not open. One finding per rule, naming every sensitive port it opens;
+CIDRs that come from variables or `*.tfvars` are followed to their definition (and the finding
+says in which environments the rule is open).
 
 ## Why is this bad
 Anyone on the internet can then try passwords on SSH, exploit an unpatched database or read an
@@ -42,7 +49,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portlint.graph import explain_link
-from portlint.links.terraform import FirewallRule, environments_note, firewall_rules, rules_by_slot
+from portlint.links.terraform import NACL_KINDS, FirewallRule, environments_note, firewall_rules, rules_by_slot
 from portlint.model import Problem, Related
 from portlint.options import Option
 
@@ -50,10 +57,10 @@ ID = "PL204"
 NAME = "sensitive-port-open-to-world"
 SEVERITY = "error"
 GROUP = "hygiene"
-SUMMARY = "A security-group rule opens a sensitive port to 0.0.0.0/0 or ::/0"
+SUMMARY = "A firewall rule (security group, network ACL, GCP, Azure) opens a sensitive port to the internet"
 TAGS = ("terraform", "security")
 OPTIONS = {
-    "protocols": Option(list[str], ["tcp", "all"], 'rule protocols whose ports count (add "udp" for UDP services)'),
+    "protocols": Option(list[str], ["tcp", "udp", "all"], "rule protocols whose ports count"),
     "max_listed": Option(int, 6, 'sensitive ports named in the message before "and N more"', minimum=0),
 }
 
@@ -69,7 +76,11 @@ def check(ctx) -> Iterator[Problem]:
 
 
 def _world_open(rule: FirewallRule, protocols: set[str]) -> bool:
-    return rule.direction == "ingress" and bool(rule.world_cidrs) and (rule.protocol or "") in protocols
+    if rule.direction != "ingress" or rule.action != "allow" or not rule.world_cidrs:
+        return False
+    if rule.attrs.get("rule_kind") in NACL_KINDS and (rule.protocol == "all" or rule.ports() == (0, 65535)):
+        return False  # a subnet ACL that allows everything leaves filtering to security groups
+    return (rule.protocol or "") in protocols
 
 
 def _problem(ctx, open_rules: list[FirewallRule], ports: list[int], sensitive: dict[int, str]) -> Problem:
@@ -79,14 +90,15 @@ def _problem(ctx, open_rules: list[FirewallRule], ports: list[int], sensitive: d
     more = f" and {len(ports) - limit} more" if len(ports) > limit else ""
     worlds = sorted({c for r in open_rules for c in r.world_cidrs})
     envs = environments_note(open_rules)
-    message = (f"ingress rule {rule.label} opens {rule.describe_ports()} to {' and '.join(worlds)}{envs}, "
+    protocol = f" {rule.protocol.upper()}" if rule.protocol in ("udp",) else ""
+    message = (f"ingress rule {rule.label} opens{protocol} {rule.describe_ports()} to {' and '.join(worlds)}{envs}, "
                f"exposing {named}{more} to the whole internet")
     return Problem(
         location=rule.location,
         message=message,
         related=_related(open_rules),
-        fix="restrict cidr_blocks to the networks that need these ports (a VPN, an office range, a "
-            "security group), or reach the host through a bastion or SSM Session Manager",
+        fix="restrict the source to the networks that need these ports (a VPN, an office range, a "
+            "security group or tag), or reach the host through a bastion, SSM Session Manager or IAP",
         key=f"{rule.owner.id}|{rule.slot}|{','.join(map(str, ports))}",
         explain=_explain(ctx, rule),
     )

@@ -1,8 +1,12 @@
 """
 ## What it does
-Reports a security-group ingress rule open to `0.0.0.0/0` or `::/0` on every port (protocol
-`-1`/`all`) or on a wide port range (`wide_range` ports or more, 100 by default): inline,
-dynamic, `aws_security_group_rule` and `aws_vpc_security_group_ingress_rule` alike.
+Reports a firewall ingress rule open to the internet (`0.0.0.0/0`, `::/0`, Azure `*`/`Internet`,
+a GCP ingress firewall without source) on every port (protocol `-1`/`all`/`*`) or on a wide port
+range (`wide_range` ports or more, 100 by default): AWS security groups (inline, dynamic,
+`aws_security_group_rule`, `aws_vpc_security_group_ingress_rule`), GCP `google_compute_firewall`
+and Azure network security rules alike. Network ACLs are not reported: allow-all is the usual
+subnet posture there, with security groups doing the filtering. A port range an earlier deny of
+an ordered firewall (GCP, Azure) takes away entirely is not open.
 
 ## Why is this bad
 A rule like that admits the internet to whatever happens to listen on the host, now or after
@@ -39,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portlint.graph import explain_link
-from portlint.links.terraform import FirewallRule, environments_note, firewall_rules, rules_by_slot
+from portlint.links.terraform import NACL_KINDS, FirewallRule, environments_note, firewall_rules, rules_by_slot
 from portlint.model import Problem, Related
 from portlint.options import Option
 
@@ -47,7 +51,7 @@ ID = "PL205"
 NAME = "ingress-open-wide"
 SEVERITY = "warning"
 GROUP = "hygiene"
-SUMMARY = "A security-group rule opens all ports or a wide port range to the internet"
+SUMMARY = "A firewall rule opens all ports or a wide port range to the internet"
 TAGS = ("terraform", "security")
 OPTIONS = {"wide_range": Option(int, 100, "a world-open range of this many ports or more is reported", minimum=1)}
 
@@ -61,16 +65,20 @@ def check(ctx) -> Iterator[Problem]:
 
 
 def _too_wide(rule: FirewallRule, wide: int) -> bool:
-    if rule.direction != "ingress" or not rule.world_cidrs:
+    if rule.direction != "ingress" or rule.action != "allow" or not rule.world_cidrs:
+        return False
+    if rule.attrs.get("rule_kind") in NACL_KINDS:
         return False
     span = rule.ports()
-    return span is not None and (rule.protocol == "all" or span[1] - span[0] + 1 >= wide)
+    if span is None or any(low <= span[0] and span[1] <= high for low, high in rule.denied):
+        return False
+    return span == (0, 65535) or span[1] - span[0] + 1 >= wide
 
 
 def _problem(ctx, rules: list[FirewallRule]) -> Problem:
     rule = rules[0]
     span = rule.ports() or (0, 65535)
-    count = "" if rule.protocol == "all" else f" ({span[1] - span[0] + 1} ports)"
+    count = "" if rule.protocol == "all" and rule.family == "aws" else f" ({span[1] - span[0] + 1} ports)"
     worlds = " and ".join(sorted({c for r in rules for c in r.world_cidrs}))
     related = [Related(site, f"{cidr} is defined here") for r in rules
                for cidr, _, site, elsewhere in r.attrs.get("cidr_sites", []) if elsewhere]

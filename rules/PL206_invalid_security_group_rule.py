@@ -1,16 +1,22 @@
 """
 ## What it does
-Reports security-group rules that Terraform or the EC2 API reject, or silently turn into
-something else:
+Reports firewall rules (AWS security groups and network ACLs, GCP firewalls, Azure network
+security rules) that Terraform or the cloud API reject, or silently turn into something else:
 
 - `from_port` above `to_port`;
 - protocol `-1`/`all` with ports other than 0: EC2 ignores the ports and opens **every** port;
-- a protocol that is not `tcp`, `udp`, `icmp`, `icmpv6`, `all`/`-1` or a protocol number 0–255
-  (`"http"`, `"TCP/UDP"`);
-- an `aws_security_group_rule` whose `type` is not `ingress` or `egress`;
+- a protocol the provider does not know (`"http"`, `"TCP/UDP"`; AWS: `tcp`, `udp`, `icmp`,
+  `icmpv6`, `all`/`-1` or a number 0–255; GCP adds `esp`, `ah`, `sctp`, `ipip`; Azure `Tcp`,
+  `Udp`, `Icmp`, `Esp`, `Ah`, `*`);
+- an `aws_security_group_rule` whose `type` is not `ingress` or `egress`; a network ACL or Azure
+  rule whose action is not allow/deny;
 - a CIDR list holding a list (`cidr_blocks = [var.allowed_cidr_blocks]` where the variable is a
-  `list(string)`), an address that is not a CIDR, or an IPv6 range in `cidr_blocks` (IPv4 in
-  `ipv6_cidr_blocks`).
+  `list(string)`), an address that is not a CIDR, an IPv6 range in an IPv4 field (or the
+  reverse), and, on AWS, a bare address without prefix (`10.0.0.5`) or a CIDR with host bits set
+  (`10.0.0.5/16`, `1.2.3.4/0`: rejected, not "open to the world");
+- in an ordered firewall (network ACL, Azure NSG, GCP network), a deny rule that never applies
+  because an earlier rule (lower number) already allows that traffic from the internet: an
+  allow-all ahead of the denies.
 
 Ports outside 0–65535 are reported by PL002 (invalid-port).
 
@@ -53,11 +59,14 @@ ID = "PL206"
 NAME = "invalid-security-group-rule"
 SEVERITY = "error"
 GROUP = "consistency"
-SUMMARY = "A security-group rule has ports, protocol, type or CIDRs that Terraform or EC2 reject"
+SUMMARY = "A firewall rule has ports, protocol, type, CIDRs or an order the provider rejects or ignores"
 TAGS = ("terraform", "validation")
 
-_PROTOCOL_NAMES = {"tcp", "udp", "icmp", "icmpv6", "all"}
-_FAMILIES = {"cidr_blocks": 4, "cidr_ipv4": 4, "ipv6_cidr_blocks": 6, "cidr_ipv6": 6}
+_PROTOCOL_NAMES = {"aws": {"tcp", "udp", "icmp", "icmpv6", "all"},
+                   "gcp": {"tcp", "udp", "icmp", "esp", "ah", "sctp", "ipip", "all"},
+                   "azure": {"tcp", "udp", "icmp", "esp", "ah", "all"}}
+_FAMILIES = {"cidr_blocks": 4, "cidr_ipv4": 4, "ipv6_cidr_blocks": 6, "cidr_ipv6": 6,
+             "cidr_block": 4, "ipv6_cidr_block": 6}
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -76,6 +85,8 @@ def _problems(rule: FirewallRule) -> Iterator[Problem]:
     yield from _bad_type(rule)
     yield from _nested_cidrs(rule)
     yield from _bad_cidrs(rule)
+    yield from _bad_action(rule)
+    yield from _shadowed_deny(rule)
 
 
 def _problem(rule: FirewallRule, location: Location, message: str, fix: str, what: str,
@@ -97,7 +108,7 @@ def _reversed_range(rule: FirewallRule) -> Iterator[Problem]:
 
 
 def _ports_with_all(rule: FirewallRule) -> Iterator[Problem]:
-    if rule.protocol != "all" or any(f.attrs.get("implicit") for f in rule.facts()):
+    if rule.protocol != "all" or rule.family != "aws" or any(f.attrs.get("implicit") for f in rule.facts()):
         return
     written = [f for f in rule.facts() if f.value.number not in (None, 0)]
     if not written:
@@ -113,12 +124,13 @@ def _ports_with_all(rule: FirewallRule) -> Iterator[Problem]:
 
 def _unknown_protocol(rule: FirewallRule) -> Iterator[Problem]:
     protocol = rule.protocol
-    if protocol is None or protocol in _PROTOCOL_NAMES:
+    if protocol is None or protocol in _PROTOCOL_NAMES.get(rule.family, ()):
         return
-    if protocol.isdigit() and 0 <= int(protocol) <= 255:
+    if rule.family != "azure" and protocol.isdigit() and 0 <= int(protocol) <= 255:
         return
     where = rule.attrs.get("protocol_location") or rule.location
-    yield _problem(rule, where, f"protocol {rule.attrs.get('protocol_text')} is not a protocol EC2 knows: the apply fails",
+    cloud = {"aws": "EC2", "gcp": "GCP", "azure": "Azure"}.get(rule.family, rule.family)
+    yield _problem(rule, where, f"protocol {rule.attrs.get('protocol_text')} is not a protocol {cloud} knows: the apply fails",
                    'use "tcp", "udp", "icmp", "icmpv6", "-1" (all) or a protocol number 0-255', "protocol")
 
 
@@ -144,15 +156,46 @@ def _nested_cidrs(rule: FirewallRule) -> Iterator[Problem]:
 
 
 def _bad_cidrs(rule: FirewallRule) -> Iterator[Problem]:
+    aws = rule.family == "aws"
     for cidr, key, site, _ in rule.attrs.get("cidr_sites", []):
+        text = cidr.strip()
         try:
-            network = ipaddress.ip_network(cidr.strip(), strict=False)
+            network = ipaddress.ip_network(text, strict=False)
         except ValueError:
             yield _problem(rule, site, f"{cidr!r} in {key} is not a CIDR block", "write it as address/prefix, e.g. 10.0.0.0/16",
                            f"cidr:{cidr}")
             continue
         family = _FAMILIES.get(key)
         if family is not None and network.version != family:
-            other = "ipv6_cidr_blocks" if family == 4 else "cidr_blocks"
+            other = {"cidr_blocks": "ipv6_cidr_blocks", "ipv6_cidr_blocks": "cidr_blocks", "cidr_ipv4": "cidr_ipv6",
+                     "cidr_ipv6": "cidr_ipv4", "cidr_block": "ipv6_cidr_block", "ipv6_cidr_block": "cidr_block"}[key]
             yield _problem(rule, site, f"{cidr} is an IPv{network.version} range in {key}, which takes IPv{family} only",
                            f"move it to {other}", f"family:{cidr}")
+            continue
+        if aws and "/" not in text:
+            yield _problem(rule, site, f"{cidr!r} in {key} is an address without a prefix length: AWS rejects it",
+                           f"write {text}/{network.max_prefixlen} for this one address", f"bare:{cidr}")
+        elif aws and network.network_address != ipaddress.ip_interface(text).ip:
+            meant = "the whole internet" if network.prefixlen == 0 else f"the network {network}"
+            yield _problem(rule, site, f"{cidr} in {key} has host bits set: AWS rejects it as an invalid CIDR "
+                           f"(it does not mean {meant})",
+                           f"write {network} for the network, or {ipaddress.ip_interface(text).ip}/{network.max_prefixlen} "
+                           "for the one address", f"host-bits:{cidr}")
+
+
+def _bad_action(rule: FirewallRule) -> Iterator[Problem]:
+    if rule.attrs.get("ordered") and rule.action not in ("allow", "deny") and rule.attrs.get("action") is not None:
+        yield _problem(rule, rule.location, f"action {rule.action!r} is neither allow nor deny: the apply fails",
+                       'use "allow" or "deny"', "action")
+
+
+def _shadowed_deny(rule: FirewallRule) -> Iterator[Problem]:
+    cover = rule.shadowed_by
+    if cover is None:
+        return
+    yield _problem(rule, rule.location,
+                   f"this deny (priority {rule.priority}) never applies: {cover.label} (priority {cover.priority}) "
+                   f"already allows {cover.describe_ports()} from {' and '.join(cover.world_cidrs)}, "
+                   "and the first matching rule wins",
+                   f"give the deny a lower number than {cover.priority}, or narrow the earlier allow", "shadowed",
+                   (Related(cover.location, f"{cover.label} allows it first"),))

@@ -4,7 +4,9 @@ Reports an `aws_lb_target_group` that no `aws_lb_listener` or `aws_lb_listener_r
 module forwards to. It stays silent when the module was not scanned in full, when a listener
 forwards to a target group given indirectly (`var.tg_arn`, `module.x.arn`), when the target
 group is exported through an `output` (another stack, or a Kubernetes `TargetGroupBinding`, may
-use it), and when it is switched off (`count = 0`).
+use it), when it is switched off (`count = 0`), and when a CodeDeploy blue/green deployment group
+switches traffic to it (`target_group_pair_info`: the idle group of the pair has no listener
+between deployments).
 
 ## Why is this bad
 A target group receives traffic only through a listener. Without one, the port, the health
@@ -57,8 +59,8 @@ def check(ctx) -> Iterator[Problem]:
     for group in graph.entities(TARGET_GROUP_KINDS):
         if not group.attrs.get("module_complete") or group.attrs.get("exported") or group.attrs.get("switched_off"):
             continue
-        if graph.incoming(group.id, "forwards-to"):
-            continue
+        if graph.incoming(group.id, "forwards-to") or graph.incoming(group.id, "switches"):
+            continue  # a listener forwards to it, or CodeDeploy blue/green switches traffic to it
         local = [x for x in listeners if x.ref.namespace == group.ref.namespace]
         if any(x.attrs.get("indirect_targets") for x in local):
             continue

@@ -40,7 +40,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from portlint.layers import Effective, by_key, contributions, effective_values, environments, explain, precedence_line
+from portlint.layers import (Effective, by_key, contributions, deployed, effective_values, environments, explain,
+                             precedence_line)
 from portlint.model import Problem, Related
 
 ID = "PL301"
@@ -53,8 +54,9 @@ TAGS = ("config",)
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    envs = environments(graph)
+    envs = deployed(environments(graph))  # a developer's machine (a bare .env) may differ
     for (service, key), per_env in by_key(effective_values(graph)).items():
+        per_env = {env: e for env, e in per_env.items() if env in envs}
         values = {env: e for env, e in per_env.items() if e.is_port and e.known and e.winner.number is not None}
         if not values:
             continue

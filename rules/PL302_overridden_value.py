@@ -34,7 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.layers import Contribution, Effective, effective_values, explain, precedence_line, same_value
+from portlint.layers import (Contribution, Effective, effective_values, env_phrase, explain, precedence_line,
+                             same_value)
 from portlint.model import Problem, Related
 from portlint.config import LAYERS
 from portlint.options import Option
@@ -64,18 +65,17 @@ def check(ctx) -> Iterator[Problem]:
 
 
 def _problem(graph, loser: Contribution, values: list[Effective]) -> Problem:
-    envs = ", ".join(v.environment for v in values)
+    envs = env_phrase([v.environment for v in values])
     winners: dict = {}
     for value in values:
         winners.setdefault(value.winner, []).append(value.environment)
-    wins = "; ".join(f"in {', '.join(names)} the {w.layer} layer wins with {w.text!r} ({w.location.short})"
-                     for w, names in winners.items())
+    wins = "; ".join(_wins(w, names) for w, names in winners.items())
     setter = _setup_note(loser, winners)
     return Problem(
         location=loser.location,
         message=(f"{loser.config_key} is {loser.text!r} in the {loser.layer} layer here, but {wins}: "
-                 f"this value never takes effect in {envs}{setter}"),
-        related=tuple(Related(w.location, f"{w.layer} sets {loser.config_key} to {w.text!r} for {', '.join(names)}")
+                 f"this value never takes effect{envs}{setter}"),
+        related=tuple(Related(w.location, f"{w.layer} sets {loser.config_key} to {w.text!r}{env_phrase(names, ' for ')}")
                       for w, names in winners.items()),
         fix=(f"remove {loser.config_key} from this {loser.layer} source, or set the value where it wins "
              f"({', '.join(sorted({w.location.path for w in winners}))})"),
@@ -83,6 +83,11 @@ def _problem(graph, loser: Contribution, values: list[Effective]) -> Problem:
         explain=(*explain(graph, loser), *(line for w in winners for line in explain(graph, w)[-1:]),
                  precedence_line(graph.config)),
     )
+
+
+def _wins(winner: Contribution, names: list[str]) -> str:
+    where = env_phrase(names, "in ")
+    return f"{where + ' ' if where else ''}the {winner.layer} layer wins with {winner.text!r} ({winner.location.short})"
 
 
 def _setup_note(loser: Contribution, winners: dict) -> str:

@@ -48,16 +48,20 @@ from portlint.graph import explain_link
 from portlint.model import PortFact, Problem, Related
 from portlint.model import ROLE_NAMES as ROLES
 from portlint.options import Option
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 ID = "PL303"
 NAME = "nonstandard-port"
 SEVERITY = "warning"
 GROUP = "consistency"
+# the same value at the same place: a targetPort that matches no container (PL101) or a value a
+# higher layer overrides (PL302) is the root cause; the standard is said in its explain lines
+FOLDS_INTO = ("PL101", "PL302")
 SUMMARY = "A service's port differs from the allocation standard in [services]"
 TAGS = ("config", "policy")
 OPTIONS = {"roles": Option(list[str], ["listen", "config", "default", "target"], "port roles checked against the standard",
                      choices=ROLES),
-           "port_keys": Option(list[str], ["port", "webserver_port"], "config keys that hold a service's port")}
+           "port_keys": Option(list[str], list(MAIN_PORT_KEYS), "config keys that hold a service's main port (default: the vocabulary's MAIN_PORT_KEYS)")}
 
 
 def check(ctx) -> Iterator[Problem]:

@@ -46,6 +46,7 @@ from portlint.layers import port_key_of
 from portlint.model import PortFact, Problem
 from portlint.model import ROLE_NAMES as ROLES
 from portlint.options import Option
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 ID = "PL304"
 NAME = "port-range-policy"
@@ -55,7 +56,7 @@ SUMMARY = "A service's port is outside its configured range, or inside a reserve
 TAGS = ("config", "policy")
 OPTIONS = {"roles": Option(list[str], ["listen", "config", "default"], "port roles checked against the ranges", choices=ROLES),
            "reserved": Option(list[str], ["system"], "[ranges] names no app port may use"),
-           "port_keys": Option(list[str], ["port", "webserver_port"], "config keys that hold a service's port")}
+           "port_keys": Option(list[str], list(MAIN_PORT_KEYS), "config keys that hold a service's main port (default: the vocabulary's MAIN_PORT_KEYS)")}
 
 
 def check(ctx) -> Iterator[Problem]:

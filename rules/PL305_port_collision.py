@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from portlint.layers import Effective, effective_values, explain, precedence_line
 from portlint.model import Problem, Related
 from portlint.options import Option
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 ID = "PL305"
 NAME = "port-collision"
@@ -48,7 +49,7 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "Two services (or two keys) get the same port in the same environment"
 TAGS = ("config",)
-OPTIONS = {"port_keys": Option(list[str], ["port", "webserver_port"], "config keys that hold a service's port")}
+OPTIONS = {"port_keys": Option(list[str], list(MAIN_PORT_KEYS), "config keys that hold a service's main port (default: the vocabulary's MAIN_PORT_KEYS)")}
 
 
 def check(ctx) -> Iterator[Problem]:

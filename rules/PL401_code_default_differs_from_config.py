@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portlint.graph import explain_link
-from portlint.layers import Contribution, effective_values
+from portlint.layers import Contribution, effective_values, env_phrase
 from portlint.model import Problem, Related
 
 ID = "PL401"
@@ -62,12 +62,13 @@ def check(ctx) -> Iterator[Problem]:
 
 def _problem(graph, default: Contribution, against: list[tuple[str, Contribution]]) -> Problem:
     values = sorted({winner.number for _, winner in against})
-    envs = ", ".join(f"{env}: {winner.text} from {winner.layer}" for env, winner in against)
+    envs = ", ".join(f"{env_phrase([env], '')}{': ' if env_phrase([env], '') else ''}{winner.text} from {winner.layer}"
+                     for env, winner in against)
     related = []
     for winner in sorted({w for _, w in against}, key=lambda w: (w.location, w.layer, w.environment or "")):
         where = [env for env, w in against if w == winner]
         related.append(Related(winner.location, f"{winner.layer} sets {default.config_key} to {winner.text} "
-                                                f"(wins in {', '.join(where)})"))
+                                                f"(wins{env_phrase(where)})"))
     configured = " / ".join(str(v) for v in values)
     return Problem(
         location=default.location,

@@ -41,7 +41,7 @@ from collections.abc import Iterator
 
 from portlint.graph import explain_link, members
 from portlint.links.apps import CodePort, code_ports, container_env, entity_label, service_name
-from portlint.links.containers import COMPOSE, image_of, runners_of
+from portlint.links.containers import COMPOSE, code_listens, image_of, runners_of
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL402"
@@ -59,6 +59,8 @@ def check(ctx) -> Iterator[Problem]:
     for module in graph.entities(CODE_KINDS):
         for listen in graph.facts(module, Role.LISTEN):
             for group, ports, how, env_holders in _containers(graph, module):
+                if listen.attrs.get("main_guard") and listen not in code_listens(graph, module, group):
+                    continue  # a server command imports the module: its __main__ block does not run
                 problem = _compare(graph, module, listen, group, ports, how, container_env(graph, env_holders))
                 if problem is not None:
                     yield problem

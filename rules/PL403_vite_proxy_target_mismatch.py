@@ -50,7 +50,7 @@ CODE_KINDS = ("code/python", "code/vite")
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    env = dev_environment(ctx.config, ctx.options["environment"])
+    env = dev_environment(ctx.graph, ctx.options["environment"])
     for vite in graph.entities("code/vite"):
         links = {link.target: link for link in graph.outgoing(vite.id, PROXIES_TO)}
         for fact in graph.facts(vite, Role.TARGET):

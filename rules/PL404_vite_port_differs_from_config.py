@@ -44,7 +44,7 @@ OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    env = dev_environment(ctx.config, ctx.options["environment"])
+    env = dev_environment(ctx.graph, ctx.options["environment"])
     for vite in graph.entities("code/vite"):
         service = service_name(graph, vite)
         if service is None:

@@ -42,7 +42,7 @@ from collections.abc import Iterator
 
 from portlint.graph import explain_link
 from portlint.links.apps import code_ports, container_env, dev_environment
-from portlint.links.containers import COMPOSE, image_of, modules_run_by
+from portlint.links.containers import COMPOSE, code_listens, image_of, modules_run_by
 from portlint.model import Entity, Location, PortFact, Problem, Related, Role
 from portlint.options import Option
 
@@ -57,7 +57,7 @@ OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    default_env = dev_environment(ctx.config, ctx.options["environment"])
+    default_env = dev_environment(ctx.graph, ctx.options["environment"])
     for service in graph.entities(COMPOSE):
         evidence = _evidence(graph, service, service.environment or default_env)
         if not evidence:
@@ -82,7 +82,7 @@ def _evidence(graph, service: Entity, env: str) -> list[tuple[int, str, Location
                 for role in roles for f in graph.facts(image, role) if f.value.number is not None]
     env_vars = container_env(graph, [service, *([image] if image is not None else [])])
     for module in modules_run_by(graph, service):
-        for listen in graph.facts(module, Role.LISTEN):
+        for listen in code_listens(graph, module, service):
             for cp in code_ports(graph, listen, [env], env_vars):
                 out.append((cp.number, listen.protocol, cp.location or listen.location,
                             f"{module.ref.name} listens on {cp.describe()}"))

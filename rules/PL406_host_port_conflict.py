@@ -1,7 +1,7 @@
 """
 ## What it does
 Reports two `ports` entries of one compose project that claim the same host port: the same
-number, the same protocol, and overlapping host addresses. A project is what `docker compose`
+number (or overlapping ranges, `8000-8010` and `8005`), the same protocol, and overlapping host addresses. A project is what `docker compose`
 loads together: a file with its `*.override.yml`, the files it `include`s and the services it
 `extends` (anchors and merge keys resolved). Other compose files of the folder
 (`docker-compose.minimal.yml`, `compose.traefik.yml`, `docker-compose.prod.yml`) are
@@ -40,8 +40,11 @@ services:
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from heapq import merge
+from itertools import islice
 
 from portlint.model import PortFact, Problem, Related, Role
 
@@ -52,23 +55,42 @@ GROUP = "consistency"
 SUMMARY = "Two compose services publish the same host port, protocol and address"
 TAGS = ("containers", "compose")
 COMPOSE = "compose/service"
+MAX_NAMED = 10  # earlier claims a finding names; more are counted
 
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
-    by_claim: dict[tuple, list[PortFact]] = defaultdict(list)
+    by_claim: dict[tuple, list[PortFact]] = defaultdict(list)  # (project, protocol): ports and ranges
     for service in graph.entities(COMPOSE):
         for fact in graph.facts(service, Role.PUBLISH):
-            if fact.value.number is None or fact.attrs.get("pool"):
+            if fact.value.bounds is None or fact.attrs.get("pool"):
                 continue
-            by_claim[(service.ref.namespace, fact.value.number, fact.protocol)].append(fact)
+            by_claim[(service.ref.namespace, fact.protocol)].append(fact)
     profiles = {s.id: frozenset(s.attrs.get("profiles") or ()) for s in graph.entities(COMPOSE)}
     for claim in sorted(by_claim):
         facts = sorted(by_claim[claim], key=lambda f: (f.location, f.owner.id))
-        for index, later in enumerate(facts):
-            earlier = [f for f in facts[:index] if _conflict(f, later) and _run_together(profiles, f, later)]
-            if earlier:
-                yield _problem(later, earlier)
+        for later, earlier in _overlapping_earlier(facts):
+            conflicting = list(islice((f for f in earlier if _conflict(f, later) and _run_together(profiles, f, later)),
+                                      MAX_NAMED + 1))
+            if conflicting:
+                yield _problem(later, conflicting)
+
+
+def _overlapping_earlier(facts: list[PortFact]) -> Iterator[tuple[PortFact, Iterable[PortFact]]]:
+    """Each fact with the facts before it (in source order) whose ports or ranges overlap its own.
+
+    Equal claims are grouped first, so a thousand services publishing one port cost one pass per
+    distinct port or range, not one per pair of services."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)  # bounds -> indexes in ``facts``
+    for index, fact in enumerate(facts):
+        groups[fact.value.bounds].append(index)
+    spans = sorted(groups)
+    for index, fact in enumerate(facts):
+        low, high = fact.value.bounds
+        before = [groups[span][:bisect_left(groups[span], index)] for span in spans
+                  if span[0] <= high and low <= span[1]]
+        if any(before):
+            yield fact, (facts[i] for i in merge(*before))
 
 
 def _conflict(a: PortFact, b: PortFact) -> bool:
@@ -113,7 +135,9 @@ def _family(host_ip: str) -> tuple[frozenset | None, bool]:
 def _problem(fact: PortFact, earlier: list[PortFact]) -> Problem:
     host = fact.attrs.get("host_ip") or "all interfaces"
     first = earlier[0]
-    others = ", ".join(sorted({f"{f.owner.name} ({f.location.short})" for f in earlier}))
+    more = len(earlier) > MAX_NAMED
+    earlier = earlier[:MAX_NAMED]
+    others = ", ".join(sorted({f"{f.owner.name} ({f.location.short})" for f in earlier})) + (" and more" if more else "")
     return Problem(
         location=fact.location,
         message=(f"compose service {fact.owner.name} publishes host port {fact.value.text}/{fact.protocol} on "

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 
 from portlint.graph import explain_link
 from portlint.links.apps import code_ports, container_env
-from portlint.links.containers import IMAGE, modules_run_by
+from portlint.links.containers import IMAGE, code_listens, modules_run_by
 from portlint.model import Entity, Location, PortFact, Problem, Related, Role
 
 ID = "PL408"
@@ -58,7 +58,7 @@ def check(ctx) -> Iterator[Problem]:
                                [listen.value.number], listen.protocol, exposed, (), ())
         env_vars = container_env(graph, [image])
         for module in modules_run_by(graph, image):
-            for listen in graph.facts(module, Role.LISTEN):
+            for listen in code_listens(graph, module, image):
                 wrong = [cp for cp in code_ports(graph, listen, env=env_vars)
                          if not _declared(cp.number, listen.protocol, exposed)]
                 if not wrong:

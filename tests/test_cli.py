@@ -19,7 +19,8 @@ def tree(tmp_path: Path) -> Path:
 
 
 def _check(tree: Path, *args: str, env: dict | None = None):
-    return run_cli("check", str(tree), "--rules-dir", str(USER_RULES), "--select", "XU001", *args, env=env)
+    # run from the tree, so that paths print relative to it (they are relative to where you stand)
+    return run_cli("check", ".", "--rules-dir", str(USER_RULES), "--select", "XU001", *args, env=env, cwd=tree)
 
 
 def test_clean_tree_exits_zero(tmp_path: Path) -> None:

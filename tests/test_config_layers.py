@@ -58,7 +58,10 @@ def line_col(path: Path, needle: str, occurrence: int = 1) -> tuple[int, int]:
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("FASTAPI_PORT", ("fastapi", "port")),
-    ("AIRFLOW_WEBSERVER_PORT", ("airflow", "webserver_port")),
+    ("AIRFLOW_WEBSERVER_PORT", ("airflow_webserver", "port")),  # no catalog entry airflow: the stem
+    ("AIRFLOW__WEBSERVER__WEB_SERVER_PORT", ("airflow", "webserver.web_server_port")),  # Airflow's own
+    ("GF_SERVER_HTTP_PORT", ("grafana", "http_port")),  # the well-known images table
+    ("PGPORT", ("postgres", "port")),
     ("DATABASE_PORT", ("postgres", "port")),
     ("REDIS_PORT", ("redis", "port")),
     ("RISK_API_PORT", ("fastapi", "port")),
@@ -66,7 +69,8 @@ def line_col(path: Path, needle: str, occurrence: int = 1) -> tuple[int, int]:
     ("FASTAPI_WORKERS", ("fastapi", "workers")),
     ("PORT", None),
     ("DATABASE_URL", None),
-    ("AIRFLOW__CORE__EXECUTOR", None),
+    ("AIRFLOW__CORE__EXECUTOR", ("airflow", "core.executor")),
+    ("AIRFLOW__CORE__DAGS_FOLDER", None),
 ])
 def test_env_vars_name_services_through_the_catalog(name, expected) -> None:
     config = parse_config({"services": {
@@ -76,10 +80,15 @@ def test_env_vars_name_services_through_the_catalog(name, expected) -> None:
     assert key_for_env_var(name, config) == expected
 
 
+def test_catalog_prefix_names_the_rest_as_key() -> None:
+    config = parse_config({"services": {"airflow": {"port": 8080}}}, "test")
+    assert key_for_env_var("AIRFLOW_WEBSERVER_PORT", config) == ("airflow", "webserver_port")
+
+
 def test_env_vars_without_catalog_use_the_stem() -> None:
     config = Config()
     assert key_for_env_var("DATABASE_PORT", config) == ("database", "port")
-    assert key_for_env_var("AIRFLOW_WEBSERVER_PORT", config) == ("airflow", "webserver_port")
+    assert key_for_env_var("AIRFLOW_WEBSERVER_PORT", config) == ("airflow_webserver", "port")  # no special case
     assert key_for_env_var("WEB_PORT", config) == ("web", "port")
 
 

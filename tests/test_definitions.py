@@ -10,7 +10,7 @@ HELM_CASE = FIXTURES / "rules" / "PL101" / "fire-helm-values"
 
 
 def test_helm_finding_names_template_and_values_lines() -> None:
-    proc = run_cli("check", str(HELM_CASE), "--select", "PL101", "--format", "json")
+    proc = run_cli("check", ".", "--select", "PL101", "--format", "json", cwd=HELM_CASE)
     finding = json.loads(proc.stdout)["findings"][0]
     assert (finding["location"]["path"], finding["location"]["line"]) == ("chart/templates/service.yaml", 13)
     related = {(r["location"]["path"], r["location"]["line"]): r["message"] for r in finding["related"]}

@@ -19,7 +19,7 @@ _REFERENCE = re.compile(r"`([\w./-]+\.[\w]+):(\d+)`((?:, `:\d+`)*)")
 @cache
 def demo_report() -> dict:
     """``portlint check examples/genai-monorepo --format json``, run once for the module."""
-    proc = run_cli("check", str(DEMO), "--format", "json")
+    proc = run_cli("check", ".", "--format", "json", cwd=DEMO)
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
     return json.loads(proc.stdout)
@@ -110,7 +110,7 @@ def _bench_generator():
 
 
 def _check_json(tree: Path) -> list[dict]:
-    proc = run_cli("check", str(tree), "--format", "json")
+    proc = run_cli("check", ".", "--format", "json", cwd=tree)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)["findings"]
 

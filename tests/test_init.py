@@ -26,8 +26,11 @@ def test_init_writes_a_config_that_loads_with_majority_ports(repo: Path) -> None
     done = run_cli("init", str(repo))
     assert done.returncode == 0, done.stderr
     config = load_config(repo)
+    # without a catalog, AIRFLOW_WEBSERVER_PORT is the stem's airflow_webserver (no special case for
+    # one repository's names; Airflow's own variable is AIRFLOW__WEBSERVER__WEB_SERVER_PORT)
     assert {name: p.port for name, p in config.services.items()} == {
-        "airflow": 8080, "dash": 8050, "database": 5432, "fastapi": 8000, "redis": 6379, "web": 3000}
+        "airflow": 8080, "airflow_webserver": 8080, "dash": 8050, "database": 5432, "fastapi": 8000,
+        "redis": 6379, "web": 3000}
     assert config.services["fastapi"].range == "api" and config.services["web"].range == "web"
     assert config.services["redis"].range is None  # 6379 lies in no standard range
     assert config.ranges == {"system": (1000, 2999), "web": (3000, 3999), "api": (8000, 8999), "dev": (9000, 65535)}
@@ -74,3 +77,21 @@ def test_init_on_the_demo_then_check_uses_it(tmp_path: Path) -> None:
 def test_init_on_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     done = run_cli("init", str(tmp_path / "nope"))
     assert done.returncode == 2 and "not a folder" in done.stderr
+
+
+def test_init_writes_validation_bounds_only_from_a_validation_script(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def in_range(x):\n    return 1 <= int(x) <= 9\n")
+    run_cli("init", str(tmp_path))
+    assert load_config(tmp_path).validation == {}  # ordinary code is not a policy
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "check_params.py").write_text(
+        "def is_valid(rules, value):\n    return True\n\n"
+        "RULES = {\n"
+        "    'port': lambda x: x.isdigit() and 1024 <= int(x) <= 49151,\n"
+        "    'workers': lambda x: 1 <= int(x) < 9,\n"
+        "    'host': lambda x: x in ['0.0.0.0', 'localhost'],\n"
+        "}\n")
+    proc = run_cli("init", str(tmp_path), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert load_config(tmp_path).validation == {"app-port": [1024, 49151], "workers": [1, 8],
+                                                 "hosts": ["0.0.0.0", "localhost"]}

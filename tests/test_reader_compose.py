@@ -53,11 +53,11 @@ def test_interpolated_short_syntax_points_at_the_env_line() -> None:
     assert publish.attrs["host_ip"] == "" and target.attrs["published"] == "8000"
 
 
-def test_udp_range_with_host_ip_is_expanded_with_exact_columns() -> None:
+def test_udp_range_with_host_ip_is_one_interval_with_exact_columns() -> None:
     output = read()
     ranged = [f for f in facts(output, "compose/service:short/api") if f.slot == "ports[1]"]
-    assert sorted((f.role.value, f.value.number) for f in ranged) == [
-        ("publish", 9000), ("publish", 9001), ("publish", 9002), ("target", 9000), ("target", 9001), ("target", 9002)]
+    assert sorted((f.role.value, f.value.span, f.value.number) for f in ranged) == [
+        ("publish", (9000, 9002), None), ("target", (9000, 9002), None)]
     assert {f.protocol for f in ranged} == {"UDP"} and {f.attrs["host_ip"] for f in ranged} == {"127.0.0.1"}
     assert {f.location.column for f in ranged if f.role == Role.PUBLISH} == {19}
     assert {f.location.column for f in ranged if f.role == Role.TARGET} == {29}
@@ -83,7 +83,7 @@ def test_ipv6_forms_and_ephemeral_host_port() -> None:
 def test_pool_and_invalid_ranges() -> None:
     output = read()
     pool = [f for f in facts(output, "compose/service:short/web") if f.slot == "ports[1]"]
-    assert sorted(f.value.number for f in pool if f.role == Role.PUBLISH) == list(range(9100, 9106))
+    assert [f.value.span for f in pool if f.role == Role.PUBLISH] == [(9100, 9105)]
     assert all(f.attrs.get("pool") for f in pool if f.role == Role.PUBLISH)
     (invalid,) = by_slot(output, "compose/service:short/web", "ports[2]").values()
     assert invalid.value.unresolved and "differ in size" in invalid.attrs["invalid_range"]
@@ -115,8 +115,8 @@ def test_expose_environment_command_healthcheck() -> None:
     web = "compose/service:short/web"
     (listen,) = facts(output, web, Role.LISTEN)
     assert (listen.value.number, listen.location) == (3000, Location("short/docker-compose.yml", 23, 50))
-    assert sorted((f.value.number, f.protocol) for f in facts(output, web, Role.EXPOSE)) == [
-        (3000, "TCP"), (6000, "UDP"), (6001, "UDP")]
+    assert sorted((f.value.bounds, f.protocol) for f in facts(output, web, Role.EXPOSE)) == [
+        ((3000, 3000), "TCP"), ((6000, 6001), "UDP")]
 
 
 def test_entities_build_runs_and_override_merge() -> None:

@@ -40,10 +40,10 @@ def test_wants(name: str, wanted: bool, tmp_path: Path) -> None:
 def test_expose_forms_with_arg_resolution_and_continuation() -> None:
     exposed = facts(read(), "api/Dockerfile", Role.EXPOSE)
     assert [(f.value.text, f.protocol, f.location.line, f.location.column) for f in exposed] == [
-        ("8000", "TCP", 8, 8), ("9100", "UDP", 8, 24), ("9101", "UDP", 8, 24), ("9102", "UDP", 8, 24),
-        ("70000", "TCP", 9, 8)]
+        ("8000", "TCP", 8, 8), ("9100-9102", "UDP", 8, 24), ("70000", "TCP", 9, 8)]
     assert exposed[0].value.defined_at == (Location("api/Dockerfile", 2, 14),)  # the global ARG default
     assert exposed[1].attrs["range"] == "9100-9102" and exposed[0].field == "EXPOSE"
+    assert exposed[1].value.span == (9100, 9102) and exposed[1].value.covers(9101)
 
 
 def test_env_arg_cmd_healthcheck() -> None:

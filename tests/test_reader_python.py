@@ -41,7 +41,7 @@ def test_spec_fastapi_listen_site_and_defaults() -> None:
     ]
     listen, default, api_default = facts
     assert listen.attrs == {"field": "uvicorn.run(port)", "layer": "code", "call": "uvicorn.run",
-                            "config_key": "fastapi.port"}
+                            "config_key": "fastapi.port", "main_guard": True}  # in if __name__ == "__main__"
     assert default.attrs["config_key"] == api_default.attrs["config_key"] == "fastapi.port"
     assert default.attrs["layer"] == "code" and default.field == "code default for fastapi.port"
     assert listen.slot == default.slot != api_default.slot

@@ -1,4 +1,4 @@
-"""The Terraform reader, its values and links, on real .tf files parsed by python-hcl2."""
+"""The Terraform reader, its values and links, on real .tf files parsed by tree-sitter-hcl."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from portlint.config import Config
 from portlint.discover import discover
 from portlint.model import Location, Role
 from portlint.readers import ReadContext, terraform
-from portlint.readers import _hcl
+from portlint.terraform import parse as hcl
+from portlint.terraform.load import keep_block
 
 TF = FIXTURES / "readers" / "terraform"
 MODULE = TF / "module"
@@ -39,7 +40,7 @@ def _read(root: Path, paths: list[Path] | None = None):
 
 
 def test_positions_are_characters_not_bytes() -> None:
-    body = _hcl.parse('x = {\n  d = "é€"\n  port = 8000\n}\nname = "ééé${var.p}"\n', "t.tf")
+    body = hcl.parse_strict('x = {\n  d = "é€"\n  port = 8000\n}\nname = "ééé${var.p}"\n', "t.tf")
     port = dict((k, v) for k, _, v in body.attrs["x"].value.items)["port"]
     assert port.loc == Location("t.tf", 3, 10)
     interpolation = body.attrs["name"].value.items[1]
@@ -47,36 +48,27 @@ def test_positions_are_characters_not_bytes() -> None:
 
 
 def test_parse_error_names_line_and_column() -> None:
-    with pytest.raises(_hcl.HclError) as err:
-        _hcl.parse('resource "a" "b" {\n  port = = 1\n}\n', "t.tf")
+    with pytest.raises(hcl.HclError) as err:
+        hcl.parse_strict('resource "a" "b" {\n  port = = 1\n}\n', "t.tf")
     assert (err.value.line, err.value.column) == (2, 10)
     assert "\n" not in err.value.message
 
 
-def test_grammar_cache_is_not_in_site_packages() -> None:
-    _hcl.parse("a = 1\n", "t.tf")
-    import hcl2.parser
-
-    assert str(hcl2.parser.PARSER_FILE).startswith(str(_hcl._cache_dir()))
-    assert Path(hcl2.parser.PARSER_FILE).is_file()
-
-
-def test_an_unwritable_cache_folder_keeps_the_library_default(tmp_path: Path, monkeypatch) -> None:
-    import hcl2.parser
-
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    monkeypatch.setattr(_hcl, "_PARSER_READY", False)
-    monkeypatch.setattr(hcl2.parser, "PARSER_FILE", Path("/library/default.bin"))
-    _hcl._hcl2()
-    assert hcl2.parser.PARSER_FILE == Path("/library/default.bin")
-
-
 def test_string_escapes_and_literal_dollar() -> None:
-    body = _hcl.parse('a = "say \\"hi\\"\\n$${literal}"\n', "t.tf")
+    body = hcl.parse_strict('a = "say \\"hi\\"\\n$${literal}"\n', "t.tf")
     assert body.attrs["a"].value.kind == "str"
     assert body.attrs["a"].value.value == 'say "hi"\n${literal}'
+
+
+def test_spaces_after_an_interpolation_are_kept() -> None:
+    body = hcl.parse_strict('a = "${x} from  y"\n', "t.tf")
+    assert body.attrs["a"].value.items[1] == " from  y"
+
+
+def test_a_conditional_chain_nests_to_the_right() -> None:
+    node = hcl.parse_strict("a = x ? 1 : y ? 2 : 3\n", "t.tf").attrs["a"].value
+    assert node.kind == "cond" and node.items[0].text == "x" and node.items[2].kind == "cond"
+    assert node.items[2].text == "y ? 2 : 3"
 
 
 # -- facts -----------------------------------------------------------------------------------------
@@ -350,20 +342,21 @@ def test_arithmetic_crlf_bom_and_empty_files(tmp_path: Path) -> None:
     assert facts["b"].value.number == 443 and facts["b"].location == Location("bom.tf", 2, 10)
 
 
-def test_blocks_the_reader_never_reads_are_blanked_with_positions_kept() -> None:
-    text = ('resource "aws_iam_policy" "p" {\n  policy = "${jsonencode({a = "}"})}"\n  doc = <<EOT\n{ not closed\nEOT\n}\n'
-            '# a comment with { a brace\nresource "aws_security_group" "sg" {\n  name = "a{b"\n}\n')
-    masked = _hcl.blank_blocks(text, terraform._keep_block)
-    assert len(masked) == len(text) and masked.count("\n") == text.count("\n")
-    assert "aws_iam_policy" not in masked and masked.endswith('resource "aws_security_group" "sg" {\n  name = "a{b"\n}\n')
-    assert _hcl.blank_blocks('resource "a" "b" {\n', terraform._keep_block) == 'resource "a" "b" {\n'  # unbalanced
+def test_blocks_the_reader_never_reads_are_not_converted() -> None:
+    text = ('resource "aws_iam_policy" "p" {\n  policy = "${jsonencode({a = "}"})}"\n}\n'
+            'resource "aws_security_group" "sg" {\n  name = "a{b"\n}\n')
+    parsed = hcl.parse(text, "t.tf", keep_block)
+    assert not parsed.errors and [b.labels for b in parsed.body.blocks] == [("aws_security_group", "sg")]
+    assert parsed.body.blocks[0].loc == Location("t.tf", 4, 1)
 
 
-def test_a_blanked_file_that_fails_is_parsed_whole(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n'
+def test_an_error_is_reported_and_the_rest_of_the_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_lb_listener" "k" {\n  port = 8080\n}\n'
                                       'resource "aws_lb_listener" "l" {\n  port = = 80\n}\n')
-    [finding] = scan_tree(tmp_path, select=("PL001",)).findings
+    result = scan_tree(tmp_path, select=("PL001",))
+    [finding] = result.findings
     assert (finding.location.line, finding.location.column) == (5, 10)
+    assert [f.value.number for f in result.graph.facts() if f.owner.name == "k"] == [8080]
 
 
 def test_a_single_environment_keeps_what_does_not_depend_on_it_for_every_environment(tmp_path: Path) -> None:
@@ -385,3 +378,31 @@ def test_for_each_and_count_instances(tmp_path: Path) -> None:
     facts = sorted((f.owner.name, f.slot, f.value.text) for f in scan_tree(tmp_path, select=("PL000",)).graph.facts())
     assert facts == [("chosen", "", "443"), ("counted", "[0]", "8000"), ("counted", "[1]", "8001"),
                      ("each", '["http"]', "80"), ("each", '["https"]', "443"), ("unknown", "", "7000")]
+
+
+def test_tf_json_reads_like_hcl(tmp_path: Path) -> None:
+    hcl = tmp_path / "hcl"
+    js = tmp_path / "json"
+    hcl.mkdir()
+    js.mkdir()
+    (hcl / "main.tf").write_text('variable "p" {\n  default = 8080\n}\n'
+                                 'resource "aws_lb_target_group" "api" {\n  port = var.p\n'
+                                 '  health_check {\n    port = "traffic-port"\n  }\n}\n')
+    (js / "main.tf.json").write_text('{"variable": {"p": {"default": 8080}},\n'
+                                     ' "resource": {"aws_lb_target_group": {"api": {\n'
+                                     '   "port": "${var.p}",\n   "health_check": {"port": "traffic-port"}}}}}\n')
+    (js / "prod.tfvars.json").write_text('{"p": 9090}\n')
+
+    def facts(root: Path):
+        return sorted((f.field, f.value.text, f.environment) for f in scan_tree(root, select=("PL000",)).graph.facts())
+
+    assert facts(hcl) == [("health_check.port", "traffic-port", None), ("port", "8080", None)]
+    assert facts(js) == [("health_check.port", "traffic-port", None), ("port", "9090", "prod")]
+    [port] = [f for f in scan_tree(js, select=("PL000",)).graph.facts() if f.field == "port"]
+    assert port.location == Location("main.tf.json", 3, 12)
+
+
+def test_invalid_tf_json_is_a_failure_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('{\n  "resource": {\n    "aws_lb_listener": {\n      "x": { "port": 80,, }\n')
+    [finding] = scan_tree(tmp_path, select=("PL001",)).findings
+    assert (finding.location.line, finding.location.column) == (4, 25)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, SCHEMA, run_cli, scan_tree
+from conftest import FIXTURES, ROOT, SCHEMA, run_cli, scan_tree
 from portlint.model import Role
 
 CONSISTENT = FIXTURES / "consistent" / "kubernetes"
@@ -127,7 +127,7 @@ def test_duplicate_container_port_points_back_at_the_first() -> None:
 
 
 def test_text_report_names_the_other_side() -> None:
-    proc = run_cli("check", str(RULES / "PL101" / "fire-numeric"), "--select", "PL101", "--format", "text")
+    proc = run_cli("check", ".", "--select", "PL101", "--format", "text", cwd=RULES / "PL101" / "fire-numeric")
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("deploy/fastapi/service.yaml:12:19  PL101  [error] Service fastapi-service "
@@ -138,17 +138,19 @@ def test_text_report_names_the_other_side() -> None:
 
 def test_sarif_result_has_related_location() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    proc = run_cli("check", str(RULES / "PL106" / "fire-port-name"), "--select", "PL106", "--format", "sarif")
+    proc = run_cli("check", ".", "--select", "PL106", "--format", "sarif", cwd=RULES / "PL106" / "fire-port-name")
     assert proc.returncode == 1, proc.stderr
     document = json.loads(proc.stdout)
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
     [result] = document["runs"][0]["results"]
     assert result["ruleId"] == "PL106" and result["level"] == "error"
     primary = result["locations"][0]["physicalLocation"]
-    assert primary["artifactLocation"]["uri"] == "ingress.yaml" and primary["region"]["startLine"] == 15
+    # SARIF paths are relative to the repository root (code scanning maps them from there)
+    here = (RULES / "PL106" / "fire-port-name").relative_to(ROOT).as_posix()
+    assert primary["artifactLocation"]["uri"] == f"{here}/ingress.yaml" and primary["region"]["startLine"] == 15
     related = [(r["physicalLocation"]["artifactLocation"]["uri"], r["physicalLocation"]["region"]["startLine"])
                for r in result["relatedLocations"]]
-    assert related == [("service.yaml", 11), ("service.yaml", 14)]
+    assert related == [(f"{here}/service.yaml", 11), (f"{here}/service.yaml", 14)]
 
 
 # -- stable keys, deterministic output ------------------------------------------------------------

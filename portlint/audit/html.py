@@ -3,7 +3,7 @@ reference of any kind (no fonts, no CDN, no links out). Every scanned value is e
 
 from __future__ import annotations
 
-from html import escape
+from portlint.report._escape import html_text as escape
 
 from portlint.audit.model import (ERROR, OK, UNKNOWN, WARNING, AuditReport, Cell, FindingRow, Hop, Matrix,
                                   MatrixRow, Route, Shown)

@@ -5,7 +5,7 @@ HTML a Markdown renderer lets through, and for Mermaid labels."""
 from __future__ import annotations
 
 import re
-from html import escape
+from portlint.report._escape import html_text as escape
 
 from portlint.audit.model import ERROR, OK, UNKNOWN, WARNING, AuditReport, Cell, Matrix, Route, Shown
 from portlint.audit.svg import COLORS

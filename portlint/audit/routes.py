@@ -24,7 +24,7 @@ from portlint.audit.model import (APP, ENTRANCE, ERROR, OK, POD, ROUTE, SERVICE,
                                   FindingIndex, FindingRow, Hop, Node, Route, worst)
 from portlint.graph import PortGraph, member_facts, service_of
 from portlint.layers import by_key, effective_values, owner_service
-from portlint.links.kubernetes import CONTAINER, INGRESS, SERVING_CONTAINERS, WORKLOAD_KINDS
+from portlint.links.kubernetes import CONTAINER, INGRESS, SERVING_CONTAINERS, WORKLOAD_KINDS, selected_workloads
 from portlint.links.terraform import (LISTENER_KINDS, LISTENER_RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule,
                                       compatible, firewall_rules)
 from portlint.model import Entity, Location, PortFact, Role
@@ -33,6 +33,7 @@ from portlint.model import Entity, Location, PortFact, Role
 INGRESS_PORTS = (80, 443)
 K8S_SERVICE = "k8s/Service"
 COMPOSE = "compose/service"
+MAX_WORKLOADS_PER_SERVICE = 50  # routes drawn per Service: 1,500 equal Deployments are not 1,500 routes each
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,7 @@ class RouteBuilder:
     def _listeners(self, service: Entity, target: PortFact | None) -> list[tuple[Entity, Entity, list[PortFact]]]:
         """(workload, container, its listen facts for the targetPort) of every selected workload."""
         found = []
-        for workload in self.graph.targets(service.id, "selects"):
+        for workload in selected_workloads(self.graph, service)[:MAX_WORKLOADS_PER_SERVICE]:
             if workload.ref.kind not in WORKLOAD_KINDS:
                 continue
             containers = [c for c in self.graph.children(workload.id) if c.ref.kind == CONTAINER
@@ -406,7 +407,8 @@ class FirewallIndex:
     def __init__(self, graph: PortGraph) -> None:
         self._single: dict[int, list[tuple[int, Allowance]]] = {}
         self._ranges: list[tuple[int, int, int, Allowance]] = []
-        rules = [r for r in firewall_rules(graph) if r.direction == "ingress" and r.protocol in ("tcp", "all")]
+        rules = [r for r in firewall_rules(graph)
+                 if r.direction == "ingress" and r.action == "allow" and r.protocol in ("tcp", "all")]
         for order, rule in enumerate(rules):
             span = rule.ports()
             if span is None:

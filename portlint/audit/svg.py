@@ -9,7 +9,7 @@ squeezed with ``textLength``; the full text is in a ``<title>`` tooltip.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
+from portlint.report._escape import html_text as escape
 
 from portlint.audit.model import COLUMN_TITLES, ERROR, OK, UNKNOWN, WARNING, Hop, Node, Route
 

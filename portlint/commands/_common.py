@@ -28,6 +28,9 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read every file afresh, and keep no reader results (also PORTLINT_NO_CACHE=1)")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR",
                         help="where reader results are kept between runs (default: .portlint_cache at the project root)")
+    parser.add_argument("--max-file-seconds", type=_seconds, metavar="S",
+                        help="CPU time a reader may spend on one file before it is skipped with a note "
+                             "(default: 5, or max-file-seconds in the config)")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
                         help="run only these rules: id, name, id prefix or group (consistency, hygiene); "
                              "repeatable, comma-separated")
@@ -35,6 +38,16 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run these rules or groups too, e.g. --extend-select hygiene (repeatable, comma-separated)")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="do not run these rules (repeatable, comma-separated)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 def scan_root(paths: list[Path]) -> Path:
@@ -58,6 +71,8 @@ def resolve_scan(args, load_code: bool = True) -> tuple[list[Path], Path, Config
         config.rules_dirs = [*config.rules_dirs, *args.rules_dir]
     else:
         config.rules_dirs = []
+    if getattr(args, "max_file_seconds", None):
+        config.max_file_seconds = args.max_file_seconds
     return [p.resolve() for p in paths], root, config
 
 

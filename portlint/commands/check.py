@@ -13,6 +13,7 @@ from portlint.safe_io import UnsafeWrite
 from portlint.engine import scan
 from portlint.model import Severity
 from portlint.report import RenderOptions, available_formats, reporter
+from portlint.report._paths import prefix_for, rebased, repository_root
 
 NAME = "check"
 HELP = "check ports across the given files and folders"
@@ -81,10 +82,13 @@ def run(args) -> int:
             result.findings, result.baselined = split_new(result.findings, load_baseline(args.baseline))
         except BaselineError as exc:
             raise UsageError(str(exc)) from None
+    cwd = Path.cwd()
     for i, fmt in enumerate(formats):
         target = outputs[i] if i < len(outputs) else None
         color = fmt == "text" and target is None and use_color(args, sys.stdout)
-        text = reporter(fmt).render(result, RenderOptions(color=color, explain=args.explain))
+        base = repository_root(cwd) if fmt == "sarif" else cwd  # code scanning maps repository paths
+        shown = rebased(result, prefix_for(root, base))
+        text = reporter(fmt).render(shown, RenderOptions(color=color, explain=args.explain, source_root=base))
         write_output(text, target)
     if args.statistics:
         stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items())

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from portlint.commands._common import write_file
-from portlint.config import CONFIG_FILE, DEFAULT_PRECEDENCE, DEFAULT_VALIDATION, Config
+from portlint.commands._validation_script import FoundBounds, find_bounds
+from portlint.config import CONFIG_FILE, DEFAULT_PRECEDENCE, VALIDATION_KEYS, Config
 from portlint.discover import discover
 from portlint.engine import build_graph, read_all
 from portlint.graph import PortGraph
 from portlint.layers import contributions, environments, port_key_of
 from portlint.model import Location
+from portlint.report._escape import visible
 from portlint.readers import ReadContext
+from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 NAME = "init"
 HELP = "write a commented .portlint.toml: port ranges and the services found with their majority port"
@@ -32,7 +35,7 @@ STANDARD_RANGES = (("system", 1000, 2999, "reserved for system services"),
                    ("api", 8000, 8999, "API services and backend applications"),
                    ("dev", 9000, 65535, "development and testing services"))
 PORT_ROLES = frozenset({"listen", "config", "default", "target"})
-PORT_KEYS = frozenset({"port", "webserver_port"})
+PORT_KEYS = frozenset(MAIN_PORT_KEYS)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -54,8 +57,8 @@ def run(args) -> int:
         raise UsageError(f"{target} is a symlink; refusing to write through it (remove it first)")
     if target.exists() and not args.force and not args.stdout:
         raise UsageError(f"{target} already exists; run with --force to overwrite it")
-    graph = _scan(root)
-    text = render(infer_services(graph), _environments(graph))
+    graph, bounds = _scan(root)
+    text = render(infer_services(graph), _environments(graph), bounds)
     if args.stdout:
         sys.stdout.write(text)
         return 0
@@ -65,11 +68,22 @@ def run(args) -> int:
     return 0
 
 
-def _scan(root: Path) -> PortGraph:
+def _scan(root: Path) -> tuple[PortGraph, FoundBounds]:
     config = Config()
     found = discover([root], root, config)
     output, _ = read_all(found, ReadContext(root=root, config=config))
-    return build_graph(output, config)
+    return build_graph(output, config), find_bounds(_python_files(found, config.max_file_size))
+
+
+def _python_files(found, limit: int) -> list[tuple[str, str]]:
+    out = []
+    for file in found.files:
+        if file.rel.endswith(".py") and file.size <= limit:
+            try:
+                out.append((file.rel, file.text()))
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+    return out
 
 
 @dataclass
@@ -112,7 +126,7 @@ def _environments(graph: PortGraph) -> list[str]:
     return [e for e in environments(graph) if e in own]
 
 
-def render(services: list[ServiceGuess], envs: list[str]) -> str:
+def render(services: list[ServiceGuess], envs: list[str], bounds: FoundBounds | None = None) -> str:
     lines = [
         "# portlint configuration, written by `portlint init`. Edit it: it is your port policy.",
         "# Reference: docs/model-config.md; run `portlint check` after each change.",
@@ -120,7 +134,7 @@ def render(services: list[ServiceGuess], envs: list[str]) -> str:
     ]
     if envs:
         lines += ["# Environments found in the configuration (config/<env>.yaml, .env.<env>, parameter paths).",
-                  f"environments = {json.dumps(envs)}", ""]
+                  f"environments = {toml_array(envs)}", ""]
     lines += ["# Configuration layers, highest precedence first.",
               f"# precedence = {json.dumps(DEFAULT_PRECEDENCE)}", "",
               "# Port ranges per kind of service. A service's `range` names one; a port inside",
@@ -135,19 +149,55 @@ def render(services: list[ServiceGuess], envs: list[str]) -> str:
         lines += _service_lines(guess)
     if not services:
         lines.append("# no service with a port was found; add lines like: fastapi = { port = 8000, range = \"api\" }")
-    lines += ["", "# Validation bounds (the defaults are shown).", "# [validation]"]
-    lines += [f"# {key} = {json.dumps(value)}" for key, value in DEFAULT_VALIDATION.items()]
+    lines += _validation_lines(bounds or FoundBounds())
     return "\n".join(lines) + "\n"
+
+
+def _validation_lines(bounds: FoundBounds) -> list[str]:
+    """The bounds a validation script of the repository enforces; else the keys, commented out
+    (portlint validates nothing the repository does not ask for)."""
+    if not bounds.values:
+        lines = ["", "# Validation bounds: none found. PL306 checks only the keys you set here, e.g.", "# [validation]"]
+        return lines + [f"# {key} = {json.dumps(value)}" for key, value in VALIDATION_KEYS.items()]
+    lines = ["", "# Validation bounds, as the repository's own validation script enforces them.", "[validation]"]
+    for key in VALIDATION_KEYS:
+        if key in bounds.values:
+            lines.append(f"{key} = {json.dumps(bounds.values[key])}  # from {json.dumps(bounds.sources[key])}")
+    return lines
 
 
 def _service_lines(guess: ServiceGuess) -> list[str]:
     total = sum(len(locs) for locs in guess.places.values())
-    out = [f"# {guess.name}: {guess.port} in {len(guess.places[guess.port])} of {total} places"]
+    out = [comment(f"{guess.name}: {guess.port} in {len(guess.places[guess.port])} of {total} places")]
     for port, locs in guess.places.items():
         if port != guess.port:
             shown = ", ".join(loc.short for loc in locs[:3]) + (", ..." if len(locs) > 3 else "")
-            out.append(f"#   also {port} at {shown}")
-    key = guess.name if _BARE_KEY.fullmatch(guess.name) else json.dumps(guess.name)
-    range_part = f", range = {json.dumps(guess.range)}" if guess.range else ""
+            out.append(comment(f"  also {port} at {shown}"))
+    key = guess.name if _BARE_KEY.fullmatch(guess.name) else toml_string(guess.name)
+    range_part = f", range = {toml_string(guess.range)}" if guess.range else ""
     out.append(f"{key} = {{ port = {guess.port}{range_part} }}")
     return out
+
+
+# Scanned names and paths reach the file: each is escaped for where it goes, so that no name
+# (``"x\n[rules]\nPL204 = false"``) can add a line, a table or a key of its own.
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_TOML_MUST_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]')
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quote, backslash, control and bidi characters escaped (``\\u202E``)."""
+    def one(match: re.Match) -> str:
+        char = match.group()
+        return _TOML_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+    return '"' + _TOML_MUST_ESCAPE.sub(one, text) + '"'
+
+
+def toml_array(values: list[str]) -> str:
+    return "[" + ", ".join(toml_string(v) for v in values) + "]"
+
+
+def comment(text: str) -> str:
+    """A TOML comment line: controls, line breaks and bidi overrides shown escaped, never raw."""
+    return "# " + visible(text)

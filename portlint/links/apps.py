@@ -18,12 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from portlint.config import Config
 from portlint.graph import PortGraph, service_of
-from portlint.layers import Contribution, by_key, effective_values, owner_service, port_key_of
+from portlint.layers import Contribution, by_key, effective_values, environments, owner_service, port_key_of
 from portlint.links.containers import BUILDS, COMPOSE, RUNS
 from portlint.model import Entity, EntityRef, Link, Location, PortFact, Role
-from portlint.readers._config_keys import key_for_env_var
+from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
 
 ORDER = 60
 VITE = "code/vite"
@@ -75,9 +74,14 @@ def service_name(graph: PortGraph, entity: Entity | str) -> str | None:
 # -- environments and effective ports -------------------------------------------------------------
 
 
-def dev_environment(config: Config, preferred: str = "dev") -> str:
-    """The environment a dev server runs in: ``preferred`` when configured, else the first one."""
-    return preferred if preferred in config.environments or not config.environments else config.environments[0]
+def dev_environment(graph: PortGraph, preferred: str = "dev") -> str:
+    """The environment a dev server runs in: ``preferred`` when the repository has it, else a
+    developer's machine (``local``), else the only or the first environment the repository names."""
+    names = environments(graph)
+    for candidate in (preferred, LOCAL_ENVIRONMENT):
+        if candidate in names:
+            return candidate
+    return names[0]
 
 
 def _effective_by_key(graph: PortGraph):
@@ -235,7 +239,7 @@ def proxy_route(graph: PortGraph, vite: Entity, fact: PortFact) -> ProxyRoute | 
         return route
     if fact.value.number is None:
         return None
-    env = dev_environment(graph.config)
+    env = dev_environment(graph)
     listening = sorted({c.service for name in _service_names(graph) if name != own
                         for c in service_ports(graph, name, env) if c.number == fact.value.number})
     if len(listening) == 1:

@@ -17,7 +17,7 @@ import posixpath
 from collections import defaultdict
 
 from portlint.graph import PortGraph
-from portlint.model import Entity, Link
+from portlint.model import Entity, Link, PortFact, Role
 
 ORDER = 30
 COMPOSE = "compose/service"
@@ -57,6 +57,26 @@ def image_of(graph: PortGraph, service: Entity | str) -> Entity | None:
 def modules_run_by(graph: PortGraph, runner: Entity | str) -> list[Entity]:
     """The ``code/python`` entities a compose service or an image runs."""
     return graph.targets(_id(runner), RUNS)
+
+
+def imports_as_server(graph: PortGraph, runner: Entity) -> bool:
+    """True when a compose service's or an image's command runs a server that imports the module
+    (``gunicorn app:app``, ``uvicorn main:app``); a compose service without a command of its own
+    runs its image's."""
+    holder: Entity | None = runner
+    if runner.ref.kind == COMPOSE and not runner.attrs.get("has_command"):
+        holder = image_of(graph, runner)
+    return holder is not None and bool(holder.attrs.get("server_imports"))
+
+
+def code_listens(graph: PortGraph, module: Entity, runner: Entity | None = None) -> list[PortFact]:
+    """The listen sites of a module that run under ``runner``: a server imports the module, so its
+    ``if __name__ == "__main__":`` block (``app.run(port=5000)``) never runs there; the server's own
+    bind (``-b :8000``, already in the graph) or its default is what listens."""
+    facts = graph.facts(module, Role.LISTEN)
+    if runner is not None and any(f.attrs.get("main_guard") for f in facts) and imports_as_server(graph, runner):
+        return [f for f in facts if not f.attrs.get("main_guard")]
+    return facts
 
 
 def runners_of(graph: PortGraph, module: Entity | str) -> list[Entity]:

@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from portlint.describe import same_environment
 from portlint.graph import PortGraph
-from portlint.model import Entity, Link, Location, PortFact, Role
+from portlint.model import Entity, Link, Location, ParseFailure, PortFact, Role, Severity
 
 ORDER = 10
 SERVICE = "k8s/Service"
@@ -38,8 +38,17 @@ def link(graph: PortGraph) -> None:
 
 
 def selected_workloads(graph: PortGraph, service: Entity | str) -> list[Entity]:
-    """The workloads a Service's selector matches, sorted by id."""
-    return graph.targets(_id(service), SELECTS)
+    """The workloads a Service's selector matches, sorted by id.
+
+    Read from the selection index, not from the ``selects`` links: Services with one selector
+    share one list, so 1,500 Services selecting the same 1,500 Deployments hold 1,500 entries,
+    not 2.25 million."""
+    return list(selection(graph).get(_id(service), ()))
+
+
+def selection(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
+    """Service id -> the workloads its selector matches; equal selectors share one tuple."""
+    return graph.memo("k8s:selection", lambda: _select(graph))
 
 
 def containers_of(graph: PortGraph, workload: Entity | str) -> list[Entity]:
@@ -127,21 +136,69 @@ def _same_environment(a: Entity, b: Entity) -> bool:
 # -- selects ------------------------------------------------------------------------------------
 
 
-def _link_selectors(graph: PortGraph) -> None:
+MAX_SELECT_LINKS = 20_000  # selects links drawn one by one; beyond, a group of Services is one note
+
+
+def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
     by_label: dict[tuple[str, str, str], list[Entity]] = defaultdict(list)  # (namespace, key, value)
     for workload in graph.entities(WORKLOAD_KINDS):
         if not workload.attrs.get("labels_unresolved"):
             for key, value in (workload.attrs.get("pod_labels") or {}).items():
                 by_label[(workload.ref.namespace, key, value)].append(workload)
+    groups: dict[tuple, tuple[Entity, ...]] = {}  # (namespace, environment, selector, scope…) -> workloads
+    chosen: dict[str, tuple[Entity, ...]] = {}
     for service in graph.entities((SERVICE, NETWORK_POLICY)):
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue
-        candidates = min((by_label.get((service.ref.namespace, k, v), []) for k, v in selector.items()), key=len)
-        matching = [w for w in candidates if _same_environment(service, w)
-                    and all((w.attrs.get("pod_labels") or {}).get(k) == v for k, v in selector.items())]
-        for workload in nearest(service, matching):
-            graph.add_link(_selects(service, workload, selector))
+        # what nearest() looks at: the scope, and the file when the namespace is not written
+        key = (service.ref.namespace, service.environment, tuple(sorted(selector.items(), key=str)),
+               scope_of(service), "" if service.ref.namespace else service.location.path)
+        if key not in groups:
+            groups[key] = _matching(service, selector, by_label)
+        if groups[key]:
+            chosen[service.id] = groups[key]
+    return chosen
+
+
+def _matching(service: Entity, selector: dict, by_label: dict) -> tuple[Entity, ...]:
+    candidates = min((by_label.get((service.ref.namespace, k, v), []) for k, v in selector.items()), key=len)
+    matching = [w for w in candidates if _same_environment(service, w)
+                and all((w.attrs.get("pod_labels") or {}).get(k) == v for k, v in selector.items())]
+    return tuple(nearest(service, matching))
+
+
+def _link_selectors(graph: PortGraph) -> None:
+    """``selects`` links, group by group (Services sharing one selection), while their number stays
+    under :data:`MAX_SELECT_LINKS`; a larger group is one note, and rules still see it whole."""
+    chosen = selection(graph)
+    by_group: dict[int, list[str]] = defaultdict(list)
+    for service_id in sorted(chosen):
+        by_group[id(chosen[service_id])].append(service_id)
+    budget = MAX_SELECT_LINKS
+    links: list[Link] = []
+    for service_ids in by_group.values():
+        workloads = chosen[service_ids[0]]
+        size = len(service_ids) * len(workloads)
+        if size > budget:
+            _note_group(graph, service_ids, workloads, size)
+            continue
+        budget -= size
+        for service_id in service_ids:
+            service = graph.entity(service_id)
+            links += [_selects(service, w, service.attrs["selector"]) for w in workloads]
+    for link in links:
+        graph.add_link(link)
+
+
+def _note_group(graph: PortGraph, service_ids: list[str], workloads: tuple[Entity, ...], size: int) -> None:
+    first = graph.entity(service_ids[0])
+    others = f" and {len(service_ids) - 1} more Services" if len(service_ids) > 1 else ""
+    graph.failures.append(ParseFailure(
+        _where(first, "selector_location"),
+        f"{first.ref.label}{others} select the same {len(workloads)} workloads: the {size:,} selects links are "
+        f"kept as one group (over {MAX_SELECT_LINKS:,}), not drawn one by one in --explain and graph export",
+        "kubernetes", Severity.NOTE))
 
 
 def _selects(service: Entity, workload: Entity, selector: dict[str, str]) -> Link:

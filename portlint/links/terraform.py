@@ -11,7 +11,9 @@ traffic into links inside the same module:
   ``referenced_security_group_id``, inline ``security_groups``);
 - ``uses``: load balancer, instance, launch template or ECS service → its security groups;
 - ``registers-with``: ECS service → target group; ``targets``: attachment → instance;
-  ``runs``: ECS service → task definition.
+  ``runs``: ECS service → task definition;
+- ``switches``: CodeDeploy deployment group → the target groups of its blue/green
+  ``target_group_pair_info`` (traffic moves between them on every deployment).
 
 :func:`firewall_rules` gives rules one object per firewall rule and environment (its from/to
 facts, protocol, sources, group) so that no rule re-derives them from facts.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from portlint.graph import PortGraph, explain_link, member_facts, service_of
@@ -35,11 +37,15 @@ LISTENER_KINDS = ("tf/aws_lb_listener", "tf/aws_alb_listener")
 LISTENER_RULE_KINDS = ("tf/aws_lb_listener_rule", "tf/aws_alb_listener_rule")
 LOAD_BALANCER_KINDS = ("tf/aws_lb", "tf/aws_alb")
 GROUP_KIND = "tf/aws_security_group"
+INLINE_FIREWALL_KINDS = ("tf/aws_security_group", "tf/aws_network_acl", "tf/aws_default_network_acl",
+                         "tf/google_compute_firewall", "tf/azurerm_network_security_group")
+NACL_KINDS = ("nacl", "nacl-rule")  # FirewallRule.attrs["rule_kind"] of network ACL entries
 RULE_KINDS = ("tf/aws_security_group_rule", "tf/aws_vpc_security_group_ingress_rule",
               "tf/aws_vpc_security_group_egress_rule")
 DATABASE_KINDS = tuple(PREFIX + t for t in (
     "aws_db_instance", "aws_rds_cluster", "aws_elasticache_cluster", "aws_elasticache_replication_group",
     "aws_docdb_cluster", "aws_redshift_cluster", "aws_memorydb_cluster"))
+CODEDEPLOY_GROUP_KIND = "tf/aws_codedeploy_deployment_group"
 HOST_KINDS = ("tf/aws_instance", "tf/aws_launch_template", "tf/aws_ecs_service")
 _SOURCE_PATHS = ("source_security_group_id", "referenced_security_group_id")
 _USES_PATHS = ("security_groups", "vpc_security_group_ids", "network_configuration.security_groups",
@@ -69,6 +75,8 @@ def link_kind(source: str, path: str, target: str) -> str | None:
             return "registers-with"
         if source == "tf/aws_lb_target_group_attachment":
             return "part-of"
+        if source == CODEDEPLOY_GROUP_KIND and "target_group_pair_info" in path:
+            return "switches"
     if source in LISTENER_RULE_KINDS and target in LISTENER_KINDS:
         return "part-of"
     if source in LISTENER_KINDS and target in LOAD_BALANCER_KINDS:
@@ -92,7 +100,14 @@ def link_kind(source: str, path: str, target: str) -> str | None:
 
 @dataclass(frozen=True)
 class FirewallRule:
-    """One security-group rule in one environment: inline block, separate rule or VPC rule."""
+    """One firewall rule in one environment: an AWS security-group rule (inline block, separate
+    rule or VPC rule), a network ACL entry, a GCP firewall allow/deny port, an Azure NSG rule.
+
+    Ordered firewalls (network ACLs, GCP, Azure) carry ``priority`` (rule number) and
+    ``firewall`` (the ACL, network or NSG whose rules are evaluated together, first match wins):
+    ``denied`` holds the port spans an earlier world-wide deny of the same firewall takes away,
+    and ``shadowed_by`` names, for a deny, the earlier allow that already admits everything it
+    denies."""
 
     owner: Entity  # the security group (inline rules) or the rule resource
     group: Entity | None  # the security group the rule belongs to
@@ -100,11 +115,26 @@ class FirewallRule:
     environment: str | None
     low: PortFact | None  # from_port
     high: PortFact | None  # to_port
+    denied: tuple[tuple[int, int], ...] = ()
+    shadowed_by: "FirewallRule | None" = None
 
     @property
     def attrs(self) -> dict[str, Any]:
         fact = self.low or self.high
         return fact.attrs if fact is not None else {}
+
+    @property
+    def action(self) -> str:
+        """allow or deny (security groups only allow); another word is what was written."""
+        return str(self.attrs.get("action") or "allow")
+
+    @property
+    def priority(self) -> int | None:
+        return self.attrs.get("priority")
+
+    @property
+    def family(self) -> str:
+        return str(self.attrs.get("family") or "aws")
 
     @property
     def direction(self) -> str:
@@ -123,8 +153,9 @@ class FirewallRule:
     @property
     def label(self) -> str:
         address = str(self.owner.attrs.get("address", self.owner.ref.name))
-        if self.owner.ref.kind == GROUP_KIND:
-            return f"{address} {self.slot}"
+        if self.owner.ref.kind in INLINE_FIREWALL_KINDS:
+            name = self.attrs.get("rule_name")
+            return f"{address} {self.slot}" + (f" ({name})" if name else "")
         instance = self.attrs.get("instance")
         if instance is None:
             return address
@@ -136,11 +167,15 @@ class FirewallRule:
 
     @property
     def world_cidrs(self) -> list[str]:
-        return [c for c in self.cidrs if is_world(c)]
+        """Sources that mean the whole internet. AWS rejects a CIDR with host bits set
+        (``1.2.3.4/0``): that is invalid (PL206), not open to the world."""
+        strict = self.family == "aws"
+        return [c for c in self.cidrs if is_world(c, strict)] + list(self.attrs.get("world_sources", []))
 
     def ports(self) -> tuple[int, int] | None:
-        """The port range it opens, all ports for protocol all/-1; None when not known."""
-        if self.protocol == "all":
+        """The port range it opens, all ports for AWS protocol all/-1 (which ignores the ports);
+        None when not known."""
+        if self.protocol == "all" and self.family == "aws":
             return 0, 65535
         if self.protocol is None or self.low is None or self.high is None:
             return None
@@ -150,25 +185,32 @@ class FirewallRule:
         return low, high
 
     def opens(self, port: int) -> bool:
+        """Whether the rule lets ``port`` in: an allow covering it that no earlier deny of an
+        ordered firewall takes away."""
         span = self.ports()
-        return span is not None and span[0] <= port <= span[1]
+        if self.action != "allow" or span is None or not span[0] <= port <= span[1]:
+            return False
+        return not any(low <= port <= high for low, high in self.denied)
 
     def describe_ports(self) -> str:
         span = self.ports()
-        if self.protocol == "all":
+        if self.protocol == "all" and self.family == "aws":
             return "all ports (protocol all)"
         if span is None:
             return "unresolved ports"
+        if span == (0, 65535):
+            return "all ports"
         return f"port {span[0]}" if span[0] == span[1] else f"ports {span[0]}-{span[1]}"
 
     def facts(self) -> list[PortFact]:
         return [f for f in (self.low, self.high) if f is not None]
 
 
-def is_world(cidr: str) -> bool:
-    """``0.0.0.0/0`` or ``::/0`` (any network with prefix length 0)."""
+def is_world(cidr: str, strict: bool = False) -> bool:
+    """``0.0.0.0/0`` or ``::/0`` (any network with prefix length 0); with ``strict``, a CIDR with
+    host bits set is not a network at all."""
     try:
-        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+        return ipaddress.ip_network(cidr.strip(), strict=strict).prefixlen == 0
     except ValueError:
         return False
 
@@ -192,7 +234,48 @@ def _firewall_rules(graph: PortGraph) -> list[FirewallRule]:
         if owner is None:
             continue
         rules.append(FirewallRule(owner, group_of(graph, owner), slot, env or None, bounds.get("from"), bounds.get("to")))
-    return sorted(rules, key=lambda r: (r.location, r.environment or ""))
+    return sorted(_ordered(rules), key=lambda r: (r.location, r.environment or ""))
+
+
+def _ordered(rules: list[FirewallRule]) -> list[FirewallRule]:
+    """Rules of ordered firewalls (network ACLs, GCP networks, Azure NSGs) evaluated in priority
+    order: an allow loses the ports an earlier world-wide deny covers; a deny whose ports an
+    earlier world-wide allow already admits is shadowed."""
+    groups: dict[tuple, list[FirewallRule]] = {}
+    out = []
+    for rule in rules:
+        firewall = rule.attrs.get("firewall")
+        if not rule.attrs.get("ordered") or firewall is None or rule.priority is None:
+            out.append(rule)
+            continue
+        key = (rule.owner.ref.namespace, firewall, rule.direction, rule.environment or "")
+        groups.setdefault(key, []).append(rule)
+    for members in groups.values():
+        members.sort(key=lambda r: (r.priority, r.action != "deny", r.location))
+        earlier: list[FirewallRule] = []
+        for rule in members:
+            out.append(_with_order(rule, earlier))
+            earlier.append(rule)
+    return out
+
+
+def _with_order(rule: FirewallRule, earlier: list[FirewallRule]) -> FirewallRule:
+    wide = [r for r in earlier if r.world_cidrs and r.ports() is not None and _same_traffic(r, rule)]
+    if rule.action == "allow":
+        denied = tuple(r.ports() for r in wide if r.action == "deny")
+        return replace(rule, denied=denied) if denied else rule
+    span = rule.ports()
+    if rule.action == "deny" and span is not None:
+        cover = next((r for r in wide if r.action == "allow" and r.ports()[0] <= span[0] and span[1] <= r.ports()[1]
+                      and not r.denied), None)
+        if cover is not None:
+            return replace(rule, shadowed_by=cover)
+    return rule
+
+
+def _same_traffic(a: FirewallRule, b: FirewallRule) -> bool:
+    """Whether rule ``a`` matches the protocol of ``b`` (``all`` matches every protocol)."""
+    return a.protocol == "all" or (a.protocol is not None and a.protocol == b.protocol)
 
 
 def group_of(graph: PortGraph, owner: Entity) -> Entity | None:

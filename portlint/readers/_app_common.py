@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from portlint.config import Config
+from portlint.readers._config_keys import is_port_key
 
 CODE_LAYER = "code"
 ENV_LAYER = "env"
@@ -22,16 +23,8 @@ _DEFAULT_SCHEME_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 # -- names -------------------------------------------------------------------------------------
 
 
-def is_port_key(key: str) -> bool:
-    """``port``, ``webserver_port``, ``http-port`` (a config key that holds a port)."""
-    lowered = key.lower()
-    return lowered == "port" or lowered.endswith(("_port", "-port"))
-
-
-def is_port_env(name: str) -> bool:
-    """``PORT``, ``FASTAPI_PORT``, ``AIRFLOW_WEBSERVER_PORT``."""
-    upper = name.upper()
-    return upper == "PORT" or upper.endswith("_PORT")
+# one vocabulary: a port key and a port variable are the same test (``port``, ``*_port``)
+is_port_env = is_port_key
 
 
 def service_for_config_key(key: str, config: Config) -> str | None:
@@ -222,9 +215,26 @@ def ports_in_words(words: list[Token]) -> list[CommandPort]:
             found.extend(_flag_value(word, words, i, flag, eq, value, bind=True))
         elif word.text in _HOST_PORT_POSITIONAL and i + 1 < len(words):
             found.extend(_bind_value(words[i + 1], word.text))
+        elif flag in _INSPECT_FLAGS:
+            found.append(_inspect_port(word, flag, value if eq else ""))
         elif word.text == "http.server" and i + 1 < len(words) and words[i + 1].text.isdigit():
             found.append(CommandPort("http.server", words[i + 1].text, words[i + 1].offset))
     return found
+
+
+# Node's inspector: ``--inspect[=[host:]port]``, port 9229 unless written (nodejs.org/api/cli.html)
+_INSPECT_FLAGS = ("--inspect", "--inspect-brk", "--inspect-wait")
+_INSPECT_PORT = "9229"
+
+
+def _inspect_port(word: Token, flag: str, value: str) -> CommandPort:
+    start = word.offset + len(flag) + 1
+    if value.isdigit():
+        return CommandPort(flag, value, start)
+    hp = split_host_port(value) if value else None
+    if hp is not None and hp.port_text.isdigit():
+        return CommandPort(flag, hp.port_text, start + hp.offset, hp.host)
+    return CommandPort(flag, _INSPECT_PORT, word.offset, value)  # the default port, reported at the flag
 
 
 def _flag_value(word: Token, words: list[Token], i: int, flag: str, eq: str, value: str,
@@ -253,6 +263,12 @@ def _bind_value(word: Token, flag: str) -> list[CommandPort]:
 
 _MODULE_APP = re.compile(r"^([A-Za-z_][\w.]*)(?::[\w.()]+)?$")
 _SERVERS = ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian")
+
+
+def runs_a_server(words: list[str]) -> bool:
+    """``gunicorn app:app``, ``uvicorn main:app``: a server imports the module (its
+    ``if __name__ == "__main__":`` block never runs)."""
+    return any(w.rsplit("/", 1)[-1] in _SERVERS or w.rsplit("/", 1)[-1].endswith("-uvicorn") for w in words)
 
 
 def modules_run(words: list[str]) -> list[str]:

@@ -11,7 +11,6 @@ from pathlib import Path
 from portlint import safe_io
 from portlint.model import Location
 
-MAX_RANGE = 1024  # ports expanded from one range; larger ranges keep their endpoints only
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 
@@ -66,6 +65,8 @@ def interpolate(raw: str, env: dict[str, DotenvValue]) -> Interpolated:
     ``${VAR:+alt}``, ``$$`` (a literal ``$``); defaults may nest. The shell environment is
     unknown to portlint, so the ``.env`` value (else the default) is the value.
     """
+    if "${" in raw and _brace_depth(raw) > MAX_NESTING:  # nested defaults recurse: bound them
+        return Interpolated(None, [], ["?"])
     result = Interpolated(text=None)
     out: list[str] = []
     i = 0
@@ -98,6 +99,25 @@ def interpolate(raw: str, env: dict[str, DotenvValue]) -> Interpolated:
         out.append(value)
     result.text = "".join(out)
     return result
+
+
+MAX_NESTING = 32  # ${A:-${B:-...}} levels; deeper is unresolved (never a RecursionError)
+
+
+def _brace_depth(raw: str) -> int:
+    """The deepest nesting of ``${`` in ``raw`` (a linear scan)."""
+    depth = deepest = 0
+    i = 0
+    while i < len(raw):
+        if raw.startswith("${", i):
+            depth += 1
+            deepest = max(deepest, depth)
+            i += 2
+            continue
+        if raw[i] == "}" and depth:
+            depth -= 1
+        i += 1
+    return deepest
 
 
 def _closing_brace(raw: str, start: int) -> int:
@@ -208,13 +228,11 @@ class PortRange:
 def parse_range(text: str) -> PortRange | None:
     """``8000-8005`` → PortRange; a single number → a range of one; anything else → None."""
     low, dash, high = text.strip().partition("-")
-    if not low.isdigit() or (dash and not high.isdigit()):
+    if not _digits(low) or (dash and not _digits(high)):
         return None
     return PortRange(int(low), int(high) if dash else int(low))
 
 
-def expand(port_range: PortRange) -> list[int]:
-    """The ports of a range, or its two endpoints when it is longer than :data:`MAX_RANGE`."""
-    if port_range.size > MAX_RANGE:
-        return [port_range.start, port_range.end]
-    return list(range(port_range.start, port_range.end + 1))
+def _digits(text: str) -> bool:
+    """ASCII digits, short enough to be a number (``int`` refuses 4,300 digits and more)."""
+    return text.isascii() and text.isdigit() and len(text) <= 12

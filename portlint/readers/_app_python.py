@@ -57,6 +57,7 @@ class Site:
     implicit_port: int | None = None
     anchor: ast.AST | None = None  # where an implicit port is reported (the callee)
     host_port_offset: int | None = None  # the port's offset inside a "host:port" string
+    main_guard: bool = False  # inside `if __name__ == "__main__":` (runs only as a script)
 
 
 @dataclass
@@ -191,24 +192,45 @@ def _own_statements(body: list[ast.stmt]):
         stack.extend(reversed(nested))
 
 
-def _visit(body: list[ast.stmt], scope: _Scope, sites: list[Site], relevant) -> None:
+def _visit(body: list[ast.stmt], scope: _Scope, sites: list[Site], relevant, main: bool = False) -> None:
     for node in body:
         if not relevant(node):
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inner = _collect_scope(node.body, scope, node.args)
-            _visit(node.body, inner, sites, relevant)
+            _visit(node.body, inner, sites, relevant, main)
             continue
         if isinstance(node, ast.ClassDef):
-            _visit(node.body, _Scope(parent=scope), sites, relevant)
+            _visit(node.body, _Scope(parent=scope), sites, relevant, main)
             continue
+        found: list[Site] = []
         if isinstance(node, ast.Assign):
-            sites.extend(_bind_assignment(node, scope))
+            found.extend(_bind_assignment(node, scope))
         for expr in _expressions(node):
             for call in (n for n in ast.walk(expr) if isinstance(n, ast.Call)):
-                sites.extend(_call_sites(call, scope))
+                found.extend(_call_sites(call, scope))
+        sites.extend(_in_main(found) if main else found)
+        if isinstance(node, ast.If) and _is_main_test(node.test):
+            _visit(node.body, scope, sites, relevant, True)
+            _visit(node.orelse, scope, sites, relevant, main)
+            continue
         for nested in _nested_bodies(node):
-            _visit(nested, scope, sites, relevant)
+            _visit(nested, scope, sites, relevant, main)
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either order)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
+
+
+def _in_main(found: list[Site]) -> list[Site]:
+    from dataclasses import replace
+
+    return [replace(site, main_guard=True) for site in found]
 
 
 def _nested_bodies(node: ast.stmt) -> list[list[ast.stmt]]:

@@ -12,16 +12,31 @@ import re
 
 from portlint.config import Config
 
+# A developer's machine: the environment a bare `.env` (and vite's `.env.local`) describes.
+LOCAL_ENVIRONMENT = "local"
 # Non-port keys that port policy validates or that explain a port (read as Settings).
 SETTING_KEYS = ("workers", "host", "debug", "reload", "executor", "namespace")
 _UNRESOLVED = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|%\(")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+# The leaf names of a service's main (serving) port, as products name it: `port`, Grafana's
+# `http_port`, Airflow's `web_server_port`. Other port keys (`metrics_port`, `admin_port`) are
+# a service's second ports: the allocation standard and collision rules compare main ports only.
+MAIN_PORT_KEYS = ("port", "http_port", "http-port", "webserver_port", "web_server_port", "server_port",
+                  "listen_port", "web_port")
+
+
 def is_port_key(key: str) -> bool:
-    """``port``, ``webserver_port``, ``PORT``."""
+    """``port``, ``webserver_port``, ``http-port``, ``PORT``, ``FASTAPI_PORT`` (a key or variable
+    that holds a port). The one definition every reader uses."""
     lowered = key.lower()
-    return lowered == "port" or lowered.endswith("_port")
+    return lowered == "port" or lowered.endswith(("_port", "-port"))
+
+
+def is_main_port_key(key: str, main: tuple[str, ...] | list[str] | set[str] = MAIN_PORT_KEYS) -> bool:
+    """``fastapi.port``, ``grafana.http_port``, ``airflow.webserver.web_server_port``: the last part."""
+    return key.rsplit(".", 1)[-1].lower() in main
 
 
 def is_setting_key(key: str) -> bool:
@@ -46,17 +61,28 @@ def config_key(service: str, key: str, config: Config) -> str:
 def key_for_env_var(name: str, config: Config) -> tuple[str, str] | None:
     """The (service, key) an environment variable sets, or ``None``.
 
-    ``FASTAPI_PORT`` → (fastapi, port); ``AIRFLOW_WEBSERVER_PORT`` → (airflow, webserver_port);
-    ``DATABASE_PORT`` → (postgres, port) when the catalog aliases ``database`` to postgres, else
-    (database, port); ``FASTAPI_WORKERS`` → (fastapi, workers); a catalog entry's ``env`` list
-    names variables explicitly. ``PORT`` alone names no service.
+    In this order: a catalog entry's ``env`` list names variables explicitly; a well-known
+    product's variable (:data:`portlint.readers._well_known.ENV_KEYS`: ``GF_SERVER_HTTP_PORT`` →
+    (grafana, http_port)); the ``SERVICE__SECTION__KEY`` convention (Airflow, pydantic-settings:
+    ``AIRFLOW__WEBSERVER__WEB_SERVER_PORT`` → (airflow, webserver.web_server_port)); else the
+    name's stem: ``FASTAPI_PORT`` → (fastapi, port), ``DATABASE_PORT`` → (postgres, port) when the
+    catalog aliases ``database`` to postgres, else (database, port); ``FASTAPI_WORKERS`` →
+    (fastapi, workers); with a catalog service as prefix, the rest is the key
+    (``AIRFLOW_WEBSERVER_PORT`` → (airflow, webserver_port)). ``PORT`` alone names no service.
     """
-    if not _ENV_NAME.fullmatch(name) or "__" in name:
+    if not _ENV_NAME.fullmatch(name):
         return None
     upper = name.upper()
     explicit = _from_catalog_env(upper, config)
     if explicit is not None:
         return explicit
+    from portlint.readers._well_known import ENV_KEYS
+
+    if upper in ENV_KEYS:
+        service, key = ENV_KEYS[upper]
+        return canonical_service(service, config), key
+    if "__" in upper:
+        return _nested(upper, config)
     tokens = upper.split("_")
     if len(tokens) < 2 or not all(tokens):
         return None
@@ -69,9 +95,18 @@ def key_for_env_var(name: str, config: Config) -> tuple[str, str] | None:
             policy = config.service_for_name(joiner.join(head).lower())
             if policy is not None:
                 return policy.name, "_".join(tokens[cut:]).lower()
-    if leaf == "port" and len(tokens) >= 3 and tokens[-2] == "WEBSERVER":
-        return "_".join(tokens[:-2]).lower(), "webserver_port"
     return "_".join(tokens[:-1]).lower(), leaf
+
+
+def _nested(upper: str, config: Config) -> tuple[str, str] | None:
+    """``AIRFLOW__WEBSERVER__WEB_SERVER_PORT`` → (airflow, webserver.web_server_port)."""
+    parts = upper.split("__")
+    if len(parts) < 2 or not all(parts):
+        return None
+    leaf = parts[-1].lower()
+    if not is_port_key(leaf) and leaf not in SETTING_KEYS:
+        return None
+    return canonical_service(parts[0].lower(), config), ".".join(p.lower() for p in parts[1:])
 
 
 def _from_catalog_env(upper: str, config: Config) -> tuple[str, str] | None:

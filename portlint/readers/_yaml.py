@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from portlint.model import Location
 
 ALIAS_BUDGET = 100_000  # nodes visited per document before we call it a bomb
+# a whole file may expand to this many nodes plus one per byte: aliases shared by many documents
+# (each under ALIAS_BUDGET) cannot multiply the work of a scan
+FILE_NODE_BUDGET = ALIAS_BUDGET
 INT_TAG = "tag:yaml.org,2002:int"
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 BOOL_TAG = "tag:yaml.org,2002:bool"
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
@@ -38,9 +41,8 @@ def compose_documents(text: str) -> list[Any]:
     """All documents of ``text`` as composed nodes (``None`` for empty documents are dropped)."""
     import yaml
 
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return [doc for doc in yaml.compose_all(text, Loader=loader_cls) if doc is not None]
+        return [doc for doc in yaml.compose_all(text, Loader=_loader()) if doc is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -50,6 +52,73 @@ def compose_documents(text: str) -> list[Any]:
         raise YamlError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise YamlError("invalid YAML: nesting too deep") from None
+
+
+_LOADER: Any = None
+_TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}  # (scalar text, implicit) -> resolved tag
+_MAX_TAGS = 50_000
+
+
+def _loader() -> Any:
+    """libyaml's safe loader, with the tag of a plain scalar remembered by its text.
+
+    The safe loader has no path resolvers, so a scalar's implicit tag depends on its text alone;
+    resolving it is Python code run for every scalar (half the time of composing a manifest)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        scalar = yaml.ScalarNode
+
+        class Loader(base):  # type: ignore[misc, valid-type]
+            def resolve(self, kind, value, implicit):
+                if kind is not scalar or len(value) > 64:
+                    return super().resolve(kind, value, implicit)
+                key = (value, implicit)
+                tag = _TAGS.get(key)
+                if tag is None:
+                    if len(_TAGS) > _MAX_TAGS:
+                        _TAGS.clear()
+                    tag = _TAGS[key] = super().resolve(kind, value, implicit)
+                return tag
+
+        _LOADER = Loader
+    return _LOADER
+
+
+def shift_lines(documents: list[Any], lines: int, offset: int = 0) -> None:
+    """Move the marks of ``documents`` composed on their own down by ``lines`` (and ``offset``
+    characters), so they point into the whole file."""
+    if not lines and not offset:
+        return
+    from yaml.error import Mark
+
+    moved: dict[int, Any] = {}  # libyaml's marks are read-only: each is replaced once
+
+    def shift(mark: Any) -> Any:
+        if mark is None:
+            return None
+        if id(mark) not in moved:
+            moved[id(mark)] = Mark(mark.name, mark.index + offset, mark.line + lines, mark.column, None, None)
+        return moved[id(mark)]
+
+    seen: set[int] = set()
+    stack = list(documents)
+    keep = []  # keep replaced marks alive so that their ids stay unique
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        keep += [node.start_mark, node.end_mark]
+        node.start_mark, node.end_mark = shift(node.start_mark), shift(node.end_mark)
+        if is_sequence(node):
+            stack.extend(node.value)
+        elif is_mapping(node):
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
 
 
 def location(node: Any, rel: str) -> Location:
@@ -153,21 +222,75 @@ def _line_col(node: Any) -> tuple[int, int]:
 
 
 def count_nodes(node: Any, budget: int = ALIAS_BUDGET) -> int:
-    """Visit every node reachable, following aliases; raise :class:`YamlError` past ``budget``."""
-    remaining = [budget]
-    stack = [node]
+    """The number of nodes reachable with aliases followed (what a walk would visit); raise
+    :class:`YamlError` past ``budget`` or on a cyclic alias.
+
+    Linear in the distinct nodes: a node an alias shares is sized once, however often it is used
+    (a walk of 11,000 expanded nodes costs 40 steps here)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(node, False)]
     while stack:
-        current = stack.pop()
-        remaining[0] -= 1
-        if remaining[0] < 0:
-            raise YamlError("too many nodes (alias expansion bomb?)", *_line_col(node))
-        if is_sequence(current):
-            stack.extend(current.value)
-        elif is_mapping(current):
-            for k, v in current.value:
-                stack.append(k)
-                stack.append(v)
-    return budget - remaining[0]
+        current, done = stack.pop()
+        key = id(current)
+        if done:
+            open_nodes.discard(key)
+            children = _children(current)
+            size = 1 + sum(sizes[id(child)] for child in children)
+            if size > budget:
+                raise YamlError("too many nodes (alias expansion bomb?)", *_line_col(node))
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise YamlError("too many nodes (alias expansion bomb?)", *_line_col(node))  # a cycle
+        open_nodes.add(key)
+        stack.append((current, True))
+        stack.extend((child, False) for child in _children(current) if id(child) not in sizes)
+    return sizes[id(node)]
+
+
+def _children(node: Any) -> list[Any]:
+    kind = node.id
+    if kind == "sequence":
+        return node.value
+    if kind == "mapping":
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+class NodeBudget:
+    """The nodes one file's documents may expand to (aliases followed), shared by its documents.
+
+    ``spend(document)`` raises :class:`YamlError` when a document is a bomb on its own, and
+    :class:`BudgetExceeded` when the documents together go over the file's budget.
+    """
+
+    def __init__(self, text_size: int) -> None:
+        self.limit = FILE_NODE_BUDGET + text_size
+        self.left = self.limit
+
+    def spend(self, document: Any) -> None:
+        if self.left <= 0:
+            raise BudgetExceeded(self.limit, *_line_col(document))
+        used = count_nodes(document, max(ALIAS_BUDGET, self.limit))  # a bomb on its own: YamlError
+        if used > self.left:
+            self.left = 0
+            raise BudgetExceeded(self.limit, *_line_col(document))
+        self.left -= used
+
+
+class CutShort(YamlError):
+    """Input that was not read to the end on purpose (a budget): a note, not an error."""
+
+
+class BudgetExceeded(CutShort):
+    """A file's documents together expand beyond its node budget: the rest is skipped, with a note."""
+
+    def __init__(self, limit: int, line: int = 1, column: int = 1) -> None:
+        super().__init__(f"skipped from here: the documents expand (aliases followed) beyond {limit:,} "
+                         "nodes, this file's budget (100,000 plus one per byte)", line, column)
 
 
 # -- Go templates (Helm) ------------------------------------------------------------------------
@@ -196,6 +319,30 @@ class MaskedText:
         return [t for t in self.templates if first <= (t.line, t.column) < last]
 
 
+def template_spans(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each ``{{ … }}`` action: from ``{{`` to the first ``}}`` after it.
+
+    Linear in the text: an unclosed ``{{`` ends the search (a lazy regex would rescan the rest
+    of the text from every ``{{``, quadratic on a file of unclosed braces)."""
+    start = text.find("{{")
+    while start != -1:
+        end = text.find("}}", start + 2)
+        if end == -1:
+            return
+        yield start, end + 2
+        start = text.find("{{", end + 2)
+
+
+def sub_templates(text: str, replace: Callable[[str], str]) -> str:
+    """``text`` with each ``{{ … }}`` action replaced by ``replace(action)``."""
+    parts: list[str] = []
+    last = 0
+    for start, end in template_spans(text):
+        parts += [text[last:start], replace(text[start:end])]
+        last = end
+    return "".join(parts) + text[last:] if parts else text
+
+
 def mask_templates(source: str) -> MaskedText:
     """Replace each ``{{ … }}`` with ``_`` of the same length (newlines kept).
 
@@ -216,10 +363,10 @@ def mask_templates(source: str) -> MaskedText:
         index = bisect.bisect_right(line_starts, offset) - 1
         return index + 1, offset - line_starts[index] + 1
 
-    for match in _TEMPLATE.finditer(source):
-        line, column = line_col(match.start())
-        templates.append(Template(match.group(0), line, column, match.end() - match.start()))
-        for i in range(match.start(), match.end()):
+    for begin, end in template_spans(source):
+        line, column = line_col(begin)
+        templates.append(Template(source[begin:end], line, column, end - begin))
+        for i in range(begin, end):
             if chars[i] != "\n":
                 chars[i] = "_"
     masked = "".join(chars)
@@ -232,5 +379,5 @@ def mask_templates(source: str) -> MaskedText:
 
 
 def _only_templates(line: str) -> bool:
-    stripped = _TEMPLATE.sub("", line).strip()
+    stripped = sub_templates(line, lambda _: "").strip()
     return stripped == "" or stripped == "-"

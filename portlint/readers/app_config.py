@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from portlint.discover import SourceFile
-from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
+from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Setting, Severity
 from portlint.readers import ReadContext, ReadOutput, _yaml
 from portlint.readers._config_keys import canonical_service, is_port_key, is_setting_key, looks_unresolved
 
@@ -89,19 +89,28 @@ def _read_file(file: SourceFile, environment: str | None, ctx: ReadContext, out:
     if ":" not in text:
         return
     try:
-        docs = ctx.memo(f"yaml-docs:{file.rel}", lambda: _compose(text))
+        docs, cut = ctx.memo(f"yaml-docs:{file.rel}", lambda: _compose(text))
     except _yaml.YamlError as exc:
         out.fail(Location(file.rel, exc.line, exc.column), exc.message, NAME)
         return
+    if cut is not None:
+        out.failures.append(ParseFailure(Location(file.rel, cut.line, cut.column), cut.message, NAME, Severity.NOTE))
     for doc in docs:
         _read_document(doc, file, environment, ctx, out)
 
 
-def _compose(text: str) -> list[Any]:
+def _compose(text: str) -> tuple[list[Any], _yaml.BudgetExceeded | None]:
+    """The documents within the file's node budget, and why the rest was cut (or ``None``).
+
+    Raises :class:`YamlError` on an alias bomb before anything walks it."""
     docs = _yaml.compose_documents(text)
-    for doc in docs:
-        _yaml.count_nodes(doc)  # raises on an alias bomb before anything walks it
-    return docs
+    budget = _yaml.NodeBudget(len(text))
+    for i, doc in enumerate(docs):
+        try:
+            budget.spend(doc)
+        except _yaml.BudgetExceeded as exc:
+            return docs[:i], exc
+    return docs, None
 
 
 def _read_document(doc: Any, file: SourceFile, environment: str | None, ctx: ReadContext, out: ReadOutput) -> None:

@@ -25,6 +25,7 @@ from portlint.readers._app_common import (
     Token,
     is_port_env,
     modules_run,
+    runs_a_server,
     ports_in_words,
     tokenize,
     url_port,
@@ -34,7 +35,6 @@ from portlint.readers._app_compose import (
     DotenvValue,
     Interpolated,
     PortSpec,
-    expand,
     interpolate,
     load_dotenv,
     parse_port_spec,
@@ -150,6 +150,9 @@ class _ComposeFile:
         runs = next((r for r in (reader._runs(each) for reader, each in zip(readers, nodes)) if r), [])
         if runs:
             attrs["runs"] = runs
+        command_words = next((w for w in (reader._command_words(each) for reader, each in zip(readers, nodes)) if w), [])
+        if runs_a_server(command_words):
+            attrs["server_imports"] = True
         if any(Y.get(each, "command") is not None or Y.get(each, "entrypoint") is not None for each in nodes):
             attrs["has_command"] = True
         entity = entities.get(ref.id)
@@ -249,10 +252,13 @@ class _ComposeFile:
         return {"build_context": context_rel, "dockerfile": dockerfile_rel, "build_location": where}
 
     def _runs(self, node: Any) -> list[str]:
+        return modules_run(self._command_words(node))
+
+    def _command_words(self, node: Any) -> list[str]:
         words: list[str] = []
         for key in ("entrypoint", "command"):
             words.extend(t.text for t in self._words(Y.get(node, key)))
-        return modules_run(words)
+        return words
 
     # -- ports --------------------------------------------------------------------------------
     def _port_entry(self, entry: Any, i: int, owner: EntityRef) -> list[PortFact]:
@@ -332,27 +338,20 @@ class _ComposeFile:
 
     def _range_facts(self, spec, target_range, published_range, owner, slot, published_loc, target_loc,
                      published_defined, target_defined, common) -> list[PortFact]:
-        facts: list[PortFact] = []
+        """A ranged mapping as intervals: one target fact and one published fact, never one per port."""
         ranged = target_range.size > 1 or (published_range is not None and published_range.size > 1)
         pool = published_range is not None and published_range.size > 1 and target_range.size == 1
         range_attrs = {"range": f"{spec.published}:{spec.target}" if spec.published else spec.target} if ranged else {}
-        targets = expand(target_range)
-        for index, port in enumerate(targets):
-            published = spec.published if pool else ""
-            if published_range is not None and not pool:
-                published = str(published_range.start + (port - target_range.start))
-            facts.append(self._fact(PortValue.parse(port, target_defined), Role.TARGET, owner, target_loc, slot,
-                                    {**common, **range_attrs, "field": "ports.target", "published": published},
-                                    spec.protocol))
-            if published and not pool and published_loc is not None:
-                facts.append(self._fact(PortValue.parse(int(published), published_defined), Role.PUBLISH, owner,
-                                        published_loc, slot, {**common, **range_attrs, "field": "ports.published",
-                                                              "target": str(port)}, spec.protocol))
-        if pool and published_loc is not None:
-            for port in expand(published_range):
-                facts.append(self._fact(PortValue.parse(port, published_defined), Role.PUBLISH, owner, published_loc,
-                                        slot, {**common, **range_attrs, "field": "ports.published",
-                                               "target": spec.target, "pool": True}, spec.protocol))
+        target = PortValue.interval(target_range.start, target_range.end, spec.target, target_defined)
+        facts = [self._fact(target, Role.TARGET, owner, target_loc, slot,
+                            {**common, **range_attrs, "field": "ports.target", "published": spec.published or ""},
+                            spec.protocol)]
+        if published_range is not None and published_loc is not None:
+            published = PortValue.interval(published_range.start, published_range.end, spec.published,
+                                           published_defined)
+            facts.append(self._fact(published, Role.PUBLISH, owner, published_loc, slot,
+                                    {**common, **range_attrs, "field": "ports.published", "target": target.text,
+                                     **({"pool": True} if pool else {})}, spec.protocol))
         return facts
 
     def _expose(self, entry: Any, i: int, owner: EntityRef) -> list[PortFact]:
@@ -374,8 +373,8 @@ class _ComposeFile:
         if port_range.end < port_range.start:
             return [self._fact(PortValue.unresolved_expr(body), Role.EXPOSE, owner, where, f"expose[{i}]",
                                {"field": "expose", "invalid_range": f"the range {body} starts above its end"}, protocol)]
-        return [self._fact(PortValue.parse(port, defined), Role.EXPOSE, owner, where, f"expose[{i}]",
-                           {"field": "expose", "range": body}, protocol) for port in expand(port_range)]
+        return [self._fact(PortValue.interval(port_range.start, port_range.end, body, defined), Role.EXPOSE, owner,
+                           where, f"expose[{i}]", {"field": "expose", "range": body}, protocol)]
 
     # -- environment, command, healthcheck ----------------------------------------------------
     def _environment(self, node: Any, owner: EntityRef) -> list[PortFact]:

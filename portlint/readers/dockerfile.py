@@ -16,8 +16,9 @@ import re
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role
 from portlint.readers import ReadContext, ReadOutput
-from portlint.readers._app_common import Token, is_port_env, modules_run, ports_in_words, tokenize, url_port
-from portlint.readers._app_compose import MAX_RANGE, parse_range
+from portlint.readers._app_common import (Token, is_port_env, modules_run, ports_in_words, runs_a_server, tokenize,
+                                          url_port)
+from portlint.readers._app_compose import parse_range
 from portlint.readers._app_dockerfile import Instruction, final_chain, parse, substitute
 
 NAME = "dockerfile"
@@ -57,6 +58,7 @@ class _Image:
         self.env_vars: set[str] = set()
         self.facts: list[PortFact] = []
         self.runs: dict[str, list[str]] = {}
+        self.servers: dict[str, bool] = {}  # instruction → it runs a server that imports the module
 
     def read(self, text: str, output: ReadOutput) -> None:
         global_instructions, stages = parse(text)
@@ -72,6 +74,8 @@ class _Image:
         runs = self.runs.get("ENTRYPOINT") or self.runs.get("CMD")
         if runs:
             attrs["runs"] = runs
+        if self.servers.get("ENTRYPOINT") or self.servers.get("CMD"):
+            attrs["server_imports"] = True
         first = final.instructions[0]
         output.entities.append(Entity(self.ref, Location(self.file.rel, first.line, 1), self.file.environment,
                                       attrs=attrs))
@@ -157,11 +161,9 @@ class _Image:
             elif port_range.end < port_range.start:
                 self._fact(PortValue.unresolved_expr(body), Role.EXPOSE, where, "EXPOSE",
                            {"invalid_range": f"the range {body} starts above its end"}, protocol)
-            else:
-                ports = range(port_range.start, port_range.end + 1) if port_range.size <= MAX_RANGE \
-                    else (port_range.start, port_range.end)
-                for port in ports:
-                    self._fact(PortValue.parse(port, defined), Role.EXPOSE, where, "EXPOSE", {"range": body}, protocol)
+            else:  # one interval, never expanded
+                self._fact(PortValue.interval(port_range.start, port_range.end, body, defined), Role.EXPOSE, where,
+                           "EXPOSE", {"range": body}, protocol)
 
     # -- CMD / ENTRYPOINT / HEALTHCHECK -------------------------------------------------------
     def _words(self, instruction: Instruction) -> tuple[list[Token], bool]:
@@ -173,6 +175,7 @@ class _Image:
     def _command(self, instruction: Instruction) -> None:
         words, exec_form = self._words(instruction)
         self.runs[instruction.keyword] = modules_run([w.text for w in words])
+        self.servers[instruction.keyword] = runs_a_server([w.text for w in words])
         for found in ports_in_words(words):
             attrs = {"flag": found.flag}
             if found.host:

@@ -3,25 +3,36 @@
 ``FASTAPI_PORT=8000`` is a ``config`` fact with ``layer: env``, ``env_var: FASTAPI_PORT`` and
 ``config_key: fastapi.port`` (services by name and by the catalog, see
 :func:`portlint.readers._config_keys.key_for_env_var`). ``FASTAPI_WORKERS=4`` and the other
-setting keys become :class:`Setting` s. ``.env.dev`` / ``dev.env`` hold dev's values; ``.env``
-and templates (``.env.example``, ``.sample``, ``.template``, ``.dist``) every environment's,
-templates marked ``example``.
+setting keys become :class:`Setting` s.
+
+Which environment a file describes (Compose, python-dotenv and vite conventions):
+
+- ``.env.dev`` / ``dev.env`` / ``.env.dev.local``: dev (vite's ``.env.[mode]`` and
+  ``.env.[mode].local``: that mode);
+- a bare ``.env`` and vite's ``.env.local``: a developer's machine, the ``local`` environment of its
+  own. It never overrides a deployed environment's values, even when it says ``ENVIRONMENT=dev``,
+  unless ``[env-files]`` in the config binds it (``".env" = "dev"``);
+- templates (``.env.example``, ``.sample``, ``.template``, ``.dist``): every environment's, marked
+  ``example`` (they rank below real values).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from typing import Any
 
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
 from portlint.readers import ReadContext, ReadOutput
-from portlint.readers._config_keys import is_port_key, key_for_env_var, looks_unresolved
+from portlint.readers._config_keys import LOCAL_ENVIRONMENT, is_port_key, key_for_env_var, looks_unresolved
 
 NAME = "envfile"
 LAYER = "env"
 ENTITY_KIND = "config/env"
 EXAMPLE_MARKERS = frozenset({"example", "sample", "template", "dist", "tmpl"})
+LOCAL_FILES = frozenset({".env", ".env.local"})  # a developer's machine
+_MODE_FILE = re.compile(r"\.env\.([A-Za-z0-9_-]+)(?:\.local)?")
 _ASSIGNMENT = re.compile(r"^(?P<indent>\s*)(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?P<rest>.*)$")
 
 
@@ -41,7 +52,8 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
 
 
 def is_example(name: str) -> bool:
-    return bool(EXAMPLE_MARKERS & set(name.lower().split(".")))
+    """``.env.example``, ``.env.dev-sample``, ``env_template.env``."""
+    return bool(EXAMPLE_MARKERS & set(re.split(r"[._-]", name.lower())))
 
 
 def parse_line(line: str) -> tuple[str, str, int] | None:
@@ -61,8 +73,25 @@ def parse_line(line: str) -> tuple[str, str, int] | None:
     return match.group("name"), value, start
 
 
+def environment_of(file: SourceFile, ctx: ReadContext) -> str | None:
+    """The environment an env file describes: bound in the config, named in its path, ``local``
+    for a bare ``.env`` / ``.env.local``, else every environment (``None``)."""
+    for glob, env in sorted(ctx.config.env_files.items()):
+        if fnmatch.fnmatchcase(file.rel, glob) or ("/" not in glob and fnmatch.fnmatchcase(file.name, glob)):
+            return env
+    if file.environment is not None:
+        return file.environment
+    if file.name in LOCAL_FILES:
+        return LOCAL_ENVIRONMENT
+    mode = _MODE_FILE.fullmatch(file.name)  # .env.[mode] and .env.[mode].local name their mode
+    if mode and not is_example(file.name):
+        return mode.group(1)
+    return None
+
+
 def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -> None:
     example = is_example(file.name)
+    environment = environment_of(file, ctx)
     owners: dict[str, Entity] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -77,7 +106,7 @@ def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -
         key = key_for_env_var(name, ctx.config)
         if key is None and not is_port_key(name):
             continue
-        owner = _owner(owners, file, key[0] if key else None, Location(file.rel, number, 1), example)
+        owner = _owner(owners, file, key[0] if key else None, Location(file.rel, number, 1), example, environment)
         attrs: dict[str, Any] = {"env_var": name, "layer": LAYER, "field": name}
         if key is not None:
             attrs["config_key"] = f"{key[0]}.{key[1]}"
@@ -86,17 +115,17 @@ def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -
         if is_port_key(name):
             value = PortValue.unresolved_expr(raw) if looks_unresolved(raw) else PortValue.parse(raw)
             out.facts.append(PortFact(value=value, role=Role.CONFIG, owner=owner.ref, location=where,
-                                      environment=file.environment, slot=name, attrs=attrs))
+                                      environment=environment, slot=name, attrs=attrs))
         else:
             if looks_unresolved(raw):
                 attrs["unresolved"] = True
             out.settings.append(Setting(key=attrs["config_key"], value=raw, owner=owner.ref, location=where,
-                                        environment=file.environment, attrs=attrs))
+                                        environment=environment, attrs=attrs))
     out.entities.extend(owners[k] for k in sorted(owners))
 
 
 def _owner(owners: dict[str, Entity], file: SourceFile, service: str | None, first: Location,
-           example: bool) -> Entity:
+           example: bool, environment: str | None) -> Entity:
     """One entity per file and service; variables that name no service share the file's entity."""
     name = f"{file.rel}#{service}" if service else file.rel
     if name not in owners:
@@ -107,5 +136,5 @@ def _owner(owners: dict[str, Entity], file: SourceFile, service: str | None, fir
         if example:
             attrs["example"] = True
         owners[name] = Entity(ref=EntityRef(kind=ENTITY_KIND, name=name), location=first,
-                              environment=file.environment, attrs=attrs)
+                              environment=environment, attrs=attrs)
     return owners[name]

@@ -49,8 +49,8 @@ SCRAPE_PORT = "prometheus.io/port"  # the pod annotation Prometheus' kubernetes_
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
 CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
 MERGE_TAG = "tag:yaml.org,2002:merge"
+MAX_BROKEN_DOCUMENTS = 100  # a file with more is not read further (a note says so)
 _DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*(\|\s*quote\s*)?-?\}\}")
 
 
@@ -83,10 +83,13 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
     source.kustomize_namespace = ctx.scope_map.namespace_of(file.rel)
     documents, errors = _documents(source, ctx)
     for error in errors:
-        out.fail(Location(file.rel, error.line, error.column), error.message, NAME)
-    anchors = "&" in text and "*" in text
+        out.failures.append(ParseFailure(Location(file.rel, error.line, error.column), error.message, NAME,
+                                         Severity.NOTE if isinstance(error, _yaml.CutShort) else Severity.ERROR))
+    budget = _yaml.NodeBudget(len(text)) if "&" in text and "*" in text else None
     for document in documents:
-        if anchors and not _within_budget(document, len(text), source, out):
+        if budget is not None and not _within_budget(document, budget, source, out):
+            if budget.left <= 0:
+                break  # the file's budget is spent: one note, the rest is not read
             continue
         _read_document(document, source, out, names, depth=0)
 
@@ -126,31 +129,43 @@ def compose(text: str) -> tuple[list[Any], list[_yaml.YamlError]]:
 
 
 def _recover(text: str, first: _yaml.YamlError) -> tuple[list[Any], list[_yaml.YamlError]]:
-    """After ``first`` failed the whole text, compose each ``---`` document on its own."""
+    """After ``first`` failed the whole text, compose each ``---`` document on its own.
+
+    Linear in the file: each document is composed once, then its marks are moved to its lines.
+    """
     chunks = _document_chunks(text)
     if len(chunks) < 2:
         return [], [first]
     documents: list[Any] = []
     errors: list[_yaml.YamlError] = []
-    for start_line, chunk in chunks:
+    for start_line, offset, chunk in chunks:
+        if len(errors) == MAX_BROKEN_DOCUMENTS:
+            errors.append(_yaml.CutShort(f"skipped from here: more than {MAX_BROKEN_DOCUMENTS} broken documents in "
+                                         "this file", start_line + 1, 1))
+            break
         try:
-            documents.extend(_yaml.compose_documents("\n" * start_line + chunk))
-        except _yaml.YamlError as exc:
-            errors.append(exc)
+            composed = _yaml.compose_documents(chunk)
+        except _yaml.YamlError as exc:  # a fresh error: the traceback would pin the parser's buffers
+            errors.append(_yaml.YamlError(exc.message, exc.line + start_line, exc.column))
+            continue
+        _yaml.shift_lines(composed, start_line, offset)
+        documents.extend(composed)
     return documents, errors or [first]
 
 
-def _document_chunks(text: str) -> list[tuple[int, str]]:
-    """Split at ``---``/``...`` lines: (0-based first line, text) per document."""
+def _document_chunks(text: str) -> list[tuple[int, int, str]]:
+    """Split at ``---``/``...`` lines: (0-based first line, offset, text) per document."""
     starts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text) if m.start() > 0]
-    chunks: list[tuple[int, str]] = []
+    chunks: list[tuple[int, int, str]] = []
     pending = 0
+    line = 0  # lines before ``pending``
     for i in range(len(starts)):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         body = text[pending:end]
         if i + 1 < len(starts) and not _has_content(body):
             continue  # directives or comments only: they belong to the next document
-        chunks.append((text.count("\n", 0, pending), body))
+        chunks.append((line, pending, body))
+        line += body.count("\n")
         pending = end
     return chunks
 
@@ -163,10 +178,15 @@ def _has_content(chunk: str) -> bool:
     return False
 
 
-def _within_budget(document: Any, text_size: int, source: _Source, out: ReadOutput) -> bool:
-    """An alias bomb (or a cyclic alias) is a failure; a big but honest document is not."""
+def _within_budget(document: Any, budget: _yaml.NodeBudget, source: _Source, out: ReadOutput) -> bool:
+    """An alias bomb (or a cyclic alias) is a failure; documents that together expand beyond the
+    file's budget are skipped with a note; a big but honest document is read."""
     try:
-        _yaml.count_nodes(document, max(_yaml.ALIAS_BUDGET, text_size))
+        budget.spend(document)
+    except _yaml.BudgetExceeded as exc:
+        out.failures.append(ParseFailure(Location(source.rel, exc.line, exc.column), exc.message, NAME,
+                                         Severity.NOTE))
+        return False
     except _yaml.YamlError as exc:
         out.fail(Location(source.rel, exc.line, exc.column), f"invalid YAML: {exc.message}", NAME)
         return False
@@ -358,12 +378,12 @@ class _Source:
 def template_name(text: str) -> str:
     """A templated name in one spelling, so ``{{- include "x.fullname" $ }}`` in an Ingress's
     ``range`` names the same Service as ``{{ include "x.fullname" . }}`` (``$`` is the root ``.``)."""
-    def canonical(match: re.Match) -> str:
-        inner = match.group(0)[2:-2].strip().removeprefix("-").removesuffix("-")
+    def canonical(action: str) -> str:
+        inner = action[2:-2].strip().removeprefix("-").removesuffix("-")
         tokens = ["." if token == "$" else token for token in inner.split()]
         return "{{ " + " ".join(tokens) + " }}"
 
-    return _TEMPLATE.sub(canonical, text)
+    return _yaml.sub_templates(text, canonical)
 
 
 def _readable(node: Any) -> bool:

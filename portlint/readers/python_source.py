@@ -187,6 +187,8 @@ class _ModuleFacts:
         trace = site.trace
         slot = f"{site.call}@{trace.node.lineno}:{trace.node.col_offset}"
         attrs = self._read_attrs(trace)
+        if site.main_guard:
+            attrs["main_guard"] = True  # runs only when the file is run as a script
         if site.kind == "default":
             return self._default_facts(trace, owner, slot, attrs)
         base = {"field": f"{site.call}(port)", "layer": CODE_LAYER, "call": site.call, **attrs}

@@ -1,7 +1,8 @@
 """Reporters: one module per output format, each with ``FORMAT`` and ``render(result, opts) -> str``.
 
 Reporters only read a :class:`~portlint.engine.ScanResult`; output is deterministic (same tree,
-same bytes): no timestamps, no absolute paths, findings in a fixed order.
+same bytes): no timestamps, no absolute paths (SARIF's originalUriBaseIds aside), findings in a
+fixed order. Paths are rebased onto the current folder first (:mod:`portlint.report._paths`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 
@@ -17,6 +19,7 @@ class RenderOptions:
     color: bool = False
     explain: bool = False
     show_timing: bool = False
+    source_root: Path | None = None  # the folder paths are relative to (SARIF's %SRCROOT%)
 
 
 def available_formats() -> list[str]:

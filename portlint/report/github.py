@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portlint.model import Finding
+from portlint.report._escape import github_data, github_property, visible
 
 FORMAT = "github"
 _LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
@@ -14,18 +15,10 @@ def render(result, opts) -> str:
 
 def _annotation(finding: Finding) -> str:
     loc = finding.location
-    props = f"file={_prop(loc.path)},line={loc.line},col={loc.column},title={_prop(f'{finding.rule_id} {finding.rule_name}')}"
-    message = finding.message
-    if finding.related:
-        message += "\n" + "\n".join(f"{r.location.short}: {r.message}" for r in finding.related)
+    props = (f"file={github_property(loc.path)},line={loc.line},col={loc.column},"
+             f"title={github_property(f'{finding.rule_id} {finding.rule_name}')}")
+    lines = [visible(finding.message)]
+    lines += [f"{visible(r.location.short)}: {visible(r.message)}" for r in finding.related]
     if finding.fix:
-        message += f"\nfix: {finding.fix}"
-    return f"::{_LEVEL[finding.severity.value]} {props}::{_data(message)}"
-
-
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _prop(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+        lines.append(f"fix: {visible(finding.fix)}")
+    return f"::{_LEVEL[finding.severity.value]} {props}::{github_data(chr(10).join(lines))}"

@@ -6,6 +6,7 @@ from collections import defaultdict
 from xml.etree import ElementTree as ET
 
 from portlint.model import Finding
+from portlint.report._escape import xml_text
 
 FORMAT = "junit"
 
@@ -18,10 +19,10 @@ def render(result, opts) -> str:
                        failures=str(len(result.findings)), errors="0", skipped="0")
     for rule in result.active:
         for finding in by_rule.get(rule.id, []) or [None]:
-            name = f"{rule.id} {rule.name}" + (f" {finding.location}" if finding else "")
+            name = f"{rule.id} {rule.name}" + (f" {xml_text(str(finding.location))}" if finding else "")
             case = ET.SubElement(suite, "testcase", classname=f"portlint.{rule.id}", name=name)
             if finding is not None:
-                failure = ET.SubElement(case, "failure", type=finding.severity.value, message=finding.message)
+                failure = ET.SubElement(case, "failure", type=finding.severity.value, message=xml_text(finding.message))
                 failure.text = _details(finding)
     suites = ET.Element("testsuites", name="portlint", tests=suite.get("tests"), failures=suite.get("failures"))
     suites.append(suite)
@@ -34,4 +35,4 @@ def _details(finding: Finding) -> str:
     lines += [f"{r.location.short}: {r.message}" for r in finding.related]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
-    return "\n".join(lines)
+    return xml_text("\n".join(lines))

@@ -26,6 +26,10 @@ def render(result, opts) -> str:
                    + [_baselined(f, index) for f in result.baselined],
         "columnKind": "unicodeCodePoints",
     }
+    if opts.source_root is not None:
+        run["originalUriBaseIds"] = {"%SRCROOT%": {
+            "uri": opts.source_root.resolve().as_uri().rstrip("/") + "/",
+            "description": {"text": "The repository root: every artifact uri is relative to it."}}}
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from portlint.model import Finding
+from portlint.report._escape import visible
 
 FORMAT = "text"
 
@@ -22,15 +23,17 @@ def render(result, opts) -> str:
 
 
 def _finding_lines(finding: Finding, opts) -> list[str]:
-    head = f"{finding.location}  {finding.rule_id}  [{finding.severity.value}] {finding.message}"
+    """Every scanned piece (paths, names, values in messages) goes through :func:`visible`: an
+    ESC, a CR/LF or a bidi override in a Service name is shown, never obeyed by the terminal."""
+    head = f"{visible(str(finding.location))}  {finding.rule_id}  [{finding.severity.value}] {visible(finding.message)}"
     out = [head]
     for related in finding.related:
-        out.append(f"    {related.location.short}: {related.message}")
+        out.append(f"    {visible(related.location.short)}: {visible(related.message)}")
     if finding.fix:
-        out.append(f"    fix: {finding.fix}")
+        out.append(f"    fix: {visible(finding.fix)}")
     if opts.explain:
         for step in finding.explain:
-            out.append(f"    because: {step}")
+            out.append(f"    because: {visible(step)}")
     return out
 
 
