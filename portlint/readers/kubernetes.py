@@ -500,7 +500,7 @@ def _note_malformed_port(doc: _Doc, owner: EntityRef, port: Any, slot: str) -> N
     if any(doc.source.templates(k) for k in keys):
         return
     unknown = [k.value for k in keys if k.value not in CONTAINER_PORT_KEYS and k.tag != MERGE_TAG]
-    missing = _key_node(port, "containerPort") is None and not any(k.tag == MERGE_TAG for k in keys)
+    missing = key_node_of(port, "containerPort") is None and not any(k.tag == MERGE_TAG for k in keys)
     if unknown or missing:
         _malformed(doc, owner).append({"slot": slot, "location": doc.source.loc(port), "keys": unknown,
                                        "missing": missing})
