@@ -15,6 +15,7 @@ are renamed into place, so two portlint processes at once cannot leave a torn en
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -58,6 +59,20 @@ def _signing_key() -> bytes | None:
         return path.read_bytes() if path.stat().st_size == _KEY_BYTES else None
     except OSError:
         return None
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of portlint's own source (readers included): an entry written by other reader code,
+    even at the same version number (a checkout between releases), is never used."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        try:
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+        except OSError:
+            h.update(b"?")
+    return h.hexdigest()
 
 
 def digest(data: bytes) -> str:
@@ -114,9 +129,10 @@ class ReadCache:
         return self.key is not None
 
     def entry_key(self, reader: str, inputs: Iterable[tuple[str, str]]) -> str:
-        """The entry's name: version, settings, reader and each (path, content hash) of its input."""
+        """The entry's name: version, portlint's own code, settings, reader and each (path, content
+        hash) of its input."""
         h = hashlib.sha256()
-        for part in (str(FORMAT), __version__, self.settings, reader):
+        for part in (str(FORMAT), __version__, code_fingerprint(), self.settings, reader):
             h.update(part.encode("utf-8", "surrogatepass") + b"\0")
         for rel, content in sorted(inputs):
             h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + content.encode() + b"\0")

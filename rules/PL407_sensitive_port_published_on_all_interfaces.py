@@ -9,6 +9,10 @@ service the repository builds (`build:`) from its own code is not "Hadoop NameNo
 listens on 8020, and is not reported; one whose image (or whose Dockerfile's base image) is a
 well-known product is named after the product.
 
+With the option `all_ports = true` every published port bound to all interfaces is reported,
+sensitive or not, own code included (the docker-compose-linter policy "bind every published port
+to an interface").
+
 ## Why is this bad
 Docker publishes ports by writing its own firewall rules, ahead of the host's firewall (ufw,
 firewalld). A database published on all interfaces is reachable from every network the host is
@@ -40,6 +44,7 @@ from collections.abc import Iterator
 
 from portlint.links.containers import image_of
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.options import Option
 from portlint.readers._well_known import WellKnownImage, well_known
 
 ID = "PL407"
@@ -50,22 +55,26 @@ SUMMARY = "A compose service publishes a sensitive port on all host interfaces"
 TAGS = ("security", "compose")
 COMPOSE = "compose/service"
 ALL_INTERFACES = ("", "0.0.0.0", "::", "[::]")
+OPTIONS = {"all_ports": Option(bool, False, "report every published port on all interfaces, not only sensitive ones")}
 
 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
     sensitive = ctx.config.sensitive_ports
+    all_ports = ctx.options["all_ports"]
     for service in graph.entities(COMPOSE):
         product = _stated_product(graph, service)
-        if product == "":
+        if product == "" and not all_ports:
             continue  # the repository's own code: its port number names nothing
         targets = {(f.slot, f.value.text): f for f in graph.facts(service, Role.TARGET)}
         for fact in graph.facts(service, Role.PUBLISH):
             if fact.value.bounds is None or str(fact.attrs.get("host_ip", "")) not in ALL_INTERFACES:
                 continue
             target = _target_of(fact, targets)
-            label, port = _sensitive(fact, target, sensitive)
+            label, port = _sensitive(fact, target, sensitive) if product != "" else (None, 0)
             if label is None:
+                if all_ports:
+                    yield _problem(fact, target, "a port", _any_port(fact, target))
                 continue
             named = label if product is None or port in product.ports else product.product
             yield _problem(fact, target, named, port)
@@ -85,6 +94,12 @@ def _stated_product(graph, service: Entity) -> WellKnownImage | str | None:
         if known is not None:
             return known
     return None
+
+
+def _any_port(fact: PortFact, target: PortFact | None) -> int | str:
+    if target is not None and target.value.number is not None:
+        return target.value.number
+    return fact.value.number if fact.value.number is not None else fact.value.text
 
 
 def _target_of(fact: PortFact, targets: dict[tuple[str, str], PortFact]) -> PortFact | None:

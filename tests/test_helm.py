@@ -260,9 +260,9 @@ def test_broken_values_file_is_reported_once(tmp_path: Path) -> None:
 
 def test_huge_unclosed_template_is_quick_and_a_failure(tmp_path: Path) -> None:
     _chart(tmp_path, x__yaml="apiVersion: v1\nkind: Service\n" + "{{ " * 350_000)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine does not trip the guard
     result = scan_tree(tmp_path, select=("PL001",))
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     [failure] = result.graph.failures
     assert failure.message.startswith("template: c/templates/x.yaml:3:") and failure.severity.value == "error"
 
@@ -335,9 +335,9 @@ def test_parse_error_names_the_line() -> None:
 def test_exponential_recursion_stops_at_the_time_budget() -> None:
     engine = Engine(functions(), deadline=time.monotonic() + 0.3)
     engine.add("c/templates/t.yaml", '{{ define "a" }}{{ include "a" . }}{{ include "a" . }}{{ end }}{{ include "a" . }}')
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine does not trip the guard
     result = engine.render("c/templates/t.yaml", {})
-    assert time.perf_counter() - start < 3
+    assert time.process_time() - start < 3
     assert result.failed is not None and "time budget" in result.failed.message
 
 

@@ -98,10 +98,11 @@ API = "k8s/Deployment:shop/api::k8s/Container:shop/api/api"
 def test_container_ports_names_protocols_and_host_port(forms: ScanResult) -> None:
     assert summary(one_fact(forms, "workloads.yaml", 34, Role.LISTEN)) == (
         API, "listen", "8000", 8000, None, False, "TCP", "ports[0]", 34, 30,
-        {"field": "containerPort", "port_name": "http"})
+        {"field": "containerPort", "port_name": "http",
+         "port_name_location": Location("workloads.yaml", 33, 21)})  # where PL110 reports an invalid name
     assert summary(one_fact(forms, "workloads.yaml", 37, Role.PUBLISH)) == (
         API, "publish", "19090", 19090, None, False, "TCP", "ports[1]", 37, 25,
-        {"field": "hostPort", "port_name": "metrics"})
+        {"field": "hostPort", "port_name": "metrics", "host_ip": ""})
     # protocol: udp is normalised to upper case
     assert summary(one_fact(forms, "workloads.yaml", 39, Role.LISTEN))[6] == "UDP"
 

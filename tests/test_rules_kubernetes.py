@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, SCHEMA, run_cli, scan_tree
+from portlint.model import Role
 
 CONSISTENT = FIXTURES / "consistent" / "kubernetes"
 RULES = FIXTURES / "rules"
@@ -47,7 +48,10 @@ def test_consistent_tree_is_really_read() -> None:
     graph = scan_tree(CONSISTENT).graph
     assert graph.failures == []
     assert len(list(graph.entities("k8s/Service"))) == 7
-    assert len(list(graph.links("selects"))) == 6
+    assert len(list(graph.links("selects"))) == 7  # 6 from Services, 1 from the NetworkPolicy (PL117 compares it)
+    assert sorted(f.value.text for f in graph.facts(role=Role.ALLOW) if f.owner.kind == "k8s/NetworkPolicy") == [
+        "8000", "http"]
+    assert [f.value.number for f in graph.facts(role=Role.TARGET) if f.attrs.get("annotation")] == [8000]
     assert len(list(graph.links("routes-to"))) == 4
     helm_port = next(f for f in graph.facts() if f.location.path.endswith("airflow/templates/deployment.yaml")
                      and f.field == "containerPort")

@@ -6,11 +6,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portlint import safe_io
 from portlint.config import Config, load_config
 from portlint.registry import Rule, load_rules
 from portlint.trust import check_trust
+if TYPE_CHECKING:
+    from portlint.engine import RuleSelection
 from portlint.validate import check_config_selectors, check_rule_settings, check_selectors
 
 

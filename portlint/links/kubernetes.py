@@ -22,6 +22,7 @@ from portlint.model import Entity, Link, Location, ParseFailure, PortFact, Role,
 ORDER = 10
 SERVICE = "k8s/Service"
 INGRESS = "k8s/Ingress"
+NETWORK_POLICY = "k8s/NetworkPolicy"  # selects its pods like a Service (matchLabels only; {} is not linked)
 CONTAINER = "k8s/Container"
 WORKLOAD_KINDS = ("k8s/Pod", "k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet",
                   "k8s/ReplicationController", "k8s/Job", "k8s/CronJob")
@@ -146,7 +147,7 @@ def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
                 by_label[(workload.ref.namespace, key, value)].append(workload)
     groups: dict[tuple, tuple[Entity, ...]] = {}  # (namespace, environment, selector, scope…) -> workloads
     chosen: dict[str, tuple[Entity, ...]] = {}
-    for service in graph.entities(SERVICE):
+    for service in graph.entities((SERVICE, NETWORK_POLICY)):
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue

@@ -33,6 +33,7 @@ SUFFIXES = (".yaml", ".yml")
 MAX_LIST_DEPTH = 4
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 PROBE_TYPES = ("httpGet", "tcpSocket", "grpc")
+CONTAINER_PORT_KEYS = frozenset({"containerPort", "hostPort", "hostIP", "name", "protocol"})
 # kind → where its pod template is, and the API groups it is served from ("" = core)
 WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "Pod": ((), frozenset({""})),
@@ -47,6 +48,8 @@ WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
 ENDPOINT_SLICE_GROUPS = frozenset({"discovery.k8s.io"})
+NETWORK_POLICY_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+SCRAPE_PORT = "prometheus.io/port"  # the pod annotation Prometheus' kubernetes_sd relabelling scrapes
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
 MAX_BROKEN_DOCUMENTS = 100  # a file with more is not read further (a note says so)
 _DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
@@ -283,6 +286,12 @@ def _get_path(node: Any, *keys: str) -> Any:
     return node
 
 
+def _quoted_number(node: Any) -> bool:
+    """``"8080"``: a quoted all-digit scalar (a template's result is never counted as quoted)."""
+    return (_yaml.is_scalar(node) and node.style in ("'", '"') and node.value.isascii()
+            and node.value.isdigit())
+
+
 def _is_null(node: Any) -> bool:
     return _yaml.is_scalar(node) and node.tag == _yaml.NULL_TAG
 
@@ -343,6 +352,8 @@ class _Doc:
             else:  # a required port left empty by a .Values key the values files do not set
                 value = PortValue(text="")
                 attrs["missing_values_key"] = missing
+        if attrs.get("accepts_name") and _quoted_number(node):
+            attrs["quoted_number"] = True  # an IntOrString written "8080" is a *name* to the API server
         fact = PortFact(value=value, role=role, owner=owner, location=self.source.loc(node),
                         protocol=protocol, environment=self.source.environment, slot=slot,
                         attrs={"field": field_name, **{k: v for k, v in attrs.items() if v is not None}})
@@ -378,6 +389,8 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _read_service(doc)
     elif kind.value == "Ingress" and _served_by(api, INGRESS_GROUPS):
         _read_ingress(doc)
+    elif kind.value == "NetworkPolicy" and _served_by(api, NETWORK_POLICY_GROUPS):
+        _read_network_policy(doc)
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
         endpoints = doc.entity("k8s/Endpoints", {})
         endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
@@ -421,7 +434,11 @@ def _read_workload(doc: _Doc) -> None:
     if labels_node is not None:
         attrs["pod_labels_location"] = doc.source.loc(labels_node)
     workload = doc.entity(f"k8s/{doc.kind}", attrs)
+    scrape = get(get(pod_meta, "annotations"), SCRAPE_PORT)
+    doc.fact(workload.ref, Role.TARGET, scrape, f"annotations.{SCRAPE_PORT}", "scrape", annotation=SCRAPE_PORT)
     spec = get(template, "spec")
+    if get(spec, "nodeSelector") is not None or get(spec, "affinity") is not None:
+        workload.attrs["node_selected"] = True  # runs on some nodes only: hostPort claims may not meet
     if doc.source.items_templated(spec, "containers"):
         workload.attrs["containers_unresolved"] = True
     for list_key in ("containers", "initContainers"):
@@ -450,14 +467,48 @@ def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index
 
 def _read_container_ports(doc: _Doc, owner: EntityRef, node: Any) -> None:
     for index, port in enumerate(_yaml.seq(get(node, "ports"))):
-        name = doc.source.string(get(port, "name"))
+        name_node = get(port, "name")
+        name = doc.source.string(name_node)
         protocol, known = doc.protocol(get(port, "protocol"))
         slot = f"ports[{index}]"
         port_name = name.value if name is not None else None
+        name_at = doc.source.loc(name_node) if name is not None and name.resolved else None
         for role, key in ((Role.LISTEN, "containerPort"), (Role.PUBLISH, "hostPort")):
             fact = doc.fact(owner, role, get(port, key), key, slot, protocol, required=role == Role.LISTEN,
-                            port_name=port_name)
+                            port_name=port_name,
+                            port_name_location=name_at if role is Role.LISTEN else None,
+                            port_name_unresolved=(name is not None and not name.resolved) or None,
+                            host_ip=_host_ip(doc, port) if role is Role.PUBLISH else None)
             _unresolve_when(fact, not known)
+        _note_malformed_port(doc, owner, port, slot)
+
+
+def _host_ip(doc: _Doc, port: Any) -> str:
+    text = doc.source.string(get(port, "hostIP"))
+    return text.value if text is not None else ""
+
+
+def _note_malformed_port(doc: _Doc, owner: EntityRef, port: Any, slot: str) -> None:
+    """A ``ports[]`` item without ``containerPort`` (or with keys a ContainerPort does not have) is
+    recorded on the container as ``malformed_ports``: the API server rejects it, and no fact says so."""
+    if not _yaml.is_mapping(port) or doc.source.region_templated(port, "containerPort"):
+        if not _yaml.is_mapping(port) and _yaml.is_scalar(port) and not doc.source.templates(port):
+            _malformed(doc, owner).append({"slot": slot, "location": doc.source.loc(port), "keys": [],
+                                           "missing": True, "not_a_mapping": True})
+        return
+    keys = [k for k, _ in _yaml.items(port) if _yaml.is_scalar(k)]
+    if any(doc.source.templates(k) for k in keys):
+        return
+    unknown = [k.value for k in keys if k.value not in CONTAINER_PORT_KEYS and k.tag != MERGE_TAG]
+    missing = key_node_of(port, "containerPort") is None and not any(k.tag == MERGE_TAG for k in keys)
+    if unknown or missing:
+        _malformed(doc, owner).append({"slot": slot, "location": doc.source.loc(port), "keys": unknown,
+                                       "missing": missing})
+
+
+def _malformed(doc: _Doc, owner: EntityRef) -> list[dict[str, Any]]:
+    container = next(e for e in reversed(doc.out.entities) if e.ref == owner)
+    return container.attrs.setdefault("malformed_ports", [])
 
 
 def _read_probes(doc: _Doc, owner: EntityRef, node: Any) -> None:
@@ -540,6 +591,36 @@ def _read_service_port(doc: _Doc, owner: EntityRef, node: Any, slot: str) -> Non
     node_port = doc.fact(owner, Role.PUBLISH, node_port_node, "nodePort", slot, protocol,
                          port_name=port_name)
     _unresolve_when(node_port, not known)
+
+
+# -- NetworkPolicies ----------------------------------------------------------------------------
+
+
+def _read_network_policy(doc: _Doc) -> None:
+    """``spec.podSelector.matchLabels`` is the ``selector`` (``matchExpressions`` make it unresolved);
+    each ``ingress[i].ports[j].port`` / ``egress[i].ports[j].port`` is an ``allow`` fact."""
+    spec = get(doc.node, "spec")
+    pod_selector = get(spec, "podSelector")
+    selector, unresolved = doc.source.labels(pod_selector, "matchLabels")
+    expressions = get(pod_selector, "matchExpressions")
+    if expressions is not None and not _is_null(expressions) and _yaml.seq(expressions):
+        unresolved = True
+    attrs: dict[str, Any] = {"selector": selector or {}, "selector_unresolved": unresolved or
+                             doc.source.region_templated(spec, "podSelector")}
+    if pod_selector is not None:
+        attrs["selector_location"] = doc.source.loc(pod_selector)
+    policy = doc.entity("k8s/NetworkPolicy", attrs)
+    for direction in ("ingress", "egress"):
+        for i, rule in enumerate(_yaml.seq(get(spec, direction))):
+            peers = "from" if direction == "ingress" else "to"
+            for j, port in enumerate(_yaml.seq(get(rule, "ports"))):
+                protocol, known = doc.protocol(get(port, "protocol"))
+                end_port = doc.source.port(get(port, "endPort"))
+                fact = doc.fact(policy.ref, Role.ALLOW, get(port, "port"), f"{direction}.ports.port",
+                                f"{direction}[{i}].ports[{j}]", protocol, direction=direction, accepts_name=True,
+                                end_port=end_port.text if end_port is not None else None,
+                                has_peers=bool(_yaml.seq(get(rule, peers))) or None)
+                _unresolve_when(fact, not known)
 
 
 # -- Ingresses ----------------------------------------------------------------------------------

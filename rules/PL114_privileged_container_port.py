@@ -1,0 +1,55 @@
+"""
+## What it does
+Reports a Kubernetes `containerPort` below `below` (1024 by default): a privileged port, which a
+process may bind only as root or with the `NET_BIND_SERVICE` capability. Part of the opt-in
+`hygiene` group (`--extend-select hygiene`).
+
+## Why is this bad
+A container that must bind port 80 must run as root or keep a capability most hardened pod
+security policies drop; it fails to start under `runAsNonRoot` with "permission denied". Listening
+on 8080 and letting the Service map port 80 to it needs neither.
+
+## Example
+```yaml
+ports:
+  - containerPort: 80
+```
+
+## Use instead
+```yaml
+ports:
+  - containerPort: 8080   # and in the Service: port: 80, targetPort: 8080
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.describe import container_name
+from portlint.model import Problem, Role
+from portlint.options import Option
+
+ID = "PL114"
+NAME = "privileged-container-port"
+SEVERITY = "warning"
+GROUP = "hygiene"
+SUMMARY = "A containerPort is a privileged port (below 1024)"
+TAGS = ("kubernetes", "security")
+OPTIONS = {"below": Option(int, 1024, "container ports below this number are privileged", minimum=1)}
+
+
+def check(ctx) -> Iterator[Problem]:
+    below = ctx.options["below"]
+    for fact in ctx.graph.facts(role=Role.LISTEN):
+        number = fact.value.number
+        if fact.owner.kind != "k8s/Container" or fact.value.unresolved or number is None or not 1 <= number < below:
+            continue
+        yield Problem(
+            location=fact.location,
+            message=(f"container {container_name(ctx.graph, fact)} ({fact.owner.label}) listens on privileged port "
+                     f"{number}/{fact.protocol}: binding it needs root or NET_BIND_SERVICE"),
+            fix=f"listen on an unprivileged port (for example {number + 8000 if number + 8000 < 65536 else 8080}) "
+                f"and map the Service port to it",
+            key=f"{fact.owner.id}|{fact.slot}|{number}/{fact.protocol}",
+        )

@@ -1,0 +1,115 @@
+"""
+## What it does
+Checks every port an ingress rule of a `NetworkPolicy` allows (`spec.ingress[].ports[].port`,
+number or name) against the `containerPort`s of the pods the policy selects
+(`spec.podSelector.matchLabels`, same namespace and environment):
+
+- a numeric port (with `endPort`, a range) must be a declared `containerPort` of the same protocol;
+- a named port must be the `name` of a declared container port of the same protocol.
+
+As with Services, a workload that declares no ports, or a port portlint could not resolve, is not
+checked; a policy whose selector uses `matchExpressions` or is empty (`{}`, every pod) is not
+linked to any pod.
+
+## Why is this bad
+Once a policy selects a pod, only what it allows gets in. A port that does not match the pod's
+listening port (often left behind by a port change) lets nothing through: the Service in front
+of the pods times out, while every manifest looks fine on its own.
+
+## Example
+```yaml
+kind: NetworkPolicy
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - ports:
+        - port: 8080
+---
+kind: Deployment   # pods labelled app: api
+  containers:
+    - name: api
+      ports:
+        - containerPort: 8000
+```
+
+## Use instead
+```yaml
+  ingress:
+    - ports:
+        - port: http   # the container port's name, or 8000
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
+from portlint.graph import PortGraph, explain_link
+from portlint.links.kubernetes import containers_of, selected_workloads
+from portlint.model import Entity, PortFact, Problem, Related, Role
+
+ID = "PL117"
+NAME = "network-policy-port-not-declared"
+SEVERITY = "warning"
+GROUP = "consistency"
+SUMMARY = "A NetworkPolicy allows a port its selected pods do not declare"
+TAGS = ("kubernetes", "security")
+SERVING = ("container", "sidecar")
+
+
+def check(ctx) -> Iterator[Problem]:
+    graph: PortGraph = ctx.graph
+    for policy in graph.entities("k8s/NetworkPolicy"):
+        workloads = selected_workloads(graph, policy)
+        for allowed in graph.facts(policy, Role.ALLOW):
+            if allowed.attrs.get("direction") != "ingress" or allowed.value.unresolved:
+                continue
+            missing = [(w, ports) for w in workloads
+                       if (ports := _ports(graph, w, allowed)) is not None and not _matches(allowed, ports)]
+            if missing:
+                yield _problem(graph, policy, allowed, missing)
+
+
+def _ports(graph: PortGraph, workload: Entity, allowed: PortFact) -> list[PortFact] | None:
+    """The declared ports of the workload's serving containers (None: nothing to compare)."""
+    if workload.attrs.get("containers_unresolved"):
+        return None
+    containers = [c for c in containers_of(graph, workload) if c.attrs.get("container_kind", "container") in SERVING]
+    if any(c.attrs.get("ports_unresolved") for c in containers):
+        return None
+    ports = [p for c in containers for p in graph.facts(c, Role.LISTEN) if same_environment(p, allowed)]
+    if not ports or any(p.value.unresolved or p.attrs.get("port_name_unresolved") for p in ports):
+        return None
+    return ports
+
+
+def _matches(allowed: PortFact, ports: list[PortFact]) -> bool:
+    same = [p for p in ports if p.protocol == allowed.protocol]
+    if allowed.value.name is not None:
+        return any(p.port_name == allowed.value.name for p in same)
+    low = allowed.value.number
+    if low is None:
+        return True  # invalid: PL002's business
+    end = allowed.attrs.get("end_port")
+    high = int(end) if end is not None and str(end).isdigit() else low
+    return any(p.value.number is not None and low <= p.value.number <= high for p in same)
+
+
+def _problem(graph: PortGraph, policy: Entity, allowed: PortFact, missing: list[tuple[Entity, list[PortFact]]]) -> Problem:
+    end = allowed.attrs.get("end_port")
+    what = f"port {allowed.value.text}{'-' + str(end) if end else ''}/{allowed.protocol}"
+    sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in ports)}" for w, ports in missing)
+    related = tuple(Related(p.location, f"containerPort {port_text(p)} of container {container_name(graph, p)}")
+                    for _, ports in missing for p in sorted(ports, key=lambda f: f.location))
+    links = [link for w, _ in missing for link in graph.outgoing(policy.id, "selects") if link.target == w.id]
+    kind = "name" if allowed.value.name is not None else "number"
+    return Problem(
+        location=allowed.location,
+        message=(f"NetworkPolicy {written_name(policy)} allows ingress on {what}, which matches no container port "
+                 f"{kind} of the pods it selects ({sides}): the pods' real port stays closed to this rule"),
+        related=related,
+        fix="allow the port the containers declare (by number or by its name), or declare the port on the container",
+        key=f"{policy.id}|{allowed.slot}|{allowed.value.text}/{allowed.protocol}",
+        explain=tuple(explain_link(link) for link in links),
+    )
