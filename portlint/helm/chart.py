@@ -280,11 +280,17 @@ class ValuesBuilder:
         return out
 
 
+# yaml.v2 (which Helm reads values with) resolves these plain scalars as bools; PyYAML leaves them text
+_YAML11_BOOLS = {**dict.fromkeys(("y", "Y"), True), **dict.fromkeys(("n", "N"), False)}
+
+
 def scalar(node: Any) -> Any:
     """A values scalar as Helm reads it: numbers are float64, ``yes``/``on`` are bools (YAML 1.1)."""
     tag, text = node.tag, node.value
     if node.style:  # quoted or block: a string whatever it looks like
         return text
+    if tag == _yaml.STR_TAG and text in _YAML11_BOOLS:  # `y`/`n` are bools to yaml.v2, strings to PyYAML
+        return _YAML11_BOOLS[text]
     if tag == _yaml.NULL_TAG:
         return None
     if tag == _yaml.BOOL_TAG:
