@@ -19,7 +19,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 # turn it back on for their own temporary trees).
 os.environ["PORTLINT_NO_CACHE"] = "1"
 
-SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"  # vendored: a bare clone has no ../shared
+SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"  # vendored: a bare clone has no sibling folders
 
 
 def scan_tree(path: Path, select: tuple[str, ...] = ()) -> ScanResult:

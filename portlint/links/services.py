@@ -70,12 +70,12 @@ def _match(entity: Entity, known: dict[str, str], longest: int) -> tuple[str, st
 
 
 def _longest(known: dict[str, str]) -> int:
-    """The most tokens any known name or alias has (``risk-api`` has 2)."""
+    """The most tokens any known name or alias has (``billing-api`` has 2)."""
     return max((len(tokens(name)) for name in known), default=1)
 
 
 def _phrases(parts: list[str], longest: int) -> set[str]:
-    """Runs of up to ``longest`` consecutive tokens, joined by '-' and '_' (aliases like 'risk-api')."""
+    """Runs of up to ``longest`` consecutive tokens, joined by '-' and '_' (aliases like 'billing-api')."""
     out: set[str] = set()
     for i in range(len(parts)):
         for j in range(i + 1, min(len(parts), i + longest) + 1):

@@ -68,7 +68,7 @@ def key_for_env_var(name: str, config: Config) -> tuple[str, str] | None:
     name's stem: ``FASTAPI_PORT`` → (fastapi, port), ``DATABASE_PORT`` → (postgres, port) when the
     catalog aliases ``database`` to postgres, else (database, port); ``FASTAPI_WORKERS`` →
     (fastapi, workers); with a catalog service as prefix, the rest is the key
-    (``AIRFLOW_WEBSERVER_PORT`` → (airflow, webserver_port)). ``PORT`` alone names no service.
+    (``BILLING_ADMIN_PORT`` → (billing, admin_port) when ``billing`` is a catalog service). ``PORT`` alone names no service.
     """
     if not _ENV_NAME.fullmatch(name):
         return None

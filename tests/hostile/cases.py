@@ -118,8 +118,8 @@ def yaml_deep_nesting(root: Path) -> None:
 # -- Kubernetes selection -------------------------------------------------------------------------
 
 def _fanout(root: Path, count: int) -> None:
-    services = "---\n".join(SERVICE.format(name=f"s{i}", app="shared", target=8080) for i in range(count))
-    deployments = "---\n".join(DEPLOYMENT.format(name=f"d{i}", app="shared", port=9090) for i in range(count))
+    services = "---\n".join(SERVICE.format(name=f"s{i}", app="common", target=8080) for i in range(count))
+    deployments = "---\n".join(DEPLOYMENT.format(name=f"d{i}", app="common", port=9090) for i in range(count))
     write(root, "k8s/services.yaml", services)
     write(root, "k8s/deployments.yaml", deployments)
 
