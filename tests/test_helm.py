@@ -320,6 +320,15 @@ def test_unknown_is_not_passed_to_functions_but_default_can_decide() -> None:
     assert UNKNOWN is not None
 
 
+def test_set_to_an_unknown_value_makes_the_key_unknown_not_its_old_value() -> None:
+    # a chart that keeps an existing secret's value (lookup) must not render the default it replaced
+    text, _ = render('{{ $d := dict "a" "old" }}{{ $_ := set $d "a" (lookup "v1" "Secret" "" "") }}'
+                     'k: {{ $d.a }}|{{ toYaml $d }}|{{ get $d "b" | default "kept" }}')
+    assert "old" not in text
+    assert text.startswith("k: __portlint_unknown_") and text.count("__portlint_unknown_") == 2
+    assert text.endswith("|kept")
+
+
 def test_include_recursion_is_bounded() -> None:
     text, notes = render('{{ include "loop" . }}', helpers='{{- define "loop" -}}{{ include "loop" . }}{{- end }}')
     assert text == "#" and any("depth" in n for n in notes)  # alone on its line: a comment line

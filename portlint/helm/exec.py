@@ -82,6 +82,7 @@ class Engine:
         self._noted: set[tuple[str, int, str]] = set()
         self._missing: str | None = None
         self._include_depth = 0
+        self._tainted = False  # an UNKNOWN was stored inside a container: check nested values too
         self._where: tuple[P.Source, int] | None = None
 
     # -- loading ----------------------------------------------------------------------------
@@ -159,7 +160,7 @@ class Engine:
         value = self._guarded(frame, dot, node.pipe, node.pos)
         if node.pipe.decl:
             return
-        if value is UNKNOWN:
+        if value is UNKNOWN or (self._tainted and holds_unknown(value)):
             self._unknown(out, frame.source, node)
             return
         text = self.printer(plain(value)).replace("<no value>", "")
@@ -424,9 +425,16 @@ class Engine:
         fn = self.functions.get(name)
         if fn is None:
             raise UnknownFunction(name)
+        if name == "set" and len(argv) == 3 and argv[2] is UNKNOWN and isinstance(argv[0], dict) \
+                and isinstance(argv[1], str):
+            argv[0][argv[1]] = UNKNOWN  # the key is now unknown, not left at its old value
+            self._tainted = True
+            return argv[0]
         decided = decide_unknown(name, argv, self.truth)
         if decided is not _NOVALUE:
             return decided
+        if self._tainted and name not in _PASS_CONTAINERS and any(holds_unknown(a) for a in argv):
+            return UNKNOWN
         if name in _SERIALISERS:
             argv = [plain(a) for a in argv]
         try:
@@ -512,6 +520,27 @@ def _not_a_function(args: Any, final: Any) -> None:
 
 def _sort_key(key: Any) -> tuple[int, Any]:
     return (0, key) if isinstance(key, str) else (1, str(key))
+
+
+# functions that read a key or build a container: an UNKNOWN inside their arguments stays where it is
+# (and is caught when printed or serialised), so they still run
+_PASS_CONTAINERS = frozenset({
+    "get", "hasKey", "keys", "dict", "list", "append", "prepend", "concat", "merge", "mergeOverwrite",
+    "deepCopy", "pick", "omit", "first", "last", "rest", "initial", "unset", "len",
+})
+
+
+def holds_unknown(value: Any, depth: int = 0) -> bool:
+    """Whether a container holds UNKNOWN anywhere (bounded depth: deeper counts as unknown)."""
+    if value is UNKNOWN:
+        return True
+    if depth > 64:
+        return True
+    if isinstance(value, dict):
+        return any(holds_unknown(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return any(holds_unknown(v, depth + 1) for v in value)
+    return False
 
 
 def _go_type(value: Any) -> str:
