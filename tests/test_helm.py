@@ -329,6 +329,14 @@ def test_set_to_an_unknown_value_makes_the_key_unknown_not_its_old_value() -> No
     assert text.endswith("|kept")
 
 
+def test_a_field_of_a_function_parses_as_go_does_and_fails_only_when_run() -> None:
+    # `merge.Values.x` is a typo Go accepts at parse time: a dormant branch must not cost the template
+    text, notes = render('a: 1\n{{- if false }}\nb: {{ merge.Values.x }}\n{{- end }}\n')
+    assert text == "a: 1\n" and notes == []
+    text, notes = render("b: {{ merge.Values.x }}\n")
+    assert text.startswith("b: __portlint_unknown_") and any("merge" in n for n in notes)
+
+
 def test_include_recursion_is_bounded() -> None:
     text, notes = render('{{ include "loop" . }}', helpers='{{- define "loop" -}}{{ include "loop" . }}{{- end }}')
     assert text == "#" and any("depth" in n for n in notes)  # alone on its line: a comment line

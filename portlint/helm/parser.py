@@ -407,7 +407,7 @@ class _Parser:
             return Field(node.names + tuple(names), node.pos)
         if isinstance(node, Variable):
             return Variable(node.name, node.names + tuple(names), node.pos)
-        if isinstance(node, (PipeNode, Chain)):
+        if isinstance(node, (PipeNode, Chain, Ident)):  # Go parses `fn.Field` too; it fails only if run
             return Chain(node, tuple(names), node.pos)
         raise ParseError("unexpected . after term", node.pos)
 
