@@ -66,11 +66,10 @@ GROUP = "consistency"
 SUMMARY = "A Service targetPort matches no containerPort of the pods it selects"
 TAGS = ("kubernetes",)
 
-SERVING = ("container", "sidecar")
 
 
 def check(ctx) -> Iterator[Problem]:
-    from portlint.links.kubernetes import containers_of, resolve_named_port, selection
+    from portlint.links.kubernetes import declared_ports, resolve_named_port, selection
 
     graph: PortGraph = ctx.graph
     chosen = selection(graph)
@@ -85,7 +84,7 @@ def check(ctx) -> Iterator[Problem]:
             verdicts[id(group)] = None
             for w in workloads:
                 if w.id not in pods:
-                    pods[w.id] = _ports_of(graph, w, containers_of(graph, w))
+                    pods[w.id] = declared_ports(graph, w)
         for target in graph.facts(service, Role.TARGET):
             if target.value.unresolved:
                 continue
@@ -104,17 +103,6 @@ def check(ctx) -> Iterator[Problem]:
                 missing, fix, sides = found
                 yield _problem(graph, service, target, missing, fix, sides)
 
-
-def _serves(container: Entity) -> bool:
-    return container.attrs.get("container_kind", "container") in SERVING
-
-
-def _ports_of(graph: PortGraph, workload: Entity, containers: list[Entity]) -> list[PortFact] | None:
-    """The declared ports of a workload's serving containers; ``None`` when a template may add some."""
-    serving = [c for c in containers if _serves(c)]
-    if workload.attrs.get("containers_unresolved") or any(c.attrs.get("ports_unresolved") for c in serving):
-        return None
-    return [f for c in serving for f in graph.facts(c, Role.LISTEN)]
 
 
 def _checkable(ports: list[PortFact]) -> bool:

@@ -57,7 +57,6 @@ GROUP = "consistency"
 SUMMARY = "A named targetPort or probe port is declared by no container"
 TAGS = ("kubernetes",)
 
-SERVING = ("container", "sidecar")
 MAX_NAMED = 10  # workloads and ports a finding names one by one; more are counted
 
 
@@ -69,7 +68,7 @@ def check(ctx) -> Iterator[Problem]:
 # -- Service targetPort -------------------------------------------------------------------------
 
 def _service_targets(graph: PortGraph) -> Iterator[Problem]:
-    from portlint.links.kubernetes import containers_of, selection
+    from portlint.links.kubernetes import selection, serving_containers
 
     chosen = selection(graph)
     serving: dict[int, list[Entity] | None] = {}  # per shared selection: its serving containers
@@ -83,8 +82,7 @@ def _service_targets(graph: PortGraph) -> Iterator[Problem]:
             continue
         workloads = list(group)
         if id(group) not in serving:
-            containers = [c for w in workloads for c in containers_of(graph, w)
-                          if c.attrs.get("container_kind", "container") in SERVING]
+            containers = [c for w in workloads for c in serving_containers(graph, w)]
             unresolved = any(w.attrs.get("containers_unresolved") for w in workloads) or any(
                 c.attrs.get("ports_unresolved") for c in containers)
             serving[id(group)] = None if unresolved else containers  # a template may declare the name

@@ -46,7 +46,7 @@ from collections.abc import Iterator
 
 from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
-from portlint.links.kubernetes import containers_of, selected_workloads
+from portlint.links.kubernetes import declared_ports, selected_workloads
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL117"
@@ -55,7 +55,6 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A NetworkPolicy allows a port its selected pods do not declare"
 TAGS = ("kubernetes", "security")
-SERVING = ("container", "sidecar")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -73,12 +72,10 @@ def check(ctx) -> Iterator[Problem]:
 
 def _ports(graph: PortGraph, workload: Entity, allowed: PortFact) -> list[PortFact] | None:
     """The declared ports of the workload's serving containers (None: nothing to compare)."""
-    if workload.attrs.get("containers_unresolved"):
+    declared = declared_ports(graph, workload)
+    if declared is None:
         return None
-    containers = [c for c in containers_of(graph, workload) if c.attrs.get("container_kind", "container") in SERVING]
-    if any(c.attrs.get("ports_unresolved") for c in containers):
-        return None
-    ports = [p for c in containers for p in graph.facts(c, Role.LISTEN) if same_environment(p, allowed)]
+    ports = [p for p in declared if same_environment(p, allowed)]
     if not ports or any(p.value.unresolved or p.attrs.get("port_name_unresolved") for p in ports):
         return None
     return ports

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 
 from portlint.describe import container_name, entity_label, port_text, same_environment
 from portlint.graph import PortGraph
-from portlint.links.kubernetes import containers_of
+from portlint.links.kubernetes import declared_ports
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL118"
@@ -48,7 +48,6 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A prometheus.io/port annotation names a port no container declares"
 TAGS = ("kubernetes", "monitoring")
-SERVING = ("container", "sidecar")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -57,14 +56,10 @@ def check(ctx) -> Iterator[Problem]:
         if not fact.attrs.get("annotation") or fact.value.unresolved or fact.value.number is None:
             continue
         workload = graph.entity(fact.owner.id)
-        if workload is None or workload.attrs.get("containers_unresolved"):
+        declared = declared_ports(graph, workload) if workload is not None else None
+        if declared is None:
             continue
-        containers = [c for c in containers_of(graph, workload)
-                      if c.attrs.get("container_kind", "container") in SERVING]
-        if any(c.attrs.get("ports_unresolved") for c in containers):
-            continue
-        ports = [p for c in containers for p in graph.facts(c, Role.LISTEN)
-                 if p.location.path == fact.location.path and same_environment(p, fact)]
+        ports = [p for p in declared if p.location.path == fact.location.path and same_environment(p, fact)]
         if not ports or any(p.value.number is None or p.value.unresolved for p in ports):
             continue
         if any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports):

@@ -56,6 +56,25 @@ def containers_of(graph: PortGraph, workload: Entity | str) -> list[Entity]:
     return [child for child in graph.children(_id(workload)) if child.ref.kind == CONTAINER]
 
 
+SERVING_KINDS = ("container", "sidecar")  # plain init containers exit before traffic arrives
+
+
+def serving_containers(graph: PortGraph, workload: Entity | str) -> list[Entity]:
+    """The containers that serve a workload's traffic: main containers and native sidecars."""
+    return [c for c in containers_of(graph, workload) if c.attrs.get("container_kind", "container") in SERVING_KINDS]
+
+
+def declared_ports(graph: PortGraph, workload: Entity) -> list[PortFact] | None:
+    """The ``listen`` facts of a workload's serving containers; ``None`` when a template may add
+    containers or ports (then nothing can be said to be missing)."""
+    if workload.attrs.get("containers_unresolved"):
+        return None
+    serving = serving_containers(graph, workload)
+    if any(c.attrs.get("ports_unresolved") for c in serving):
+        return None
+    return [f for c in serving for f in graph.facts(c, Role.LISTEN)]
+
+
 def resolve_named_port(graph: PortGraph, service_entity: Entity | str, name: str,
                        protocol: str = "TCP") -> list[PortFact]:
     """The ``listen`` facts a named targetPort reaches: ``ports[].name == name`` and same protocol,
