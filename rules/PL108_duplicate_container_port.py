@@ -49,17 +49,16 @@ GROUP = "consistency"
 SUMMARY = "The same containerPort is declared twice in one pod"
 TAGS = ("kubernetes",)
 
-RUNNING = ("container", "sidecar")
 WORKLOAD_KINDS = ("k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet", "k8s/Job",
                   "k8s/CronJob", "k8s/Pod", "k8s/ReplicationController")
 
 
 def check(ctx) -> Iterator[Problem]:
-    from portlint.links.kubernetes import containers_of
+    from portlint.links.kubernetes import serving_containers
 
     graph: PortGraph = ctx.graph
     for workload in graph.entities(WORKLOAD_KINDS):
-        containers = [c for c in containers_of(graph, workload) if c.attrs.get("container_kind", "container") in RUNNING]
+        containers = serving_containers(graph, workload)
         ports = sorted((p for c in containers for p in graph.facts(c, Role.LISTEN)
                         if p.value.number is not None and not p.value.unresolved), key=lambda p: p.location)
         first: dict[tuple, PortFact] = {}

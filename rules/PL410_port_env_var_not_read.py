@@ -41,6 +41,7 @@ from portlint.graph import explain_link, members
 from portlint.layers import port_key_of
 from portlint.links.apps import entity_label, service_name
 from portlint.links.containers import COMPOSE, IMAGE, modules_run_by
+from portlint.links.kubernetes import serving_containers
 from portlint.model import Entity, PortFact, Problem, Related, Role
 from portlint.readers._config_keys import key_for_env_var
 
@@ -51,7 +52,6 @@ GROUP = "consistency"
 SUMMARY = "A container sets a port variable that the code it runs never reads"
 TAGS = ("application", "containers")
 K8S_CONTAINER = "k8s/Container"
-SERVING = ("container", "sidecar")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -75,8 +75,7 @@ def _code_of(graph, holder: Entity) -> tuple[list[Entity], list[str]]:
         modules = modules_run_by(graph, holder)
         return modules, [explain_link(link) for link in graph.outgoing(holder.id, "runs")]
     workload = graph.parent(holder)
-    siblings = [c for c in graph.children(workload.id) if c.ref.kind == K8S_CONTAINER
-                and c.attrs.get("container_kind", "container") in SERVING] if workload else []
+    siblings = serving_containers(graph, workload) if workload else []
     service = service_name(graph, holder)
     if len(siblings) != 1 or service is None:
         return [], []

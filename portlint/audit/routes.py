@@ -24,7 +24,7 @@ from portlint.audit.model import (APP, ENTRANCE, ERROR, OK, POD, ROUTE, SERVICE,
                                   FindingIndex, FindingRow, Hop, Node, Route, worst)
 from portlint.graph import PortGraph, member_facts, service_of
 from portlint.layers import by_key, effective_values, owner_service
-from portlint.links.kubernetes import CONTAINER, INGRESS, SERVING_CONTAINERS, WORKLOAD_KINDS, selected_workloads
+from portlint.links.kubernetes import INGRESS, WORKLOAD_KINDS, selected_workloads, serving_containers
 from portlint.links.terraform import (LISTENER_KINDS, LISTENER_RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule,
                                       compatible, firewall_rules)
 from portlint.model import Entity, Location, PortFact, Role
@@ -291,8 +291,7 @@ class RouteBuilder:
         for workload in selected_workloads(self.graph, service)[:MAX_WORKLOADS_PER_SERVICE]:
             if workload.ref.kind not in WORKLOAD_KINDS:
                 continue
-            containers = [c for c in self.graph.children(workload.id) if c.ref.kind == CONTAINER
-                          and c.attrs.get("container_kind", "container") in SERVING_CONTAINERS]
+            containers = serving_containers(self.graph, workload)
             matching = [(c, [f for f in self.graph.facts(c, Role.LISTEN) if target is not None and _reaches(target, f)])
                         for c in containers]
             hits = [(c, facts) for c, facts in matching if facts]

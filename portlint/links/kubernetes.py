@@ -56,12 +56,9 @@ def containers_of(graph: PortGraph, workload: Entity | str) -> list[Entity]:
     return [child for child in graph.children(_id(workload)) if child.ref.kind == CONTAINER]
 
 
-SERVING_KINDS = ("container", "sidecar")  # plain init containers exit before traffic arrives
-
-
 def serving_containers(graph: PortGraph, workload: Entity | str) -> list[Entity]:
     """The containers that serve a workload's traffic: main containers and native sidecars."""
-    return [c for c in containers_of(graph, workload) if c.attrs.get("container_kind", "container") in SERVING_KINDS]
+    return [c for c in containers_of(graph, workload) if c.attrs.get("container_kind", "container") in SERVING_CONTAINERS]
 
 
 def declared_ports(graph: PortGraph, workload: Entity) -> list[PortFact] | None:
