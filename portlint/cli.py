@@ -14,9 +14,6 @@ import sys
 import traceback
 
 from portlint import __version__
-from portlint.config import ConfigError
-from portlint.registry import RuleLoadError
-from portlint.validate import SelectorError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -67,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from portlint.config import ConfigError
+    from portlint.registry import RuleLoadError
+    from portlint.validate import SelectorError
+
     try:
         return args.handler(args)
     except (ConfigError, RuleLoadError, UsageError, SelectorError) as exc:
