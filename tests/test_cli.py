@@ -71,7 +71,7 @@ def test_rules_dir_from_config(tree: Path) -> None:
 def test_json_output_schema(tree: Path) -> None:
     proc = _check(tree, "--format", "json")
     data = json.loads(proc.stdout)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["summary"]["findings"] == 1 and data["summary"]["warning"] == 1
     finding = data["findings"][0]
     assert finding["rule_id"] == "XU001" and finding["rule_name"] == "always-one"

@@ -28,10 +28,11 @@ def plural(count: int, word: str) -> str:
 
 
 def available_formats() -> list[str]:
-    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+    """Format names: a module's name, ``_`` written ``-`` (``json_full`` is ``json-full``)."""
+    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
 
 
 def reporter(name: str) -> ModuleType:
     if name not in available_formats():
         raise KeyError(name)
-    return importlib.import_module(f"{__name__}.{name}")
+    return importlib.import_module(f"{__name__}.{name.replace('-', '_')}")

@@ -1,19 +1,23 @@
-"""JSON output, schema version 1 (documented in docs/json-output.md)."""
+"""JSON output, schema version 1 (documented in docs/json-output.md).
+
+``json`` holds the findings; ``json-full`` (:mod:`portlint.report.json_full`) adds the
+``services`` model, which is larger than the findings and costs more to write.
+"""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from portlint import __version__
 from portlint.graph import members
 from portlint.model import Finding, Location, PortFact
+from portlint.report._json import dumps
 
 FORMAT = "json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `services` moved to --format json-full
 
 
-def render(result, opts) -> str:
+def render(result, opts, with_services: bool = False) -> str:
     document = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "portlint", "version": __version__},
@@ -23,9 +27,10 @@ def render(result, opts) -> str:
                                                            "location": location_dict(s.location)}}
                        for f, s in result.suppressed],
         "baselined": len(result.baselined),
-        "services": services(result.graph),
     }
-    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    if with_services:
+        document["services"] = services(result.graph)
+    return dumps(document) + "\n"
 
 
 def summary(result) -> dict:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from portlint import __version__
 from portlint.baseline import fingerprint
 from portlint.model import Finding, Location
+from portlint.report._json import dumps
 
 FORMAT = "sarif"
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -31,7 +30,7 @@ def render(result, opts) -> str:
             "uri": opts.source_root.resolve().as_uri().rstrip("/") + "/",
             "description": {"text": "The repository root: every artifact uri is relative to it."}}}
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dumps(document) + "\n"
 
 
 def _rule(rule) -> dict:
