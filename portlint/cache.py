@@ -21,6 +21,7 @@ import hmac
 import os
 import pickle
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,9 @@ class ReadCache:
         self.key = _signing_key()
         self.hits = 0
         self.misses = 0
+        self.side_reads: dict[str, str | None] = {}  # every side file any reader of this run read
+        self.complete = True  # False once a read was not cacheable (cut by the time budget)
+        self.hashes = FileHashes()
 
     @property
     def usable(self) -> bool:
@@ -165,16 +169,22 @@ class ReadCache:
             self.misses += 1
             return None
         self.hits += 1
+        self.side_reads.update(side)
         return output
 
     def store(self, key: str, side: SideReads, output: Any) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not written."""
+        self.side_reads.update(side.seen)
+        self._write(f"{key}.bin", (dict(side.seen), output))
+
+    def _write(self, name: str, value: Any) -> None:
         if not self.usable:
             return
         try:
-            payload = pickle.dumps((dict(side.seen), output), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self._ensure_dir()
-            target = self.directory / f"{key}.bin"
+            target = self.directory / name
+            key = name.removesuffix(".bin")
             tmp = self.directory / f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as handle:
@@ -182,6 +192,70 @@ class ReadCache:
             os.replace(tmp, target)
         except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return
+
+    # -- the whole scan ------------------------------------------------------------------
+    # When no file, side file, setting, rule or piece of code changed since the last run, the
+    # findings are the same: one signed file holds them, so a warm run skips reading, linking
+    # and checking. Its name depends on what was asked (root, paths, rules, selection), not on
+    # the files' contents, so an edit overwrites it instead of adding one more.
+
+    def scan_slot(self, setup: str) -> str:
+        return f"scan-{digest(setup.encode('utf-8', 'surrogatepass'))}.bin"
+
+    def open_scan(self, setup: str) -> None:
+        """Read the slot of ``setup``: its file hashes serve this run's keys (an unchanged file
+        is not read to be hashed again), its scan is kept for :meth:`load_scan`."""
+        self._slot = None
+        if not self.usable:
+            return
+        path = self.directory / self.scan_slot(setup)
+        try:
+            if path.is_symlink() or not path.is_file():
+                return
+            blob = path.read_bytes()
+        except OSError:
+            return
+        signature, payload = blob[:_SIG_BYTES], blob[_SIG_BYTES:]
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            return
+        try:
+            hashes, stored_key, side, output = pickle.loads(payload)
+            if not isinstance(hashes, FileHashes) or not isinstance(side, dict):
+                return
+        except Exception:  # another portlint build's entry: rebuild it
+            return
+        self.hashes = hashes.fresh()
+        self._slot = (stored_key, side, output)
+
+    def load_scan(self, key: str) -> Any | None:
+        """The scan read by :meth:`open_scan` when it was made from the same ``key`` and every
+        side file any reader read then is unchanged."""
+        slot = getattr(self, "_slot", None)
+        if slot is None or slot[0] != key:
+            return None
+        stored_key, side, output = slot
+        try:
+            if any(current_state(p, expected) != expected for p, expected in side.items()):
+                return None
+        except Exception:
+            return None
+        return output
+
+    def store_scan(self, setup: str, key: str, output: Any, known: Iterable[str] = ()) -> None:
+        """Keep the scan, with the side files read (minus ``known``, the scan's own files: already
+        in ``key``) and the file hashes; not when a read of this run could not be cached."""
+        if not self.complete:
+            return
+        skip = set(known)
+        side = {p: v for p, v in sorted(self.side_reads.items()) if p not in skip}
+        self._write(self.scan_slot(setup), (self.hashes.kept(), key, side, output))
+
+    def refresh_hashes(self, setup: str) -> None:
+        """After a hit: write the slot again when files that were too fresh to trust by their
+        stat alone (see :class:`FileHashes`) have become old enough."""
+        slot = getattr(self, "_slot", None)
+        if slot is not None and self.hashes.settled:
+            self._write(self.scan_slot(setup), (self.hashes.kept(), *slot))
 
     def _sign(self, payload: bytes) -> bytes:
         assert self.key is not None
@@ -210,7 +284,7 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     handed, such as the scan's scopes), has changed."""
     from portlint import safe_io
 
-    inputs = [(f.rel, _content_hash(f)) for f in files]
+    inputs = [(f.rel, cache.hashes.of(f)) for f in files]
     key = cache.entry_key(f"{reader}\0{digest(context.encode('utf-8', 'surrogatepass'))}", inputs)
     hit = cache.load(key)
     if hit is not None:
@@ -225,11 +299,88 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     return output
 
 
-def _content_hash(file) -> str:
-    try:
-        return digest(file.text().encode("utf-8", "surrogatepass"))
-    except Exception:  # undecodable or gone: the reader reports it; the key still differs by name
-        return "unreadable"
+RACY_NS = 2_000_000_000  # a file written this close to its hashing may change again unseen (git's "racy clean")
+
+
+class FileHashes:
+    """Content hashes of the scan's files, trusted by their stat signature (size, mtime, ctime,
+    inode, device) on the next run, as git's index does. A file modified less than
+    :data:`RACY_NS` before it was hashed is always hashed again: a second write within the
+    file system's timestamp resolution would keep its signature."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, tuple[tuple[int, ...], str, bool]] = {}  # path -> (signature, hash, racy)
+        self.now = time.time_ns()
+        self.settled = False  # a racy entry became trustworthy during this run
+
+    def fresh(self) -> "FileHashes":
+        """This table for a new run (its clock now)."""
+        self.now = time.time_ns()
+        self.settled = False
+        return self
+
+    def of(self, file) -> str:
+        """``file``'s content hash: from the table when its signature is unchanged, else read."""
+        key = str(file.path)
+        signature = file.signature
+        known = self.table.get(key)
+        if known is not None and signature is not None and known[0] == signature and not known[2]:
+            return known[1]
+        try:
+            value = hashlib.blake2b(file.raw(), digest_size=16).hexdigest()
+        except (OSError, ValueError):
+            return "unreadable"
+        if signature is not None:
+            racy = self.now - max(signature[1], signature[2]) < RACY_NS
+            if known is not None and known[2] and not racy and known[1] == value:
+                self.settled = True
+            self.table[key] = (signature, value, racy)
+        return value
+
+    def kept(self) -> "FileHashes":
+        return self
+
+    def __getstate__(self) -> dict:
+        return {"table": self.table}
+
+    def __setstate__(self, state: dict) -> None:
+        self.table = state["table"]
+        self.now = time.time_ns()
+        self.settled = False
+
+
+def scan_key(cache: ReadCache, files: list, extra: str) -> str:
+    """The key of a whole scan: portlint's code, every setting, the rules' code (``extra`` holds
+    the rules, the selection and the day, which decides expired suppressions) and each file's
+    path and content (a file over ``max-file-size`` by its size: it is not read)."""
+    h = hashlib.sha256()
+    for part in (str(FORMAT), __version__, code_fingerprint(), extra):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    for file in files:
+        h.update(file.rel.encode("utf-8", "surrogatepass") + b"\0")
+        h.update(f"{file.size}:{file.environment}\0".encode("utf-8", "surrogatepass"))
+        if file.size > file.limit:
+            continue
+        h.update(cache.hashes.of(file).encode())
+    return h.hexdigest()
+
+
+def rules_fingerprint(rules: list) -> str:
+    """The rules' code: every ``.py`` of each folder a rule came from (helpers included)."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in sorted({Path(r.source).parent for r in rules}):
+        for path in sorted(folder.glob("*.py")):
+            try:
+                h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + path.read_bytes())
+            except OSError:
+                h.update(b"?")
+    return h.hexdigest()
+
+
+def config_fingerprint(config: Any) -> str:
+    """Every setting of the config (rule settings and selection included)."""
+    items = sorted((k, repr(v)) for k, v in vars(config).items() if not k.startswith("_"))
+    return digest(repr(items).encode("utf-8", "surrogatepass"))
 
 
 def cache_dir_for(root: Path, config: Any, explicit: Path | None = None) -> Path:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import os
 import re
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from portlint import safe_io
 from portlint.config import Config
@@ -45,6 +46,8 @@ class SourceFile:
     _raw: bytes | None = field(default=None, repr=False, compare=False)
     root: Path | None = field(default=None, repr=False, compare=False)  # reads stay inside it (None: anywhere)
     limit: int = field(default=safe_io.DEFAULT_LIMIT, repr=False, compare=False)
+    # (size, mtime_ns, ctime_ns, inode, device) at discovery: lets the cache trust an unchanged file
+    signature: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -110,8 +113,11 @@ def discover(paths: list[Path], root: Path, config: Config) -> Discovery:
         if not start.is_dir():
             _consider(start, root, config, excludes, files, skipped, explicit=True)
             continue
-        for file_path in _walk(start, root, config, excludes, skipped):
-            _consider(file_path, root, config, excludes, files, skipped, explicit=False)
+        for file_path, rel, entry in _walk(start, root, config, excludes, skipped):
+            if not entry.is_symlink() and rel not in files:
+                _consider_plain(file_path, rel, entry, config, excludes, files, skipped, root)
+            else:
+                _consider(file_path, root, config, excludes, files, skipped, explicit=False)
     ordered = [files[k] for k in sorted(files)]
     return Discovery(root=root, files=ordered, skipped=sorted(skipped, key=lambda s: s.rel))
 
@@ -130,15 +136,31 @@ def relative(path: Path, root: Path) -> str:
 
 def infer_environment(rel: str, environments: tuple[str, ...]) -> str | None:
     """``config/dev.yaml`` → dev, ``overlays/prod/x.yaml`` → prod, ``.env.uat`` → uat; else None."""
-    parts = PurePosixPath(rel).parts
-    envs = {e.lower(): e for e in environments}
-    for part in reversed(parts[:-1]):
-        if part.lower() in envs:
-            return envs[part.lower()]
-    for token in _ENV_SPLIT.split(parts[-1].lower()):
+    folder, _, name = rel.rpartition("/")
+    environments = tuple(environments)
+    found = _folder_environment(folder, environments)
+    if found is not None:
+        return found
+    envs = _lowered(environments)
+    for token in _ENV_SPLIT.split(name.lower()):
         if token in envs:
             return envs[token]
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_environment(folder: str, environments: tuple[str, ...]) -> str | None:
+    """The environment a folder path names (its deepest part that is one), once per folder."""
+    envs = _lowered(environments)
+    for part in reversed(folder.split("/")):
+        if part.lower() in envs:
+            return envs[part.lower()]
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def _lowered(environments: tuple[str, ...]) -> dict[str, str]:
+    return {e.lower(): e for e in environments}
 
 
 def _normalise_glob(glob: str) -> str:
@@ -171,7 +193,7 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
                 specs = (*specs, (current, spec))
         try:
             with os.scandir(current) as entries:
-                listed = sorted(((e.name, e.is_dir(follow_symlinks=False)) for e in entries), key=lambda e: e[0])
+                listed = sorted(((e.name, e.is_dir(follow_symlinks=False), e) for e in entries), key=lambda e: e[0])
         except OSError as exc:
             skipped.append(Skipped(relative(current, root), f"folder not scanned: {_os_reason(exc)}", current))
             continue
@@ -180,24 +202,24 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
                                    current))
             continue
         folders = []
-        for name, is_dir in listed:
-            full = current / name
+        base = relative(current, root)
+        child = getattr(current, "_make_child_relpath", current.joinpath)  # skips re-parsing the name
+        for name, is_dir, entry in listed:
+            full = child(name)
+            rel = name if base == "." else f"{base}/{name}"
             if is_dir:
-                if _keep_dir(full, root, excludes, specs):
+                if _keep_dir(full, rel, excludes, specs):
                     folders.append(full)
             elif not _ignored(full, specs, is_dir=False):
-                yield full
+                yield full, rel, entry
         stack.extend((folder, specs, depth + 1) for folder in reversed(folders))
 
 
-def _keep_dir(full: Path, root: Path, excludes: list[str], specs) -> bool:
-    if full.name in SKIPPED_DIRS or _excluded(relative(full, root), excludes):
+def _keep_dir(full: Path, rel: str, excludes: list[str], specs) -> bool:
+    if full.name in SKIPPED_DIRS or _excluded(rel, excludes):
         return False
-    try:
-        if (full / "pyvenv.cfg").exists():
-            return False
-    except OSError:
-        pass
+    if os.path.lexists(os.path.join(full, "pyvenv.cfg")):
+        return False
     return not _ignored(full, specs, is_dir=True)
 
 
@@ -281,8 +303,34 @@ def _consider(path: Path, root: Path, config: Config, excludes: list[str],
             skipped.append(Skipped(rel, f"not read: not a regular file ({safe_io.file_kind(mode)})", path))
         return
     env = infer_environment(rel, config.environments)
-    files[rel] = SourceFile(path=path, rel=rel, size=path.stat().st_size, environment=env,
-                            root=None if explicit and not inside else root, limit=config.max_file_size)
+    info = path.stat()
+    files[rel] = SourceFile(path=path, rel=rel, size=info.st_size, environment=env,
+                            root=None if explicit and not inside else root, limit=config.max_file_size,
+                            signature=stat_signature(info))
+
+
+def _consider_plain(path: Path, rel: str, entry: os.DirEntry, config: Config, excludes: list[str],
+                    files: dict[str, SourceFile], skipped: list[Skipped], root: Path) -> None:
+    """:func:`_consider` for a walked entry that is not a symlink: one ``lstat`` (from the
+    directory entry), no path arithmetic."""
+    if _excluded(rel, excludes):
+        return
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        skipped.append(Skipped(rel, f"not read: unreadable or broken symlink ({_os_reason(exc)})", path, quiet=True))
+        return
+    mode = info.st_mode
+    if not stat.S_ISREG(mode):
+        if not stat.S_ISDIR(mode):
+            skipped.append(Skipped(rel, f"not read: not a regular file ({safe_io.file_kind(mode)})", path))
+        return
+    files[rel] = SourceFile(path=path, rel=rel, size=info.st_size, environment=infer_environment(rel, config.environments),
+                            root=root, limit=config.max_file_size, signature=stat_signature(info))
+
+
+def stat_signature(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 def is_binary(file: SourceFile) -> bool:

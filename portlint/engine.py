@@ -6,6 +6,7 @@ reader or a rule into a finding instead of a traceback.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import traceback
@@ -51,6 +52,8 @@ class ScanResult:
     baselined: list[Finding] = field(default_factory=list)
     active: list[Rule] = field(default_factory=list)
     nested_configs: list[str] = field(default_factory=list)  # config files in the tree not in effect
+    graph_paths: frozenset[str] | None = None  # a result from the scan cache has no graph, only its paths
+    from_cache: bool = False
 
 
 @dataclass
@@ -88,9 +91,11 @@ Progress = Callable[[str, int, int], None]  # (what is happening, steps done, st
 
 def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None = None,
          selection: RuleSelection | None = None, progress: Progress | None = None,
-         read_cache=None) -> ScanResult:
+         read_cache=None, reuse: bool = False) -> ScanResult:
     """One run: discover, read (through ``read_cache``, a :class:`portlint.cache.ReadCache`, when
-    given), link, check."""
+    given), link, check. With ``reuse`` (and a cache), an unchanged tree gives the findings of
+    the last run without reading, linking or checking; that result has no graph
+    (``graph is None``, ``graph_paths`` set)."""
     started = time.perf_counter()
     report = progress or (lambda what, done, total: None)
     timings: dict[str, float] = {}
@@ -101,6 +106,16 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     report("discovering files", 0, 1)
     found = discover(paths, root, config)
     timings["discover"] = time.perf_counter() - tick
+
+    whole = None
+    if reuse and read_cache is not None and read_cache.usable:
+        tick = time.perf_counter()
+        whole = _scan_identity(read_cache, found, paths, root, config, rules, selection)
+        cached = read_cache.load_scan(whole[1])
+        timings["cache"] = time.perf_counter() - tick
+        if cached is not None:
+            read_cache.refresh_hashes(whole[0])
+            return _from_cache(cached, root, rules, selection, config, timings, started)
 
     tick = time.perf_counter()
     ctx = ReadContext(root=root, config=config, read_cache=read_cache)
@@ -121,9 +136,44 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     known = {r.id for r in rules} | {r.name for r in rules} | {"ALL"}
     findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known)
     timings["suppress"] = time.perf_counter() - tick
-    return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
-                      files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
-                      suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config))
+    result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
+                        files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
+                        suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config))
+    if whole is not None:
+        _keep_scan(read_cache, whole, result, found)
+    return result
+
+
+def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, config: Config,
+                   rules: list[Rule], selection: RuleSelection) -> tuple[str, str]:
+    """(setup, key) of a whole scan: what was asked, and what it was asked of."""
+    from portlint.cache import config_fingerprint, rules_fingerprint, scan_key
+
+    setup = repr((str(root), sorted(str(p) for p in paths), config_fingerprint(config),
+                  [(r.id, str(r.source)) for r in rules], selection))
+    read_cache.open_scan(setup)
+    skipped = repr([(s.rel, s.reason, s.quiet) for s in found.skipped])
+    extra = "\0".join((setup, rules_fingerprint(rules), today().isoformat(), skipped))
+    return setup, scan_key(read_cache, found.files, extra)
+
+
+def _keep_scan(read_cache, whole: tuple[str, str], result: ScanResult, found: Discovery) -> None:
+    from portlint.report._paths import graph_paths
+
+    stored = {"findings": result.findings, "suppressed": result.suppressed, "files_read": result.files_read,
+              "files_seen": result.files_seen, "nested_configs": result.nested_configs,
+              "graph_paths": sorted(graph_paths(result.graph))}
+    read_cache.store_scan(*whole, stored, known=(os.path.abspath(f.path) for f in found.files))
+
+
+def _from_cache(cached: dict, root: Path, rules: list[Rule], selection: RuleSelection, config: Config,
+                timings: dict[str, float], started: float) -> ScanResult:
+    return ScanResult(root=root, graph=None, findings=cached["findings"], rules=rules,  # type: ignore[arg-type]
+                      files_read=cached["files_read"], files_seen=cached["files_seen"],
+                      seconds=time.perf_counter() - started, timings=timings, suppressed=cached["suppressed"],
+                      active=[r for r in rules if selection.active(r, config)],
+                      nested_configs=cached["nested_configs"], graph_paths=frozenset(cached["graph_paths"]),
+                      from_cache=True)
 
 
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
@@ -213,6 +263,7 @@ def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[Rea
     try:
         return read_through(ctx.read_cache, reader.NAME, files, compute, context), files
     except _CutByBudget as cut:
+        ctx.read_cache.complete = False  # nor is the scan that holds it
         return cut.output, cut.kept
 
 

@@ -117,3 +117,103 @@ def test_config_keys_cache_and_cache_dir(tmp_path: Path, cache_on) -> None:
 
 def test_the_tests_themselves_write_no_cache_into_fixtures() -> None:
     assert not list(FIXTURES.rglob(".portlint_cache"))
+
+
+# -- the scan cache: a warm run with nothing changed skips reading, linking and checking ------------
+
+def _conflict_tree(tmp_path: Path, second: str = "8080") -> Path:
+    """Two compose services; they publish the same host port (PL406) while ``second`` is 8080."""
+    tree = tmp_path / "conflict"
+    tree.mkdir(exist_ok=True)
+    (tree / "compose.yaml").write_text(
+        "services:\n  a:\n    image: nginx\n    ports:\n      - \"8080:80\"\n"
+        f"  b:\n    image: nginx\n    ports:\n      - \"${{B_PORT}}:80\"\n")
+    (tree / ".env").write_text(f"B_PORT={second}\n")
+    return tree
+
+
+def _check(tree: Path, env: dict[str, str], *args: str):
+    return run_cli("check", "--format", "json", *args, ".", cwd=tree, env=env)
+
+
+def _scan_slots(tree: Path) -> list[Path]:
+    return sorted((tree / ".portlint_cache").glob("scan-*.bin"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif", "concise"])
+def test_scan_cache_output_is_byte_identical_to_cold(tmp_path: Path, cache_on, fmt: str) -> None:
+    tree = tmp_path / "demo"
+    shutil.copytree(DEMO, tree)
+    cold = run_cli("check", "--format", fmt, "--no-cache", ".", cwd=tree, env=cache_on)
+    primed = run_cli("check", "--format", fmt, ".", cwd=tree, env=cache_on)
+    assert len(_scan_slots(tree)) == 1
+    warm = run_cli("check", "--format", fmt, ".", cwd=tree, env=cache_on)
+    assert cold.returncode == primed.returncode == warm.returncode == 1
+    assert cold.stdout == primed.stdout == warm.stdout
+    statistics = run_cli("check", "--statistics", ".", cwd=tree, env=cache_on).stderr
+    assert "cache" in statistics and "link" not in statistics, "the warm run came from the scan cache"
+
+
+def test_scan_cache_sees_an_edited_file_and_an_edited_side_file(tmp_path: Path, cache_on) -> None:
+    tree = _conflict_tree(tmp_path)
+    assert "PL406" in _check(tree, cache_on).stdout
+    (tree / ".env").write_text("B_PORT=8081\n")
+    assert "PL406" not in _check(tree, cache_on).stdout
+    (tree / ".env").write_text("B_PORT=8080\n")
+    assert "PL406" in _check(tree, cache_on).stdout
+    (tree / "compose.yaml").write_text((tree / "compose.yaml").read_text().replace("8080:80", "8079:80"))
+    assert "PL406" not in _check(tree, cache_on).stdout
+    assert len(_scan_slots(tree)) == 1, "an edit overwrites the slot, it does not add one"
+
+
+def test_same_size_same_mtime_rewrite_is_seen(tmp_path: Path, cache_on) -> None:
+    """A rewrite that keeps the size and puts the old mtime back still changes the ctime."""
+    tree = _conflict_tree(tmp_path)
+    compose = tree / "compose.yaml"
+    old = compose.stat()
+    os.utime(compose, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # make it old: not "racy"
+    assert "PL406" in _check(tree, cache_on).stdout
+    assert "PL406" in _check(tree, cache_on).stdout
+    mtime = compose.stat().st_mtime_ns
+    compose.write_text(compose.read_text().replace("8080:80", "8070:80"))
+    os.utime(compose, ns=(old.st_atime_ns, mtime))
+    assert compose.stat().st_size == old.st_size
+    assert "PL406" not in _check(tree, cache_on).stdout
+
+
+def test_rule_selection_and_settings_are_part_of_the_key(tmp_path: Path, cache_on) -> None:
+    tree = _conflict_tree(tmp_path)
+    assert "PL406" in _check(tree, cache_on).stdout
+    assert "PL406" not in _check(tree, cache_on, "--ignore", "PL406").stdout
+    (tree / ".portlint.toml").write_text("[rules.PL406]\nenabled = false\n")
+    assert "PL406" not in _check(tree, cache_on).stdout
+    (tree / ".portlint.toml").unlink()
+    assert "PL406" in _check(tree, cache_on).stdout
+
+
+def test_corrupt_or_foreign_scan_slot_is_ignored(tmp_path: Path, cache_on) -> None:
+    tree = _conflict_tree(tmp_path)
+    expected = _check(tree, cache_on).stdout
+    (slot,) = _scan_slots(tree)
+    slot.write_bytes(b"\0" * 32 + b"cos\nsystem\n(S'touch pwned'\ntR.")
+    assert _check(tree, cache_on).stdout == expected
+    assert not (tree / "pwned").exists()
+    slot.write_bytes(slot.read_bytes()[:50])
+    assert _check(tree, cache_on).stdout == expected
+
+
+def test_concurrent_runs_agree_and_leave_a_usable_cache(tmp_path: Path, cache_on) -> None:
+    import subprocess
+    import sys
+
+    tree = tmp_path / "demo"
+    shutil.copytree(DEMO, tree)
+    expected = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tree, env=cache_on).stdout
+    command = [sys.executable, "-m", "portlint", "check", "--format", "json", "."]
+    env = {**os.environ, **cache_on, "NO_COLOR": "1"}
+    procs = [subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert outputs == [expected] * 4
+    assert not list((tree / ".portlint_cache").glob(".*.tmp")), "no temporary file is left behind"
+    assert run_cli("check", "--format", "json", ".", cwd=tree, env=cache_on).stdout == expected

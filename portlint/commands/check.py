@@ -47,6 +47,11 @@ def _touches(finding, paths: set[str]) -> bool:
     return finding.location.path in paths or any(r.location.path in paths for r in finding.related)
 
 
+def _needs_graph(formats: list[str]) -> bool:
+    """Whether a report reads the port graph itself (then a warm run cannot skip building it)."""
+    return "json-full" in formats
+
+
 def run(args) -> int:
     from portlint.cli import UsageError
 
@@ -68,7 +73,7 @@ def run(args) -> int:
         return 0
     with progress_bar(args) as progress:
         result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
-                      read_cache=read_cache_for(args, root, config))
+                      read_cache=read_cache_for(args, root, config), reuse=not _needs_graph(formats))
     note_nested_configs(result, config)
     if touched is not None and not args.show_all:
         result.findings = [f for f in result.findings if _touches(f, touched)]

@@ -107,7 +107,16 @@ def known_paths(result) -> set[str]:
     for finding in [*result.findings, *result.baselined, *(f for f, _ in result.suppressed)]:
         paths.add(finding.location.path)
         paths.update(r.location.path for r in finding.related)
-    graph = result.graph
+    if result.graph is None:  # a result from the scan cache keeps the graph's paths
+        paths.update(result.graph_paths or ())
+    else:
+        paths.update(graph_paths(result.graph))
+    return paths
+
+
+def graph_paths(graph) -> set[str]:
+    """The paths of the graph's entities, facts, definitions and read failures."""
+    paths: set[str] = set()
     for entity in graph.entities():
         paths.add(entity.location.path)
     for fact in graph.facts():
