@@ -7,6 +7,7 @@ file format or a rule.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -157,7 +158,7 @@ class EntityRef:
     namespace: str = ""
     parent: str = ""
 
-    @property
+    @functools.cached_property  # asked for tens of thousands of times by linkers and rules
     def id(self) -> str:
         scope = f"{self.namespace}/" if self.namespace else ""
         inner = f"{self.parent}::" if self.parent else ""
