@@ -37,8 +37,10 @@ fuzz: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m portlint.docs
 
+# make bench: cold, warm and one-edit runs on 200 services, 2,000 services cold, and checkov when
+# CHECKOV=/path/to/checkov is given (or checkov is on PATH).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --sizes 200 --scale 2000
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

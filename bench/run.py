@@ -9,9 +9,16 @@ portlint's own time and its per-stage times from ``--statistics``. Three kinds o
 - ``edit``: the cache primed, then one file edited before each run (a pre-commit after a change).
 
 Then the peak memory of a cold run, ``portlint --version``, and checkov on the same tree when a
-``checkov`` command is found (``--checkov PATH``; skipped otherwise), with the ratios.
+``checkov`` command is found (``--checkov PATH``, else ``$CHECKOV``, else ``checkov`` on PATH;
+skipped otherwise), with the ratios. ``--scale N`` also times a cold run on N services and
+prints its time over the smallest tree's (linear growth: 10x the services, about 10x the time).
+Wall and CPU (user + system of the child) are both shown: on a busy machine the wall clock
+measures the neighbours too, so the load average is printed with the results.
 
-Usage: python bench/run.py [--sizes 50,200,800] [--runs 3] [--seed 1] [--keep DIR] [--checkov PATH]
+Runs are made as a user's would be: with Python's bytecode cache on (``PYTHONDONTWRITEBYTECODE``
+is dropped from the children's environment), so start-up is not a recompilation of portlint.
+
+Usage: python bench/run.py [--sizes 200] [--scale 2000] [--runs 3] [--seed 1] [--keep DIR] [--checkov PATH]
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ _STAGE = re.compile(r"([\w:.-]+) (\d+) ms")
 @dataclass
 class Run:
     wall: float
+    cpu: float
     total_ms: float
     files_seen: int
     files_read: int
@@ -74,13 +82,19 @@ class Timed:
     stderr: str
     wall: float
     peak_mb: float
+    cpu: float = 0.0
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "NO_COLOR": "1", **extra}
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timed:
     """Run ``command``; its wall time and its own peak memory (``wait4``'s rusage of that child)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(command, cwd=cwd, env=env or {**os.environ, "NO_COLOR": "1"},
+        proc = subprocess.Popen(command, cwd=cwd, env=env or child_env(),
                                 stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
@@ -88,11 +102,11 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> T
         out.seek(0)
         err.seek(0)
         return Timed(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                     wall, usage.ru_maxrss / 1024)
+                     wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def check_once(tree: Path, report: Path, *extra: str) -> Run:
-    env = {**os.environ, "NO_COLOR": "1", "PORTLINT_NO_CACHE": ""}
+    env = child_env(PORTLINT_NO_CACHE="")
     command = [python(), "-m", "portlint", "check", str(tree), "--format", "json", "-o", str(report),
                "--statistics", *extra]
     proc = timed(command, ROOT, env)
@@ -104,7 +118,7 @@ def check_once(tree: Path, report: Path, *extra: str) -> Run:
         raise SystemExit(f"no --statistics line in the output of portlint check {tree}:\n{proc.stderr}")
     seen, read, total, stages = match.groups()
     findings = json.loads(report.read_text(encoding="utf-8"))["summary"]["findings"]
-    return Run(wall=wall, total_ms=float(total), files_seen=int(seen), files_read=int(read),
+    return Run(wall=wall, cpu=proc.cpu, total_ms=float(total), files_seen=int(seen), files_read=int(read),
                findings=findings, stages={k: float(v) for k, v in _STAGE.findall(stages)})
 
 
@@ -130,7 +144,8 @@ def measure(label: str, tree: Path, runs: int, scratch: Path, mode: str = "cold"
             if edited:
                 edited.write_text(original, encoding="utf-8")
         result = Result(f"{label} {mode}", files, outcome)
-    print(f"  {result.label}: {result.median(lambda r: r.wall):.2f} s", file=sys.stderr)
+    print(f"  {result.label}: {result.median(lambda r: r.wall):.2f} s wall, {result.median(lambda r: r.cpu):.2f} s CPU",
+          file=sys.stderr)
     return result
 
 
@@ -149,13 +164,17 @@ def peak_memory_mb(tree: Path, scratch: Path) -> float:
     return proc.peak_mb
 
 
-def version_seconds(runs: int) -> float:
-    return statistics.median(timed([python(), "-m", "portlint", "--version"], ROOT).wall for _ in range(runs))
+def version_seconds(runs: int) -> tuple[float, float]:
+    """``portlint --version`` as a user types it (the installed script), median wall and CPU."""
+    script = Path(python()).parent / "portlint"
+    command = [str(script), "--version"] if script.exists() else [python(), "-m", "portlint", "--version"]
+    done = [timed(command, ROOT) for _ in range(max(runs, 5))]
+    return statistics.median(t.wall for t in done), statistics.median(t.cpu for t in done)
 
 
-def checkov_seconds(checkov: str, tree: Path, runs: int) -> float | None:
-    """checkov on the same tree (Terraform and Kubernetes frameworks), median wall time."""
-    walls = []
+def checkov_seconds(checkov: str, tree: Path, runs: int) -> tuple[float, float] | None:
+    """checkov on the same tree (Terraform and Kubernetes frameworks), median wall and CPU time."""
+    walls, cpus = [], []
     for _ in range(runs):
         proc = timed([checkov, "-d", str(tree), "--framework", "terraform", "kubernetes", "--quiet",
                       "--compact", "-o", "json"], tree)
@@ -163,18 +182,26 @@ def checkov_seconds(checkov: str, tree: Path, runs: int) -> float | None:
             print(f"  checkov exited {proc.returncode}: {proc.stderr[-500:]}", file=sys.stderr)
             return None
         walls.append(proc.wall)
-    return statistics.median(walls)
+        cpus.append(proc.cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def load_average() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
+    except OSError:
+        return "unknown"
 
 
 def table(results: list[Result]) -> str:
     stage_names = ["discover", "read", "link", "rules"]
     readers = sorted({k for r in results for run in r.runs for k in run.stages if k.startswith("read:")})
-    head = ["tree", "files", "read", "findings", "wall s", "portlint ms", *stage_names, *readers]
+    head = ["tree", "files", "read", "findings", "wall s", "CPU s", "portlint ms", *stage_names, *readers]
     rows = [head]
     for r in results:
         rows.append([
             r.label, str(r.files), str(r.runs[0].files_read), str(r.runs[0].findings),
-            f"{r.median(lambda x: x.wall):.2f}", f"{r.median(lambda x: x.total_ms):.0f}",
+            f"{r.median(lambda x: x.wall):.2f}", f"{r.median(lambda x: x.cpu):.2f}", f"{r.median(lambda x: x.total_ms):.0f}",
             *(f"{r.stage(s):.0f}" for s in stage_names + readers),
         ])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
@@ -186,21 +213,27 @@ def table(results: list[Result]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time portlint check on synthetic trees and the demo.")
-    parser.add_argument("--sizes", default="50,200,800", help="services per synthetic tree (default: 50,200,800)")
+    parser.add_argument("--sizes", default="200", help="services per synthetic tree (default: 200)")
+    parser.add_argument("--scale", type=int, default=0, metavar="N",
+                        help="also time a cold run on N services and print its ratio to the smallest tree")
     parser.add_argument("--runs", type=int, default=3, help="runs per tree; the median is shown (default: 3)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic trees (default: 1)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write the trees into DIR and keep them")
-    parser.add_argument("--checkov", default=shutil.which("checkov"), metavar="PATH",
-                        help="the checkov command to compare with (default: checkov on PATH; skipped when absent)")
+    parser.add_argument("--checkov", default=os.environ.get("CHECKOV") or shutil.which("checkov"), metavar="PATH",
+                        help="the checkov command to compare with (default: $CHECKOV, else checkov on PATH; "
+                             "skipped when absent)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     with tempfile.TemporaryDirectory(prefix="portlint-bench-") as tmp:
         base = args.keep or Path(tmp)
         scratch = Path(tmp)
-        print(f"portlint bench: {args.runs} runs per tree, median shown; python {python()}", file=sys.stderr)
+        print(f"portlint bench: {args.runs} runs per tree, median shown; python {python()}; "
+              f"load average {load_average()}", file=sys.stderr)
         results = [measure("demo", DEMO, args.runs, scratch)]
-        summary: list[str] = [f"portlint --version: {version_seconds(args.runs):.3f} s"]
+        version_wall, version_cpu = version_seconds(args.runs)
+        summary: list[str] = [f"portlint --version: {version_wall:.3f} s wall, {version_cpu:.3f} s CPU"]
+        goals: list[tuple[str, bool]] = [("--version <= 0.1 s", version_wall <= 0.1)]
         for size in sizes:
             tree = base / f"services-{size}"
             generate(tree, size, seed=args.seed)
@@ -208,26 +241,43 @@ def main(argv: list[str] | None = None) -> int:
             runs = [measure(label, tree, args.runs, scratch, mode) for mode in ("cold", "warm", "edit")]
             results.extend(runs)
             cold, warm, edit = (r.median(lambda x: x.wall) for r in runs)
-            line = (f"{label}: cold {cold:.2f} s, warm {warm:.2f} s ({warm / cold:.2f}x cold), "
-                    f"one edited file {edit:.2f} s; peak memory (cold) {peak_memory_mb(tree, scratch):.0f} MB")
-            if args.checkov:
-                checkov = checkov_seconds(args.checkov, tree, 1)
-                if checkov:
-                    line += (f"; checkov {checkov:.2f} s: cold {cold / checkov:.3f}x, warm {warm / checkov:.3f}x, "
-                             f"edit {edit / checkov:.3f}x checkov")
+            cold_cpu, warm_cpu, edit_cpu = (r.median(lambda x: x.cpu) for r in runs)
+            peak = peak_memory_mb(tree, scratch)
+            line = (f"{label}: cold {cold:.2f} s ({cold_cpu:.2f} CPU), warm {warm:.2f} s ({warm_cpu:.2f} CPU), "
+                    f"one edited file {edit:.2f} s ({edit_cpu:.2f} CPU); peak memory (cold) {peak:.0f} MB")
+            goals.append((f"peak memory at {size} services <= 100 MB", peak <= 100))
+            checkov = checkov_seconds(args.checkov, tree, 1) if args.checkov else None
+            if checkov:
+                wall, cpu = checkov
+                line += (f"\n  checkov {wall:.2f} s ({cpu:.2f} CPU): portlint cold {cold / wall:.3f}x, "
+                         f"warm {warm / wall:.3f}x, edit {edit / wall:.3f}x checkov's wall time "
+                         f"(CPU: {cold_cpu / cpu:.3f}x, {warm_cpu / cpu:.3f}x, {edit_cpu / cpu:.3f}x)")
+                goals += [(f"cold <= 0.10x checkov ({size} services)", cold / wall <= 0.10),
+                          (f"warm <= 0.03x checkov ({size} services)", warm / wall <= 0.03),
+                          (f"one edited file <= 0.05x checkov ({size} services)", edit / wall <= 0.05)]
             else:
                 line += "; checkov not installed (skipped)"
             summary.append(line)
-        colds = {int(r.label.split()[0]): r.median(lambda x: x.wall) for r in results
-                 if r.label.endswith("services cold")}
-        if len(colds) > 1:
-            small, large = min(colds), max(colds)
-            summary.append(f"{large} services / {small} services (cold): {colds[large] / colds[small]:.1f}x")
+        if args.scale and sizes:
+            small = min(sizes)
+            tree = base / f"services-{args.scale}"
+            generate(tree, args.scale, seed=args.seed)
+            big = measure(f"{args.scale} services", tree, max(1, min(args.runs, 2)), scratch, "cold")
+            results.append(big)
+            ref = next(r for r in results if r.label == f"{small} services cold")
+            wall_ratio = big.median(lambda x: x.wall) / ref.median(lambda x: x.wall)
+            cpu_ratio = big.median(lambda x: x.cpu) / ref.median(lambda x: x.cpu)
+            summary.append(f"{args.scale} services / {small} services (cold): {wall_ratio:.1f}x wall, "
+                           f"{cpu_ratio:.1f}x CPU ({args.scale // small}x the services)")
+            goals.append((f"{args.scale} services <= 11x the time of {small}", wall_ratio <= 11))
     print(table(results))
     print()
     print("\n".join(summary))
-    print(f"\nmedian of {args.runs} runs; wall includes interpreter start-up; stage times in ms "
-          f"(python bench/run.py --sizes {','.join(map(str, sizes))} --runs {args.runs} --seed {args.seed})")
+    print("\ndone-when goals (issue 13): " + "; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in goals))
+    print(f"\nmedian of {args.runs} runs; wall includes interpreter start-up; stage times in ms; "
+          f"load average {load_average()} "
+          f"(python bench/run.py --sizes {','.join(map(str, sizes))}{f' --scale {args.scale}' if args.scale else ''} "
+          f"--runs {args.runs} --seed {args.seed})")
     return 0
 
 

@@ -30,7 +30,10 @@ class PortGraph:
         self._sorted: dict[str | None, list[Entity]] = {}  # kind (None: all) -> entities by id
         self._out: dict[str, list[Link]] = defaultdict(list)
         self._in: dict[str, list[Link]] = defaultdict(list)
+        self._out_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (source, kind)
+        self._in_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (target, kind)
         self._links_sorted = True
+        self._unsorted: set[tuple[str, str, str]] = set()  # edges whose lists need sorting
         self._version = 0  # bumped by every addition; derived views are memoised per version
         self._memo: dict[str, tuple[int, object]] = {}
         self.failures: list[ParseFailure] = []
@@ -78,7 +81,10 @@ class PortGraph:
         self._edges.add(edge)
         self._out[link.source].append(link)
         self._in[link.target].append(link)
+        self._out_kind[(link.source, link.kind)].append(link)
+        self._in_kind[(link.target, link.kind)].append(link)
         self._links_sorted = False
+        self._unsorted.add(edge)
         self._version += 1
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -146,20 +152,33 @@ class PortGraph:
     def outgoing(self, entity_id: str, kind: str | None = None) -> list[Link]:
         """Links from an entity, ordered by target then kind."""
         self._sort_links()
-        return [link for link in self._out.get(entity_id, ()) if kind is None or link.kind == kind]
+        if kind is not None:
+            return list(self._out_kind.get((entity_id, kind), ()))
+        return list(self._out.get(entity_id, ()))
 
     def incoming(self, entity_id: str, kind: str | None = None) -> list[Link]:
         """Links to an entity, ordered by source then kind."""
         self._sort_links()
-        return [link for link in self._in.get(entity_id, ()) if kind is None or link.kind == kind]
+        if kind is not None:
+            return list(self._in_kind.get((entity_id, kind), ()))
+        return list(self._in.get(entity_id, ()))
 
     def _sort_links(self) -> None:
+        """Sort the link lists changed since the last sort (only those: links are added while
+        linkers query, and sorting every list each time would be quadratic)."""
         if self._links_sorted:
             return
-        for links in self._out.values():
-            links.sort(key=lambda link: (link.target, link.kind))
-        for links in self._in.values():
-            links.sort(key=lambda link: (link.source, link.kind))
+        sources = {source for source, _, _ in self._unsorted}
+        targets = {target for _, target, _ in self._unsorted}
+        for source in sources:
+            self._out[source].sort(key=_by_target_kind)
+        for target in targets:
+            self._in[target].sort(key=_by_source_kind)
+        for key in {(source, kind) for source, _, kind in self._unsorted}:
+            self._out_kind[key].sort(key=_by_target)
+        for key in {(target, kind) for _, target, kind in self._unsorted}:
+            self._in_kind[key].sort(key=_by_source)
+        self._unsorted.clear()
         self._links_sorted = True
 
     def targets(self, entity_id: str, kind: str) -> list[Entity]:
@@ -176,6 +195,22 @@ class PortGraph:
 
     def __len__(self) -> int:
         return len(self._entities)
+
+
+def _by_target_kind(link: Link) -> tuple[str, str]:
+    return (link.target, link.kind)
+
+
+def _by_source_kind(link: Link) -> tuple[str, str]:
+    return (link.source, link.kind)
+
+
+def _by_target(link: Link) -> str:
+    return link.target
+
+
+def _by_source(link: Link) -> str:
+    return link.source
 
 
 def explain_link(link: Link) -> str:

@@ -7,7 +7,6 @@ file format or a rule.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -158,11 +157,15 @@ class EntityRef:
     namespace: str = ""
     parent: str = ""
 
-    @functools.cached_property  # asked for tens of thousands of times by linkers and rules
+    @property
     def id(self) -> str:
-        scope = f"{self.namespace}/" if self.namespace else ""
-        inner = f"{self.parent}::" if self.parent else ""
-        return f"{inner}{self.kind}:{scope}{self.name}"
+        try:  # computed once per ref: linkers and rules ask for it tens of thousands of times
+            return self.__dict__["_id"]
+        except KeyError:
+            scope = f"{self.namespace}/" if self.namespace else ""
+            inner = f"{self.parent}::" if self.parent else ""
+            value = self.__dict__["_id"] = f"{inner}{self.kind}:{scope}{self.name}"
+            return value
 
     @property
     def label(self) -> str:

@@ -91,12 +91,19 @@ class _Modules(dict):
     def __init__(self) -> None:
         super().__init__()
         self.by_suffix: dict[str, set[str]] = defaultdict(set)
+        # (folder, suffix) -> paths below that folder with that suffix: a lookup inside a folder
+        # costs what it finds, not the whole tree (every service has its own ``app.py``)
+        self.by_folder_suffix: dict[tuple[str, str], set[str]] = defaultdict(set)
 
     def add(self, path: str, entity: Entity) -> None:
         self.setdefault(path, []).append(entity)
         parts = path.split("/")
+        folders = ["/".join(parts[:j]) for j in range(1, len(parts))]
         for i in range(len(parts)):
-            self.by_suffix["/".join(parts[i:])].add(path)
+            suffix = "/".join(parts[i:])
+            self.by_suffix[suffix].add(path)
+            for folder in folders:
+                self.by_folder_suffix[(folder, suffix)].add(path)
 
 
 def _modules_by_path(graph: PortGraph) -> _Modules:
@@ -117,11 +124,14 @@ def _link_runs(graph: PortGraph, runner: Entity, base: str, modules: _Modules, w
 
 def _match(written: str, base: str, modules: _Modules) -> str | None:
     """The one scanned module path a command's module names; inside ``base`` first."""
-    hits = sorted({p for s in _suffixes(written) for p in modules.by_suffix.get(s, ())})
+    suffixes = _suffixes(written)
     if base:
-        inside = [p for p in hits if p.startswith(base.rstrip("/") + "/")]
-        hits = inside or hits
-    return hits[0] if len(hits) == 1 else None
+        folder = base.rstrip("/")
+        inside = {p for s in suffixes for p in modules.by_folder_suffix.get((folder, s), ())}
+        if inside:
+            return next(iter(inside)) if len(inside) == 1 else None
+    hits = {p for s in suffixes for p in modules.by_suffix.get(s, ())}
+    return next(iter(hits)) if len(hits) == 1 else None
 
 
 def _suffixes(written: str) -> list[str]:
