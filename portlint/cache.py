@@ -383,6 +383,50 @@ def config_fingerprint(config: Any) -> str:
     return digest(repr(items).encode("utf-8", "surrogatepass"))
 
 
+def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context: str = "") -> list[tuple[Any, Any]]:
+    """``read_one(file)`` for each file of a :data:`PER_FILE <portlint.readers>` reader, or the
+    result kept for that file when neither it nor a side file it read has changed. All of a
+    reader's files share one signed entry (one file to load, not thousands); it is written again
+    only when a file was read. ``read_one`` returns (output, cacheable). Returns (file, output)."""
+    from portlint import safe_io
+
+    name = cache.entry_key(f"{reader}\0per-file\0{digest(context.encode('utf-8', 'surrogatepass'))}", [])
+    kept = cache.load(name)
+    kept = kept if isinstance(kept, dict) else {}
+    fresh: dict[str, tuple[str, dict, Any]] = {}
+    results = []
+    changed = False
+    for file in files:
+        content = cache.hashes.of(file)
+        entry = kept.get(file.rel)
+        if entry is not None and entry[0] == content and _side_unchanged(entry[1]):
+            cache.side_reads.update(entry[1])
+            fresh[file.rel] = entry
+            results.append((file, entry[2]))
+            continue
+        side = SideReads(inputs=frozenset({os.path.abspath(file.path)}))
+        token = safe_io.watch_reads(side)
+        try:
+            output, cacheable = read_one(file)
+        finally:
+            safe_io.unwatch_reads(token)
+        cache.side_reads.update(side.seen)
+        if cacheable:
+            fresh[file.rel] = (content, dict(side.seen), output)
+        changed = True
+        results.append((file, output))
+    if changed or len(fresh) != len(kept):
+        cache.store(name, SideReads(), fresh)
+    return results
+
+
+def _side_unchanged(side: dict) -> bool:
+    try:
+        return all(current_state(path, expected) == expected for path, expected in side.items())
+    except Exception:
+        return False
+
+
 def cache_dir_for(root: Path, config: Any, explicit: Path | None = None) -> Path:
     """``--cache-dir``, else the config's ``cache-dir``, else ``.portlint_cache`` beside the config
     file (the project root), else at the scan root."""

@@ -250,7 +250,23 @@ def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[Rea
     files are unchanged; a read the time budget cut short is never stored."""
     if ctx.read_cache is None or not ctx.read_cache.usable:
         return _read_within_budget(reader, files, ctx)
-    from portlint.cache import read_through
+    from portlint.cache import read_per_file, read_through
+
+    context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
+    if getattr(reader, "PER_FILE", False):
+        cut: list[SourceFile] = []
+
+        def read_one(file: SourceFile) -> tuple[ReadOutput, bool]:
+            output, kept = _read_within_budget(reader, [file], ctx)
+            if not kept:  # cut by the time budget: depends on time, never kept
+                ctx.read_cache.complete = False
+                cut.append(file)
+            return output, bool(kept)
+
+        total = ReadOutput()
+        for _, output in read_per_file(ctx.read_cache, reader.NAME, files, read_one, context):
+            total.extend(output)
+        return total, [f for f in files if not any(f is c for c in cut)]
 
     def compute() -> ReadOutput:
         output, kept = _read_within_budget(reader, files, ctx)
@@ -259,7 +275,6 @@ def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[Rea
         return output
 
     # the scopes (from the whole tree's markers) shape what a reader emits: part of the key
-    context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
     try:
         return read_through(ctx.read_cache, reader.NAME, files, compute, context), files
     except _CutByBudget as cut:

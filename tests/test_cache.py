@@ -217,3 +217,38 @@ def test_concurrent_runs_agree_and_leave_a_usable_cache(tmp_path: Path, cache_on
     assert outputs == [expected] * 4
     assert not list((tree / ".portlint_cache").glob(".*.tmp")), "no temporary file is left behind"
     assert run_cli("check", "--format", "json", ".", cwd=tree, env=cache_on).stdout == expected
+
+
+def test_a_per_file_reader_reads_only_the_edited_file_again(tmp_path: Path, monkeypatch) -> None:
+    from portlint.cache import ReadCache, settings_fingerprint
+    from portlint.config import load_config
+    from portlint.engine import scan
+    from portlint.readers import dockerfile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    tree = tmp_path / "tree"
+    for name in ("a", "b", "c"):
+        (tree / name).mkdir(parents=True)
+        (tree / name / "Dockerfile").write_text(f"FROM python:3.12\nEXPOSE 80{ord(name) - 90}\n")
+    config = load_config(tree, None)
+    seen: list[str] = []
+    real = dockerfile.read
+
+    def spy(files, ctx):
+        seen.extend(f.rel for f in files)
+        return real(files, ctx)
+
+    monkeypatch.setattr(dockerfile, "read", spy)
+
+    def run(cached: bool):
+        cache = ReadCache(tmp_path / "cache", settings_fingerprint(config)) if cached else None
+        result = scan([tree], tree, config, read_cache=cache)
+        return sorted((f.location, f.value.text) for f in result.graph.facts())
+
+    run(True)
+    assert sorted(seen) == ["a/Dockerfile", "b/Dockerfile", "c/Dockerfile"]
+    (tree / "b" / "Dockerfile").write_text("FROM python:3.12\nEXPOSE 9000\n")
+    seen.clear()
+    warm = run(True)
+    assert seen == ["b/Dockerfile"]
+    assert warm == run(False)

@@ -9,6 +9,10 @@ A reader is any module in this package whose name does not start with ``_`` and 
 ``read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput``
     all the files it wanted at once, so that a reader can read a module or chart together.
 
+and may define ``PER_FILE = True`` when what it finds in a file depends on that file alone (and on
+the config, the scopes and side files it reads through :class:`ReadContext`): the read cache then
+keeps its results file by file, and an edit re-reads only the edited file.
+
 Readers know nothing of rules. They never execute anything from the scanned tree.
 """
 

@@ -22,6 +22,7 @@ from portlint.readers._app_compose import parse_range
 from portlint.readers._app_dockerfile import Instruction, final_chain, parse, substitute
 
 NAME = "dockerfile"
+PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 KIND = "docker/image"
 _ENV_PAIR = re.compile(r"""([A-Za-z_][A-Za-z0-9_.]*)=("(?:\\.|[^"\\])*"|'[^']*'|\S*)""")
 

@@ -28,6 +28,7 @@ from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._config_keys import LOCAL_ENVIRONMENT, is_port_key, key_for_env_var, looks_unresolved
 
 NAME = "envfile"
+PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 LAYER = "env"
 ENTITY_KIND = "config/env"
 EXAMPLE_MARKERS = frozenset({"example", "sample", "template", "dist", "tmpl"})

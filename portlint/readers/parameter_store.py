@@ -30,6 +30,7 @@ from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._config_keys import canonical_service, is_port_key, is_setting_key, looks_unresolved
 
 NAME = "parameter-store"
+PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 LAYER = "parameter-store"
 ENTITY_KIND = "config/parameter-store"
 SCRIPT_SUFFIXES = frozenset({".py", ".sh", ".bash", ".zsh"})

@@ -19,6 +19,7 @@ from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_conf
 from portlint.readers._app_python import Relevance, Site, Trace, analyse, relevant_offsets
 
 NAME = "python"
+PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 KIND = "code/python"
 # a module that writes parameters is the Parameter Store script: its fallbacks are parameter
 # values (the parameter_store reader's), not code defaults
