@@ -21,6 +21,7 @@ import hmac
 import os
 import pickle
 import secrets
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,6 +81,9 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+# another Python parses other syntax (the Python reader uses ``ast``): its results are its own
+_PYTHON = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
+
 EXISTS = "exists"  # a side file whose existence (not content) a reader tested
 
 
@@ -136,7 +140,7 @@ class ReadCache:
         """The entry's name: version, portlint's own code, settings, reader and each (path, content
         hash) of its input."""
         h = hashlib.sha256()
-        for part in (str(FORMAT), __version__, code_fingerprint(), self.settings, reader):
+        for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), self.settings, reader):
             h.update(part.encode("utf-8", "surrogatepass") + b"\0")
         for rel, content in sorted(inputs):
             h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + content.encode() + b"\0")
@@ -354,7 +358,7 @@ def scan_key(cache: ReadCache, files: list, extra: str) -> str:
     the rules, the selection and the day, which decides expired suppressions) and each file's
     path and content (a file over ``max-file-size`` by its size: it is not read)."""
     h = hashlib.sha256()
-    for part in (str(FORMAT), __version__, code_fingerprint(), extra):
+    for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), extra):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     for file in files:
         h.update(file.rel.encode("utf-8", "surrogatepass") + b"\0")
