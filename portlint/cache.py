@@ -314,6 +314,7 @@ class FileHashes:
 
     def __init__(self) -> None:
         self.table: dict[str, tuple[tuple[int, ...], str, bool]] = {}  # path -> (signature, hash, racy)
+        self.binaries: dict[str, bool] = {}  # path -> binary content, valid while its table entry is
         self.now = time.time_ns()
         self.settled = False  # a racy entry became trustworthy during this run
 
@@ -330,6 +331,7 @@ class FileHashes:
         known = self.table.get(key)
         if known is not None and signature is not None and known[0] == signature and not known[2]:
             return known[1]
+        self.binaries.pop(key, None)  # read again: whatever was known of it is not
         try:
             value = hashlib.blake2b(file.raw(), digest_size=16).hexdigest()
         except (OSError, ValueError):
@@ -341,14 +343,28 @@ class FileHashes:
             self.table[key] = (signature, value, racy)
         return value
 
+    def binary(self, file, sniff) -> bool:
+        """``sniff(file)`` (is it binary?), remembered with the file's hash while its signature
+        holds: an edit run does not open every file again to look for NUL bytes."""
+        key = str(file.path)
+        known = self.table.get(key)
+        signature = file.signature
+        if (known is not None and signature is not None and known[0] == signature and not known[2]
+                and key in self.binaries):
+            return self.binaries[key]
+        value = sniff(file)
+        self.binaries[key] = value
+        return value
+
     def kept(self) -> "FileHashes":
         return self
 
     def __getstate__(self) -> dict:
-        return {"table": self.table}
+        return {"table": self.table, "binaries": {k: v for k, v in self.binaries.items() if k in self.table}}
 
     def __setstate__(self, state: dict) -> None:
         self.table = state["table"]
+        self.binaries = state.get("binaries", {})
         self.now = time.time_ns()
         self.settled = False
 

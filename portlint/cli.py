@@ -6,14 +6,12 @@ No traceback reaches a user (set ``PORTLINT_DEBUG=1`` to see one).
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
-import pkgutil
 import sys
-import traceback
 
 from portlint import __version__
+
+# argparse, importlib and pkgutil are imported where used: `portlint --version` needs none of them
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -22,16 +20,25 @@ class UsageError(Exception):
     """A mistake in how portlint was called (exit 2)."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse exits 2 on usage errors already; keep its message short
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"portlint: error: {message}\n")
+def _parser_class():
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str):  # argparse exits 2 on usage errors already; keep its message short
+            self.print_usage(sys.stderr)
+            self.exit(EXIT_USAGE, f"portlint: error: {message}\n")
+
+    return _Parser
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``only``, just that subcommand's module is imported (start-up stays cheap:
-    ``portlint rules`` never imports the engine, networkx or a parser)."""
+def build_parser(only: str | None = None):
+    """The parser (an ``argparse.ArgumentParser``); with ``only``, just that subcommand's module is
+    imported (start-up stays cheap: ``portlint rules`` never imports the engine or a parser)."""
+    import importlib
+
     import portlint.commands as commands
+
+    _Parser = _parser_class()
 
     parser = _Parser(prog="portlint", description="Lint ports across a whole monorepo.")
     parser.add_argument("--version", "-V", action="version", version=f"portlint {__version__}")
@@ -48,6 +55,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def command_names() -> list[str]:
     """Subcommand module names (a module's NAME is its file name), without importing them."""
+    import pkgutil
+
     import portlint.commands as commands
 
     return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
@@ -81,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FINDINGS
     except Exception as exc:  # the promise: no traceback reaches a user
         if os.environ.get("PORTLINT_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(f"portlint: internal error: {type(exc).__name__}: {exc} "
               "(run with PORTLINT_DEBUG=1 for details, and please report it)", file=sys.stderr)

@@ -48,14 +48,20 @@ class SourceFile:
     limit: int = field(default=safe_io.DEFAULT_LIMIT, repr=False, compare=False)
     # (size, mtime_ns, ctime_ns, inode, device) at discovery: lets the cache trust an unchanged file
     signature: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+    _name: str | None = field(default=None, repr=False, compare=False)
+    _suffix: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
-        return self.path.name
+        if self._name is None:  # every reader's wants() asks: pathlib is slow at it
+            self._name = self.path.name
+        return self._name
 
     @property
     def suffix(self) -> str:
-        return self.path.suffix.lower()
+        if self._suffix is None:
+            self._suffix = self.path.suffix.lower()
+        return self._suffix
 
     def raw(self) -> bytes:
         """The file's bytes (read once, safely; kept until :meth:`text` decodes them)."""

@@ -196,7 +196,7 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
                 total.failures.append(ParseFailure(
                     Location(file.rel), f"skipped: {file.size} bytes is over max-file-size ({limit})",
                     reader.NAME, Severity.NOTE))
-            elif file.size and is_binary(file):
+            elif file.size and _binary(file, ctx):
                 total.failures.append(ParseFailure(
                     Location(file.rel), "skipped: binary content", reader.NAME, Severity.NOTE))
             else:
@@ -215,6 +215,13 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _binary(file: SourceFile, ctx: ReadContext) -> bool:
+    cache = ctx.read_cache
+    if cache is not None and cache.usable:
+        return cache.hashes.binary(file, is_binary)
+    return is_binary(file)
 
 
 def _read_within_budget(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[ReadOutput, list[SourceFile]]:

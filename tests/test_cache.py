@@ -252,3 +252,16 @@ def test_a_per_file_reader_reads_only_the_edited_file_again(tmp_path: Path, monk
     warm = run(True)
     assert seen == ["b/Dockerfile"]
     assert warm == run(False)
+
+
+def test_a_file_that_becomes_binary_is_seen(tmp_path: Path, cache_on) -> None:
+    tree = _conflict_tree(tmp_path)
+    compose = tree / "compose.yaml"
+    old = compose.stat()
+    os.utime(compose, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))
+    assert "PL406" in _check(tree, cache_on).stdout
+    assert "PL406" in _check(tree, cache_on).stdout
+    compose.write_bytes(compose.read_bytes() + b"\0")
+    warm = _check(tree, cache_on)
+    assert "PL406" not in warm.stdout, "a binary file is not read"
+    assert warm.stdout == _check(tree, cache_on, "--no-cache").stdout
