@@ -6,6 +6,7 @@ reader or a rule into a finding instead of a traceback.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -96,6 +97,22 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     given), link, check. With ``reuse`` (and a cache), an unchanged tree gives the findings of
     the last run without reading, linking or checking; that result has no graph
     (``graph is None``, ``graph_paths`` set)."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*_GC_THRESHOLD)
+    try:
+        return _scan(paths, root, config, rules, selection, progress, read_cache, reuse)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+# A scan allocates millions of small objects and frees few of them: with the default threshold
+# (700) the cyclic collector walks the ever larger heap again and again, which grows faster than
+# the tree (2,000 services: 23 % of the CPU). Collections still happen, just less often.
+_GC_THRESHOLD = (100_000, 50, 100)
+
+
+def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None,
+          selection: RuleSelection | None, progress: Progress | None, read_cache, reuse: bool) -> ScanResult:
     started = time.perf_counter()
     report = progress or (lambda what, done, total: None)
     timings: dict[str, float] = {}
