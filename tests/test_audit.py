@@ -550,6 +550,25 @@ def test_matrix_marks_drift_and_the_off_standard_port(tmp_path: Path) -> None:
     assert "drifts" not in dev
 
 
+def test_matrix_folds_all_green_services_and_keeps_drift_and_findings(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    for env, ports in (("dev", (8000, 9000, 7000)), ("uat", (8000, 9000, 7000)), ("prod", (8001, 9000, 7000))):
+        text = "".join(f"{name}:\n  port: {port}\n" for name, port in zip(("drifty", "steady", "calm"), ports))
+        (tmp_path / "config" / f"{env}.yaml").write_text(text, encoding="utf-8")
+    report = build_report(scan_tree(tmp_path))
+    assert [row.service for row in report.matrix.problem_rows()] == ["drifty"]
+    assert [row.service for row in report.matrix.green_rows()] == ["calm", "steady"]
+    html = render(report, "html")
+    section = html[html.index('id="matrix"'):]
+    folded = section[section.index('<details class="green">'):]
+    assert "2 all-green services" in folded
+    assert ">drifty<" in section[:section.index('<details class="green">')] and ">drifty<" not in folded
+    assert ">steady<" in folded and ">calm<" in folded
+    md = render(report, "md")
+    assert "<summary>2 all-green services</summary>" in md
+    assert md.index("| drifty |") < md.index("<summary>2 all-green services") < md.index("| steady |")
+
+
 # -- problems first, port rows only, rule docs in the page -------------------------------------------------
 
 
@@ -657,13 +676,16 @@ def test_every_error_is_on_the_first_screen_at_200_services(tmp_path: Path) -> N
     html = render(report, "html")
     assert external_references(html) == []
     broken = [r for r in report.routes if r.status == ERROR]
-    found = measure(browser, html, tmp_path, ["tr.f-error", "a.chip.s-error", "#findings", "#routes"], FIRST_SCREEN)
+    found = measure(browser, html, tmp_path, ["tr.f-error", "a.chip.s-error", "#findings", "#routes", "#matrix"],
+                    FIRST_SCREEN)
     screen = found["vh"]
     assert screen >= 600
     errors, chips = found["items"]["tr.f-error"], found["items"]["a.chip.s-error"]
     assert len(errors) == report.counts["error"] and len(chips) == len(broken)
     assert all(0 <= top and bottom <= screen for top, bottom in errors + chips), (screen, errors, chips)
     assert found["items"]["#findings"][0][0] < found["items"]["#routes"][0][0]
+    top, bottom = found["items"]["#matrix"][0]
+    assert bottom - top < 2 * screen  # all-green services are folded: was 22,000 px at 200 services
     page, shot = tmp_path / "report.html", tmp_path / "first-screen.png"
     page.write_text(html, encoding="utf-8")
     proc = _chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}",
