@@ -309,9 +309,13 @@ def test_output_ending_in_md_is_markdown_and_format_wins(tmp_path: Path) -> None
 
 
 def test_same_tree_same_bytes_without_absolute_paths(tmp_path: Path) -> None:
+    # paths are relative to where you stand: the same tree seen from the same place, wherever it lies
+    here, there = tmp_path / "a" / "demo", tmp_path / "b" / "c" / "demo"
+    shutil.copytree(DEMO, here)
+    shutil.copytree(DEMO, there)
     for fmt in ("html", "md"):
-        first = run_cli("audit", str(DEMO), "--format", fmt, "-o", "-")
-        second = run_cli("audit", str(DEMO), "--format", fmt, "-o", "-", cwd=tmp_path)
+        first = run_cli("audit", "demo", "--format", fmt, "-o", "-", cwd=here.parent)
+        second = run_cli("audit", "demo", "--format", fmt, "-o", "-", cwd=there.parent)
         assert first.returncode == second.returncode == 0 and first.stdout
         assert first.stdout == second.stdout
         assert str(ROOT) not in first.stdout and str(tmp_path) not in first.stdout
