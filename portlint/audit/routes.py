@@ -88,7 +88,8 @@ class RouteBuilder:
             if any(v.is_port for v in per_env.values()):
                 self.port_keys.setdefault(service, []).append(key)
         self._apps: dict[str, _App | None] = {}
-        self._reached: set[tuple[str, str]] = set()  # (Service id, port slot) some entrance's route goes through
+        self._reached: set[tuple[str, str]] = set()
+        self._backends: dict[str, dict[int, Backend]] = {}  # Ingress id -> its backends by position  # (Service id, port slot) some entrance's route goes through
         self.routes: list[tuple[tuple, Route]] = []
 
     def build(self) -> list[Route]:
@@ -189,8 +190,10 @@ class RouteBuilder:
     # -- ingress ---------------------------------------------------------------------------------
 
     def _ingress_routes(self, ingress: Entity, position: int, backend: dict) -> set[str]:
-        found = [b for b in backends(self.graph, ingress) if b.position == position]
-        return self._backend_routes(found[0]) if found else set()
+        if ingress.id not in self._backends:
+            self._backends[ingress.id] = {b.position: b for b in backends(self.graph, ingress)}
+        found = self._backends[ingress.id].get(position)
+        return self._backend_routes(found) if found is not None else set()
 
     def _backend_routes(self, backend: Backend) -> set[str]:
         ingress = backend.ingress
