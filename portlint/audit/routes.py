@@ -215,7 +215,8 @@ class RouteBuilder:
             return set()
         for service in backend.services:
             self._service_route(sort_key + (service.id,), f"{where} → {backend_name}", [entrance, path], [first],
-                                service, backend.port, backend_locs, ingress.environment, from_backend=True)
+                                service, [backend.port] if backend.port is not None else [], backend_locs,
+                                ingress.environment)
         return set()  # a Service port no entrance reaches still gets its own route (_internal_routes)
 
     def _unjoined(self, backend: Backend, entrance: Node, path: Node, first: Hop,
@@ -237,8 +238,10 @@ class RouteBuilder:
         return [entrance, path, missing], [first, hop]
 
     def _service_route(self, sort_key: tuple, name: str, nodes: list[Node], hops: list[Hop], service: Entity,
-                       backend_port: PortFact | None, backend_locs: tuple, environment: str | None,
-                       slot: str | None = None, from_backend: bool = False) -> None:
+                       backend_ports: list[PortFact] | None, backend_locs: tuple, environment: str | None,
+                       slot: str | None = None) -> None:
+        """From an entrance's backend (``backend_ports``: the port facts it names, maybe none) or, with
+        ``backend_ports=None``, from the Service port of ``slot`` itself."""
         exposes = self.graph.facts(service, Role.EXPOSE)
         targets = {f.slot: f for f in self.graph.facts(service, Role.TARGET)}
         environment = environment or service.environment
@@ -246,7 +249,8 @@ class RouteBuilder:
         lines = tuple(f"{f.value.text} → {targets[f.slot].value.text}" if f.slot in targets else f.value.text
                       for f in exposes)
         svc_node = Node(f"svc:{service.id}", SERVICE, f"Service {svc_name}", lines or ("no ports",), service.location)
-        if from_backend:
+        if backend_ports is not None:
+            backend_port = backend_ports[0] if backend_ports else None
             match = service_port_match(self.graph, backend_port, [service])
             state = {"ok": "ok", "differs": "differs"}.get(match.verdict, "unknown")
             matched = list(match.matched)
