@@ -504,3 +504,7 @@ def _sources(rule: FirewallRule) -> str:
 def _class_line(ingress: Entity) -> str:
     cls = ingress.attrs.get("ingress_class")
     return f"class {cls}" if cls else ""
+
+
+def _loc(value) -> Location | None:
+    return value if isinstance(value, Location) else None
