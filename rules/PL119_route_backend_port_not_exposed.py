@@ -85,7 +85,7 @@ def _check_backend(graph: PortGraph, route: Entity, backend: dict, fact: PortFac
     if any(p.value.number == fact.value.number and p.protocol == fact.protocol for p in exposed):
         return None
     service = next(s for s in services if s.id == exposed[0].owner.id)
-    listed = ", ".join(port_text(p, name_prefix="name ") for p in exposed)
+    listed = ", ".join(dict.fromkeys(port_text(p, name_prefix="name ") for p in exposed))
     numbers = sorted({p.value.number for p in exposed if p.protocol == fact.protocol and p.value.number is not None})
     fix = (f"set the port to {numbers[0]}" if len(numbers) == 1 else
            f"set the port to one of {', '.join(map(str, numbers))}" if numbers else
