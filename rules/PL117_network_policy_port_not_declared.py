@@ -80,7 +80,11 @@ def check(ctx) -> Iterator[Problem]:
             if allowed.attrs.get("direction") == "egress" and len(missing) != len(known):
                 continue  # one rule's ports serve all its peers: a port some peer declares (or may) is used
             if missing:
-                yield _problem(graph, policy, allowed, missing)
+                siblings = [f for f in graph.facts(policy, Role.ALLOW) if f is not allowed
+                            and f.attrs.get("direction") == allowed.attrs.get("direction")
+                            and f.attrs.get("rule_index") == allowed.attrs.get("rule_index")]
+                reached = all(any(_matches(f, ports) for f in siblings) for _, ports in missing)
+                yield _problem(graph, policy, allowed, missing, reached)
 
 
 def _ports(graph: PortGraph, workload: Entity, allowed: PortFact) -> list[PortFact] | None:
@@ -106,7 +110,9 @@ def _matches(allowed: PortFact, ports: list[PortFact]) -> bool:
     return any(p.value.number is not None and low <= p.value.number <= high for p in same)
 
 
-def _problem(graph: PortGraph, policy: Entity, allowed: PortFact, missing: list[tuple[Entity, list[PortFact]]]) -> Problem:
+def _problem(graph: PortGraph, policy: Entity, allowed: PortFact, missing: list[tuple[Entity, list[PortFact]]],
+             reached: bool) -> Problem:
+    """``reached``: another port of the same rule matches every pod: this one is a dead leftover."""
     end = allowed.attrs.get("end_port")
     what = f"port {allowed.value.text}{'-' + str(end) if end else ''}/{allowed.protocol}"
     sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in ports)}" for w, ports in missing)
@@ -120,9 +126,13 @@ def _problem(graph: PortGraph, policy: Entity, allowed: PortFact, missing: list[
         fix = ("allow the pods' containerPort (egress is matched after the Service's port is translated to the "
                "targetPort), or declare the port on the container")
     else:
+        consequence = ("no pod listens there: the rule's other ports reach the pods, this one opens nothing (a "
+                       "leftover, or meant for other pods)" if reached else
+                       "the pods' real port stays closed to this rule")
         message = (f"NetworkPolicy {written_name(policy)} allows ingress on {what}, which matches no container port "
-                   f"{kind} of the pods it selects ({sides}): the pods' real port stays closed to this rule")
-        fix = "allow the port the containers declare (by number or by its name), or declare the port on the container"
+                   f"{kind} of the pods it selects ({sides}): {consequence}")
+        fix = ("remove the port, or move it to the policy of the pods that listen on it" if reached else
+               "allow the port the containers declare (by number or by its name), or declare the port on the container")
     return Problem(
         location=allowed.location,
         message=message,
