@@ -84,6 +84,7 @@ BREAKS = [
     ("PL120", "deploy/kubernetes/routing.yaml", "- port: http", "- port: metrics"),
     ("PL121", "deploy/kubernetes/ingress.yaml", 'ssl-redirect: "443"', 'ssl-redirect: "8443"'),
     ("PL121", "deploy/kubernetes/ingress.yaml", "healthcheck-port: traffic-port", "healthcheck-port: health"),
+    ("PL122", "deploy/kubernetes/routing.yaml", "    - name: edge\n", "    - name: edge\n      port: 8080\n"),
 ]
 
 
