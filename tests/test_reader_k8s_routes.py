@@ -197,3 +197,20 @@ spec:
     ingress = next(iter(graph.entities("k8s/Ingress")))
     assert ingress.attrs.get("listen_ports_unresolved") is True
     assert graph.facts(ingress, Role.EXPOSE) == [] and graph.facts(ingress, Role.PROBE) == []
+
+
+def test_routes_without_namespace_attach_only_to_gateways_beside_or_above(tmp_path: Path) -> None:
+    gateway = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n"
+               "  listeners: [{name: tls, protocol: TLS, port: 443}]\n")
+    route = ("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\nspec:\n"
+             "  parentRefs: [{name: gw}]\n")
+    for folder in ("examples/tls", "examples/http", "apps"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "examples/tls/gateway.yaml").write_text(gateway, encoding="utf-8")
+    (tmp_path / "examples/http/route.yaml").write_text(route, encoding="utf-8")  # a sibling's Gateway: no
+    (tmp_path / "gateway.yaml").write_text(gateway.replace("TLS", "HTTP"), encoding="utf-8")
+    (tmp_path / "apps/route.yaml").write_text(route.replace("web", "app"), encoding="utf-8")  # the root's: yes
+    graph = scan_tree(tmp_path).graph
+    assert sorted((graph.entity(link.source).location.path, graph.entity(link.target).location.path)
+                  for link in graph.links("attaches-to")) == [("apps/route.yaml", "gateway.yaml"),
+                                                              ("examples/http/route.yaml", "gateway.yaml")]

@@ -2,7 +2,9 @@
 
 - ``routes-to``: a Gateway API route or an Istio ``VirtualService`` → each Service a backend names
   (the backend's namespace, the route's when not written), as an Ingress does;
-- ``attaches-to``: a Gateway API route → the ``Gateway`` of each ``parentRefs`` entry;
+- ``attaches-to``: a Gateway API route → the ``Gateway`` of each ``parentRefs`` entry (when no
+  namespace is written, only a Gateway in the route's folder or above it: example folders that
+  each define an ``example-gateway`` do not meet);
 - ``monitors``: a ``ServiceMonitor`` → the Services whose own labels match its ``selector``, a
   ``PodMonitor`` → the workloads whose pod labels match, in the monitor's namespace or those its
   ``namespaceSelector`` names (``any: true``: every namespace).
@@ -13,6 +15,7 @@ Rules use :func:`monitored`, :func:`routed_services` and :func:`egress_workloads
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 
 from portlint.describe import same_environment
@@ -101,12 +104,20 @@ def _link_parents(graph: PortGraph) -> None:
         for parent in route.attrs.get("parents") or []:
             namespace = parent.get("namespace") or route.ref.namespace
             candidates = [g for g in gateways.get((namespace, parent.get("gateway")), []) if same_environment(route, g)]
+            if not namespace:  # nobody says where they are applied: only a Gateway beside or above the route
+                candidates = [g for g in candidates if _above(g.location.path, route.location.path)]
             for gateway in nearest(route, candidates, cross_scope=True):
                 if gateway.id not in seen:
                     seen.add(gateway.id)
                     graph.add_link(Link(route.id, gateway.id, ATTACHES_TO,
                                         f"{parent['slot']} names Gateway {parent.get('gateway')}",
                                         (parent["location"], gateway.location)))
+
+
+def _above(there: str, here: str) -> bool:
+    """``there``'s folder is ``here``'s folder or one of its parents."""
+    folder = posixpath.dirname(there)
+    return not folder or posixpath.dirname(here) == folder or posixpath.dirname(here).startswith(folder + "/")
 
 
 # -- monitors -------------------------------------------------------------------------------------
