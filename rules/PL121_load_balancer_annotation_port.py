@@ -9,9 +9,12 @@ Checks the ports the AWS Load Balancer Controller reads from annotations:
   absent (HTTP 80, or HTTPS 443 when a certificate is found) the check is skipped;
 - `alb.ingress.kubernetes.io/healthcheck-port` (Ingress or Service) and
   `service.beta.kubernetes.io/aws-load-balancer-healthcheck-port` (Service): a port *name* must
-  be a port name of the backend Service; a port *number* with target type `ip` must be a
-  `containerPort` of the pods behind it. `traffic-port` is always fine, and a number with target
-  type `instance` (a node port) is not checked.
+  be a port name of the backend Service (with target type `ip`, one whose `targetPort` is a
+  number: the controller refuses a named one); a port *number* with target type `ip` must be a
+  `containerPort` of the pods behind it. Each backend Service is its own target group: a
+  Service's own annotations (`healthcheck-port`, `target-type`) override the Ingress's for it.
+  `traffic-port` is always fine, and a number with target type `instance` (a node port) is not
+  checked.
 
 ## Why is this bad
 An annotation the controller cannot parse stops it from reconciling the Ingress: the load
@@ -51,8 +54,8 @@ GROUP = "consistency"
 SUMMARY = "An AWS load balancer annotation names a port that is invalid or not served"
 TAGS = ("kubernetes", "aws")
 LISTEN_PORTS = "alb.ingress.kubernetes.io/listen-ports"
-HEALTH_CHECKS = ("alb.ingress.kubernetes.io/healthcheck-port",
-                 "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port")
+ALB_HEALTH = "alb.ingress.kubernetes.io/healthcheck-port"
+NLB_HEALTH = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -69,14 +72,27 @@ def check(ctx) -> Iterator[Problem]:
         problem = _redirect(graph, ingress)
         if problem is not None:
             yield problem
-        services = graph.targets(ingress.id, "routes-to")
         for fact in graph.facts(ingress, Role.PROBE):
-            if fact.attrs.get("annotation") in HEALTH_CHECKS:
-                yield from _health_check(graph, ingress, fact, services, ingress.attrs.get("target_type", "instance"))
+            if fact.attrs.get("annotation") != ALB_HEALTH:
+                continue
+            for service in graph.targets(ingress.id, "routes-to"):
+                if not _has_own(graph, service, ALB_HEALTH):  # a Service's own annotation wins for its backends
+                    target_type = service.attrs.get("alb_target_type") or ingress.attrs.get("target_type", "instance")
+                    yield from _health_check(graph, ingress, fact, service, target_type)
     for service in graph.entities(SERVICE):
         for fact in graph.facts(service, Role.PROBE):
-            if fact.attrs.get("annotation") in HEALTH_CHECKS:
-                yield from _health_check(graph, service, fact, [service], service.attrs.get("target_type", "instance"))
+            if fact.attrs.get("annotation") == ALB_HEALTH:
+                routing = {i.attrs.get("target_type", "instance") for i in graph.sources(service.id, "routes-to")
+                           if i.ref.kind == INGRESS}
+                target_type = service.attrs.get("alb_target_type") or (routing.pop() if len(routing) == 1 else None)
+                if target_type is not None:
+                    yield from _health_check(graph, service, fact, service, target_type)
+            elif fact.attrs.get("annotation") == NLB_HEALTH:
+                yield from _health_check(graph, service, fact, service, service.attrs.get("nlb_target_type", "instance"))
+
+
+def _has_own(graph: PortGraph, service: Entity, annotation: str) -> bool:
+    return any(f.attrs.get("annotation") == annotation for f in graph.facts(service, Role.PROBE))
 
 
 def _redirect(graph: PortGraph, ingress: Entity) -> Problem | None:
@@ -110,50 +126,65 @@ def _redirect(graph: PortGraph, ingress: Entity) -> Problem | None:
         key=f"{ingress.id}|ssl-redirect|{redirect['port']}")
 
 
-def _health_check(graph: PortGraph, owner: Entity, fact: PortFact, services: list[Entity],
+def _health_check(graph: PortGraph, owner: Entity, fact: PortFact, service: Entity,
                   target_type: str) -> Iterator[Problem]:
+    """The health-check port of one backend Service's target group, as the controller resolves it."""
     if fact.value.unresolved:
         return
     kind = owner.ref.kind.removeprefix("k8s/")
     what = f"{fact.attrs['annotation']} of {kind} {written_name(owner)} is {fact.value.text}"
+    key = f"{owner.id}|{fact.attrs['annotation']}|{written_name(service)}|{fact.value.text}"
+    ports = [p for p in graph.facts(service, Role.EXPOSE) if same_environment(p, fact)]
     if fact.value.name is not None:
-        for service in services:
-            ports = [p for p in graph.facts(service, Role.EXPOSE) if same_environment(p, fact)]
-            if not ports or any(p.value.unresolved for p in ports) or any(p.port_name == fact.value.name for p in ports):
-                continue
+        if not ports or any(p.value.unresolved for p in ports):
+            return
+        named = [p for p in ports if p.port_name == fact.value.name]
+        if not named:
             names = sorted({p.port_name for p in ports if p.port_name})
             yield Problem(
                 location=fact.location,
                 message=(f"{what}, a port name Service {written_name(service)} does not have (its ports: "
                          f"{', '.join(port_text(p, name_prefix='name ') for p in ports)}): the controller cannot "
                          "resolve the health-check port"),
-                related=tuple(Related(p.location, f"Service {written_name(service)} port "
-                                      f"{port_text(p, name_prefix='name ')}") for p in ports),
+                related=tuple(_service_port(service, p) for p in ports),
                 fix=(f"use one of the Service's port names ({', '.join(names)})" if names else
                      "name the Service port, or use traffic-port"),
-                key=f"{owner.id}|{fact.attrs['annotation']}|{written_name(service)}|{fact.value.text}")
+                key=key)
+            return
+        target = next((t for t in graph.facts(service, Role.TARGET) if t.slot == named[0].slot), None)
+        if target_type == "ip" and target is not None and target.value.name is not None and not target.value.unresolved:
+            yield Problem(
+                location=fact.location,
+                message=(f"{what} with target type ip, and Service {written_name(service)} port {fact.value.name} has the "
+                         f"named targetPort {target.value.text}: the controller refuses a named health-check port "
+                         "whose targetPort is a name"),
+                related=(Related(target.location, f"Service {written_name(service)} targetPort {target.value.text}"),),
+                fix="use the health containerPort's number, or traffic-port, or give that Service port a numeric targetPort",
+                key=key + "|named-target")
         return
     if fact.value.number is None or target_type != "ip":
         return  # instance targets: the number is a node port
     missing: list[tuple[Entity, list[PortFact]]] = []
-    for service in services:
-        for workload in selected_workloads(graph, service):
-            declared = declared_ports(graph, workload)
-            ports = [p for p in declared or [] if same_environment(p, fact)]
-            if declared is None or not ports or any(p.value.number is None or p.value.unresolved for p in ports):
-                return
-            if any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports):
-                return  # one backend serves it: per-Service overrides are the Service annotation's job
-            missing.append((workload, ports))
+    for workload in selected_workloads(graph, service):
+        declared = declared_ports(graph, workload)
+        found = [p for p in declared or [] if same_environment(p, fact)]
+        if declared is None or not found or any(p.value.number is None or p.value.unresolved for p in found):
+            return
+        if not any(p.value.number == fact.value.number and p.protocol == "TCP" for p in found):
+            missing.append((workload, found))
     if not missing:
         return
-    sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in ports)}" for w, ports in missing)
-    everything = sorted((p for _, ports in missing for p in ports), key=lambda f: f.location)
+    sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in found)}" for w, found in missing)
+    everything = sorted((p for _, found in missing for p in found), key=lambda f: f.location)
     yield Problem(
         location=fact.location,
-        message=(f"{what} with target type ip, but the pods behind it declare {sides}: the load balancer health-checks "
-                 "a port no pod listens on and marks every target unhealthy"),
+        message=(f"{what} with target type ip, but the pods behind Service {written_name(service)} declare {sides}: the "
+                 "load balancer health-checks a port no pod listens on and marks every target unhealthy"),
         related=tuple(Related(p.location, f"containerPort {port_text(p)} of container {container_name(graph, p)}")
                       for p in everything),
         fix="use traffic-port, or the pods' health containerPort",
-        key=f"{owner.id}|{fact.attrs['annotation']}|{fact.value.text}")
+        key=key)
+
+
+def _service_port(service: Entity, port: PortFact) -> Related:
+    return Related(port.location, f"Service {written_name(service)} port {port_text(port, name_prefix='name ')}")

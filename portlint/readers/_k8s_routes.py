@@ -200,9 +200,10 @@ def read_service_annotations(doc, service: Entity) -> None:
     ``probe`` facts with ``annotation`` (they connect to pods, not to the Service port)."""
     for key in (SCRAPE_PORT, ALB_HEALTH, NLB_HEALTH):
         _probe_annotation(doc, service, key)
-    target_type = _text(doc, _annotation(doc, NLB_TARGET_TYPE)) or _text(doc, _annotation(doc, ALB_TARGET_TYPE))
-    if target_type:
-        service.attrs["target_type"] = target_type.strip().lower()
+    for attr, key in (("alb_target_type", ALB_TARGET_TYPE), ("nlb_target_type", NLB_TARGET_TYPE)):
+        target_type = _text(doc, _annotation(doc, key))
+        if target_type:
+            service.attrs[attr] = target_type.strip().lower()
 
 
 def _probe_annotation(doc, owner: Entity, key: str) -> None:
