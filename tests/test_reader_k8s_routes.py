@@ -214,3 +214,37 @@ def test_routes_without_namespace_attach_only_to_gateways_beside_or_above(tmp_pa
     assert sorted((graph.entity(link.source).location.path, graph.entity(link.target).location.path)
                   for link in graph.links("attaches-to")) == [("apps/route.yaml", "gateway.yaml"),
                                                               ("examples/http/route.yaml", "gateway.yaml")]
+
+
+def test_service_port_names_may_be_63_characters(tmp_path: Path) -> None:
+    """Ingress ``port.name``, ServiceMonitor ``port`` and named health-check ports name *Service*
+    ports (DNS labels up to 63 characters), not 15-character container port names."""
+    name = "https-metrics-secure-long"
+    text = f"""\
+apiVersion: v1
+kind: Service
+metadata: {{name: s, labels: {{a: b}}}}
+spec:
+  selector: {{a: b}}
+  ports: [{{name: {name}, port: 9443}}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {{name: sm}}
+spec:
+  selector: {{matchLabels: {{a: b}}}}
+  endpoints: [{{port: {name}}}, {{port: Not_A_Label}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: i
+  annotations:
+    alb.ingress.kubernetes.io/healthcheck-port: {name}
+spec:
+  defaultBackend: {{service: {{name: s, port: {{name: {name}}}}}}}
+"""
+    result = scan_tree(_write(tmp_path, "m.yaml", text), select=("ALL",))
+    assert [(f.rule_id, f.location.line) for f in result.findings if f.rule_id != "PL107"] == [("PL002", 13)]
+    names = [f.value.name for f in result.graph.facts() if f.value.text == name]
+    assert names == [name] * 3

@@ -14,6 +14,8 @@ Functions take the reader's ``_Doc`` (the object being read); nothing here knows
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from typing import Any
 
 from portlint.model import Entity, PortFact, PortValue, Role
@@ -37,6 +39,17 @@ NLB_HEALTH = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"
 NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
 LISTENER_PROTOCOLS = ("HTTP", "HTTPS")
 MAX_LISTEN_PORTS = 64
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def service_port_name(fact: PortFact | None) -> None:
+    """A reference to a *Service* port name (Ingress ``port.name``, ServiceMonitor ``port``, a named
+    health-check port) is a DNS label of up to 63 characters, not a 15-character container port name."""
+    if fact is None or fact.value.unresolved or fact.value.number is not None or fact.value.name is not None:
+        return
+    text = fact.value.text
+    if _DNS_LABEL.fullmatch(text) and not text.isdigit():
+        fact.value = replace(fact.value, name=text)
 
 
 def _path(node: Any, *keys: str) -> Any:
@@ -184,8 +197,10 @@ def read_monitor(doc) -> None:
     for i, endpoint in enumerate(_yaml.seq(get(spec, list_key))):
         slot = f"{list_key}[{i}]"
         for key in ("port", "targetPort", "portNumber"):
-            doc.fact(monitor.ref, Role.TARGET, get(endpoint, key), f"{list_key}.{key}", slot,
-                     accepts_name=True if key != "portNumber" else None, monitor_field=key)
+            fact = doc.fact(monitor.ref, Role.TARGET, get(endpoint, key), f"{list_key}.{key}", slot,
+                            accepts_name=True if key != "portNumber" else None, monitor_field=key)
+            if doc.kind == "ServiceMonitor" and key == "port":
+                service_port_name(fact)
 
 
 # -- annotations ----------------------------------------------------------------------------------
@@ -211,8 +226,10 @@ def _probe_annotation(doc, owner: Entity, key: str) -> None:
     text = _text(doc, node)
     if node is None or (text is not None and text.strip().lower() == "traffic-port"):
         return  # the traffic port: no port of its own
-    doc.fact(owner.ref, Role.PROBE, node, f"annotations.{key}", key, annotation=key,
-             accepts_name=True if key != SCRAPE_PORT else None)
+    fact = doc.fact(owner.ref, Role.PROBE, node, f"annotations.{key}", key, annotation=key,
+                    accepts_name=True if key != SCRAPE_PORT else None)
+    if key != SCRAPE_PORT:
+        service_port_name(fact)
 
 
 def read_ingress_annotations(doc, ingress: Entity) -> None:

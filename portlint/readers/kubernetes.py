@@ -680,6 +680,8 @@ def _read_backend(doc: _Doc, ingress: Entity, node: Any, slot: str, host: str | 
         "port": port_value.text if port_value is not None else None, "host": host, "path": path,
         "name_unresolved": not name.resolved,
     })
-    doc.fact(ingress.ref, Role.TARGET, port_node, field_name, slot, service=name.value, path=path, host=host,
-             accepts_name=accepts_name or None)
+    fact = doc.fact(ingress.ref, Role.TARGET, port_node, field_name, slot, service=name.value, path=path, host=host,
+                    accepts_name=accepts_name or None)
+    if accepts_name:
+        _k8s_routes.service_port_name(fact)  # a Service port name: a DNS label, up to 63 characters
 
