@@ -288,7 +288,7 @@ def parse_listen_ports(text: str) -> tuple[str | None, list[tuple[str, Any]]]:
             if protocol not in LISTENER_PROTOCOLS:
                 return f"names protocol {protocol!r} (the controller takes HTTP or HTTPS)", []
             if isinstance(port, bool) or not isinstance(port, int):
-                return f"gives port {json.dumps(port)[:30]} for {protocol}: it must be a JSON number", []
+                return f"gives port {json.dumps(port)[:30]} for {protocol}: it must be a JSON integer", []
             pairs.append((protocol, port))
     return None, pairs
 
