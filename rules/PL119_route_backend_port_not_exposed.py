@@ -7,7 +7,9 @@ Checks the Service ports that Gateway API routes (`HTTPRoute`, `GRPCRoute`, `TCP
 - the port must be a `spec.ports[].port` of the Service the backend names (same namespace as
   the route unless the backend gives one; an Istio host `name`, `name.ns.svc` or
   `name.ns.svc.cluster.local`), with the same protocol;
-- a Gateway API `backendRef` to a Service must give a `port` at all.
+- a Gateway API `backendRef` to a Service must give a `port` at all;
+- an Istio `DestinationRule`'s `trafficPolicy.portLevelSettings[].port.number` (also per
+  subset) must be a port of the Service its `host` names (else the setting never applies).
 
 Backends whose Service is not in the scan, other backend kinds, and ports portlint could not
 resolve are not checked.
@@ -49,7 +51,8 @@ from collections.abc import Iterator
 
 from portlint.describe import port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
-from portlint.links.kubernetes_routes import GATEWAY_ROUTE_KINDS, ROUTE_KINDS, ROUTES_TO, routed_services
+from portlint.links.kubernetes_routes import (DESTINATION_RULE, GATEWAY_ROUTE_KINDS, ROUTES_TO, SERVICE_PORT_USERS,
+                                              routed_services)
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL119"
@@ -62,7 +65,7 @@ TAGS = ("kubernetes", "gateway-api", "istio")
 
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
-    for route in graph.entities(ROUTE_KINDS):
+    for route in graph.entities(SERVICE_PORT_USERS):
         facts = {f.slot: f for f in graph.facts(route, Role.TARGET)}
         for backend in route.attrs.get("backends") or []:
             fact = facts.get(backend.get("slot"))
@@ -93,11 +96,17 @@ def _check_backend(graph: PortGraph, route: Entity, backend: dict, fact: PortFac
     fix += " (a route addresses the Service port; the Service's targetPort leads on to the container)"
     links = [link for link in graph.outgoing(route.id, ROUTES_TO) if link.target == service.id]
     protocol = "" if fact.protocol == "TCP" else f"/{fact.protocol}"
+    if route.ref.kind == DESTINATION_RULE:
+        message = (f"DestinationRule {written_name(route)} {backend['slot']} sets a policy for Service "
+                   f"{written_name(service)} port {fact.value.text}, which the Service does not expose (it exposes "
+                   f"{listed}): the setting never applies")
+    else:
+        message = (f"{route.ref.kind.removeprefix('k8s/')} {written_name(route)} sends {backend['slot']} to Service "
+                   f"{written_name(service)} port {fact.value.text}{protocol}, which the Service does not expose "
+                   f"(it exposes {listed}): the backend resolves to no endpoints")
     return Problem(
         location=fact.location,
-        message=(f"{route.ref.kind.removeprefix('k8s/')} {written_name(route)} sends {backend['slot']} to Service "
-                 f"{written_name(service)} port {fact.value.text}{protocol}, which the Service does not expose "
-                 f"(it exposes {listed}): the backend resolves to no endpoints"),
+        message=message,
         related=tuple(Related(p.location, f"Service {written_name(service)} port {port_text(p, name_prefix='name ')}")
                       for p in exposed),
         fix=fix,

@@ -1,7 +1,7 @@
 """Links of the routing and monitoring objects (see docs/model-kubernetes.md):
 
-- ``routes-to``: a Gateway API route or an Istio ``VirtualService`` → each Service a backend names
-  (the backend's namespace, the route's when not written), as an Ingress does;
+- ``routes-to``: a Gateway API route, an Istio ``VirtualService`` or ``DestinationRule`` → each
+  Service a backend names (the backend's namespace, the route's when not written), as an Ingress does;
 - ``attaches-to``: a Gateway API route → the ``Gateway`` of each ``parentRefs`` entry (when no
   namespace is written, only a Gateway in the route's folder or above it: example folders that
   each define an ``example-gateway`` do not meet);
@@ -27,7 +27,9 @@ ORDER = 11
 GATEWAY = "k8s/Gateway"
 GATEWAY_ROUTE_KINDS = ("k8s/HTTPRoute", "k8s/GRPCRoute", "k8s/TCPRoute", "k8s/TLSRoute", "k8s/UDPRoute")
 VIRTUAL_SERVICE = "k8s/VirtualService"
-ROUTE_KINDS = (*GATEWAY_ROUTE_KINDS, VIRTUAL_SERVICE)
+ROUTE_KINDS = (*GATEWAY_ROUTE_KINDS, VIRTUAL_SERVICE)  # entrances of traffic (the audit draws them)
+DESTINATION_RULE = "k8s/DestinationRule"  # names Service ports too, routes nothing
+SERVICE_PORT_USERS = (*ROUTE_KINDS, DESTINATION_RULE)
 SERVICE_MONITOR = "k8s/ServiceMonitor"
 POD_MONITOR = "k8s/PodMonitor"
 NETWORK_POLICY = "k8s/NetworkPolicy"
@@ -73,7 +75,7 @@ def _link_routes(graph: PortGraph) -> None:
     services: dict[tuple[str, str], list[Entity]] = defaultdict(list)
     for service in graph.entities(SERVICE):
         services[(service.ref.namespace, service.attrs.get("name", service.ref.name))].append(service)
-    for route in graph.entities(ROUTE_KINDS):
+    for route in graph.entities(SERVICE_PORT_USERS):
         found: dict[str, list[dict]] = defaultdict(list)
         for backend in route.attrs.get("backends") or []:
             candidates = [s for s in services.get((backend.get("namespace", ""), backend.get("service")), [])

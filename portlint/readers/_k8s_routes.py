@@ -171,6 +171,34 @@ def read_virtual_service(doc) -> None:
                          service=name, service_namespace=namespace, host=host)
 
 
+def read_destination_rule(doc) -> None:
+    """``spec.trafficPolicy.portLevelSettings[i].port.number`` (also per subset) of the Service its
+    ``host`` names: ``target`` facts, listed in ``backends`` like a route's (slot says where)."""
+    spec = get(doc.node, "spec")
+    rule = doc.entity("k8s/DestinationRule", {"backends": []})
+    host_node = get(spec, "host")
+    host = _text(doc, host_node)
+    found = service_of_host(host, rule.ref.namespace) if host is not None else None
+    if found is None:
+        return
+    namespace, name = found
+    policies = [("trafficPolicy", get(spec, "trafficPolicy"))]
+    for k, subset in enumerate(_yaml.seq(get(spec, "subsets"))):
+        policies.append((f"subsets[{k}].trafficPolicy", get(subset, "trafficPolicy")))
+    for where, policy in policies:
+        for i, setting in enumerate(_yaml.seq(get(policy, "portLevelSettings"))):
+            port_node = _path(setting, "port", "number")
+            port = doc.source.port(port_node)
+            if port is None:
+                continue
+            slot = f"{where}.portLevelSettings[{i}]"
+            rule.attrs["backends"].append({"service": name, "namespace": namespace, "slot": slot,
+                                           "location": doc.source.loc(host_node), "name_unresolved": False,
+                                           "host": host, "port": port.text, "port_location": doc.source.loc(port_node)})
+            doc.fact(rule.ref, Role.TARGET, port_node, "portLevelSettings.port.number", slot, service=name,
+                     service_namespace=namespace, host=host)
+
+
 # -- Prometheus Operator --------------------------------------------------------------------------
 
 

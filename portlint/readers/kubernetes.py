@@ -397,6 +397,8 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _k8s_routes.read_gateway(doc)
     elif kind.value == "VirtualService" and _served_by(api, _k8s_routes.ISTIO_GROUPS):
         _k8s_routes.read_virtual_service(doc)
+    elif kind.value == "DestinationRule" and _served_by(api, _k8s_routes.ISTIO_GROUPS):
+        _k8s_routes.read_destination_rule(doc)
     elif kind.value in _k8s_routes.MONITORS and _served_by(api, _k8s_routes.MONITORING_GROUPS):
         _k8s_routes.read_monitor(doc)
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
