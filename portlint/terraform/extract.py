@@ -13,7 +13,7 @@ from portlint.readers import ReadContext, ReadOutput
 from portlint.terraform import (azure_nsg, databases, ecs, gcp_firewall, load_balancing, network_acls,
                                 security_groups)
 from portlint.terraform.evaluate import Evaluator, Val, iterate
-from portlint.terraform.facts import KIND_PREFIX, Res, collect_refs
+from portlint.terraform.facts import KIND_PREFIX, Res, collect_refs, ref_of
 from portlint.terraform.load import ModuleInput
 from portlint.terraform.model import Body, Module, Resource
 
@@ -227,12 +227,17 @@ _MAYBE_REF = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9_-]*\s*\.\s*[A-Za-z_]")
 
 
 def _refs_in_body(body: Body, prefix: str, found: list[dict[str, Any]]) -> None:
+    search = _MAYBE_REF.search
     for name, attr in body.attrs.items():
-        if attr.raw is not None and not _MAYBE_REF.search(attr.raw):
+        if not search(attr.raw):
             continue  # no reference can be written here: the expression need not be converted
-        found.extend(collect_refs(attr.value, f"{prefix}{name}"))
+        node = attr.value
+        if node.kind == "ref" and len(node.items) >= 3 and all(isinstance(p, str) for p in node.items):
+            ref = ref_of(node, f"{prefix}{name}")  # the usual ``type.name.attr``
+            if ref is not None:
+                found.append(ref)
+            continue
+        found.extend(collect_refs(node, f"{prefix}{name}"))
     for block in body.blocks:
         label = f"{block.type}.{block.labels[0]}." if block.type == "dynamic" and block.labels else f"{block.type}."
         _refs_in_body(block.body, prefix + label, found)
-
-

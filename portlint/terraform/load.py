@@ -24,7 +24,7 @@ _TELLTALE = re.compile(
     r"(?<![A-Za-z])port|Port|ingress|egress|aws_lb|aws_alb|security_group|variable|locals"
     r"|aws_db_|aws_rds_|elasticache|aws_ecs_|aws_docdb_|aws_redshift_|aws_memorydb_|aws_instance"
     r"|module|firewall|network_acl|security_rule|codedeploy")
-_RESOURCE_HEADER = re.compile(r'^\s*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
+_RESOURCE_HEADER = re.compile(r'^[ \t]*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
 
 
 @dataclass
@@ -81,9 +81,7 @@ def _load_module(folder: str, batch: list[SourceFile], ctx: ReadContext, out: Re
             module_input.complete = False  # a broken file may declare what others refer to
         if body is None:
             continue
-        before = set(module_input.module.resources)
-        module_input.module.add_file(body, file.rel)
-        module_input.reported.extend(module_input.module.resources[k] for k in sorted(set(module_input.module.resources) - before))
+        module_input.reported.extend(module_input.module.add_file(body, file.rel))
     for rel, text in _siblings(folder, batch_rels, ".tf", ctx):
         module_input.complete = False
         _note_addresses(module_input.module, text)
@@ -141,12 +139,13 @@ def _siblings(folder: str, known: set[str], suffix: str, ctx: ReadContext) -> It
     """Files of the module folder that the scan did not hand us, read for context."""
     directory = ctx.root / folder if folder else ctx.root
     try:
-        paths = sorted(p for p in directory.iterdir() if p.suffix == suffix and ctx.is_file(p))
+        names = sorted(p.name for p in directory.iterdir() if p.suffix == suffix)
     except OSError:
         return
-    for path in paths:
-        rel = f"{folder}/{path.name}" if folder else path.name
-        if rel in known:
+    for name in names:
+        rel = f"{folder}/{name}" if folder else name
+        path = directory / name
+        if rel in known or not ctx.is_file(path):
             continue
         try:
             yield rel, ctx.read_text(path)
@@ -209,7 +208,5 @@ def load_folder(folder: str, ctx: ReadContext) -> ModuleInput | None:
         parsed = _parse_cached(rel, text, ctx)
         if parsed.errors:
             module_input.complete = False
-        before = set(module_input.module.resources)
-        module_input.module.add_file(parsed.body, rel)
-        module_input.reported.extend(module_input.module.resources[k] for k in sorted(set(module_input.module.resources) - before))
+        module_input.reported.extend(module_input.module.add_file(parsed.body, rel))
     return module_input
