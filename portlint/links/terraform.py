@@ -172,6 +172,14 @@ class FirewallRule:
         strict = self.family == "aws"
         return [c for c in self.cidrs if is_world(c, strict)] + list(self.attrs.get("world_sources", []))
 
+    @property
+    def public_cidrs(self) -> list[str]:
+        """Sources wider than one address that reach into the public internet without being all
+        of it (``8.8.0.0/16``); private, shared (CGNAT), link-local, loopback, unique-local and
+        documentation ranges are not public."""
+        strict = self.family == "aws"
+        return [c for c in self.cidrs if is_public_range(c, strict)]
+
     def ports(self) -> tuple[int, int] | None:
         """The port range it opens, all ports for AWS protocol all/-1 (which ignores the ports);
         None when not known."""
@@ -213,6 +221,25 @@ def is_world(cidr: str, strict: bool = False) -> bool:
         return ipaddress.ip_network(cidr.strip(), strict=strict).prefixlen == 0
     except ValueError:
         return False
+
+
+# address blocks that are not reachable from the internet (IANA special-purpose registries)
+_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+    "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32"))
+
+
+def is_public_range(cidr: str, strict: bool = False) -> bool:
+    """A network of more than one address, not the whole internet, with public addresses in it."""
+    try:
+        network = ipaddress.ip_network(cidr.strip(), strict=strict)
+    except ValueError:
+        return False
+    if network.prefixlen == 0 or network.num_addresses < 2:
+        return False
+    return not any(network.version == block.version and network.subnet_of(block)  # type: ignore[arg-type]
+                   for block in _NOT_PUBLIC)
 
 
 def firewall_rules(graph: PortGraph) -> list[FirewallRule]:
