@@ -111,10 +111,13 @@ MAX_INSTANCES = 1000
 
 
 def _instances(resource: Resource, ev: Evaluator) -> list[tuple[str | int | None, Evaluator]]:
-    """One evaluator per instance of a ``for_each``/``count`` resource (``each``/``count.index``
-    bound); a single unbound one when the resource has neither or they are not known. A known
-    empty ``for_each`` or ``count = 0`` gives no instance: the resource is switched off."""
-    attrs = resource.block.body.attrs
+    return instances_of(resource.block.body.attrs, ev)
+
+
+def instances_of(attrs: dict, ev: Evaluator) -> list[tuple[str | int | None, Evaluator]]:
+    """One evaluator per instance of a ``for_each``/``count`` resource or module call
+    (``each``/``count.index`` bound); a single unbound one when it has neither or they are not
+    known. A known empty ``for_each`` or ``count = 0`` gives no instance: it is switched off."""
     if "for_each" in attrs:
         pairs = iterate(ev.ev(attrs["for_each"].value))
         if pairs is None:
