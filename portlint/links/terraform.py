@@ -65,6 +65,79 @@ def link(graph: PortGraph) -> None:
             graph.add_link(Link(entity.id, target.id, kind, reason, (ref["location"],)))
 
 
+    _protects(graph)
+
+
+GCP_FIREWALL_KIND = "tf/google_compute_firewall"
+GCP_HOST_KINDS = ("tf/google_compute_instance", "tf/google_compute_instance_template")
+AZURE_NSG_KIND = "tf/azurerm_network_security_group"
+AZURE_VM_KINDS = ("tf/azurerm_linux_virtual_machine", "tf/azurerm_windows_virtual_machine",
+                  "tf/azurerm_virtual_machine")
+_AZURE_ASSOCIATIONS = ("tf/azurerm_subnet_network_security_group_association",
+                       "tf/azurerm_network_interface_security_group_association")
+
+
+def _protects(graph: PortGraph) -> None:
+    """``protects`` firewall → host: a GCP firewall → the instances (templates) its target tags
+    or service accounts select (all of its network's when it names none); an Azure NSG → the VMs
+    whose network interface, or its subnet, is associated with it."""
+    for firewall in graph.entities(GCP_FIREWALL_KIND):
+        for host, reason in _gcp_hosts(graph, firewall):
+            graph.add_link(Link(firewall.id, host.id, "protects", reason, (firewall.location,)))
+    for association in graph.entities(_AZURE_ASSOCIATIONS):
+        refs = association.attrs.get("refs", ())
+        nsgs = [r for r in refs if r["type"] == AZURE_NSG_KIND[3:]]
+        targets = [r for r in refs if r["type"] in ("azurerm_subnet", "azurerm_network_interface")]
+        if len(nsgs) != 1 or len(targets) != 1:
+            continue
+        nsg = graph.entity(EntityRef(AZURE_NSG_KIND, nsgs[0]["name"], association.ref.namespace).id)
+        if nsg is None:
+            continue
+        for vm in _azure_vms(graph, association.ref.namespace, targets[0]):
+            reason = f"{association.attrs.get('address')} associates {nsg.attrs.get('address')} with {targets[0]['address']}"
+            graph.add_link(Link(nsg.id, vm.id, "protects", reason, (nsgs[0]["location"],)))
+
+
+def _gcp_hosts(graph: PortGraph, firewall: Entity) -> list[tuple[Entity, str]]:
+    attrs = firewall.attrs
+    tags, accounts = attrs.get("target_tags"), attrs.get("target_service_accounts")
+    if attrs.get("direction") != "ingress" or attrs.get("disabled") or tags is None or accounts is None:
+        return []
+    out = []
+    for host in graph.entities(GCP_HOST_KINDS):
+        if host.ref.namespace != firewall.ref.namespace:
+            continue
+        networks = host.attrs.get("networks")
+        if networks is not None and attrs.get("network") is not None and attrs["network"] not in networks:
+            continue
+        shared_tags = sorted(set(tags) & set(host.attrs.get("network_tags") or ()))
+        shared_accounts = sorted(set(accounts) & set(host.attrs.get("service_accounts") or ()))
+        if shared_tags:
+            out.append((host, f"its target tags select {host.attrs.get('address')} (tags {', '.join(shared_tags)})"))
+        elif shared_accounts:
+            out.append((host, f"its target service accounts select {host.attrs.get('address')}"))
+        elif not tags and not accounts and networks is not None:
+            out.append((host, f"it names no target: it applies to every instance of network {attrs.get('network')}"))
+    return out
+
+
+def _azure_vms(graph: PortGraph, namespace: str, target: dict) -> list[Entity]:
+    """The VMs behind a network interface, or behind every interface in a subnet."""
+    nics = []
+    for nic in graph.entities("tf/azurerm_network_interface"):
+        if nic.ref.namespace != namespace:
+            continue
+        named = {r["address"] for r in nic.attrs.get("refs", ())}
+        if f"azurerm_network_interface.{nic.ref.name}" == target["address"] or target["address"] in named:
+            nics.append(nic.ref.name)
+    vms = []
+    for vm in graph.entities(AZURE_VM_KINDS):
+        if vm.ref.namespace == namespace and any(
+                r["type"] == "azurerm_network_interface" and r["name"] in nics for r in vm.attrs.get("refs", ())):
+            vms.append(vm)
+    return vms
+
+
 def link_kind(source: str, path: str, target: str) -> str | None:
     """The link a reference at argument ``path`` of a ``source`` resource to a ``target`` makes."""
     leaf = path.rsplit(".", 1)[-1]
@@ -303,6 +376,16 @@ def _with_order(rule: FirewallRule, earlier: list[FirewallRule]) -> FirewallRule
 def _same_traffic(a: FirewallRule, b: FirewallRule) -> bool:
     """Whether rule ``a`` matches the protocol of ``b`` (``all`` matches every protocol)."""
     return a.protocol == "all" or (a.protocol is not None and a.protocol == b.protocol)
+
+
+def protecting_rules(graph: PortGraph, host: Entity) -> tuple[list[Entity], list[FirewallRule]]:
+    """The GCP firewalls / Azure NSGs that protect a host, and their ingress rules."""
+    firewalls = graph.sources(host.id, "protects")
+    owners = {f.id for f in firewalls}
+    names = {(f.ref.namespace, f"{f.ref.kind[3:]}.{f.ref.name}") for f in firewalls}
+    rules = [r for r in firewall_rules(graph) if r.direction == "ingress" and (
+        r.owner.id in owners or (r.owner.ref.namespace, r.attrs.get("firewall")) in names)]
+    return firewalls, rules
 
 
 def group_of(graph: PortGraph, owner: Entity) -> Entity | None:

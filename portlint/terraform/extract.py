@@ -20,7 +20,7 @@ from portlint.terraform.model import Body, Module, Resource
 HANDLERS = {**load_balancing.HANDLERS, **security_groups.HANDLERS, **network_acls.HANDLERS,
             **gcp_firewall.HANDLERS, **azure_nsg.HANDLERS, **databases.HANDLERS, **ecs.HANDLERS}
 ENTITY_ONLY = ("aws_instance", "aws_launch_template", "aws_lb_target_group_attachment", "aws_ecs_service",
-               "aws_codedeploy_deployment_group",
+               "aws_codedeploy_deployment_group", *azure_nsg.TOPOLOGY,
                *load_balancing.LISTENER_RULES, *load_balancing.LOAD_BALANCERS)
 # resources whose arguments the reader or a reference may need; other blocks are never converted
 READ_TYPES = frozenset({*HANDLERS, *ENTITY_ONLY, "aws_vpc", "aws_subnet"})

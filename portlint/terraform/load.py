@@ -23,7 +23,8 @@ NAME = "terraform"
 _TELLTALE = re.compile(
     r"(?<![A-Za-z])port|Port|ingress|egress|aws_lb|aws_alb|security_group|variable|locals"
     r"|aws_db_|aws_rds_|elasticache|aws_ecs_|aws_docdb_|aws_redshift_|aws_memorydb_|aws_instance"
-    r"|module|firewall|network_acl|security_rule|codedeploy")
+    r"|module|firewall|network_acl|security_rule|codedeploy|google_compute_instance|azurerm_network_interface"
+    r"|virtual_machine|azurerm_subnet")
 _RESOURCE_HEADER = re.compile(r'^[ \t]*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
 
 
