@@ -22,6 +22,14 @@ _INT = re.compile(r"[0-9]+")
 _PLAIN_STRING = re.compile(r'"[^"\\{}\n]*"')
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*")
 _LITERAL_WORDS = {"true": ("bool", True), "false": ("bool", False), "null": ("null", None)}
+# one-line forms read from the text when the file is ASCII (columns are offsets): a template whose
+# interpolations are dotted references, a tuple of numbers, plain strings and dotted references
+_DOTTED_TEXT = r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*"
+_SIMPLE_TEMPLATE = re.compile(r'"(?:[^"\\$%{}\n]|[$%](?![{$%])|\$\{' + _DOTTED_TEXT + r'\})*"')
+_INTERPOLATION = re.compile(r"\$\{(" + _DOTTED_TEXT + r")\}")
+_ITEM_TEXT = r'(?:[0-9]+|"[^"\\{}\n]*"|' + _DOTTED_TEXT + ")"
+_SIMPLE_TUPLE = re.compile(r"\[[ \t]*(?:" + _ITEM_TEXT + r"(?:[ \t]*,[ \t]*" + _ITEM_TEXT + r")*[ \t]*,?[ \t]*)?\]")
+_ITEM = re.compile(_ITEM_TEXT)
 
 
 class Source:
@@ -92,12 +100,18 @@ class Expressions:
         return self.term([node], depth)
 
     def quick(self, node) -> Node | None:
-        """A number, a plain string, a literal word or a dotted reference, from its text."""
+        """A number, a plain string, a literal word or a dotted reference, from its text (and on
+        one line of an ASCII file, a simple template or tuple of those)."""
         text = self.text(node)
         first = text[:1]
         if first == '"':
             if _PLAIN_STRING.fullmatch(text):
                 return Node("str", self.loc(node), text, text[1:-1])
+            if self.source.chars is not None and _SIMPLE_TEMPLATE.fullmatch(text):
+                return self._template_text(node, text)
+        elif first == "[":
+            if self.source.chars is not None and _SIMPLE_TUPLE.fullmatch(text):
+                return self._tuple_text(node, text)
         elif first.isdigit():
             if _INT.fullmatch(text):
                 return Node("int", self.loc(node), text, int(text))
@@ -107,6 +121,38 @@ class Expressions:
         elif _DOTTED.fullmatch(text):
             return Node("ref", self.loc(node), text, items=tuple(text.split(".")))
         return None
+
+    def _template_text(self, node, text: str) -> Node:
+        loc = self.loc(node)
+        parts: list = []
+        pos = 1
+        for match in _INTERPOLATION.finditer(text, 1, len(text) - 1):
+            if match.start() > pos:
+                parts.append(text[pos:match.start()])
+            ref = match.group(1)
+            parts.append(Node("ref", Location(loc.path, loc.line, loc.column + match.start(1)), ref,
+                              items=tuple(ref.split("."))))
+            pos = match.end()
+        if pos < len(text) - 1:
+            parts.append(text[pos:len(text) - 1])
+        return Node("template", loc, text, items=tuple(parts))
+
+    def _tuple_text(self, node, text: str) -> Node:
+        loc = self.loc(node)
+        items = []
+        for match in _ITEM.finditer(text, 1, len(text) - 1):
+            item = match.group()
+            at = Location(loc.path, loc.line, loc.column + match.start())
+            if item[0] == '"':
+                items.append(Node("str", at, item, item[1:-1]))
+            elif item[0].isdigit():
+                items.append(Node("int", at, item, int(item)))
+            elif item in _LITERAL_WORDS:
+                kind, value = _LITERAL_WORDS[item]
+                items.append(Node(kind, at, item, value))
+            else:
+                items.append(Node("ref", at, item, items=tuple(item.split("."))))
+        return Node("tuple", loc, text, items=tuple(items))
 
     def term(self, children: list, depth: int) -> Node:
         """A primary followed by attribute, index and splat accesses."""

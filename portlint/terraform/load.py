@@ -127,13 +127,22 @@ def _parse_cached(rel: str, text: str, ctx: ReadContext) -> Parsed:
     return ctx.memo(f"hcl:{rel}", lambda: parse(text, rel, keep_block if rel.endswith(".tf") else None))
 
 
+_READ_TYPES: frozenset[str] = frozenset()
+
+
 def keep_block(words: list[str]) -> bool:
     """Top-level blocks worth converting: definitions, module calls, resources a family reads."""
-    from portlint.terraform.extract import READ_TYPES
-
-    if words[0] in ("variable", "locals", "output", "module"):
+    global _READ_TYPES
+    first = words[0]
+    if first in ("variable", "locals", "output", "module"):
         return True
-    return words[0] == "resource" and len(words) > 1 and words[1] in READ_TYPES
+    if first != "resource" or len(words) < 2:
+        return False
+    if not _READ_TYPES:
+        from portlint.terraform.extract import READ_TYPES
+
+        _READ_TYPES = READ_TYPES
+    return words[1] in _READ_TYPES
 
 
 def _siblings(folder: str, known: set[str], suffix: str, ctx: ReadContext) -> Iterable[tuple[str, str]]:

@@ -147,7 +147,8 @@ class _Walker:
                     attr_name = text(child.child(0))
                 else:
                     continue
-                if child.child(child.child_count - 1).type == "expression":
+                # inside a block read at all there is no error: an argument is name = expression
+                if depth > 0 or child.child(child.child_count - 1).type == "expression":
                     out.attrs[attr_name] = _TreeAttr(attr_name, child, self.expressions, depth)
             elif kind == "block":
                 block = self.block(child, keep, depth)
