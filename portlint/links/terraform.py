@@ -427,12 +427,15 @@ def service_port_facts(graph: PortGraph, service: str, environment: str | None =
                        roles: tuple[Role, ...] = (Role.LISTEN, Role.CONFIG)) -> list[PortFact]:
     """Numeric ports the members of ``service`` listen on or are configured with (not Terraform's
     own target groups, listeners or firewall rules), for an environment."""
-    out = []
-    for fact in member_facts(graph, service, roles=roles):
-        if fact.value.number is None or not compatible(fact.environment, environment):
-            continue
-        out.append(fact)
-    return sorted(out, key=lambda f: (f.location, f.environment or ""))
+    wanted = set(roles)
+    every = graph.memo(f"terraform:service-facts:{service}", lambda: _numbered_member_facts(graph, service))
+    return [f for f in every if f.role in wanted and compatible(f.environment, environment)]
+
+
+def _numbered_member_facts(graph: PortGraph, service: str) -> list[PortFact]:
+    """Every numeric fact of a service's members, sorted (one computation per service and graph)."""
+    found = [f for f in member_facts(graph, service) if f.value.number is not None]
+    return sorted(found, key=lambda f: (f.location, f.environment or ""))
 
 
 def membership(graph: PortGraph, entity_id: str) -> list[Link]:
