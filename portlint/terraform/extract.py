@@ -87,13 +87,18 @@ class Extractor:
             facts = _collapse(per_variant, self.environments, self.environment)
             out.facts.extend(facts if self.instance is None else [relocate(f, self.instance) for f in facts])
 
+    def _refs(self, resource: Resource) -> list[dict[str, Any]]:
+        """The resource's references, found once however many module instances read it."""
+        key = f"terraform-refs:{self.module.path}:{resource.rel}:{resource.address}"
+        return list(self.ctx.memo(key, lambda: _refs(resource, self.module)))
+
     def _entity_attrs(self, resource: Resource, base: Evaluator) -> dict[str, Any]:
         instance = self.instance
         attrs: dict[str, Any] = {"address": (instance.prefix if instance else "") + resource.address,
                                  "module": self.module.path,
                                  "module_complete": self.input.complete and (instance is None or instance.complete),
                                  "exported": resource.address in self.exported,
-                                 "refs": _refs(resource, self.module)}
+                                 "refs": self._refs(resource)}
         if instance is not None:
             attrs["module_chain"] = instance.chain
         body = resource.block.body
