@@ -25,7 +25,7 @@ INGRESS = "k8s/Ingress"
 NETWORK_POLICY = "k8s/NetworkPolicy"  # selects its pods like a Service (matchLabels only; {} is not linked)
 CONTAINER = "k8s/Container"
 WORKLOAD_KINDS = ("k8s/Pod", "k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet",
-                  "k8s/ReplicationController", "k8s/Job", "k8s/CronJob")
+                  "k8s/ReplicationController", "k8s/Job", "k8s/CronJob", "k8s/Rollout")
 SELECTS = "selects"
 ROUTES_TO = "routes-to"
 # container kinds whose ports a Service can reach: plain init containers have exited by then
