@@ -136,7 +136,8 @@ def _declared_only(graph, service: Entity, fact: PortFact, evidence: list[_Evide
     blamed = own[0] if own else None
     published = fact.attrs.get("published") or "an ephemeral host port"
     how = "its `expose`" if own else "its image's EXPOSE"
-    related = [Related(fact.location, f"publishes {published} to container port {fact.value.text}/{fact.protocol}")]
+    related = [Related(fact.location, f"publishes {published} to container port {fact.value.text}/{fact.protocol}")
+               ] if blamed is not None else []
     related += [Related(e.location, e.what) for e in evidence if e is not blamed]
     image = image_of(graph, service)
     env = container_env(graph, [service, *([image] if image is not None else [])]).get("PORT")
