@@ -47,7 +47,9 @@ def load_nested(files, root_config: Config) -> list[ScopedConfig]:
     """The nested ``.portlint.toml`` files among ``files`` (SourceFiles), shallowest first, each
     merged onto the closest config above it. A broken nested config is a :class:`ConfigError`."""
     applied = root_config.path.resolve() if root_config.path else None
-    found = sorted((f for f in files if f.name == CONFIG_FILE and (applied is None or f.path.resolve() != applied)),
+    # the scan root's own file, when --config names another, is not nested: it stays noted, unapplied
+    found = sorted((f for f in files if f.name == CONFIG_FILE and "/" in f.rel
+                    and (applied is None or f.path.resolve() != applied)),
                    key=lambda f: (f.rel.count("/"), f.rel))
     out: list[ScopedConfig] = []
     for file in found[:MAX_NESTED]:

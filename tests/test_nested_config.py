@@ -71,3 +71,13 @@ def test_a_typo_in_a_nested_config_is_a_config_error(tmp_path: Path) -> None:
     _tree(tmp_path, "extnd-select = []\n")
     proc = run_cli("check", str(tmp_path))
     assert proc.returncode == 2 and "extnd-select" in proc.stderr
+
+
+def test_the_roots_own_config_under_explicit_config_is_noted_not_nested(tmp_path: Path) -> None:
+    _tree(tmp_path, "")
+    (tmp_path / ".portlint.toml").write_text("[rules.PL002]\nenabled = false\n")
+    other = tmp_path.parent / f"{tmp_path.name}-other.toml"
+    other.write_text("")
+    proc = run_cli("check", str(tmp_path), "--config", str(other))
+    assert proc.returncode == 1  # the root's file is not applied: PL002 still fires
+    assert ".portlint.toml is a nested config and is not applied" in proc.stderr
