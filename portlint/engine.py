@@ -26,7 +26,9 @@ from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.registry import DEFAULT_GROUP, Rule, load_rules
 from portlint.scopes import build_scopes
 from portlint.settings import nested_configs
+from portlint.nested import ScopedConfig, closest, excluded, load_nested, same_policy
 from portlint.suppressions import Suppression, parse_suppressions, today
+from portlint.validate import check_rule_settings
 from portlint import suppressions as _suppressions
 
 
@@ -52,7 +54,8 @@ class ScanResult:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
     active: list[Rule] = field(default_factory=list)
-    nested_configs: list[str] = field(default_factory=list)  # config files in the tree not in effect
+    nested_configs: list[str] = field(default_factory=list)  # config files in the tree besides the scan's
+    scoped_configs: list = field(default_factory=list)  # the nested .portlint.toml applied (portlint.nested)
     graph_paths: frozenset[str] | None = None  # a result from the scan cache has no graph, only its paths
     from_cache: bool = False
 
@@ -122,12 +125,15 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     tick = time.perf_counter()
     report("discovering files", 0, 1)
     found = discover(paths, root, config)
+    scoped = load_nested(found.files, config)
+    if any(item.exclude for item in scoped):
+        found = Discovery(found.root, [f for f in found.files if not excluded(scoped, f.rel)], found.skipped)
     timings["discover"] = time.perf_counter() - tick
 
     whole = None
     if reuse and read_cache is not None and read_cache.usable:
         tick = time.perf_counter()
-        whole = _scan_identity(read_cache, found, paths, root, config, rules, selection)
+        whole = _scan_identity(read_cache, found, paths, root, config, rules, selection, scoped)
         cached = read_cache.load_scan(whole[1])
         timings["cache"] = time.perf_counter() - tick
         if cached is not None:
@@ -147,6 +153,8 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     tick = time.perf_counter()
     active = [r for r in rules if selection.active(r, config)]
     findings = run_rules([r for r in active if not r.engine], graph, config, report)
+    if scoped:
+        findings = _scoped_findings(findings, scoped, rules, selection, graph, config, report)
     timings["rules"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -155,14 +163,15 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     timings["suppress"] = time.perf_counter() - tick
     result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
                         files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
-                        suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config))
+                        suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config),
+                        scoped_configs=scoped)
     if whole is not None:
         _keep_scan(read_cache, whole, result, found)
     return result
 
 
 def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, config: Config,
-                   rules: list[Rule], selection: RuleSelection) -> tuple[str, str]:
+                   rules: list[Rule], selection: RuleSelection, scoped: list) -> tuple[str, str]:
     """(setup, key) of a whole scan: what was asked, and what it was asked of."""
     from portlint.cache import config_fingerprint, rules_fingerprint, scan_key
 
@@ -170,7 +179,9 @@ def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, 
                   [(r.id, str(r.source)) for r in rules], selection))
     read_cache.open_scan(setup)
     skipped = repr([(s.rel, s.reason, s.quiet) for s in found.skipped])
-    extra = "\0".join((setup, rules_fingerprint(rules), today().isoformat(), skipped))
+    nested = repr([(item.rel, item.folder, item.exclude, item.ignored, item.keys, config_fingerprint(item.config))
+                   for item in scoped])
+    extra = "\0".join((setup, rules_fingerprint(rules), today().isoformat(), skipped, nested))
     return setup, scan_key(read_cache, found.files, extra)
 
 
@@ -179,6 +190,7 @@ def _keep_scan(read_cache, whole: tuple[str, str], result: ScanResult, found: Di
 
     stored = {"findings": result.findings, "suppressed": result.suppressed, "files_read": result.files_read,
               "files_seen": result.files_seen, "nested_configs": result.nested_configs,
+              "scoped_configs": result.scoped_configs,
               "graph_paths": sorted(graph_paths(result.graph))}
     read_cache.store_scan(*whole, stored, known=(os.path.abspath(f.path) for f in found.files))
 
@@ -189,8 +201,34 @@ def _from_cache(cached: dict, root: Path, rules: list[Rule], selection: RuleSele
                       files_read=cached["files_read"], files_seen=cached["files_seen"],
                       seconds=time.perf_counter() - started, timings=timings, suppressed=cached["suppressed"],
                       active=[r for r in rules if selection.active(r, config)],
-                      nested_configs=cached["nested_configs"], graph_paths=frozenset(cached["graph_paths"]),
+                      nested_configs=cached["nested_configs"], scoped_configs=cached.get("scoped_configs", []),
+                      graph_paths=frozenset(cached["graph_paths"]),
                       from_cache=True)
+
+
+def _scoped_findings(findings: list[Finding], scoped: list[ScopedConfig], rules: list[Rule],
+                     selection: RuleSelection, graph: PortGraph, config: Config,
+                     report: Progress) -> list[Finding]:
+    """The closest config wins for its files (:mod:`portlint.nested`): a finding is kept from the
+    run under the config closest to its location; configs with the root's policy share its run."""
+    runs: list[tuple[Config, list[Finding]]] = [(config, findings)]
+    owner: dict[int, int] = {}
+    for index, item in enumerate(scoped):
+        if "rules" in item.keys:
+            check_rule_settings(item.config, rules)  # a typo in a nested config is an error too
+        same = next((i for i, (cfg, _) in enumerate(runs) if same_policy(cfg, item.config)), None)
+        if same is None:
+            active = [r for r in rules if selection.active(r, item.config) and not r.engine]
+            runs.append((item.config, run_rules(active, graph, item.config, report)))
+            same = len(runs) - 1
+        owner[index] = same
+    kept = []
+    for run, (_, found) in enumerate(runs):
+        for finding in found:
+            item = closest(scoped, finding.location.path)
+            if (owner[scoped.index(item)] if item is not None else 0) == run:
+                kept.append(finding)
+    return sorted(kept, key=Finding.sort_key)
 
 
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
