@@ -89,7 +89,22 @@ def _drift(graph, service: str, key: str, values: dict[str, Effective], envs: li
             fix=f"set {service}.{key} to {majority} in {names}, or move every environment to {winner.text}",
             key=f"{service}.{key}|{names}|{winner.text}",
             explain=(*explain(graph, winner), f"other environments: {where}", precedence_line(graph.config)),
+            fix_intent=_intent(graph, winner, majority, counts, graph.config.services.get(service)),
         )
+
+
+def _intent(graph, winner, majority: int, counts: Counter, policy):
+    """Set the odd environment's winning value to the majority's, when the majority is clear or the standard's."""
+    from portlint.fix.intent import at_location
+
+    best = counts[majority]
+    if sum(1 for c in counts.values() if c == best) == 1:
+        return at_location(graph, winner.location, winner.text, majority,
+                           f"{best} of {sum(counts.values())} environments use {majority}")
+    if policy is not None and policy.port == majority:
+        return at_location(graph, winner.location, winner.text, majority, f"the allocation standard gives {majority}")
+    split = ", ".join(f"{n} say {v}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return at_location(graph, winner.location, winner.text, None, f"environments are split ({split}): not fixed")
 
 
 def _majority(counts: Counter, policy, envs: list[str], values: dict[str, Effective]) -> int:
