@@ -50,6 +50,7 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A service's effective port differs between environments"
 TAGS = ("config",)
+FIX = ("the odd environment's winning value is set to the majority's, or to the allocation standard's on a tie. Not fixed: a tie the standard does not break.")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -98,6 +99,9 @@ def _intent(graph, winner, majority: int, counts: Counter, policy):
     from portlint.fix.intent import at_location
 
     best = counts[majority]
+    if policy is not None and policy.port is not None and policy.port != majority:
+        return at_location(graph, winner.location, winner.text, None,
+                           f"the allocation standard gives {policy.port}, the majority {majority}: not fixed")
     if sum(1 for c in counts.values() if c == best) == 1:
         return at_location(graph, winner.location, winner.text, majority,
                            f"{best} of {sum(counts.values())} environments use {majority}")

@@ -41,6 +41,10 @@ def add_arguments(parser) -> None:
                         help="report only findings that are not in this baseline file")
     parser.add_argument("--write-baseline", type=Path, metavar="FILE",
                         help="record every current finding in FILE and exit 0")
+    parser.add_argument("--fix", action="store_true",
+                        help="fix the findings where exactly one side is wrong, then report what is left (docs/fix.md)")
+    parser.add_argument("--diff", action="store_true",
+                        help="print the fixes as a unified diff, write nothing, exit 1 if there are any")
 
 
 def _touches(finding, paths: set[str]) -> bool:
@@ -86,6 +90,17 @@ def run(args) -> int:
             result.findings, result.baselined = split_new(result.findings, load_baseline(args.baseline))
         except BaselineError as exc:
             raise UsageError(str(exc)) from None
+    if args.fix or args.diff:
+        from portlint.commands.fix import apply_fixes
+
+        status = apply_fixes(result.findings, root, config.max_file_size, diff_only=args.diff, log=sys.stderr)
+        if args.diff or status == 2:
+            return status
+        result = scan(paths, root, config, rules=rules, selection=chosen, read_cache=read_cache_for(args, root, config))
+        if touched is not None and not args.show_all:
+            result.findings = [f for f in result.findings if _touches(f, touched)]
+        if args.baseline:
+            result.findings, result.baselined = split_new(result.findings, load_baseline(args.baseline))
     if args.sort == "severity":
         result.findings = sorted(result.findings, key=lambda f: -f.severity.rank)  # stable: by file within a severity
     cwd = Path.cwd()

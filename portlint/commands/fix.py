@@ -38,7 +38,7 @@ def run(args) -> int:
     return apply_fixes(result.findings, root, config.max_file_size, diff_only=args.diff)
 
 
-def apply_fixes(findings, root: Path, limit: int, diff_only: bool) -> int:
+def apply_fixes(findings, root: Path, limit: int, diff_only: bool, log=None) -> int:
     """Plan, check and apply (or, with ``diff_only``, print) the fixes of ``findings``; the exit code."""
     from portlint.fix.apply import prepare, write
     from portlint.fix.diff import unified
@@ -47,7 +47,7 @@ def apply_fixes(findings, root: Path, limit: int, diff_only: bool) -> int:
     prefix = prefix_for(root, Path.cwd())
     planned = plan(findings)
     outcome = prepare(root, planned.edits, limit)
-    log = sys.stderr if diff_only else sys.stdout
+    log = log or (sys.stderr if diff_only else sys.stdout)
     if diff_only:
         sys.stdout.write(unified(outcome.changes, prefix))
         sys.stdout.flush()
@@ -61,9 +61,9 @@ def apply_fixes(findings, root: Path, limit: int, diff_only: bool) -> int:
             print(f"{verb} {_where(edit.location, prefix)}  {', '.join(edit.rules)}  {edit.old} -> {edit.new}: "
                   f"{edit.reason}", file=log)
     for edit, reason in sorted(outcome.refused):
-        print(f"not fixed {_where(edit.location, prefix)}  {', '.join(edit.rules)}  {reason}", file=log)
+        print(f"not fixed {_where(edit.location, prefix)}  {', '.join(edit.rules)}  {_bare(reason)}", file=log)
     for skip in planned.skipped:
-        print(f"not fixed {_where(skip.location, prefix)}  {skip.rule_id}  {skip.reason}", file=log)
+        print(f"not fixed {_where(skip.location, prefix)}  {skip.rule_id}  {_bare(skip.reason)}", file=log)
     for change, reason in failed:
         print(f"portlint: error: {reason}", file=sys.stderr)
     done = [c for c in outcome.changes if c.path not in broken]
@@ -71,10 +71,18 @@ def apply_fixes(findings, root: Path, limit: int, diff_only: bool) -> int:
     left = len(outcome.refused) + len(planned.skipped)
     print(f"portlint: {verb} {plural(edits, 'place')} in {plural(len(done), 'file')}; "
           f"{plural(left, 'finding')} not fixed (ambiguous or changed); "
-          f"{planned.manual} to change by hand", file=sys.stderr)
+          f"{planned.by_hand({e.location for e in outcome.applied})} to change by hand", file=sys.stderr)
     if failed:
         return 2
     return 1 if diff_only and done else 0
+
+
+def _bare(reason: str) -> str:
+    """The reason without its closing "not fixed" (the line already starts with it)."""
+    for tail in (": not fixed", ", not fixed"):
+        if reason.endswith(tail):
+            return reason[: -len(tail)]
+    return reason
 
 
 def _where(location, prefix: str) -> str:

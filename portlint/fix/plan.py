@@ -32,18 +32,22 @@ class Skip:
 class Plan:
     edits: list[Edit]
     skipped: list[Skip]
-    manual: int  # findings no rule knows how to fix (no intent at all)
+    manual: list[Finding]  # findings no rule knows how to fix (no intent at all)
+
+    def by_hand(self, edited: set[Location]) -> int:
+        """Findings left for a person: no intent, and not at a place an edit changes."""
+        return sum(1 for f in self.manual if f.location not in edited)
 
 
 def plan(findings: Iterable[Finding]) -> Plan:
     """Edits for the findings whose intent names a new value; two intents at one place must agree."""
     wanted: dict[Location, list[tuple[Finding, str]]] = {}
     skipped: list[Skip] = []
-    manual = 0
+    manual: list[Finding] = []
     for finding in findings:
         intent = finding.fix_intent
         if intent is None:
-            manual += 1
+            manual.append(finding)
         elif intent.new is None:
             skipped.append(Skip(finding.location, finding.rule_id, intent.reason))
         elif intent.new == intent.old:
