@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.fix.intent import standard_for, to_the_only_value
 from portlint.graph import explain_link
 from portlint.layers import Contribution, effective_values, env_phrase
 from portlint.model import Problem, Related
@@ -41,6 +42,8 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A port fallback in code differs from the configured value of the same key"
 TAGS = ("application", "configuration")
+FIX = ("the fallback is set to the port every environment configures, when they all agree and the allocation "
+       "standard does not give the fallback's value.")
 CODE_LAYER = "code"
 
 
@@ -81,4 +84,6 @@ def _problem(graph, default: Contribution, against: list[tuple[str, Contribution
         + ", or read the port without a fallback so that missing configuration fails loudly",
         key=f"{default.owner}|{default.config_key}|{default.text}",
         explain=tuple(explain_link(link) for link in graph.incoming(default.owner, "member")),
+        fix_intent=to_the_only_value(default.location, default.text, values, graph,
+                                     "every environment configures {}", standard_for(graph, default.service)),
     )

@@ -56,6 +56,29 @@ def standard_of(graph, entity_id: str) -> int | None:
     return None
 
 
+def standard_for(graph, service: str | None) -> int | None:
+    """The ``[services]`` port of a logical service by name."""
+    policy = graph.config.services.get(service) if service else None
+    return policy.port if policy is not None else None
+
+
+def to_the_only_value(fact_or_location, old: str, values: Iterable[int], graph, why: str,
+                      standard: int | None = None) -> FixIntent:
+    """Set ``old`` to the one value every other place agrees on; refused when they disagree among
+    themselves, or when the allocation standard gives ``old`` (then the other places are the wrong ones)."""
+    numbers = sorted(set(values))
+    location = fact_or_location.location if isinstance(fact_or_location, PortFact) else fact_or_location
+    if standard is not None and str(standard) == old:
+        return FixIntent(location, old, None, f"the allocation standard says {old}: the other side may be the "
+                                              f"wrong one, not fixed")
+    if len(numbers) != 1:
+        shown = " and ".join(map(str, numbers)) or "nothing"
+        return FixIntent(location, old, None, f"the other places say {shown}: which one is meant is not known, not fixed")
+    if isinstance(fact_or_location, PortFact):
+        return set_value(fact_or_location, numbers[0], why.format(numbers[0]))
+    return at_location(graph, location, old, numbers[0], why.format(numbers[0]))
+
+
 def at_location(graph, location: Location, old: str, new: int | str | None, reason: str) -> FixIntent:
     """An intent for the value ``old`` written at ``location`` (a layer's winning value, not a fact in hand)."""
     facts = [f for f in graph.facts_at(location) if f.value.text == old]
