@@ -221,3 +221,18 @@ def test_demo_fixable_findings_are_repaired(tmp_path: Path) -> None:
     assert '--value "8000"' in (root / "docs" / "runbook.md").read_text().splitlines()[14]
     again = run_cli("fix", "--no-cache", "--diff", str(root))
     assert again.returncode == 0 and again.stdout == ""
+
+
+def test_docs_fix_example_is_what_fix_prints_on_the_demo(tmp_path: Path) -> None:
+    """docs/fix.md shows the demo's diff and summary as `portlint fix --diff` prints them."""
+    root = _copy(ROOT / "examples" / "genai-monorepo", tmp_path)
+    shown = run_cli("fix", "--no-cache", "--diff", ".", cwd=root)
+    doc = (ROOT / "docs" / "fix.md").read_text(encoding="utf-8")
+    assert shown.stdout.strip() in doc
+    assert shown.stderr.strip() in doc
+
+
+def test_docs_fix_table_lists_exactly_the_fixable_rules() -> None:
+    doc = (ROOT / "docs" / "fix.md").read_text(encoding="utf-8")
+    table = {line.split()[1] for line in doc.splitlines() if line.startswith("| PL")}
+    assert table == {r.id for r in FIXABLE}
