@@ -122,6 +122,8 @@ def test_ambiguous_cases_say_why(tmp_path: Path) -> None:
     probes = run_cli("fix", "--no-cache", str(FIXTURES / "fix" / "ambiguous-probes" / "before"))
     assert "1 place says 8000, 2 places say 8080" in probes.stdout
     assert "fixed 0 places in 0 files; 2 findings not fixed" in probes.stderr
+    fallback = run_cli("fix", "--no-cache", str(FIXTURES / "fix" / "one-environment-fallback" / "before"))
+    assert "only ci configures it: the fallback may be meant for the others" in fallback.stdout
 
 
 def test_stale_file_is_refused(tmp_path: Path) -> None:

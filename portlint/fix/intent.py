@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from portlint.model import FixIntent, Location, PortFact
+from portlint.model import FixIntent, Location, PortFact, Role
 
 
 def set_value(fact: PortFact, new: int | str, reason: str) -> FixIntent:
@@ -92,13 +92,14 @@ def by_agreement(fact: PortFact, right: int, others: Iterable[PortFact], why: st
     """Fix ``fact`` to ``right`` when no other place says its value, and at least one says ``right``.
 
     ``others`` are the other places that write this port (the fact itself is left out); places
-    that say a third value do not vote. An allocation standard that gives the wrong value wins:
+    that say a third value, and host ports (they publish the port elsewhere), do not vote. An allocation standard that gives the wrong value wins:
     then the other side is the one to change, which is not this finding's place.
     """
     wrong = fact.value.number
     if standard is not None and standard == wrong:
         return not_fixed(fact, f"the allocation standard says {wrong}: the other side may be the wrong one, not fixed")
-    others = [f for f in others if f is not fact and f.location != fact.location]
+    # a host or node port publishes the port somewhere else: it says nothing of where the app listens
+    others = [f for f in others if f is not fact and f.location != fact.location and f.role is not Role.PUBLISH]
     for_right = {f.location for f in others if f.value.number == right}
     for_wrong = {f.location for f in others if f.value.number == wrong} | {fact.location}
     if len(for_wrong) > 1 or not for_right:
