@@ -65,7 +65,9 @@ SEVERITY = "error"
 GROUP = "consistency"
 SUMMARY = "A Service targetPort matches no containerPort of the pods it selects"
 TAGS = ("kubernetes",)
-FIX = ("a numeric `targetPort` is set to the one containerPort every selected pod declares, when no other place of those pods says the old value and the allocation standard does not give it. Not fixed: an omitted or named targetPort, pods declaring several ports, a value from a Helm values file.")
+FIX = ("a numeric `targetPort` is set to the one containerPort every selected pod declares, when no other place "
+       "of those pods says the old value and the allocation standard does not give it. Not fixed: an omitted or "
+       "named targetPort, pods declaring several ports, a value from a Helm values file.")
 
 
 

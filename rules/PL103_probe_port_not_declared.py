@@ -53,7 +53,9 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A probe checks a port its container does not declare"
 TAGS = ("kubernetes",)
-FIX = ("the probe port is set to the container's only TCP containerPort, when no other place of the container says the probe's port. Not fixed: several declared ports, a port of another container, a value from a Helm values file.")
+FIX = ("the probe port is set to the container's only TCP containerPort, when no other place of the container "
+       "says the probe's port. Not fixed: several declared ports, a port of another container, a value from a "
+       "Helm values file.")
 
 
 def check(ctx) -> Iterator[Problem]:

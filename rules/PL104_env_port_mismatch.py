@@ -50,7 +50,8 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A container's PORT environment variable differs from its containerPort"
 TAGS = ("kubernetes",)
-FIX = ("the variable is set to the container's only containerPort, when no other place of the container says the variable's value.")
+FIX = ("the variable is set to the container's only containerPort, when no other place of the container says the"
+       " variable's value.")
 OPTIONS = {"env_names": Option(list[str], ["PORT"], "environment variables that carry the container's own listening port")}
 
 

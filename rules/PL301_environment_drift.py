@@ -50,7 +50,8 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A service's effective port differs between environments"
 TAGS = ("config",)
-FIX = ("the odd environment's winning value is set to the majority's, or to the allocation standard's on a tie. Not fixed: a tie the standard does not break.")
+FIX = ("the odd environment's winning value is set to the majority's, or to the allocation standard's on a tie. "
+       "Not fixed: a tie the standard does not break.")
 
 
 def check(ctx) -> Iterator[Problem]:

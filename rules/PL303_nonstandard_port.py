@@ -60,7 +60,8 @@ GROUP = "consistency"
 FOLDS_INTO = ("PL101", "PL302")
 SUMMARY = "A service's port differs from the allocation standard in [services]"
 TAGS = ("config", "policy")
-FIX = ("the value is set to the port of the allocation standard. Not fixed: a place of the same owner that this rule does not check (a probe) says the old value too.")
+FIX = ("the value is set to the port of the allocation standard. Not fixed: a place of the same owner that this "
+       "rule does not check (a probe) says the old value too.")
 OPTIONS = {"roles": Option(list[str], ["listen", "config", "default", "target"], "port roles checked against the standard",
                      choices=ROLES),
            "port_keys": Option(list[str], list(MAIN_PORT_KEYS), "config keys that hold a service's main port (default: the vocabulary's MAIN_PORT_KEYS)")}

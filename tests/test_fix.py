@@ -238,3 +238,46 @@ def test_docs_fix_table_lists_exactly_the_fixable_rules() -> None:
     doc = (ROOT / "docs" / "fix.md").read_text(encoding="utf-8")
     table = {line.split()[1] for line in doc.splitlines() if line.startswith("| PL")}
     assert table == {r.id for r in FIXABLE}
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("0123456789 :=\"'`#-ab\n\r\t"), max_size=120),
+       line=st.integers(-1, 12), column=st.integers(-1, 40),
+       old=st.text(alphabet="0123456789ab", min_size=0, max_size=5))
+def test_value_span_finds_the_old_value_or_refuses(text: str, line: int, column: int, old: str) -> None:
+    from portlint.fix.edits_text import Refused, line_starts, value_span
+
+    try:
+        start, end = value_span(text, line_starts(text), line, column, old)
+    except Refused:
+        return
+    assert text[start:end] == old and old
+    assert "\n" not in text[start:end]
+
+
+def test_a_crashed_libcst_worker_refuses_the_python_edit(tmp_path: Path, monkeypatch) -> None:
+    from portlint import isolate
+
+    root = _copy(FIXTURES / "fix" / "every-format" / "before", tmp_path)
+    planned = plan(scan_tree(root).findings)
+
+    def crash(op, argument, timeout=isolate.TIMEOUT):
+        raise isolate.IsolatedFailure("the parser crashed (SIGSEGV)")
+
+    monkeypatch.setattr(isolate, "run", crash)
+    outcome = prepare(root, planned.edits)
+    assert [(e.location.path, reason) for e, reason in outcome.refused] == [
+        ("app/main.py", "libcst: the parser crashed (SIGSEGV): not fixed")]
+    assert "app/main.py" not in {c.path for c in outcome.changes} and len(outcome.changes) == 7
+
+
+def test_python_edit_keeps_quotes_and_refuses_a_repeated_literal() -> None:
+    from portlint.fix.edits_python import replace_literals
+
+    text = "import os\nPORT = int(os.getenv('PORT', r'8001'))\nBOTH = pick('8001', '8001')\n"
+    answer = replace_literals({"text": text, "edits": [[2, 8, "8001", "8000"], [3, 8, "8001", "8000"]]})
+    assert answer["text"] == text.replace("r'8001'", "r'8000'")
+    assert answer["refused"] == {"1": "8001 is written 2 times in the expression at line 3: not fixed"}

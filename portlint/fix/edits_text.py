@@ -36,7 +36,8 @@ def value_span(text: str, starts: list[int], line: int, column: int, old: str) -
         raise Refused(f"column {column} is past the end of line {line}: not fixed")
     if _token_at(text, at, old):
         return at, at + len(old)
-    if at < len(text) and text[at] in QUOTES and _token_at(text, at + 1, old) and text[at + 1 + len(old):][:1] == text[at]:
+    quoted = at < len(text) and text[at] in QUOTES
+    if quoted and _token_at(text, at + 1, old) and text[at + 1 + len(old):at + 2 + len(old)] == text[at]:
         return at + 1, at + 1 + len(old)
     hits = [m.start() for m in re.finditer(rf"(?<!{_WORD}){re.escape(old)}(?!{_WORD})", text[at:end_of_line])]
     if len(hits) == 1:
@@ -51,7 +52,7 @@ def _token_at(text: str, at: int, old: str) -> bool:
         return False
     before = text[at - 1] if at > 0 else ""
     after = text[at + len(old)] if at + len(old) < len(text) else ""
-    return not (re.fullmatch(_WORD, before) if before else False) and not (re.fullmatch(_WORD, after) if after else False)
+    return not any(c and re.fullmatch(_WORD, c) for c in (before, after))
 
 
 def apply_text(text: str, edits: list) -> tuple[str, list, list[tuple[object, str]]]:

@@ -2,7 +2,7 @@
 
 A finding is fixed when exactly one side is wrong: the allocation standard says so, or every
 other place that writes the port agrees on the other value. Otherwise the intent carries no new
-value and says why (``2 places say 8000, 2 say 8001: not fixed``), and ``portlint fix`` leaves
+value and says why (``2 places say 8000, 2 places say 8001: not fixed``), and ``portlint fix`` leaves
 the finding alone.
 """
 
@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from portlint.model import FixIntent, Location, PortFact, Role
+
+
+_STANDARD_SAYS = "the allocation standard says {}: the other side may be the wrong one, not fixed"
 
 
 def set_value(fact: PortFact, new: int | str, reason: str) -> FixIntent:
@@ -69,11 +72,11 @@ def to_the_only_value(fact_or_location, old: str, values: Iterable[int], graph, 
     numbers = sorted(set(values))
     location = fact_or_location.location if isinstance(fact_or_location, PortFact) else fact_or_location
     if standard is not None and str(standard) == old:
-        return FixIntent(location, old, None, f"the allocation standard says {old}: the other side may be the "
-                                              f"wrong one, not fixed")
+        return FixIntent(location, old, None, _STANDARD_SAYS.format(old))
     if len(numbers) != 1:
         shown = " and ".join(map(str, numbers)) or "nothing"
-        return FixIntent(location, old, None, f"the other places say {shown}: which one is meant is not known, not fixed")
+        return FixIntent(location, old, None,
+                         f"the other places say {shown}: which one is meant is not known, not fixed")
     if isinstance(fact_or_location, PortFact):
         return set_value(fact_or_location, numbers[0], why.format(numbers[0]))
     return at_location(graph, location, old, numbers[0], why.format(numbers[0]))
@@ -92,16 +95,18 @@ def by_agreement(fact: PortFact, right: int, others: Iterable[PortFact], why: st
     """Fix ``fact`` to ``right`` when no other place says its value, and at least one says ``right``.
 
     ``others`` are the other places that write this port (the fact itself is left out); places
-    that say a third value, and host ports (they publish the port elsewhere), do not vote. An allocation standard that gives the wrong value wins:
-    then the other side is the one to change, which is not this finding's place.
+    that say a third value, and host ports (they publish the port elsewhere), do not vote. An
+    allocation standard that gives the wrong value wins: then the other side is the one to
+    change, which is not this finding's place.
     """
     wrong = fact.value.number
     if standard is not None and standard == wrong:
-        return not_fixed(fact, f"the allocation standard says {wrong}: the other side may be the wrong one, not fixed")
+        return not_fixed(fact, _STANDARD_SAYS.format(wrong))
     # a host or node port publishes the port somewhere else: it says nothing of where the app listens
     others = [f for f in others if f is not fact and f.location != fact.location and f.role is not Role.PUBLISH]
     for_right = {f.location for f in others if f.value.number == right}
     for_wrong = {f.location for f in others if f.value.number == wrong} | {fact.location}
     if len(for_wrong) > 1 or not for_right:
-        return not_fixed(fact, f"{plural_places(len(for_right))} {right}, {plural_places(len(for_wrong))} {wrong}: not fixed")
+        return not_fixed(fact, f"{plural_places(len(for_right))} {right}, "
+                               f"{plural_places(len(for_wrong))} {wrong}: not fixed")
     return set_value(fact, right, why)

@@ -51,7 +51,8 @@ def plan(findings: Iterable[Finding]) -> Plan:
         elif intent.new is None:
             skipped.append(Skip(finding.location, finding.rule_id, intent.reason))
         elif intent.new == intent.old:
-            skipped.append(Skip(finding.location, finding.rule_id, f"{intent.old} is already the value: nothing to change"))
+            skipped.append(Skip(finding.location, finding.rule_id,
+                                f"{intent.old} is already the value: nothing to change"))
         else:
             wanted.setdefault(intent.location, []).append((finding, intent.new))
     edits = []
