@@ -281,3 +281,12 @@ def test_python_edit_keeps_quotes_and_refuses_a_repeated_literal() -> None:
     answer = replace_literals({"text": text, "edits": [[2, 8, "8001", "8000"], [3, 8, "8001", "8000"]]})
     assert answer["text"] == text.replace("r'8001'", "r'8000'")
     assert answer["refused"] == {"1": "8001 is written 2 times in the expression at line 3: not fixed"}
+
+
+def test_check_says_how_many_findings_fix_can_repair() -> None:
+    shown = run_cli("check", "--no-cache", str(FIXTURES / "fix" / "every-format" / "before"))
+    assert "portlint: 12 findings can be fixed with `portlint fix` (preview: `portlint fix --diff`" in shown.stderr
+    machine = run_cli("check", "--no-cache", "--format", "json", str(FIXTURES / "fix" / "every-format" / "before"))
+    assert "portlint fix" not in machine.stderr
+    none = run_cli("check", "--no-cache", str(FIXTURES / "fix" / "ambiguous-drift" / "before"))
+    assert "portlint fix" not in none.stderr

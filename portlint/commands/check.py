@@ -114,6 +114,10 @@ def run(args) -> int:
     written = [str(t) for t in outputs if str(t) != "-"]
     if written:  # the report went to files: say what it holds, in one line
         print(f"{text_summary(result)}; wrote {', '.join(written)}", file=sys.stderr)
+    fixable = sum(1 for f in result.findings if f.fix_intent is not None and f.fix_intent.new is not None)
+    if fixable and not (args.fix or args.diff) and {"text", "concise"} & set(formats):
+        print(f"portlint: {plural(fixable, 'finding')} can be fixed with `portlint fix` "
+              f"(preview: `portlint fix --diff`; docs/fix.md)", file=sys.stderr)
     if args.statistics:
         stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items())
         print(f"portlint: {result.files_seen} files seen, {result.files_read} read in "
