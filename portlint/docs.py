@@ -24,11 +24,12 @@ def rule_markdown(rule: Rule) -> str:
         rows = "\n".join(_option_row(name, option) for name, option in sorted(rule.options.items()))
         options = (f"\n\n## Options\n\nSet in `.portlint.toml` under `[rules.{rule.id}]`; a value of another type "
                    f"is a config error.\n\n| option | type | default | meaning |\n| --- | --- | --- | --- |\n{rows}")
+    fix = (f"\n\n## Fix\n\nFixable by `portlint fix` (see [fix.md](../fix.md)): {rule.fix}" if rule.fix else "")
     return (f"# {rule.id} {rule.name}\n\n"
             f"Default severity: **{rule.severity.value}**. Group: **{rule.group}**"
             f"{' (on by default)' if rule.group == DEFAULT_GROUP else ' (opt-in: `--extend-select ' + rule.group + '`)'}."
             f" {rule.summary}.\n\n"
-            f"{rule.doc.strip()}{options}\n")
+            f"{rule.doc.strip()}{options}{fix}\n")
 
 
 def write_rule_docs(rules: list[Rule], directory: Path) -> list[Path]:
@@ -42,8 +43,11 @@ def write_rule_docs(rules: list[Rule], directory: Path) -> list[Path]:
     index = directory / "README.md"
     lines = ["# Rules", "", "`consistency` rules run by default; `hygiene` rules are opt-in "
              "(`extend-select = [\"hygiene\"]` in the config, or `--extend-select hygiene`).", "",
-             "| id | name | severity | group | summary |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.value} | {r.group} | {r.summary} |" for r in rules]
+             "`portlint fix` repairs the findings of the rules marked *fix* when exactly one side is wrong "
+             "([fix.md](../fix.md)).", "",
+             "| id | name | severity | group | fix | summary |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.value} | {r.group} | {'fix' if r.fix else ''} | {r.summary} |"
+              for r in rules]
     index.write_text("\n".join(lines) + "\n", encoding="utf-8")
     written.append(index)
     return written

@@ -504,7 +504,7 @@ def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Findi
     severity = configured or problem.severity or rule.severity
     return Finding(rule_id=rule.id, rule_name=rule.name, severity=severity, location=problem.location,
                    message=problem.message, related=problem.related, fix=problem.fix,
-                   key=problem.key, explain=problem.explain)
+                   key=problem.key, explain=problem.explain, fix_intent=problem.fix_intent)
 
 
 def apply_suppressions(findings: list[Finding], found: Discovery, read_files: set[str], active: list[Rule],

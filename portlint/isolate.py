@@ -43,7 +43,13 @@ def _libcst_parses(text: str) -> bool:
         return False
 
 
-OPERATIONS = {"libcst-parses": _libcst_parses}
+def _libcst_replace_literals(argument: dict) -> dict:
+    from portlint.fix.edits_python import replace_literals
+
+    return replace_literals(argument)
+
+
+OPERATIONS = {"libcst-parses": _libcst_parses, "libcst-replace-literals": _libcst_replace_literals}
 
 
 class _Worker:

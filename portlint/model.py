@@ -272,6 +272,18 @@ class Related:
 
 
 @dataclass(frozen=True)
+class FixIntent:
+    """A repair a rule proposes, free of file formats: the value written at ``location`` (a fact's
+    exact place) is ``old`` and should be ``new``. ``new`` is ``None`` when the rule cannot tell
+    which side is wrong; ``reason`` says why it is (or is not) fixed. ``portlint.fix`` applies it."""
+
+    location: Location
+    old: str
+    new: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Problem:
     """What a rule yields: a location, a message, the other sides, and what to change."""
 
@@ -283,6 +295,7 @@ class Problem:
     # stable words that identify this problem independently of line numbers (for baselines)
     key: str = ""
     explain: tuple[str, ...] = ()  # the links and facts the finding rests on
+    fix_intent: FixIntent | None = None  # what `portlint fix` may change (see FixIntent)
 
 
 @dataclass(frozen=True)
@@ -298,6 +311,7 @@ class Finding:
     fix: str = ""
     key: str = ""
     explain: tuple[str, ...] = ()
+    fix_intent: FixIntent | None = None
 
     def sort_key(self) -> tuple:
         """A total order: two findings at one place with one message still sort the same way every run."""

@@ -53,6 +53,7 @@ class Rule:
     # into it (one root cause, one finding)
     folds_into: tuple[str, ...] = ()
     help_uri: str | None = None  # a page that exists (a user rule's HELP_URI); built-in rules embed their help
+    fix: str = ""  # when `portlint fix` repairs a finding of this rule (the module's FIX); "" when never
 
     def defaults(self) -> dict[str, Any]:
         """Each option's default value."""
@@ -130,7 +131,7 @@ def _load_rule(path: Path, builtin: bool) -> Rule:
         check=module.check, source=path, builtin=builtin, tags=tuple(getattr(module, "TAGS", ())),
         engine=bool(getattr(module, "ENGINE", False)), group=group,
         folds_into=tuple(str(r) for r in getattr(module, "FOLDS_INTO", ())),
-        help_uri=str(help_uri) if help_uri else None,
+        help_uri=str(help_uri) if help_uri else None, fix=str(getattr(module, "FIX", "") or ""),
     )
 
 

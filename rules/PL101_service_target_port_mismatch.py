@@ -66,6 +66,9 @@ SEVERITY = "error"
 GROUP = "consistency"
 SUMMARY = "A Service targetPort matches no containerPort of the pods it selects"
 TAGS = ("kubernetes",)
+FIX = ("a numeric `targetPort` is set to the one containerPort every selected pod declares, when no other place "
+       "of those pods says the old value and the allocation standard does not give it. Not fixed: an omitted or "
+       "named targetPort, pods declaring several ports, a value from a Helm values file.")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -118,7 +121,25 @@ def _problem(graph: PortGraph, service: Entity, target: PortFact,
         fix=fix,
         key=f"{service.id}|{target.slot}|{target.value.text}/{target.protocol}",
         explain=tuple(explain_link(link) for link in links),
+        fix_intent=_intent(graph, service, target, missing),
     )
+
+
+def _intent(graph: PortGraph, service: Entity, target: PortFact, missing: list[tuple[Entity, list[PortFact]]]):
+    """Set targetPort to the one port every selected pod declares, when nothing else says the old one."""
+    from portlint.fix.intent import by_agreement, not_fixed, standard_of
+
+    if target.value.number is None:
+        return None  # a named targetPort on the wrong protocol: not a value to replace
+    if len(missing) != len({link.target for link in graph.outgoing(service.id, "selects")}):
+        return not_fixed(target, "not every selected workload was checked against it: not fixed")
+    ports = sorted({p.value.number for _, ports in missing for p in ports if p.protocol == target.protocol})
+    if len(ports) != 1:
+        return not_fixed(target, f"the selected pods declare {len(ports)} {target.protocol} ports: which one is meant "
+                                 f"is not known, not fixed")
+    places = [f for w, _ in missing for c in graph.children(w.id) for f in graph.facts(c)]
+    return by_agreement(target, ports[0], places, f"every selected pod declares containerPort {ports[0]}",
+                        standard_of(graph, service.id))
 
 
 def _sides(missing: list[tuple[Entity, list[PortFact]]]) -> str:

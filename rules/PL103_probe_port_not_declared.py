@@ -53,6 +53,9 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A probe checks a port its container does not declare"
 TAGS = ("kubernetes",)
+FIX = ("the probe port is set to the container's only TCP containerPort, when no other place of the container "
+       "says the probe's port. Not fixed: several declared ports, a port of another container, a value from a "
+       "Helm values file.")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -115,7 +118,19 @@ def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[Por
         related=tuple(sorted(related, key=lambda r: r.location)),
         fix=fix,
         key=f"{container.id}|{probe.field}|{number}",
+        fix_intent=_intent(graph, container, probe, tcp, siblings),
     )
+
+
+def _intent(graph: PortGraph, container: Entity, probe: PortFact, tcp: list[int], siblings: list):
+    """Point the probe at the container's one TCP port, when no other place says the probe's port."""
+    from portlint.fix.intent import by_agreement, not_fixed, standard_of
+
+    if siblings or len(tcp) != 1:
+        why = "another container of the pod declares it" if siblings else f"the container declares {len(tcp)} TCP ports"
+        return not_fixed(probe, f"{why}: which port the probe means is not known, not fixed")
+    return by_agreement(probe, tcp[0], graph.facts(container), f"the container declares only containerPort {tcp[0]}",
+                        standard_of(graph, container.id))
 
 
 def _protocols(ports: list[PortFact], number: int) -> str:

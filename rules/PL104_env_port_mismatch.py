@@ -50,6 +50,8 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A container's PORT environment variable differs from its containerPort"
 TAGS = ("kubernetes",)
+FIX = ("the variable is set to the container's only containerPort, when no other place of the container says the"
+       " variable's value.")
 OPTIONS = {"env_names": Option(list[str], ["PORT"], "environment variables that carry the container's own listening port")}
 
 
@@ -88,4 +90,16 @@ def _problem(graph: PortGraph, container: Entity, env: PortFact, ports: list[Por
                       for p in ports),
         fix=fix,
         key=f"{container.id}|env.{var}|{env.value.text}",
+        fix_intent=_intent(graph, container, env, ports),
     )
+
+
+def _intent(graph: PortGraph, container: Entity, env: PortFact, ports: list[PortFact]):
+    """Set the variable to the container's one declared port, when no other place says the variable's value."""
+    from portlint.fix.intent import by_agreement, not_fixed, standard_of
+
+    numbers = sorted({p.value.number for p in ports})
+    if len(numbers) != 1:
+        return not_fixed(env, f"the container declares {len(numbers)} ports: which one is meant is not known, not fixed")
+    return by_agreement(env, numbers[0], graph.facts(container), f"the container declares only containerPort {numbers[0]}",
+                        standard_of(graph, container.id))

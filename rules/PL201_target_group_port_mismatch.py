@@ -39,6 +39,7 @@ from collections.abc import Iterator
 
 from portlint.links.terraform import (describe_fact, membership_steps, served_target_groups, service_port_facts,
                                       value_origin)
+from portlint.fix.intent import standard_for, to_the_only_value
 from portlint.model import PortFact, Problem, Related, Role
 
 ID = "PL201"
@@ -47,6 +48,8 @@ SEVERITY = "error"
 GROUP = "consistency"
 SUMMARY = "A target group's port is not a port its service listens on"
 TAGS = ("terraform", "cross-stack")
+FIX = ("the target group's port is set to the one port its service listens on, when every place agrees on it and "
+       "the allocation standard does not give the target group's value. Not fixed: a value from a variable.")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -79,4 +82,6 @@ def _compare(ctx, group, service: str, fact: PortFact) -> Problem | None:
         fix=f"set port = {min(f.value.number for f in listens)} on the target group, or move the service to port {fact.value.text} everywhere",
         key=f"{group.id}|{service}|{fact.value.text}",
         explain=membership_steps(ctx.graph, group.id, listens),
+        fix_intent=to_the_only_value(fact, fact.value.text, [f.value.number for f in listens], ctx.graph,
+                                     f"service {service!r} listens only on {{}}", standard_for(ctx.graph, service)),
     )

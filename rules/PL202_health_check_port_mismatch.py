@@ -38,6 +38,7 @@ from collections.abc import Iterator
 
 from portlint.links.terraform import (describe_fact, membership_steps, served_target_groups, service_port_facts,
                                       value_origin)
+from portlint.fix.intent import standard_for, to_the_only_value
 from portlint.model import PortFact, Problem, Related, Role
 
 ID = "PL202"
@@ -46,6 +47,8 @@ SEVERITY = "error"
 GROUP = "consistency"
 SUMMARY = "A target group's health check probes a port its service does not listen on"
 TAGS = ("terraform", "cross-stack")
+FIX = ("the health check port is set to the one port the service listens on, when every place agrees on it and "
+       "the allocation standard does not give the health check's value. Not fixed: a value from a variable.")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -74,4 +77,6 @@ def _compare(ctx, group, service: str, probe: PortFact) -> Problem | None:
         fix=f'use port = "traffic-port" (or {min(f.value.number for f in listens)}) in health_check',
         key=f"{group.id}|{service}|health_check|{probe.value.text}",
         explain=membership_steps(ctx.graph, group.id, listens),
+        fix_intent=to_the_only_value(probe, probe.value.text, [f.value.number for f in listens], ctx.graph,
+                                     f"service {service!r} listens only on {{}}", standard_for(ctx.graph, service)),
     )

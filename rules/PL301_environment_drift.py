@@ -39,6 +39,7 @@ dash:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from portlint.layers import (Effective, by_key, contributions, deployed, effective_values, environments, explain,
@@ -52,6 +53,8 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A service's effective port differs between environments"
 TAGS = ("config",)
+FIX = ("the odd environment's winning value is set to the majority's, or to the allocation standard's on a tie. "
+       "Not fixed: a tie the standard does not break, a majority the standard disagrees with.")
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -64,15 +67,17 @@ def check(ctx) -> Iterator[Problem]:
         values = {env: e for env, e in per_env.items() if e.is_port and e.known and e.winner.number is not None}
         if not values:
             continue
-        drift = value_drift(per_env, standard_port(graph.config, service, key, keys.get(service, set())))
+        standard = standard_port(graph.config, service, key, keys.get(service, set()))
+        drift = value_drift(per_env, standard)
         if drift.reference is not None:
-            yield from _drift(graph, service, key, values, drift)
+            yield from _drift(graph, service, key, values, drift, standard)
         elif drift.drifts:
             yield _no_majority(graph, service, key, values, envs)
         yield from _missing(graph, service, key, values, per_env, envs)
 
 
-def _drift(graph, service: str, key: str, values: dict[str, Effective], drift: Drift) -> Iterator[Problem]:
+def _drift(graph, service: str, key: str, values: dict[str, Effective], drift: Drift,
+           standard: int | None = None) -> Iterator[Problem]:
     majority = drift.reference
     odd: dict = {}
     for env in drift.outliers:
@@ -93,6 +98,7 @@ def _drift(graph, service: str, key: str, values: dict[str, Effective], drift: D
             fix=f"set {service}.{key} to {majority} in {names}, or move every environment to {winner.text}",
             key=f"{service}.{key}|{names}|{winner.text}",
             explain=(*explain(graph, winner), f"other environments: {where}", precedence_line(graph.config)),
+            fix_intent=_intent(graph, winner, drift, standard),
         )
 
 
@@ -115,7 +121,27 @@ def _no_majority(graph, service: str, key: str, values: dict[str, Effective], en
              f"in [services]"),
         key=f"{service}.{key}|{', '.join(v.environment for v in ranked)}|no-majority",
         explain=(*explain(graph, last.winner), f"environments: {sides}", precedence_line(graph.config)),
+        fix_intent=_intent(graph, last.winner, Drift({v.environment: v.winner.number for v in ranked}, None, ()), None),
     )
+
+
+def _intent(graph, winner, drift: Drift, standard: int | None):
+    """Set the outlier's winning value to the reference: a clear majority, or the standard on a tie;
+    never against the standard, never on a split."""
+    from portlint.fix.intent import at_location
+
+    counts = Counter(drift.values.values())
+    reference = drift.reference
+    if reference is None:
+        split = ", ".join(f"{n} say {v}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return at_location(graph, winner.location, winner.text, None, f"environments are split ({split}): not fixed")
+    if standard is not None and standard != reference:
+        return at_location(graph, winner.location, winner.text, None,
+                           f"the allocation standard gives {standard}, the majority {reference}: not fixed")
+    if sorted(counts.values())[-2:] != [counts[reference]] * 2:
+        return at_location(graph, winner.location, winner.text, reference,
+                           f"{counts[reference]} of {sum(counts.values())} environments use {reference}")
+    return at_location(graph, winner.location, winner.text, reference, f"the allocation standard gives {reference}")
 
 
 def _missing(graph, service: str, key: str, values: dict[str, Effective], per_env: dict[str, Effective],

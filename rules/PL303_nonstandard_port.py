@@ -43,6 +43,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+from portlint.fix.intent import not_fixed, set_value
 from portlint.layers import owner_service, port_key_of
 from portlint.graph import explain_link
 from portlint.model import PortFact, Problem, Related
@@ -59,6 +60,8 @@ GROUP = "consistency"
 FOLDS_INTO = ("PL101", "PL302")
 SUMMARY = "A service's port differs from the allocation standard in [services]"
 TAGS = ("config", "policy")
+FIX = ("the value is set to the port of the allocation standard. Not fixed: a place of the same owner that this "
+       "rule does not check (a probe) says the old value too.")
 OPTIONS = {"roles": Option(list[str], ["listen", "config", "default", "target"], "port roles checked against the standard",
                      choices=ROLES),
            "port_keys": Option(list[str], list(MAIN_PORT_KEYS), "config keys that hold a service's main port (default: the vocabulary's MAIN_PORT_KEYS)")}
@@ -95,10 +98,11 @@ def check(ctx) -> Iterator[Problem]:
             continue  # an extra port beside the standard one
         if fact.role.value == "target" and others.get(fact.value.number, service) != service:
             continue  # points at another service
-        yield _problem(graph, config, service, standard[service], fact, matching[service])
+        yield _problem(graph, config, service, standard[service], fact, matching[service], roles)
 
 
-def _problem(graph, config, service: str, port: int, fact: PortFact, matching: list[PortFact]) -> Problem:
+def _problem(graph, config, service: str, port: int, fact: PortFact, matching: list[PortFact],
+             roles: set[str]) -> Problem:
     source = Path(config.source).name if config.source else ".portlint.toml"
     what = f"{fact.attrs.get('config_key') or fact.field} of {fact.owner.label}"
     if fact.attrs.get("documented") and fact.attrs.get("parameter"):
@@ -121,7 +125,18 @@ def _problem(graph, config, service: str, port: int, fact: PortFact, matching: l
         key=f"{service}|{fact.owner.id}|{fact.field}|{fact.value.text}",
         explain=(*links, f"[services].{service}.port = {port}",
                  f"{fact.describe()} counts for {service} ({_why(fact)})"),
+        fix_intent=_intent(graph, fact, service, port, roles),
     )
+
+
+def _intent(graph, fact: PortFact, service: str, port: int, roles: set[str]):
+    """Fix to the standard, unless a place of the same owner this rule does not check says the same
+    (a probe on the old containerPort): those change together, by hand."""
+    tied = [f for f in graph.facts(fact.owner) if f is not fact and f.role.value not in roles
+            and f.value.number == fact.value.number]
+    if tied:
+        return not_fixed(fact, f"{tied[0].describe()} says {fact.value.text} too: change them together")
+    return set_value(fact, port, f"the allocation standard gives {service} port {port}")
 
 
 def _why(fact: PortFact) -> str:

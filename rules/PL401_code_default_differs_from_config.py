@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.fix.intent import at_location, standard_for, to_the_only_value
 from portlint.graph import explain_link
 from portlint.layers import Contribution, effective_values, env_phrase
 from portlint.links.vite_modes import is_other_mode_value
@@ -45,6 +46,8 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A port fallback in code differs from the configured value of the same key"
 TAGS = ("application", "configuration")
+FIX = ("the fallback is set to the port the environments configure, when at least two environments set it, they "
+       "all agree and the allocation standard does not give the fallback's value.")
 CODE_LAYER = "code"
 
 
@@ -88,4 +91,18 @@ def _problem(graph, default: Contribution, against: list[tuple[str, Contribution
         + ", or read the port without a fallback so that missing configuration fails loudly",
         key=f"{default.owner}|{default.config_key}|{default.text}",
         explain=tuple(explain_link(link) for link in graph.incoming(default.owner, "member")),
+        fix_intent=_intent(graph, default, against, values),
     )
+
+
+def _intent(graph, default: Contribution, against: list[tuple[str, Contribution]], values: list[int]):
+    """The fallback becomes the configured port when several environments agree on it; a value that
+    only one environment sets (a CI file) may be that environment's own."""
+    envs = sorted({env for env, _ in against})
+    if len(envs) < 2:
+        return at_location(graph, default.location, default.text, None,
+                           f"only {envs[0] if envs else 'one environment'} configures it: the fallback may be meant "
+                           f"for the others, not fixed")
+    return to_the_only_value(default.location, default.text, values, graph,
+                             f"every environment that sets {default.config_key} configures {{}}",
+                             standard_for(graph, default.service))

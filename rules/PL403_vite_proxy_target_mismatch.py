@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.fix.intent import standard_for, to_the_only_value
 from portlint.graph import explain_link, members
 from portlint.links.apps import PROXIES_TO, dev_environment, proxy_route, service_ports
 from portlint.links.containers import COMPOSE
@@ -44,6 +45,8 @@ SEVERITY = "error"
 GROUP = "consistency"
 SUMMARY = "A vite proxy target port is not the port its service listens on in dev"
 TAGS = ("application", "web")
+FIX = ("the proxy target's port is set to the one port the routed service listens on in the dev environment, "
+       "when every place agrees on it and the allocation standard does not give the proxy's value.")
 OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}
 CODE_KINDS = ("code/python", "code/vite")
 
@@ -62,7 +65,7 @@ def check(ctx) -> Iterator[Problem]:
             listening = _listening(graph, route, vite.id, env, local=not route.compose_service)
             if not listening or any(number == fact.value.number for number, _, _ in listening):
                 continue
-            yield _problem(fact, route, listening, env, links.get(route.target_id))
+            yield _problem(graph, fact, route, listening, env, links.get(route.target_id))
 
 
 def _listening(graph, route, vite_id: str, env: str, local: bool) -> list[tuple[int, object, str]]:
@@ -88,7 +91,7 @@ def _listening(graph, route, vite_id: str, env: str, local: bool) -> list[tuple[
     return sorted(set(out), key=lambda item: (item[1], item[0]))
 
 
-def _problem(fact: PortFact, route, listening, env: str, link) -> Problem:
+def _problem(graph, fact: PortFact, route, listening, env: str, link) -> Problem:
     ports = sorted({number for number, _, _ in listening})
     shown = " / ".join(map(str, ports))
     related = tuple(Related(loc, what) for _, loc, what in listening)
@@ -103,4 +106,6 @@ def _problem(fact: PortFact, route, listening, env: str, link) -> Problem:
         fix=f"point the proxy target at port {shown}",
         key=f"{fact.owner.id}|{fact.attrs.get('proxy_path')}|{route.target_id}",
         explain=explain,
+        fix_intent=to_the_only_value(fact, fact.value.text, ports, None,
+                                     f"{route.label} listens only on {{}}", standard_for(graph, route.service)),
     )

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from portlint.fix.intent import standard_for, to_the_only_value
 from portlint.graph import explain_link
 from portlint.links.apps import dev_environment, service_name, service_ports
 from portlint.model import Problem, Related, Role
@@ -39,6 +40,8 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "The vite dev server port differs from the web service's configured port"
 TAGS = ("application", "web")
+FIX = ("server.port is set to the port the configuration gives the service in the dev environment, when every "
+       "configuration layer agrees and the allocation standard does not give the vite value.")
 OPTIONS = {"environment": Option(str, "dev", "the environment a local dev server stands for")}
 
 
@@ -69,4 +72,7 @@ def check(ctx) -> Iterator[Problem]:
                 fix=f"set server.port to {reference.number}, or change {reference.config_key} if {fact.value.text} is meant",
                 key=f"{vite.id}|server.port|{service}",
                 explain=tuple(explain_link(link) for link in graph.incoming(vite.id, "member")),
+                fix_intent=to_the_only_value(fact, fact.value.text, [c.number for c in configured], graph,
+                                             f"every configuration layer gives {service} {{}} in {env}",
+                                             standard_for(graph, service)),
             )

@@ -1,4 +1,4 @@
-"""Every example in the README, docs/configuration.md and docs/ci.md runs (issue 14): each TOML block
+"""Every example in the README, docs/configuration.md, docs/ci.md and docs/fix.md runs (issue 14): each TOML block
 is a valid config for the real rules, each `portlint ...` command runs on a copy of the demo without
 a usage or config error, the suppression example suppresses, and the error example is what portlint
 prints."""
@@ -19,7 +19,7 @@ from portlint.registry import load_rules
 from portlint.suppressions import parse_suppressions
 from portlint.validate import check_rule_settings
 
-DOCS = [ROOT / "README.md", ROOT / "docs" / "configuration.md", ROOT / "docs" / "ci.md"]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "configuration.md", ROOT / "docs" / "ci.md", ROOT / "docs" / "fix.md"]
 DEMO = ROOT / "examples" / "genai-monorepo"
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 

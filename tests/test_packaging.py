@@ -38,3 +38,10 @@ def test_installed_wheel_loads_rules_from_inside_the_package(wheel: Path, tmp_pa
     rules_dir, count = proc.stdout.split()
     assert Path(rules_dir) == site / "portlint" / "_rules"
     assert int(count) == len(list((ROOT / "rules").glob("PL*.py")))
+
+
+def test_wheel_carries_every_subpackage(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    for init in sorted((ROOT / "portlint").rglob("__init__.py")):
+        package = init.parent.relative_to(ROOT).as_posix()
+        assert f"{package}/__init__.py" in names, f"{package} is missing from [tool.setuptools] packages"

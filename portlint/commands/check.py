@@ -41,6 +41,10 @@ def add_arguments(parser) -> None:
                         help="report only findings that are not in this baseline file")
     parser.add_argument("--write-baseline", type=Path, metavar="FILE",
                         help="record every current finding in FILE and exit 0")
+    parser.add_argument("--fix", action="store_true",
+                        help="fix the findings where exactly one side is wrong, then report what is left (docs/fix.md)")
+    parser.add_argument("--diff", action="store_true",
+                        help="print the fixes as a unified diff, write nothing, exit 1 if there are any")
 
 
 def _touches(finding, paths: set[str]) -> bool:
@@ -91,6 +95,17 @@ def run(args) -> int:
             result.findings, result.baselined = split_new(result.findings, load_baseline(args.baseline))
         except BaselineError as exc:
             raise UsageError(str(exc)) from None
+    if args.fix or args.diff:
+        from portlint.commands.fix import apply_fixes
+
+        status = apply_fixes(result.findings, root, config.max_file_size, diff_only=args.diff, log=sys.stderr)
+        if args.diff or status == 2:
+            return status
+        result = scan(paths, root, config, rules=rules, selection=chosen, read_cache=read_cache_for(args, root, config))
+        if touched is not None and not args.show_all:
+            result.findings = [f for f in result.findings if _touches(f, touched)]
+        if args.baseline:
+            result.findings, result.baselined = split_new(result.findings, load_baseline(args.baseline))
     if args.sort == "severity":
         result.findings = sorted(result.findings, key=lambda f: -f.severity.rank)  # stable: by file within a severity
     cwd = Path.cwd()
@@ -104,6 +119,10 @@ def run(args) -> int:
     written = [str(t) for t in outputs if str(t) != "-"]
     if written:  # the report went to files: say what it holds, in one line
         print(f"{text_summary(result)}; wrote {', '.join(written)}", file=sys.stderr)
+    fixable = sum(1 for f in result.findings if f.fix_intent is not None and f.fix_intent.new is not None)
+    if fixable and not (args.fix or args.diff) and {"text", "concise"} & set(formats):
+        print(f"portlint: {plural(fixable, 'finding')} can be fixed with `portlint fix` "
+              f"(preview: `portlint fix --diff`; docs/fix.md)", file=sys.stderr)
     if args.statistics:
         stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items())
         print(f"portlint: {result.files_seen} files seen, {result.files_read} read in "
