@@ -48,7 +48,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from portlint.describe import entity_label, written_name
+from portlint.describe import entity_label, same_environment, written_name
 from portlint.graph import PortGraph
 from portlint.model import Entity, Problem, Related
 
@@ -82,8 +82,9 @@ def check(ctx) -> Iterator[Problem]:
         namespace = service.ref.namespace
         if selected_workloads(graph, service) or namespace in index.unresolved_namespaces:
             continue
-        yield _selects_nothing(service, selector, index.near(namespace, selector),
-                               index.elsewhere(namespace, selector), index.count(namespace))
+        near = [w for w in index.near(namespace, selector) if same_environment(w, service)]
+        elsewhere = [w for w in index.elsewhere(namespace, selector) if same_environment(w, service)]
+        yield _selects_nothing(service, selector, near, elsewhere, index.count(namespace))
 
 
 class _LabelIndex:

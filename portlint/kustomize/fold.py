@@ -30,11 +30,16 @@ def _index(graph) -> dict[Location, set[tuple[str, str]]]:
     return index
 
 
-def _builds(finding: Finding, index: dict[Location, set[tuple[str, str]]]) -> set[tuple[str, str]]:
-    """The builds every rendered place of the finding belongs to (its own place first)."""
+def _builds(finding: Finding, index: dict[Location, set[tuple[str, str]]], graph) -> set[tuple[str, str]]:
+    """The build the finding is about: that of the entity its key starts with (rules key a
+    finding by the Service, container or Ingress it is about), else the builds every rendered
+    place of the finding belongs to."""
     found = index.get(finding.location)
     if not found:
         return set()
+    entity = graph.entity(finding.key.split("|", 1)[0]) if finding.key else None
+    if entity is not None and entity.attrs.get(ATTR):
+        return {(entity.attrs[ATTR], entity.environment or "")}
     builds = set(found)
     for related in finding.related:
         there = index.get(related.location)
@@ -50,7 +55,7 @@ def name_overlays(findings: list[Finding], graph) -> list[Finding]:
     out: list[Finding] = []
     groups: dict[tuple, list[tuple[Finding, set[tuple[str, str]]]]] = {}
     for finding in findings:
-        builds = _builds(finding, index)
+        builds = _builds(finding, index, graph)
         if not builds:
             out.append(finding)
             continue
