@@ -18,8 +18,12 @@ from portlint.kustomize import nodes
 from portlint.scopes import KUSTOMIZATIONS, read_small_text
 
 # fields that change what is deployed in ways portlint does not render (a note each)
-UNRENDERED = ("helmCharts", "helmChartInflationGenerator", "generators", "transformers", "replacements", "vars",
-              "validators")
+# (``vars`` only fill ``$(VAR)`` in env values, commands and args by default: never a port field;
+# ConfigMap/Secret generators make no ports)
+UNRENDERED = ("helmCharts", "helmChartInflationGenerator", "generators", "transformers", "replacements")
+# builtin transformers that change no port, selector or pod label when they touch metadata only
+METADATA_ONLY = frozenset({"LabelTransformer", "AnnotationsTransformer"})
+HARMLESS = frozenset({"ImageTagTransformer", "ReplicaCountTransformer"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Kustomization:
     labels: list[Labels] = field(default_factory=list)
     notes: list[tuple[Location, str]] = field(default_factory=list)
     failed: tuple[Location, str] | None = None
+    incomplete: bool = False  # makes objects portlint does not render (a chart, a generator plugin)
     lines: list[str] = field(default_factory=list, repr=False)  # its text, for inline patches' columns
 
 
@@ -143,10 +148,36 @@ def load(root: Path, rel: str) -> Kustomization:
             _add_patch(root, found, item, _target(_yaml.get(item, "target")), doc, legacy_json=True)
     for key in UNRENDERED:
         node = _yaml.get(doc, key)
+        if key == "transformers" and _harmless_transformers(root, found, node):
+            continue
         if node is not None and not nodes.is_null(node) and (not _yaml.is_sequence(node) or node.value):
             found.notes.append((_yaml.location(node, rel), f"kustomization `{key}` is not rendered by portlint: "
                                 "ports it adds or changes are unknown"))
+            found.incomplete = True
     return found
+
+
+def _harmless_transformers(root: Path, found: Kustomization, node: Any) -> bool:
+    """Every ``transformers`` entry is a local builtin that changes no port, selector or pod label
+    (a ``LabelTransformer`` on ``metadata/labels`` only, an image tag, a replica count)."""
+    for item in _yaml.seq(node):
+        path = nodes.text(item)
+        if not path or "\n" in path or "://" in path:
+            return False
+        rel = posixpath.normpath(posixpath.join(found.folder, path))
+        documents, _ = compose_file(root, rel) if not rel.startswith("..") else (None, None)
+        if not documents:
+            return False
+        for document in documents:
+            kind = nodes.text(_yaml.get(document, "kind")) or ""
+            if nodes.text(_yaml.get(document, "apiVersion")) != "builtin":
+                return False
+            if kind in HARMLESS:
+                continue
+            paths = {nodes.text(_yaml.get(spec, "path")) for spec in _yaml.seq(_yaml.get(document, "fieldSpecs"))}
+            if kind not in METADATA_ONLY or not paths or not paths <= {"metadata/labels", "metadata/annotations"}:
+                return False
+    return True
 
 
 def _scalar(doc: Any, key: str) -> Any:

@@ -65,6 +65,13 @@ class Build:
     files: set[str] = field(default_factory=set)
     notes: list[tuple[Location, str]] = field(default_factory=list)
     count: int = 0
+    incomplete: bool = False  # a resource could not be read: a patch may name one of its objects
+
+    def unmatched(self, patch: Patch, kind: str | None) -> None:
+        """A patch that names no object: kustomize stops the build; a note, unless the build is
+        missing objects portlint could not read (remote, generated) or it is for a ConfigMap/Secret."""
+        if not self.incomplete and kind not in ("ConfigMap", "Secret"):
+            self.notes.append((patch.location, "patch matches no object of this build: not applied"))
 
 
 class Renderer:
@@ -96,6 +103,7 @@ class Renderer:
         kustomization = self.kustomization(rel)
         build.files.add(rel)
         build.notes.extend(kustomization.notes)
+        build.incomplete = build.incomplete or kustomization.incomplete
         if kustomization.failed is not None:
             build.notes.append(kustomization.failed)
             return gathered if gathered is not None else []
@@ -121,10 +129,12 @@ class Renderer:
         """The scan-relative path an entry names, or ``None`` (with a note) when it is not local."""
         if entry.remote:
             build.notes.append((entry.location, f"remote resource {entry.value} is not fetched: its objects are unknown"))
+            build.incomplete = True
             return None
         joined = posixpath.normpath(posixpath.join(kustomization.folder, entry.value))
         if entry.value.startswith("/") or joined == ".." or joined.startswith("../"):
             build.notes.append((entry.location, f"resource {entry.value} is outside the scan root: not read"))
+            build.incomplete = True
             return None
         return "" if joined == "." else joined
 
@@ -150,6 +160,7 @@ class Renderer:
         documents, problem = self.composed[path]
         if documents is None:
             build.notes.append((entry.location, f"resource {entry.value} {problem}"))
+            build.incomplete = True
             return []
         build.files.add(path)
         out = []
@@ -191,7 +202,7 @@ class Renderer:
         if patch.json6902:
             chosen = [r for r in resources if _matches(r, patch.target)]
             if not chosen:
-                build.notes.append((patch.location, "patch matches no object of this build: not applied"))
+                build.unmatched(patch, patch.target.kind if patch.target else None)
             for resource in chosen:
                 try:
                     patch_json6902.apply(resource.node, patch.documents[0])
@@ -205,7 +216,7 @@ class Renderer:
             target = patch.target or _own_target(document)
             chosen = [r for r in resources if _matches(r, target)]
             if not chosen:
-                build.notes.append((patch.location, "patch matches no object of this build: not applied"))
+                build.unmatched(patch, target.kind)
             for resource in chosen:
                 try:
                     resource.node = patch_smp.apply(resource.node, document, resource.kind)
