@@ -47,8 +47,11 @@ def is_kustomization(rel: str) -> bool:
 
 
 def plan(kustomizations: list[str], root: Path, scope_of: Callable[[str], str],
-         environment_of: Callable[[str], str | None]) -> Plan:
-    """Render every root kustomization among ``kustomizations`` (scan-relative paths)."""
+         environment_of: Callable[[str], str | None], starting: Callable[[str], None] | None = None) -> Plan:
+    """Render every root kustomization among ``kustomizations`` (scan-relative paths).
+
+    ``starting(rel)`` is called before each root is built (the reader arms the file's time budget
+    there, so a build that runs too long costs its own kustomization, not another file)."""
     renderer = Renderer(root)
     included: set[str] = set()
     bases: dict[str, bool] = {}
@@ -74,6 +77,8 @@ def plan(kustomizations: list[str], root: Path, scope_of: Callable[[str], str],
         overlay = bases[rel] and len(per_scope[scope_of(rel)]) > 1
         folder = posixpath.dirname(rel)
         environment = (posixpath.basename(folder) or None) if overlay else environment_of(rel)
+        if starting is not None:
+            starting(rel)
         try:
             resources, build = renderer.build(rel)
         except Exception as exc:  # a render bug must not cost the files: they are read on their own

@@ -78,11 +78,18 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
 
 
 def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) -> kustomize.Plan:
-    found = [f.rel for f in files if kustomize.is_kustomization(f.rel)]
+    found = {f.rel: f for f in files if kustomize.is_kustomization(f.rel)}
     if not found:
         return kustomize.Plan()
-    plan = kustomize.plan(found, ctx.root, ctx.scope_map.of,
-                          lambda rel: infer_environment(rel, ctx.config.environments))
+
+    def starting(rel: str) -> None:  # the time budget watches the file being worked on
+        try:
+            found[rel].text()
+        except (UndecodableFile, OSError):
+            pass
+
+    plan = kustomize.plan(sorted(found), ctx.root, ctx.scope_map.of,
+                          lambda rel: infer_environment(rel, ctx.config.environments), starting)
     for location, message in plan.notes:
         note = ParseFailure(location, message, NAME, Severity.NOTE)
         if note not in out.failures:
