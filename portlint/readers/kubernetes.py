@@ -479,6 +479,9 @@ def _read_workload(doc: _Doc) -> None:
     scrape = get(get(pod_meta, "annotations"), SCRAPE_PORT)
     doc.fact(workload.ref, Role.TARGET, scrape, f"annotations.{SCRAPE_PORT}", "scrape", annotation=SCRAPE_PORT)
     spec = get(template, "spec")
+    host_network = get(spec, "hostNetwork")
+    if _yaml.is_scalar(host_network) and host_network.tag == _yaml.BOOL_TAG and host_network.value.lower() == "true":
+        workload.attrs["host_network_location"] = doc.source.loc(host_network)  # its ports are the node's
     if get(spec, "nodeSelector") is not None or get(spec, "affinity") is not None:
         workload.attrs["node_selected"] = True  # runs on some nodes only: hostPort claims may not meet
     if doc.source.items_templated(spec, "containers"):
@@ -604,6 +607,8 @@ def _read_service(doc: _Doc) -> None:
     selector_node = get(spec, "selector")
     if selector_node is not None:
         attrs["selector_location"] = doc.source.loc(selector_node)
+    if service_type is not None:
+        attrs["type_location"] = doc.source.loc(get(spec, "type"))
     external = doc.source.string(get(spec, "externalName"))
     if external is not None:
         attrs["external_name"] = external.value
