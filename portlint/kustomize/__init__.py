@@ -47,12 +47,14 @@ def is_kustomization(rel: str) -> bool:
 
 
 def plan(kustomizations: list[str], root: Path, scope_of: Callable[[str], str],
-         environment_of: Callable[[str], str | None], starting: Callable[[str], None] | None = None) -> Plan:
+         environment_of: Callable[[str], str | None], starting: Callable[[str], None] | None = None,
+         limit: int | None = None) -> Plan:
     """Render every root kustomization among ``kustomizations`` (scan-relative paths).
 
     ``starting(rel)`` is called before each root is built (the reader arms the file's time budget
-    there, so a build that runs too long costs its own kustomization, not another file)."""
-    renderer = Renderer(root)
+    there, so a build that runs too long costs its own kustomization, not another file); resources
+    are read up to ``limit`` bytes (the scan's max-file-size)."""
+    renderer = Renderer(root, limit) if limit else Renderer(root)
     included: set[str] = set()
     bases: dict[str, bool] = {}
     for rel in sorted(kustomizations):

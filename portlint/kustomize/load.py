@@ -15,7 +15,7 @@ from typing import Any
 from portlint.model import Location
 from portlint.readers import _yaml
 from portlint.kustomize import nodes
-from portlint.scopes import KUSTOMIZATIONS, read_small_text
+from portlint.scopes import KUSTOMIZATIONS, MAX_SMALL_FILE, read_small_text
 
 # fields that change what is deployed in ways portlint does not render (a note each)
 # (``vars`` only fill ``$(VAR)`` in env values, commands and args by default: never a port field;
@@ -97,9 +97,10 @@ def kustomization_file(root: Path, folder: str) -> str | None:
     return None
 
 
-def compose_file(root: Path, rel: str, text: str | None = None) -> tuple[list[Any] | None, str | None]:
-    """A file's documents with marks naming it, or (None, why not)."""
-    text = read_small_text(root / rel, root) if text is None else text
+def compose_file(root: Path, rel: str, text: str | None = None,
+                 limit: int = MAX_SMALL_FILE) -> tuple[list[Any] | None, str | None]:
+    """A file's documents with marks naming it, or (None, why not); at most ``limit`` bytes."""
+    text = read_small_text(root / rel, root, limit) if text is None else text
     if text is None:
         return None, "cannot be read (missing, not a regular file inside the scan, too big or not UTF-8)"
     try:

@@ -20,6 +20,7 @@ from portlint.kustomize import nodes, patch_json6902, patch_smp
 from portlint.kustomize.load import Kustomization, Patch, Target, compose_file, kustomization_file, load
 from portlint.model import Location
 from portlint.readers import _yaml
+from portlint.scopes import MAX_SMALL_FILE
 
 MAX_DEPTH = 32
 MAX_RESOURCES = 5_000  # objects in one render; beyond, the render stops with a note
@@ -77,8 +78,8 @@ class Build:
 class Renderer:
     """Builds kustomizations of one scan; files are parsed once and copied for each render."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, limit: int = MAX_SMALL_FILE) -> None:
+        self.root, self.limit = root, limit  # resources are read up to the scan's max-file-size
         self.loaded: dict[str, Kustomization] = {}
         self.composed: dict[str, tuple[list[Any] | None, str | None]] = {}
 
@@ -156,7 +157,7 @@ class Renderer:
                 return []
             return self._build(nested, build, stack, None)
         if path not in self.composed:
-            self.composed[path] = compose_file(self.root, path)
+            self.composed[path] = compose_file(self.root, path, limit=self.limit)
         documents, problem = self.composed[path]
         if documents is None:
             build.notes.append((entry.location, f"resource {entry.value} {problem}"))

@@ -89,7 +89,8 @@ def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) 
             pass
 
     plan = kustomize.plan(sorted(found), ctx.root, ctx.scope_map.of,
-                          lambda rel: infer_environment(rel, ctx.config.environments), starting)
+                          lambda rel: infer_environment(rel, ctx.config.environments), starting,
+                          ctx.config.max_file_size)
     for location, message in plan.notes:
         note = ParseFailure(location, message, NAME, Severity.NOTE)
         if note not in out.failures:
