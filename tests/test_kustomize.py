@@ -359,3 +359,18 @@ def test_render_is_deterministic(tmp_path: Path) -> None:
     first = [yaml.serialize(r.node) for r in Renderer(tmp_path).build("o1/kustomization.yaml")[0]]
     second = [yaml.serialize(r.node) for r in Renderer(tmp_path).build("o1/kustomization.yaml")[0]]
     assert first == second
+
+
+def test_a_service_selects_every_matching_workload_of_its_build_wherever_it_is_written(tmp_path: Path) -> None:
+    other = DEPLOYMENT.replace("name: web\n", "name: web-canary\n", 1)
+    _write(tmp_path, {
+        "app/base/web/kustomization.yaml": HEAD + "resources: [deployment.yaml, service.yaml]\n",
+        "app/base/web/deployment.yaml": DEPLOYMENT, "app/base/web/service.yaml": SERVICE,
+        "app/base/canary/kustomization.yaml": HEAD + "resources: [deployment.yaml]\n",
+        "app/base/canary/deployment.yaml": other,
+        "app/prod/kustomization.yaml": HEAD + "resources: [../base/web, ../base/canary]\n",
+    })
+    result = scan_tree(tmp_path)
+    [service] = result.graph.entities("k8s/Service")
+    selected = sorted(link.target for link in result.graph.outgoing(service.id, "selects"))
+    assert selected == ["k8s/Deployment:web", "k8s/Deployment:web-canary"]  # kustomize applies both

@@ -118,7 +118,11 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
         pool = [c for c in group if scope_of(c) == scope_of(origin)]
         if not pool and cross_scope and len({scope_of(c) for c in group}) == 1:
             pool = group
-        if pool and not origin.ref.namespace:
+        build = origin.attrs.get("kustomize")  # one kustomize build is applied together: no folder ranking
+        same_build = [c for c in pool if build and c.attrs.get("kustomize") == build]
+        if same_build:
+            pool = same_build
+        elif pool and not origin.ref.namespace:
             ranked = [(_distance(here, c.location.path), c) for c in pool]
             best = min(distance for distance, _ in ranked)
             pool = [c for distance, c in ranked if distance == best]
@@ -167,9 +171,10 @@ def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue
-        # what nearest() looks at: the scope, and the file when the namespace is not written
+        # what nearest() looks at: the scope, the kustomize build, and the file when the namespace is not written
         key = (service.ref.namespace, service.environment, tuple(sorted(selector.items(), key=str)),
-               scope_of(service), "" if service.ref.namespace else service.location.path)
+               scope_of(service), service.attrs.get("kustomize") or "",
+               "" if service.ref.namespace else service.location.path)
         if key not in groups:
             groups[key] = _matching(service, selector, by_label)
         if groups[key]:
