@@ -149,7 +149,8 @@ def _no_selector(service: Entity) -> Problem:
 def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strangers: list[Entity],
                      compared: int) -> Problem:
     wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
-    related = tuple(Related(w.location, f"{entity_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
+    related = tuple(Related(w.attrs.get("pod_labels_location") or w.location,
+                            f"{entity_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
         Related(w.location, f"{entity_label(w)} matches the selector but is in another namespace") for w in strangers)
     where = f"namespace {service.ref.namespace!r}" if service.ref.namespace else "its namespace"
     if strangers and not near:
