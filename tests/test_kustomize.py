@@ -374,3 +374,16 @@ def test_a_service_selects_every_matching_workload_of_its_build_wherever_it_is_w
     [service] = result.graph.entities("k8s/Service")
     selected = sorted(link.target for link in result.graph.outgoing(service.id, "selects"))
     assert selected == ["k8s/Deployment:web", "k8s/Deployment:web-canary"]  # kustomize applies both
+
+
+def test_lists_are_flattened_and_a_delete_patch_removes_the_object(tmp_path: Path) -> None:
+    listed = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        "  - " + doc.replace("\n", "\n    ").rstrip() + "\n"
+        for doc in (SERVICE, SERVICE.replace("name: web", "name: old")))
+    _write(tmp_path, {
+        "k/kustomization.yaml": HEAD + "resources: [list.yaml]\npatches:\n  - patch: |-\n      apiVersion: v1\n"
+                                "      kind: Service\n      metadata: {name: old}\n      $patch: delete\n",
+        "k/list.yaml": listed,
+    })
+    resources, build = Renderer(tmp_path).build("k/kustomization.yaml")
+    assert [r.name for r in resources] == ["web"] and build.notes == []

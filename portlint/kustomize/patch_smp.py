@@ -29,9 +29,9 @@ class PatchError(Exception):
 
 
 def apply(base: Any, patch: Any, kind: str) -> Any:
-    """``base`` (a copy the caller owns) with ``patch`` merged in; returns the new root node."""
-    merged = _merge_map(base, patch, (), kind, top=True)
-    return merged if merged is not None else base
+    """``base`` (a copy the caller owns) with ``patch`` merged in; returns the new root node, or
+    ``None`` when the patch deletes the object (``$patch: delete`` at its top)."""
+    return _merge_map(base, patch, (), kind, top=True)
 
 
 def _merge_map(base: Any, patch: Any, path: tuple[str, ...], kind: str, top: bool = False) -> Any:

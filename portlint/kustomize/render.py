@@ -165,9 +165,7 @@ class Renderer:
             return []
         build.files.add(path)
         out = []
-        for document in documents:
-            if not _yaml.is_mapping(document):
-                continue
+        for document in _items(documents):
             build.count += 1
             if build.count > MAX_RESOURCES:
                 raise RenderError(f"more than {MAX_RESOURCES} objects in one build: not rendered")
@@ -220,9 +218,29 @@ class Renderer:
                 build.unmatched(patch, target.kind)
             for resource in chosen:
                 try:
-                    resource.node = patch_smp.apply(resource.node, document, resource.kind)
+                    merged = patch_smp.apply(resource.node, document, resource.kind)
                 except (patch_smp.PatchError, nodes.TooBig) as exc:
                     build.notes.append((patch.location, f"strategic merge patch does not apply: {exc}"))
+                    continue
+                if merged is None:
+                    resources.remove(resource)  # ``$patch: delete``: the object is not deployed
+                else:
+                    resource.node = merged
+
+
+def _items(documents: list[Any]) -> list[Any]:
+    """The objects of a file: a ``kind: …List`` with ``items`` is its items, as kustomize reads it."""
+    out = []
+    for document in documents:
+        if not _yaml.is_mapping(document):
+            continue
+        kind = nodes.text(_yaml.get(document, "kind")) or ""
+        items = _yaml.get(document, "items")
+        if kind.endswith("List") and _yaml.is_sequence(items):
+            out.extend(item for item in items.value if _yaml.is_mapping(item))
+        else:
+            out.append(document)
+    return out
 
 
 def _patch_files(patches: list[Patch]) -> set[str]:
