@@ -49,6 +49,8 @@ def _builds(finding: Finding, index: dict[Location, set[tuple[str, str]]], graph
 
 
 def name_overlays(findings: list[Finding], graph) -> list[Finding]:
+    if not findings:
+        return findings
     index = graph.memo("kustomize:builds-at", lambda: _index(graph))
     if not index:
         return findings
