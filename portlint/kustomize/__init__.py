@@ -8,7 +8,8 @@ base used only through overlays is read as each overlay deploys it and never on 
 Environments: when several roots share a scope (``overlays/dev``, ``overlays/prod`` over one
 base), each root is the environment named after its folder (``prod``); a lone root keeps the
 environment its path implies (often none). Package layout: :mod:`.load` (one kustomization),
-:mod:`.patch_smp`, :mod:`.patch_json6902`, :mod:`.render` (a build), :mod:`.fold` (one finding
+:mod:`.patch_smp`, :mod:`.patch_json6902`, :mod:`.render` (a build), :mod:`.targets` (which
+objects a patch is for), :mod:`.transforms` (namespace, names, labels), :mod:`.fold` (one finding
 for a base line that several overlays render alike).
 """
 
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from portlint.kustomize.load import kustomization_file
-from portlint.kustomize.render import Renderer, Resource
+from portlint.kustomize.render import Renderer
+from portlint.kustomize.resource import Resource
 from portlint.model import Location
 from portlint.scopes import KUSTOMIZATIONS
 
@@ -91,11 +93,4 @@ def plan(kustomizations: list[str], root: Path, scope_of: Callable[[str], str],
         out.managed.update(build.files)
         out.renders.append(Render(rel, environment, resources))
     return out
-
-
-def resource_file(resource: Resource) -> str | None:
-    from portlint.kustomize.nodes import file_of
-
-    return file_of(resource.node)
-
 
