@@ -19,7 +19,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from portlint.kustomize.load import kustomization_file
 from portlint.kustomize.render import Renderer
