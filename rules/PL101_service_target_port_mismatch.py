@@ -55,9 +55,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
+from portlint.describe import container_name, entity_label, port_text, written_name
 from portlint.graph import PortGraph, explain_link
-from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
+from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.query import MISSING, TargetMatch, target_match
 
 ID = "PL101"
 NAME = "service-target-port-mismatch"
@@ -67,62 +68,16 @@ SUMMARY = "A Service targetPort matches no containerPort of the pods it selects"
 TAGS = ("kubernetes",)
 
 
-
 def check(ctx) -> Iterator[Problem]:
-    from portlint.links.kubernetes import declared_ports, resolve_named_port, selection
-
     graph: PortGraph = ctx.graph
-    chosen = selection(graph)
-    pods: dict[str, list[PortFact] | None] = {}  # workload id -> its ports, computed once
-    verdicts: dict[tuple, Problem | None] = {}  # Services sharing a selection and a target share a verdict
     for service in graph.entities("k8s/Service"):
-        group = chosen.get(service.id, ())
-        if not group:
-            continue
-        workloads = list(group)
-        if id(group) not in verdicts:
-            verdicts[id(group)] = None
-            for w in workloads:
-                if w.id not in pods:
-                    pods[w.id] = declared_ports(graph, w)
         for target in graph.facts(service, Role.TARGET):
-            if target.value.unresolved:
-                continue
-            key = (id(group), target.value.text, target.protocol, target.environment)
-            if target.value.number is not None:
-                if key not in verdicts:
-                    verdicts[key] = _missing_numeric(target, workloads, pods)
-            elif target.value.name is not None:
-                if key not in verdicts:
-                    resolved = resolve_named_port(graph, service, target.value.name, target.protocol)
-                    verdicts[key] = _missing_named(target, workloads, pods, resolved)
-            else:
-                continue
-            found = verdicts[key]
-            if found:
-                missing, fix, sides = found
-                yield _problem(graph, service, target, missing, fix, sides)
-
-
-
-def _checkable(ports: list[PortFact]) -> bool:
-    """A workload is compared only when it declares ports and portlint resolved all of them."""
-    return bool(ports) and all(p.value.number is not None for p in ports)
-
-
-def _missing_numeric(target: PortFact, workloads: list[Entity], pods: dict[str, list[PortFact] | None]):
-    """(workloads whose pods do not listen on the number, the fix), or ``None``."""
-    number = target.value.number
-    missing = []
-    for workload in workloads:
-        ports = [p for p in pods[workload.id] or [] if same_environment(p, target)]
-        if pods[workload.id] is None or not _checkable(ports):
-            continue
-        if not any(p.value.number == number and p.protocol == target.protocol for p in ports):
-            missing.append((workload, ports))
-    if not missing:
-        return None
-    return missing, _numeric_fix(target, missing), _sides(missing)
+            match = target_match(graph, service, target)
+            if match.verdict != MISSING:
+                continue  # a name no pod declares is PL102's, a Service that selects nothing PL107's
+            missing = [(pod.workload, list(pod.ports or ())) for pod in match.missing]
+            fix = _numeric_fix(target, missing) if target.value.number is not None else _named_fix(target, match)
+            yield _problem(graph, service, target, missing, fix, _sides(missing))
 
 
 def _numeric_fix(target: PortFact, missing: list[tuple[Entity, list[PortFact]]]) -> str:
@@ -137,37 +92,12 @@ def _numeric_fix(target: PortFact, missing: list[tuple[Entity, list[PortFact]]])
     return f"set targetPort to {choice} or {add}"
 
 
-def _missing_named(target: PortFact, workloads: list[Entity], pods: dict[str, list[PortFact] | None],
-                   resolved: list[PortFact]):
+def _named_fix(target: PortFact, match: TargetMatch) -> str:
     name = target.value.name
-    declared = [p for w in workloads for p in pods[w.id] or [] if p.port_name == name]
-    if not declared:
-        return None  # no container declares the name at all: PL102
-    if any(same_environment(p, target) for p in resolved):
-        return None  # pods that lack the name are only left out of the endpoints, as in Kubernetes
-    missing = []
-    for workload in workloads:
-        ports = [p for p in pods[workload.id] or [] if same_environment(p, target)]
-        if pods[workload.id] is None or any(_uncertain_name(p) for p in ports):
-            return None  # a port portlint could not read may carry the name
-        if any(p.port_name == name for p in ports):
-            missing.append((workload, ports))
-    other_protocols = sorted({p.protocol for _, ports in missing for p in ports
-                              if p.port_name == name and p.protocol != target.protocol})
-    if not missing or not other_protocols:
-        return None  # declared in another environment only: not this Service's pods
-    fix = (f"set protocol: {other_protocols[0]} on the Service port, or declare a {target.protocol} "
-           f"containerPort named {name!r} (Kubernetes resolves a named targetPort by name and protocol)")
-    return missing, fix, _sides(missing)
-
-
-def _uncertain_name(port: PortFact) -> bool:
-    name = port.port_name
-    return name is not None and not _is_port_name(name)
-
-
-def _is_port_name(text: str) -> bool:
-    return PortValue.parse(text).name == text
+    other = sorted({p.protocol for pod in match.missing for p in pod.ports or ()
+                    if p.port_name == name and p.protocol != target.protocol})
+    return (f"set protocol: {other[0]} on the Service port, or declare a {target.protocol} "
+            f"containerPort named {name!r} (Kubernetes resolves a named targetPort by name and protocol)")
 
 
 MAX_NAMED = 10  # workloads a finding names one by one; equal pods beyond are counted

@@ -68,38 +68,16 @@ def check(ctx) -> Iterator[Problem]:
 # -- Service targetPort -------------------------------------------------------------------------
 
 def _service_targets(graph: PortGraph) -> Iterator[Problem]:
-    from portlint.links.kubernetes import selection, serving_containers
+    from portlint.query import UNDECLARED, target_match
 
-    chosen = selection(graph)
-    serving: dict[int, list[Entity] | None] = {}  # per shared selection: its serving containers
-    listening: dict[tuple, list[PortFact]] = {}  # per shared selection and environment: their ports
     for service in graph.entities("k8s/Service"):
-        named = [t for t in graph.facts(service, Role.TARGET) if t.value.name and not t.value.unresolved]
-        if not named:
-            continue
-        group = chosen.get(service.id, ())
-        if not group:
-            continue
-        workloads = list(group)
-        if id(group) not in serving:
-            containers = [c for w in workloads for c in serving_containers(graph, w)]
-            unresolved = any(w.attrs.get("containers_unresolved") for w in workloads) or any(
-                c.attrs.get("ports_unresolved") for c in containers)
-            serving[id(group)] = None if unresolved else containers  # a template may declare the name
-        containers = serving[id(group)]
-        if containers is None:
-            continue
-        for target in named:
-            key = (id(group), target.environment)
-            if key not in listening:
-                listening[key] = [p for c in containers for p in graph.facts(c, Role.LISTEN)
-                                  if same_environment(p, target)]
-            ports = listening[key]
-            if any(_uncertain_name(p) for p in ports):
+        for target in graph.facts(service, Role.TARGET):
+            if not target.value.name or target.value.unresolved:
                 continue
-            if target.value.name in {p.port_name for p in ports}:
-                continue
-            yield _service_problem(graph, service, target, workloads, ports)
+            match = target_match(graph, service, target)
+            if match.verdict == UNDECLARED:
+                ports = [p for pod in match.pods for p in pod.ports or ()]
+                yield _service_problem(graph, service, target, [pod.workload for pod in match.pods], ports)
 
 
 def _service_problem(graph: PortGraph, service: Entity, target: PortFact, workloads: list[Entity],

@@ -52,7 +52,8 @@ from collections.abc import Iterator
 
 from portlint.describe import same_environment, written_name
 from portlint.graph import PortGraph
-from portlint.model import Entity, Location, Problem, Related
+from portlint.model import Entity, Problem, Related
+from portlint.query import Backend, backends
 
 ID = "PL105"
 NAME = "ingress-backend-missing-service"
@@ -65,30 +66,11 @@ TAGS = ("kubernetes",)
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
     services = list(graph.entities("k8s/Service"))
-    by_name: dict[tuple[str, str], list[Entity]] = {}
-    for service in services:
-        by_name.setdefault((service.ref.namespace, written_name(service)), []).append(service)
     for ingress in graph.entities("k8s/Ingress"):
-        namespace = ingress.ref.namespace
-        for backend in sorted(_backends(ingress), key=lambda b: (b["location"], b["service"])):
-            name = backend["service"]
-            if backend.get("name_unresolved") or not _is_dns_label(name):
-                continue
-            if any(same_environment(s, ingress) for s in by_name.get((namespace, name), [])):
-                continue
-            visible = [s for s in services if s.ref.namespace == namespace and same_environment(s, ingress)]
-            yield _problem(ingress, backend, visible, services)
-
-
-def _backends(ingress: Entity) -> list[dict]:
-    return [b for b in ingress.attrs.get("backends") or []
-            if isinstance(b, dict) and isinstance(b.get("service"), str) and isinstance(b.get("location"), Location)]
-
-
-def _is_dns_label(name: str) -> bool:
-    """An RFC 1035 label, as Kubernetes requires of a Service name; anything else is unresolved."""
-    return (0 < len(name) <= 63 and name.isascii() and name[0].isalpha() and name[-1].isalnum()
-            and all(c.islower() or c.isdigit() or c == "-" for c in name))
+        found = [b for b in backends(graph, ingress) if b.location is not None and b.missing]
+        for backend in sorted(found, key=lambda b: (b.location, b.service_name)):
+            visible = [s for s in services if s.ref.namespace == ingress.ref.namespace and same_environment(s, ingress)]
+            yield _problem(backend, visible, services)
 
 
 def _scope(service: Entity) -> str:
@@ -96,8 +78,9 @@ def _scope(service: Entity) -> str:
     return f"{ns}, environment {service.environment}" if service.environment else ns
 
 
-def _problem(ingress: Entity, backend: dict, same_ns: list[Entity], everywhere: list[Entity]) -> Problem:
-    name = backend["service"]
+def _problem(backend: Backend, same_ns: list[Entity], everywhere: list[Entity]) -> Problem:
+    ingress = backend.ingress
+    name = backend.service_name
     namespace = ingress.ref.namespace
     where = f"namespace {namespace!r}" if namespace else "the default namespace"
     close = difflib.get_close_matches(name, sorted({written_name(s) for s in same_ns}), n=3, cutoff=0.8)
@@ -109,13 +92,13 @@ def _problem(ingress: Entity, backend: dict, same_ns: list[Entity], everywhere: 
     hint = f" (similar: {', '.join(close)})" if close else ""
     fix = (f"point the backend at an existing Service{hint}, or add the manifest of Service {name} in {where}"
            if not elsewhere else f"put the Ingress and Service {name} in the same namespace and environment")
-    path = backend.get("path") or backend.get("slot") or "backend"
+    path = backend.path or backend.slot or "backend"
     return Problem(
-        location=backend["location"],
+        location=backend.location,
         message=(f"Ingress {written_name(ingress)} routes {path} to Service {name}, which no manifest in the scan "
                  f"defines in {where}: the ingress controller has nowhere to send these requests"),
         related=tuple(sorted(related, key=lambda r: r.location)),
         fix=fix,
-        key=f"{ingress.id}|{backend.get('slot', '')}|{name}",
+        key=f"{ingress.id}|{backend.slot}|{name}",
         explain=(f"no entity k8s/Service {name} in {where} among {len(everywhere)} Services scanned",),
     )

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import port_text, same_environment, written_name
+from portlint.describe import port_text, written_name
 from portlint.graph import PortGraph, explain_link
-from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
+from portlint.model import Entity, PortFact, Problem, Related
+from portlint.query import backend_port, backends
 
 ID = "PL106"
 NAME = "ingress-backend-port-not-exposed"
@@ -49,31 +50,14 @@ TAGS = ("kubernetes",)
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
     for ingress in graph.entities("k8s/Ingress"):
-        routed = graph.targets(ingress.id, "routes-to")  # same namespace, nearest scope and folder
-        for backend in graph.facts(ingress, Role.TARGET):
-            if backend.value.unresolved or not isinstance(backend.attrs.get("service"), str):
+        for backend in backends(graph, ingress):  # Services: same namespace, nearest scope and folder
+            if backend.port is None:
                 continue
-            candidates = [s for s in routed if written_name(s) == backend.attrs["service"]]
-            exposed = [p for s in candidates for p in graph.facts(s, Role.EXPOSE) if same_environment(p, backend)]
-            if not exposed or not _matchable(backend, exposed) or _exposes(backend, exposed):
+            match = backend_port(graph, backend.port, backend.services)
+            if match.verdict != "differs":
                 continue
-            service = next(s for s in candidates if s.id == exposed[0].owner.id)
-            yield _problem(graph, ingress, service, backend, exposed)
-
-
-def _matchable(backend: PortFact, exposed: list[PortFact]) -> bool:
-    """Every Service port needed for the comparison was resolved."""
-    if backend.value.number is not None:
-        return all(p.value.number is not None for p in exposed)
-    if backend.value.name is not None:
-        return all(p.port_name is None or PortValue.parse(p.port_name).name == p.port_name for p in exposed)
-    return False
-
-
-def _exposes(backend: PortFact, exposed: list[PortFact]) -> bool:
-    if backend.value.number is not None:
-        return any(p.value.number == backend.value.number for p in exposed)
-    return any(p.port_name == backend.value.name for p in exposed)
+            service = next(s for s in backend.services if s.id == match.exposed[0].owner.id)
+            yield _problem(graph, ingress, service, backend.port, list(match.exposed))
 
 
 def _problem(graph: PortGraph, ingress: Entity, service: Entity, backend: PortFact,

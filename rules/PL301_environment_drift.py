@@ -5,9 +5,11 @@ every environment — the value that wins under the configured precedence, Param
 environment variables > YAML > code defaults by default — and reports an environment whose
 port differs from the others', or where nothing sets a port the other environments set.
 
-The environment that differs from the majority is reported (on a tie, the one that differs from
-the `[services]` standard, else the later one), with the other environments' values and where
-they come from. Unresolved values are skipped.
+The environment that differs from the majority is reported, with the other environments' values
+and where they come from. On a tie the `[services]` standard decides which side is the outlier;
+when no standard is among the tied values, nothing says which side is right, and one finding
+names every environment's value (the audit's matrix marks them all as drifting too). A
+developer's machine (a bare `.env`) is not compared. Unresolved values are skipped.
 
 ## Why is this bad
 Environments are meant to be copies of each other: the same ports in dev, UAT and production.
@@ -37,12 +39,12 @@ dash:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from portlint.layers import (Effective, by_key, contributions, deployed, effective_values, environments, explain,
                              precedence_line)
 from portlint.model import Problem, Related
+from portlint.query import Drift, port_keys, standard_port, value_drift
 
 ID = "PL301"
 NAME = "environment-drift"
@@ -55,24 +57,26 @@ TAGS = ("config",)
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
     envs = deployed(environments(graph))  # a developer's machine (a bare .env) may differ
-    for (service, key), per_env in by_key(effective_values(graph)).items():
+    grouped = by_key(effective_values(graph))
+    keys = port_keys(grouped)
+    for (service, key), per_env in grouped.items():
         per_env = {env: e for env, e in per_env.items() if env in envs}
         values = {env: e for env, e in per_env.items() if e.is_port and e.known and e.winner.number is not None}
         if not values:
             continue
-        yield from _drift(graph, service, key, values, envs)
+        drift = value_drift(per_env, standard_port(graph.config, service, key, keys.get(service, set())))
+        if drift.reference is not None:
+            yield from _drift(graph, service, key, values, drift)
+        elif drift.drifts:
+            yield _no_majority(graph, service, key, values, envs)
         yield from _missing(graph, service, key, values, per_env, envs)
 
 
-def _drift(graph, service: str, key: str, values: dict[str, Effective], envs: list[str]) -> Iterator[Problem]:
-    counts = Counter(e.winner.number for e in values.values())
-    if len(counts) < 2:
-        return
-    majority = _majority(counts, graph.config.services.get(service), envs, values)
+def _drift(graph, service: str, key: str, values: dict[str, Effective], drift: Drift) -> Iterator[Problem]:
+    majority = drift.reference
     odd: dict = {}
-    for env, value in values.items():
-        if value.winner.number != majority:
-            odd.setdefault(value.winner.location, []).append(value)
+    for env in drift.outliers:
+        odd.setdefault(values[env].winner.location, []).append(values[env])
     for location, group in sorted(odd.items()):
         winner = group[0].winner
         names = ", ".join(v.environment for v in group)
@@ -92,16 +96,26 @@ def _drift(graph, service: str, key: str, values: dict[str, Effective], envs: li
         )
 
 
-def _majority(counts: Counter, policy, envs: list[str], values: dict[str, Effective]) -> int:
-    best = max(counts.values())
-    tied = [number for number, count in counts.items() if count == best]
-    if len(tied) == 1:
-        return tied[0]
-    if policy is not None and policy.port in tied:
-        return policy.port
+def _no_majority(graph, service: str, key: str, values: dict[str, Effective], envs: list[str]) -> Problem:
+    """As many environments on one port as on another, and no standard among them: one finding
+    naming every side, at the last environment's value; nothing says which side is right."""
     order = {env: i for i, env in enumerate(envs)}
-    first_env = min(values, key=lambda env: order.get(env, len(order)))
-    return values[first_env].winner.number
+    ranked = sorted(values.values(), key=lambda v: order.get(v.environment, len(order)))
+    last = ranked[-1]
+    sides = "; ".join(f"{v.environment} {v.winner.text} from {v.winner.layer} at {v.winner.location.short}"
+                      for v in ranked)
+    texts = " or ".join(dict.fromkeys(v.winner.text for v in ranked))
+    return Problem(
+        location=last.winner.location,
+        message=(f"{service}.{key} differs between environments with no majority ({sides}): environments should "
+                 f"use the same port, and nothing says which one is right"),
+        related=tuple(Related(v.winner.location, f"{v.environment} gets {v.winner.text} from {v.winner.layer} here")
+                      for v in ranked[:-1]),
+        fix=(f"set {service}.{key} to one port ({texts}) in every environment, or declare its standard port "
+             f"in [services]"),
+        key=f"{service}.{key}|{', '.join(v.environment for v in ranked)}|no-majority",
+        explain=(*explain(graph, last.winner), f"environments: {sides}", precedence_line(graph.config)),
+    )
 
 
 def _missing(graph, service: str, key: str, values: dict[str, Effective], per_env: dict[str, Effective],

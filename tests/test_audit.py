@@ -309,9 +309,13 @@ def test_output_ending_in_md_is_markdown_and_format_wins(tmp_path: Path) -> None
 
 
 def test_same_tree_same_bytes_without_absolute_paths(tmp_path: Path) -> None:
+    # paths are relative to where you stand: the same tree seen from the same place, wherever it lies
+    here, there = tmp_path / "a" / "demo", tmp_path / "b" / "c" / "demo"
+    shutil.copytree(DEMO, here)
+    shutil.copytree(DEMO, there)
     for fmt in ("html", "md"):
-        first = run_cli("audit", str(DEMO), "--format", fmt, "-o", "-")
-        second = run_cli("audit", str(DEMO), "--format", fmt, "-o", "-", cwd=tmp_path)
+        first = run_cli("audit", "demo", "--format", fmt, "-o", "-", cwd=here.parent)
+        second = run_cli("audit", "demo", "--format", fmt, "-o", "-", cwd=there.parent)
         assert first.returncode == second.returncode == 0 and first.stdout
         assert first.stdout == second.stdout
         assert str(ROOT) not in first.stdout and str(tmp_path) not in first.stdout
@@ -550,6 +554,25 @@ def test_matrix_marks_drift_and_the_off_standard_port(tmp_path: Path) -> None:
     assert "drifts" not in dev
 
 
+def test_matrix_folds_all_green_services_and_keeps_drift_and_findings(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    for env, ports in (("dev", (8000, 9000, 7000)), ("uat", (8000, 9000, 7000)), ("prod", (8001, 9000, 7000))):
+        text = "".join(f"{name}:\n  port: {port}\n" for name, port in zip(("drifty", "steady", "calm"), ports))
+        (tmp_path / "config" / f"{env}.yaml").write_text(text, encoding="utf-8")
+    report = build_report(scan_tree(tmp_path))
+    assert [row.service for row in report.matrix.problem_rows()] == ["drifty"]
+    assert [row.service for row in report.matrix.green_rows()] == ["calm", "steady"]
+    html = render(report, "html")
+    section = html[html.index('id="matrix"'):]
+    folded = section[section.index('<details class="green">'):]
+    assert "2 all-green services" in folded
+    assert ">drifty<" in section[:section.index('<details class="green">')] and ">drifty<" not in folded
+    assert ">steady<" in folded and ">calm<" in folded
+    md = render(report, "md")
+    assert "<summary>2 all-green services</summary>" in md
+    assert md.index("| drifty |") < md.index("<summary>2 all-green services") < md.index("| steady |")
+
+
 # -- problems first, port rows only, rule docs in the page -------------------------------------------------
 
 
@@ -657,13 +680,16 @@ def test_every_error_is_on_the_first_screen_at_200_services(tmp_path: Path) -> N
     html = render(report, "html")
     assert external_references(html) == []
     broken = [r for r in report.routes if r.status == ERROR]
-    found = measure(browser, html, tmp_path, ["tr.f-error", "a.chip.s-error", "#findings", "#routes"], FIRST_SCREEN)
+    found = measure(browser, html, tmp_path, ["tr.f-error", "a.chip.s-error", "#findings", "#routes", "#matrix"],
+                    FIRST_SCREEN)
     screen = found["vh"]
     assert screen >= 600
     errors, chips = found["items"]["tr.f-error"], found["items"]["a.chip.s-error"]
     assert len(errors) == report.counts["error"] and len(chips) == len(broken)
     assert all(0 <= top and bottom <= screen for top, bottom in errors + chips), (screen, errors, chips)
     assert found["items"]["#findings"][0][0] < found["items"]["#routes"][0][0]
+    top, bottom = found["items"]["#matrix"][0]
+    assert bottom - top < 2 * screen  # all-green services are folded: was 22,000 px at 200 services
     page, shot = tmp_path / "report.html", tmp_path / "first-screen.png"
     page.write_text(html, encoding="utf-8")
     proc = _chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}",

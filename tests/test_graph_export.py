@@ -10,7 +10,7 @@ DEMO = ROOT / "examples" / "genai-monorepo"
 
 
 def _graph(fmt: str) -> str:
-    proc = run_cli("graph", str(DEMO), "--format", fmt)
+    proc = run_cli("graph", ".", "--format", fmt, cwd=DEMO)  # paths are relative to where you stand
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

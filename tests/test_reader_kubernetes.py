@@ -10,7 +10,7 @@ from conftest import FIXTURES, scan_tree
 from portlint.config import Config
 from portlint.discover import SourceFile
 from portlint.engine import ScanResult
-from portlint.links.kubernetes import containers_of, resolve_named_port, selected_workloads
+from portlint.links.kubernetes import containers_of, selected_workloads
 from portlint.model import Location, PortFact, Role
 from portlint.readers import ReadContext, kubernetes
 
@@ -216,13 +216,25 @@ def test_routes_to_same_namespace_only(forms: ScanResult) -> None:
     assert Location("ingress.yaml", 21, 23) in links[0].locations
 
 
-def test_resolve_named_port_by_name_and_protocol(forms: ScanResult) -> None:
+def test_named_target_port_by_name_and_protocol(forms: ScanResult) -> None:
+    from dataclasses import replace
+
+    from portlint.model import PortValue, Role
+    from portlint.query import target_match
+
     api = forms.graph.entity("k8s/Service:shop/api")
-    assert [(f.value.number, f.protocol) for f in resolve_named_port(forms.graph, api, "metrics", "TCP")] == [(9090, "TCP")]
-    assert [f.value.number for f in resolve_named_port(forms.graph, api, "dns", "UDP")] == [53]
-    assert resolve_named_port(forms.graph, api, "dns", "TCP") == []  # the name exists, over UDP only
-    assert [f.value.number for f in resolve_named_port(forms.graph, api, "envoy", "TCP")] == [15001]  # sidecar
-    assert resolve_named_port(forms.graph, api, "nope", "TCP") == []
+    written = forms.graph.facts(api, Role.TARGET)[0]
+
+    def reached(name: str, protocol: str) -> list[tuple[int | None, str]]:
+        target = replace(written, value=PortValue.parse(name), protocol=protocol)
+        match = target_match(forms.graph, api, target)
+        return [(f.value.number, f.protocol) for pod in match.pods for f in pod.reached]
+
+    assert reached("metrics", "TCP") == [(9090, "TCP")]
+    assert reached("dns", "UDP") == [(53, "UDP")]
+    assert reached("dns", "TCP") == []  # the name exists, over UDP only
+    assert reached("envoy", "TCP") == [(15001, "TCP")]  # a native sidecar
+    assert reached("nope", "TCP") == []
 
 
 def test_environment_comes_from_the_path(tmp_path: Path) -> None:

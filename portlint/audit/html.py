@@ -266,13 +266,36 @@ def _badges(rows: tuple[FindingRow, ...]) -> str:
 
 
 def _matrix_section(matrix: Matrix) -> str:
-    head = "".join(f"<th>{escape(env)}</th>" for env in matrix.environments)
-    body = []
+    head = f"<thead><tr><th>Service</th><th>Key</th>{''.join(f'<th>{escape(env)}</th>' for env in matrix.environments)}</tr></thead>"
+    problems, green = matrix.problem_rows(), matrix.green_rows()
+    if problems or not green:
+        table = f'<table class="matrix">{head}<tbody>{_matrix_rows(matrix, problems)}</tbody></table>'
+    else:
+        table = '<p class="none">Every service gets the same port in every environment, with no finding.</p>'
+    folded = ""
+    if green:
+        count = len({row.service for row in green})
+        folded = (f'<details class="green"><summary>{count} all-green {_plural(count, "service")} '
+                  f"(same port everywhere, no finding)</summary>"
+                  f'<table class="matrix">{head}<tbody>{_matrix_rows(matrix, green)}</tbody></table></details>')
+    return (
+        '<section id="matrix"><h2>Port matrix</h2>'
+        '<p class="lead">The value each service gets in each environment, the layer it comes from '
+        f"(precedence {escape(' > '.join(matrix.precedence))}) and where it is written. Below it, what the "
+        "other layers say: <s>struck</s> where a value differs from the winner and never takes effect, muted "
+        "where it agrees. Amber cells drift from the other environments or the standard, or hold a finding; "
+        "services whose every cell is green are folded below. "
+        f"{_hidden_note(matrix)}</p>{table}{folded}</section>"
+    )
+
+
+def _matrix_rows(matrix: Matrix, rows: tuple[MatrixRow, ...]) -> str:
     spans: dict[str, int] = {}
-    for row in matrix.rows:
+    for row in rows:
         spans[row.service] = spans.get(row.service, 0) + 1
+    body = []
     seen: set[str] = set()
-    for row in matrix.rows:
+    for row in rows:
         service_cell = ""
         if row.service not in seen:
             seen.add(row.service)
@@ -282,16 +305,7 @@ def _matrix_section(matrix: Matrix) -> str:
     if not body:
         body.append(f'<tr><td colspan="{2 + len(matrix.environments)}" class="none">No configuration values '
                     "found (app config, Parameter Store, env files, code defaults).</td></tr>")
-    return (
-        '<section id="matrix"><h2>Port matrix</h2>'
-        '<p class="lead">The value each service gets in each environment, the layer it comes from '
-        f"(precedence {escape(' > '.join(matrix.precedence))}) and where it is written. Below it, what the "
-        "other layers say: <s>struck</s> where a value differs from the winner and never takes effect, muted "
-        "where it agrees. Amber cells drift from the other environments or the standard, or hold a finding. "
-        f"{_hidden_note(matrix)}</p>"
-        f'<table class="matrix"><thead><tr><th>Service</th><th>Key</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></section>"
-    )
+    return "".join(body)
 
 
 def _hidden_note(matrix: Matrix) -> str:

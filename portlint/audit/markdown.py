@@ -123,16 +123,28 @@ def _matrix(matrix: Matrix) -> str:
         return "## Port matrix\n\nNo configuration values found."
     head = "| Service | Key | " + " | ".join(md(e) for e in matrix.environments) + " |"
     rule = "|---|---|" + "---|" * len(matrix.environments)
-    rows = []
-    for row in matrix.rows:
-        key = md(row.key) + (f" (standard {row.standard})" if row.standard is not None else "")
-        cells = " | ".join(_cell(c) for c in row.cells)
-        rows.append(f"| {md(row.service)} | {key} | {cells} |")
+    problems, green = matrix.problem_rows(), matrix.green_rows()
+    table = "\n".join([head, rule, *_matrix_rows(problems)]) if problems else (
+        "Every service gets the same port in every environment, with no finding.")
+    if green:
+        count = len({row.service for row in green})
+        table += (f"\n\n<details><summary>{count} all-green {'service' if count == 1 else 'services'}</summary>\n\n"
+                  + "\n".join([head, rule, *_matrix_rows(green)]) + "\n\n</details>")
     return ("## Port matrix\n\n"
             f"Winning value, its layer (precedence {md(' > '.join(matrix.precedence))}) and source; below it the "
             "other layers (~~struck~~: differs and never takes effect). ⚠️ marks drift, a non-standard port or a "
-            "finding. Port keys only" + (f"; {matrix.hidden_settings} other settings with no finding are left out"
-                                       if matrix.hidden_settings else "") + ".\n\n" + "\n".join([head, rule, *rows]))
+            "finding; services whose every cell is green are folded. Port keys only"
+            + (f"; {matrix.hidden_settings} other settings with no finding are left out"
+               if matrix.hidden_settings else "") + ".\n\n" + table)
+
+
+def _matrix_rows(rows) -> list[str]:
+    out = []
+    for row in rows:
+        key = md(row.key) + (f" (standard {row.standard})" if row.standard is not None else "")
+        cells = " | ".join(_cell(c) for c in row.cells)
+        out.append(f"| {md(row.service)} | {key} | {cells} |")
+    return out
 
 
 def _cell(cell: Cell | None) -> str:

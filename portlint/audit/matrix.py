@@ -5,34 +5,31 @@ on one of its values; the others are counted in :attr:`Matrix.hidden_settings`.
 
 Built from :mod:`portlint.layers` (effective values); a cell lists every other layer's value
 (overridden, shadowed, documented), and is marked when its port drifts from the other
-environments or from the ``[services]`` standard, or when a finding sits on one of its values.
+environments (:func:`portlint.query.value_drift`, the semantics PL301 reports) or from the
+``[services]`` standard, or when a finding sits on one of its values.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
 from portlint.audit.model import Cell, FindingIndex, Matrix, MatrixRow, Shown
 from portlint.commands.config import status as layer_status
-from portlint.config import Config
 from portlint.graph import PortGraph
 from portlint.layers import Contribution, Effective, by_key, effective_values, environments, same_value
+from portlint.query import port_keys as find_port_keys
+from portlint.query import standard_port, value_drift
 
 
 def build_matrix(graph: PortGraph, index: FindingIndex) -> Matrix:
     envs = environments(graph)
     grouped = by_key(effective_values(graph))
-    port_keys: dict[str, set[str]] = {}
-    for (service, key), per_env in grouped.items():
-        if any(v.is_port for v in per_env.values()):
-            port_keys.setdefault(service, set()).add(key)
+    port_keys = find_port_keys(grouped)
     rows = []
     hidden = 0
     for service, key in sorted(grouped, key=lambda sk: (sk[0], sk[1] not in port_keys.get(sk[0], ()), sk[1])):
         per_env = grouped[(service, key)]
         is_port = key in port_keys.get(service, ())
-        standard = _standard(graph.config, service, key, port_keys.get(service, set())) if is_port else None
-        drifting = _drifting(per_env) if is_port else set()
+        standard = standard_port(graph.config, service, key, port_keys.get(service, set())) if is_port else None
+        drifting = set(value_drift(per_env, standard).outliers) if is_port else set()
         cells = tuple(_cell(per_env[env], env in drifting, standard, index) if env in per_env else None
                       for env in envs)
         row = MatrixRow(service, key, is_port, standard, cells)
@@ -41,27 +38,6 @@ def build_matrix(graph: PortGraph, index: FindingIndex) -> Matrix:
         else:
             hidden += 1  # a setting with nothing wrong: `portlint config` shows it
     return Matrix(tuple(envs), tuple(graph.config.precedence), tuple(rows), hidden)
-
-
-def _standard(config: Config, service: str, key: str, keys: set[str]) -> int | None:
-    """The catalog port of ``service`` holds its ``port`` key, or its only port key."""
-    policy = config.services.get(service)
-    if policy is None or policy.port is None:
-        return None
-    return policy.port if key == "port" or keys == {key} else None
-
-
-def _drifting(per_env: dict[str, Effective]) -> set[str]:
-    """Environments whose known port differs from the most common one (all of them on a tie)."""
-    known = {env: v.winner.number for env, v in per_env.items()
-             if v.known and v.winner is not None and v.winner.number is not None}
-    counts = Counter(known.values())
-    if len(counts) < 2:
-        return set()
-    (top, top_count), (_, second_count) = counts.most_common(2)
-    if top_count == second_count:
-        return set(known)
-    return {env for env, number in known.items() if number != top}
 
 
 def _cell(value: Effective, drift: bool, standard: int | None, index: FindingIndex) -> Cell:

@@ -141,6 +141,21 @@ class Matrix:
     rows: tuple[MatrixRow, ...]
     hidden_settings: int = 0  # non-port settings left out because no finding sits on them
 
+    def green_services(self) -> frozenset[str]:
+        """Services whose every cell is green: no finding, no drift, no off-standard or unknown value."""
+        bad = {row.service for row in self.rows
+               if any(cell is not None and cell.status != OK for cell in row.cells)}
+        return frozenset(row.service for row in self.rows if row.service not in bad)
+
+    def problem_rows(self) -> tuple[MatrixRow, ...]:
+        """The rows of the services that need a look (a finding, drift, an off-standard or unknown value)."""
+        green = self.green_services()
+        return tuple(row for row in self.rows if row.service not in green)
+
+    def green_rows(self) -> tuple[MatrixRow, ...]:
+        green = self.green_services()
+        return tuple(row for row in self.rows if row.service in green)
+
 
 # -- routes ------------------------------------------------------------------------------------------
 

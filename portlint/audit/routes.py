@@ -9,7 +9,8 @@ Four kinds of route, each read from graph links only (nothing is matched by gues
   → the target group's port → its logical service's listen port. A target group no listener
   forwards to starts at a "no listener" placeholder.
 - **Compose**: a published host port → the container port of the same ``ports`` entry → the app.
-- **Cluster-internal**: a Service no Ingress routes to, one route per Service port.
+- **Cluster-internal**: one route per Service port no entrance reaches (a Service no Ingress
+  routes to, or a port no backend of it names).
 
 Each hop compares the ports on its two sides (per environment), lists the ingress security-group
 rules that open its port (matched by port: the scan does not say which group a pod or node uses),
@@ -28,6 +29,9 @@ from portlint.links.kubernetes import INGRESS, WORKLOAD_KINDS, selected_workload
 from portlint.links.terraform import (LISTENER_KINDS, LISTENER_RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule,
                                       compatible, firewall_rules)
 from portlint.model import Entity, Location, PortFact, Role
+from portlint import query
+from portlint.query import Backend, backends, target_match
+from portlint.query import backend_port as service_port_match
 
 # Where an ingress controller takes client traffic unless its own configuration says otherwise.
 INGRESS_PORTS = (80, 443)
@@ -84,6 +88,8 @@ class RouteBuilder:
             if any(v.is_port for v in per_env.values()):
                 self.port_keys.setdefault(service, []).append(key)
         self._apps: dict[str, _App | None] = {}
+        self._reached: set[tuple[str, str]] = set()
+        self._backends: dict[str, dict[int, Backend]] = {}  # Ingress id -> its backends by position  # (Service id, port slot) some entrance's route goes through
         self.routes: list[tuple[tuple, Route]] = []
 
     def build(self) -> list[Route]:
@@ -184,38 +190,58 @@ class RouteBuilder:
     # -- ingress ---------------------------------------------------------------------------------
 
     def _ingress_routes(self, ingress: Entity, position: int, backend: dict) -> set[str]:
+        if ingress.id not in self._backends:
+            self._backends[ingress.id] = {b.position: b for b in backends(self.graph, ingress)}
+        found = self._backends[ingress.id].get(position)
+        return self._backend_routes(found) if found is not None else set()
+
+    def _backend_routes(self, backend: Backend) -> set[str]:
+        ingress = backend.ingress
         name = ingress.attrs.get("name", ingress.ref.name)
         entrance = Node(f"ingress:{ingress.id}", ENTRANCE, f"Ingress {name}",
                         tuple(x for x in (_class_line(ingress), "HTTP :80 · HTTPS :443") if x), ingress.location)
-        slot = str(backend.get("slot", ""))
-        where = f"{backend.get('host') or ''}{backend.get('path') or ''}" or ("default backend" if slot == "defaultBackend" else slot)
-        backend_name = str(backend.get("service"))
-        port_facts = [f for f in self.graph.facts(ingress, Role.TARGET) if f.slot == slot]
-        port_text = port_facts[0].value.text if port_facts else (str(backend["port"]) if backend.get("port") else "")
+        slot = backend.slot
+        where = f"{backend.host or ''}{backend.path or ''}" or ("default backend" if slot == "defaultBackend" else slot)
+        backend_name, port_text = backend.service_name, backend.port_text
         path = Node(f"path:{ingress.id}:{slot}", ROUTE, where, (f"→ {backend_name}" + (f":{port_text}" if port_text else ""),),
-                    _loc(backend.get("location")))
+                    backend.location)
         first = self.hop(entrance, path, ":80/:443", "clients reach the ingress controller on its listen ports",
                          (ingress.location,), firewall=(list(INGRESS_PORTS), ingress.environment))
-        services = [s for s in self.graph.targets(ingress.id, "routes-to")
-                    if s.attrs.get("name", s.ref.name) == backend_name]
-        sort_key = (0, ingress.id, position)
-        backend_locs = (path.location, *[f.location for f in port_facts])
-        if not services:
-            missing = Node(f"missing:{ingress.ref.namespace}/{backend_name}", SERVICE, f"Service {backend_name}",
-                           ("not in the scan",), None, missing=True)
-            hop = self.hop(path, missing, f":{port_text}" if port_text else "", f"no Service {backend_name} is defined "
-                           "in the scan: the ingress has nowhere to send these requests", backend_locs, "unknown")
+        sort_key = (0, ingress.id, backend.position)
+        backend_locs = (path.location, *([backend.port.location] if backend.port is not None else []))
+        if not backend.services:
             self.add(sort_key, f"{where} → {backend_name}", None, ingress.environment,
-                     [entrance, path, missing], [first, hop])
+                     *self._unjoined(backend, entrance, path, first, backend_locs))
             return set()
-        for service in services:
+        for service in backend.services:
             self._service_route(sort_key + (service.id,), f"{where} → {backend_name}", [entrance, path], [first],
-                                service, port_facts, backend_locs, ingress.environment)
-        return {s.id for s in services}
+                                service, [backend.port] if backend.port is not None else [], backend_locs,
+                                ingress.environment)
+        return set()  # a Service port no entrance reaches still gets its own route (_internal_routes)
+
+    def _unjoined(self, backend: Backend, entrance: Node, path: Node, first: Hop,
+                  backend_locs: tuple) -> tuple[list[Node], list[Hop]]:
+        """A backend that reaches no Service: a template name, none defined, or several candidates elsewhere."""
+        name, ingress = backend.service_name, backend.ingress
+        if backend.name_unresolved:
+            lines, why = ("name not resolved",), f"the Service name {name} is not resolved (a template)"
+        elif backend.missing:
+            lines, why = ("not in the scan",), (f"no Service {name} is defined in the scan: the ingress has nowhere "
+                                                "to send these requests")
+        else:
+            lines, why = ("in another scope",), (f"Service {name} is defined only in other scopes (charts, "
+                                                 "kustomizations, folders): the scan cannot tell which one is meant")
+        prefix = "missing" if backend.missing else "unjoined"
+        missing = Node(f"{prefix}:{ingress.ref.namespace}/{name}", SERVICE, f"Service {name}", lines, None, missing=True)
+        label = f":{backend.port_text}" if backend.port_text else ""
+        hop = self.hop(path, missing, label, why, backend_locs, "unknown")
+        return [entrance, path, missing], [first, hop]
 
     def _service_route(self, sort_key: tuple, name: str, nodes: list[Node], hops: list[Hop], service: Entity,
                        backend_ports: list[PortFact] | None, backend_locs: tuple, environment: str | None,
                        slot: str | None = None) -> None:
+        """From an entrance's backend (``backend_ports``: the port facts it names, maybe none) or, with
+        ``backend_ports=None``, from the Service port of ``slot`` itself."""
         exposes = self.graph.facts(service, Role.EXPOSE)
         targets = {f.slot: f for f in self.graph.facts(service, Role.TARGET)}
         environment = environment or service.environment
@@ -224,10 +250,12 @@ class RouteBuilder:
                       for f in exposes)
         svc_node = Node(f"svc:{service.id}", SERVICE, f"Service {svc_name}", lines or ("no ports",), service.location)
         if backend_ports is not None:
-            matched = [f for f in exposes if any(_same_port(b, f) for b in backend_ports)]
-            state = "ok" if matched else ("unknown" if not backend_ports or any(b.value.unresolved for b in backend_ports)
-                                          else "differs")
-            wanted = backend_ports[0].value.text if backend_ports else "?"
+            backend_port = backend_ports[0] if backend_ports else None
+            match = service_port_match(self.graph, backend_port, [service])
+            state = {"ok": "ok", "differs": "differs"}.get(match.verdict, "unknown")
+            matched = list(match.matched)
+            self._reached.update((service.id, f.slot) for f in matched)
+            wanted = backend_port.value.text if backend_port is not None else "?"
             why = (f"the backend port {wanted} is a port of Service {svc_name}" if state == "ok" else
                    f"the backend port {wanted} is not a port of Service {svc_name}" if state == "differs" else
                    "the backend port is not known")
@@ -244,7 +272,6 @@ class RouteBuilder:
         svc_node = nodes[-1]
         logical = _service_name(self.graph, service)
         candidates = self._listeners(service, target)
-        target_ports = [_port(target)] if target is not None else []
         firewall = ([target.value.number] if target is not None and target.value.number is not None else [], environment)
         base_locs = (service.location, service.attrs.get("selector_location"),
                      target.location if target is not None else None)
@@ -261,17 +288,12 @@ class RouteBuilder:
                 route_hops.append(self.hop(pods, app.node, "", "no pod to compare with the app's port", (), "unknown"))
             self.add(sort_key, name, logical, environment, route_nodes, route_hops)
             return
-        for workload, container, listens in candidates:
+        for workload, container, listens, verdict in candidates:
             label = container.attrs.get("container_name", container.ref.name)
             lines = tuple(f"containerPort {f.value.text}" for f in listens) or ("no containerPort",)
             pod = Node(f"pod:{container.id}", POD, f"{workload.attrs.get('name', workload.ref.name)}/{label}", lines,
                        container.location)
-            state, detail = compare(target_ports, [_port(f) for f in listens])
-            if target is not None and target.value.is_name and listens:
-                state = "ok"
-            why = {"ok": f"targetPort {target.value.text if target else ''} is a containerPort of {label}",
-                   "differs": f"targetPort and containerPort differ ({detail})",
-                   "unknown": "the targetPort or the containerPort is unknown"}[state]
+            state, why = _pod_state(target, verdict, label, listens)
             links = [link for link in self.graph.outgoing(service.id, "selects") if link.target == workload.id]
             link_locs = [loc for link in links for loc in link.locations]
             hop = self.hop(svc_node, pod, f"→ {target.value.text}" if target else "", why,
@@ -285,25 +307,34 @@ class RouteBuilder:
             self.add(sort_key + (container.id,), name, app.node.title if app else logical, environment,
                      route_nodes, route_hops)
 
-    def _listeners(self, service: Entity, target: PortFact | None) -> list[tuple[Entity, Entity, list[PortFact]]]:
-        """(workload, container, its listen facts for the targetPort) of every selected workload."""
+    def _listeners(self, service: Entity, target: PortFact | None) -> list[tuple[Entity, Entity, list[PortFact], str]]:
+        """(workload, container, the listen facts shown, the pod's verdict) of every selected workload:
+        the containers the targetPort reaches, else the pod's first serving container."""
+        workloads = selected_workloads(self.graph, service)[:MAX_WORKLOADS_PER_SERVICE]
+        verdicts = {}
+        if target is not None:
+            verdicts = {pod.workload.id: pod for pod in target_match(self.graph, service, target).pods}
         found = []
-        for workload in selected_workloads(self.graph, service)[:MAX_WORKLOADS_PER_SERVICE]:
+        for workload in workloads:
             if workload.ref.kind not in WORKLOAD_KINDS:
                 continue
             containers = serving_containers(self.graph, workload)
-            matching = [(c, [f for f in self.graph.facts(c, Role.LISTEN) if target is not None and _reaches(target, f)])
-                        for c in containers]
-            hits = [(c, facts) for c, facts in matching if facts]
+            pod = verdicts.get(workload.id)
+            reached = {f.location for f in pod.reached} if pod is not None else set()
+            hits = [(c, [f for f in self.graph.facts(c, Role.LISTEN) if f.location in reached]) for c in containers]
+            hits = [(c, facts) for c, facts in hits if facts]
+            verdict = pod.verdict if pod is not None else UNKNOWN
             if hits:
-                found.extend((workload, c, facts) for c, facts in hits)
+                found.extend((workload, c, facts, verdict) for c, facts in hits)
             elif containers:
                 first = containers[0]
-                found.append((workload, first, self.graph.facts(first, Role.LISTEN)))
+                found.append((workload, first, self.graph.facts(first, Role.LISTEN), verdict))
         return found
 
     def _internal_routes(self, service: Entity) -> None:
         for position, fact in enumerate(self.graph.facts(service, Role.EXPOSE)):
+            if (service.id, fact.slot) in self._reached:
+                continue
             name = f"Service {service.attrs.get('name', service.ref.name)}:{fact.value.text}"
             self._service_route((3, service.id, position), name, [], [], service, None, (), service.environment,
                                 slot=fact.slot)
@@ -448,23 +479,18 @@ def _service_name(graph: PortGraph, entity: Entity) -> str | None:
     return logical.ref.name if logical is not None else owner_service(graph, entity.id)
 
 
-def _same_port(backend: PortFact, expose: PortFact) -> bool:
-    if backend.value.unresolved or expose.value.unresolved:
-        return False
-    if backend.value.number is not None:
-        return backend.value.number == expose.value.number
-    return backend.value.name is not None and backend.value.name == expose.port_name
-
-
-def _reaches(target: PortFact, listen: PortFact) -> bool:
-    """A targetPort reaches a containerPort by number, or by the port's name (same protocol)."""
-    if target.value.unresolved or listen.value.unresolved:
-        return False
-    if target.protocol.upper() != listen.protocol.upper():
-        return False
-    if target.value.number is not None:
-        return target.value.number == listen.value.number
-    return target.value.name is not None and target.value.name == listen.port_name
+def _pod_state(target: PortFact | None, verdict: str, label: str, listens: list[PortFact]) -> tuple[str, str]:
+    """The Service → pod hop's state and sentence, from the pod's verdict (:func:`portlint.query.target_match`)."""
+    text = target.value.text if target is not None else ""
+    if verdict == query.OK:
+        return "ok", f"targetPort {text} is a containerPort of {label}"
+    if verdict in (query.MISSING, query.UNDECLARED):
+        shown = ", ".join(f.value.text for f in listens) or "none"
+        return "differs", f"targetPort {text} is not a containerPort of {label} (it declares {shown})"
+    if verdict == query.EXCLUDED:
+        return "unknown", (f"{label} declares no port named {text}: Kubernetes leaves this pod out of the "
+                           "Service's endpoints for that port")
+    return "unknown", "the targetPort or the containerPort is unknown"
 
 
 def _sources(rule: FirewallRule) -> str:

@@ -35,6 +35,8 @@ def output_format(args) -> str:
 
 def run(args) -> int:
     from portlint.audit import build_report, render
+    from portlint.audit.paths import rebased_report
+    from portlint.report._paths import Rebaser, known_paths, prefix_for
 
     paths, root, config = resolve_scan(args)
     rules = rules_for(config)
@@ -45,7 +47,8 @@ def run(args) -> int:
         result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
                       read_cache=read_cache_for(args, root, config))
     note_nested_configs(result, config)
-    report = build_report(result)
+    # paths open from where you stand, as `check` prints them
+    report = rebased_report(build_report(result), Rebaser(prefix_for(root, Path.cwd()), known_paths(result), root))
     fmt = output_format(args)
     target = args.output if args.output is not None else Path(DEFAULT_OUTPUT).with_suffix(f".{fmt}")
     write_output(render(report, fmt), target)

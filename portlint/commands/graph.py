@@ -7,6 +7,7 @@ from pathlib import Path
 from portlint.commands._common import add_scan_arguments, read_cache_for, resolve_scan, rules_for, selection, show_settings, write_output
 from portlint.engine import RuleSelection, scan
 from portlint.export import EXPORTERS
+from portlint.report._paths import prefix_for, rebase_path
 
 NAME = "graph"
 HELP = "export the port graph as JSON, Graphviz DOT or Mermaid"
@@ -26,5 +27,6 @@ def run(args) -> int:
     # the graph needs no rules; select none so that only reading and linking run
     result = scan(paths, root, config, rules=rules, selection=RuleSelection(select=("-none-",)),
                   read_cache=read_cache_for(args, root, config))
-    write_output(EXPORTERS[args.format](result.graph), args.output)
+    prefix = prefix_for(root, Path.cwd())  # paths open from where you stand, as `check` prints them
+    write_output(EXPORTERS[args.format](result.graph, lambda path: rebase_path(path, prefix)), args.output)
     return 0

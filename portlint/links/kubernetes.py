@@ -7,7 +7,8 @@ those a Service selects (and an Ingress routes to) the matches in the nearest fo
 ``app: frontend`` of one example folder does not select the pods of the next. Nothing is guessed: a selector or pod labels that hold a template the
 reader could not resolve (``selector_unresolved`` / ``labels_unresolved``) link nothing.
 
-Rules use :func:`selected_workloads`, :func:`containers_of` and :func:`resolve_named_port`.
+Rules use :func:`selected_workloads`, :func:`containers_of` and :func:`declared_ports`; whether a
+targetPort reaches a containerPort is :mod:`portlint.query.targets`'s question.
 """
 
 from __future__ import annotations
@@ -70,23 +71,6 @@ def declared_ports(graph: PortGraph, workload: Entity) -> list[PortFact] | None:
     if any(c.attrs.get("ports_unresolved") for c in serving):
         return None
     return [f for c in serving for f in graph.facts(c, Role.LISTEN)]
-
-
-def resolve_named_port(graph: PortGraph, service_entity: Entity | str, name: str,
-                       protocol: str = "TCP") -> list[PortFact]:
-    """The ``listen`` facts a named targetPort reaches: ``ports[].name == name`` and same protocol,
-
-    in the serving containers (and native sidecars) of every workload the Service selects.
-    """
-    wanted = protocol.upper()
-    found: list[PortFact] = []
-    for workload in selected_workloads(graph, service_entity):
-        for container in containers_of(graph, workload):
-            if container.attrs.get("container_kind", "container") not in SERVING_CONTAINERS:
-                continue
-            found.extend(fact for fact in graph.facts(container, Role.LISTEN)
-                         if fact.port_name == name and fact.protocol.upper() == wanted)
-    return found
 
 
 def scope_of(entity: Entity) -> str:

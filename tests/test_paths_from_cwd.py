@@ -1,0 +1,60 @@
+"""`portlint audit` and `portlint graph` print paths relative to the current folder, as `check` does."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, run_cli
+
+TREE = FIXTURES / "query" / "ingress"
+
+
+def _tree(tmp_path: Path) -> Path:
+    target = tmp_path / "repo" / "deploy"
+    shutil.copytree(TREE, target)
+    return target
+
+
+def _md_paths(text: str) -> set[str]:
+    return set(re.findall(r"[\w./-]*services\.yaml(?=:\d)", text.replace("\\", "")))
+
+
+def test_audit_paths_open_from_the_current_folder(tmp_path: Path) -> None:
+    deploy = _tree(tmp_path)
+    repo = deploy.parent
+    above = run_cli("audit", "deploy", "-f", "md", "-o", "-", cwd=repo)
+    inside = run_cli("audit", ".", "-f", "md", "-o", "-", cwd=deploy)
+    assert above.returncode == inside.returncode == 0, above.stderr + inside.stderr
+    assert _md_paths(above.stdout) == {"deploy/services.yaml"}
+    assert _md_paths(inside.stdout) == {"services.yaml"}
+    for path in _md_paths(above.stdout):
+        assert (repo / path).is_file()
+    # the same words in the HTML page (a <wbr> after each slash lets long paths wrap)
+    html = run_cli("audit", "deploy", "-o", "-", cwd=repo).stdout.replace("<wbr>", "")
+    assert "deploy/services.yaml:21" in html and "deploy/ingress.yaml:22" in html
+    assert not re.search(r"[^/\w]services\.yaml:21", html)  # no root-relative leftover
+
+
+def test_audit_from_below_the_scan_root_steps_up(tmp_path: Path) -> None:
+    deploy = _tree(tmp_path)
+    (deploy / "sub").mkdir()
+    below = run_cli("audit", "..", "-f", "md", "-o", "-", cwd=deploy / "sub")
+    assert _md_paths(below.stdout) == {"../services.yaml"}
+
+
+def test_graph_json_paths_open_from_the_current_folder(tmp_path: Path) -> None:
+    deploy = _tree(tmp_path)
+    repo = deploy.parent
+    above = json.loads(run_cli("graph", "deploy", cwd=repo).stdout)
+    inside = json.loads(run_cli("graph", ".", cwd=deploy).stdout)
+    paths = {node["location"]["path"] for node in above["nodes"]}
+    assert paths == {"deploy/services.yaml", "deploy/ingress.yaml"}
+    assert all((repo / p).is_file() for p in paths)
+    assert {node["location"]["path"] for node in inside["nodes"]} == {"services.yaml", "ingress.yaml"}
+    facts = {f["location"]["path"] for node in above["nodes"] for f in node["facts"]}
+    edges = {loc["path"] for edge in above["edges"] for loc in edge["locations"]}
+    assert facts | edges <= paths
+    assert [n["id"] for n in above["nodes"]] == [n["id"] for n in inside["nodes"]]  # ids are names, not paths
