@@ -7,6 +7,12 @@ number or name) against the `containerPort`s of the pods the policy selects
 - a numeric port (with `endPort`, a range) must be a declared `containerPort` of the same protocol;
 - a named port must be the `name` of a declared container port of the same protocol.
 
+An egress rule's ports are checked the same way against the pods its `to` peers select, when
+every peer selects pods by `matchLabels` (in the policy's namespace, or with a
+`namespaceSelector` on `kubernetes.io/metadata.name`); a rule with an `ipBlock`, a broader
+namespace selector or no peers is not checked. Egress is matched after Service translation:
+its port is the pod's port, not the Service port.
+
 As with Services, a workload that declares no ports, or a port portlint could not resolve, is not
 checked; a policy whose selector uses `matchExpressions` or is empty (`{}`, every pod) is not
 linked to any pod.
@@ -47,6 +53,7 @@ from collections.abc import Iterator
 from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
 from portlint.links.kubernetes import declared_ports, selected_workloads
+from portlint.links.kubernetes_routes import egress_workloads
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL117"
@@ -60,14 +67,24 @@ TAGS = ("kubernetes", "security")
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
     for policy in graph.entities("k8s/NetworkPolicy"):
-        workloads = selected_workloads(graph, policy)
+        selected = selected_workloads(graph, policy)
         for allowed in graph.facts(policy, Role.ALLOW):
-            if allowed.attrs.get("direction") != "ingress" or allowed.value.unresolved:
+            if allowed.value.unresolved:
                 continue
-            missing = [(w, ports) for w in workloads
-                       if (ports := _ports(graph, w, allowed)) is not None and not _matches(allowed, ports)]
+            if allowed.attrs.get("direction") == "egress":
+                workloads = egress_workloads(graph, policy, allowed.attrs.get("rule_index", -1)) or []
+            else:
+                workloads = selected
+            known = [(w, _ports(graph, w, allowed)) for w in workloads]
+            missing = [(w, ports) for w, ports in known if ports is not None and not _matches(allowed, ports)]
+            if allowed.attrs.get("direction") == "egress" and len(missing) != len(known):
+                continue  # one rule's ports serve all its peers: a port some peer declares (or may) is used
             if missing:
-                yield _problem(graph, policy, allowed, missing)
+                siblings = [f for f in graph.facts(policy, Role.ALLOW) if f is not allowed
+                            and f.attrs.get("direction") == allowed.attrs.get("direction")
+                            and f.attrs.get("rule_index") == allowed.attrs.get("rule_index")]
+                reached = all(any(_matches(f, ports) for f in siblings) for _, ports in missing)
+                yield _problem(graph, policy, allowed, missing, reached)
 
 
 def _ports(graph: PortGraph, workload: Entity, allowed: PortFact) -> list[PortFact] | None:
@@ -93,7 +110,9 @@ def _matches(allowed: PortFact, ports: list[PortFact]) -> bool:
     return any(p.value.number is not None and low <= p.value.number <= high for p in same)
 
 
-def _problem(graph: PortGraph, policy: Entity, allowed: PortFact, missing: list[tuple[Entity, list[PortFact]]]) -> Problem:
+def _problem(graph: PortGraph, policy: Entity, allowed: PortFact, missing: list[tuple[Entity, list[PortFact]]],
+             reached: bool) -> Problem:
+    """``reached``: another port of the same rule matches every pod: this one is a dead leftover."""
     end = allowed.attrs.get("end_port")
     what = f"port {allowed.value.text}{'-' + str(end) if end else ''}/{allowed.protocol}"
     sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in ports)}" for w, ports in missing)
@@ -101,12 +120,24 @@ def _problem(graph: PortGraph, policy: Entity, allowed: PortFact, missing: list[
                     for _, ports in missing for p in sorted(ports, key=lambda f: f.location))
     links = [link for w, _ in missing for link in graph.outgoing(policy.id, "selects") if link.target == w.id]
     kind = "name" if allowed.value.name is not None else "number"
+    if allowed.attrs.get("direction") == "egress":
+        message = (f"NetworkPolicy {written_name(policy)} allows egress on {what} to pods that declare no such "
+                   f"container port {kind} ({sides}): connections to their real port stay blocked")
+        fix = ("allow the pods' containerPort (egress is matched after the Service's port is translated to the "
+               "targetPort), or declare the port on the container")
+    else:
+        consequence = ("no pod listens there: the rule's other ports reach the pods, this one opens nothing (a "
+                       "leftover, or meant for other pods)" if reached else
+                       "the pods' real port stays closed to this rule")
+        message = (f"NetworkPolicy {written_name(policy)} allows ingress on {what}, which matches no container port "
+                   f"{kind} of the pods it selects ({sides}): {consequence}")
+        fix = ("remove the port, or move it to the policy of the pods that listen on it" if reached else
+               "allow the port the containers declare (by number or by its name), or declare the port on the container")
     return Problem(
         location=allowed.location,
-        message=(f"NetworkPolicy {written_name(policy)} allows ingress on {what}, which matches no container port "
-                 f"{kind} of the pods it selects ({sides}): the pods' real port stays closed to this rule"),
+        message=message,
         related=related,
-        fix="allow the port the containers declare (by number or by its name), or declare the port on the container",
+        fix=fix,
         key=f"{policy.id}|{allowed.slot}|{allowed.value.text}/{allowed.protocol}",
         explain=tuple(explain_link(link) for link in links),
     )

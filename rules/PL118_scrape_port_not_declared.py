@@ -2,7 +2,9 @@
 ## What it does
 Reports a `prometheus.io/port` annotation on a pod template (or Pod) whose port none of the
 pod's containers declares as a `containerPort` (TCP), when the containers do declare their
-ports. Pods whose containers declare no ports, or a port portlint could not resolve, are not
+ports. The same annotation on a Service (the usual `kubernetes-service-endpoints` job scrapes
+each endpoint pod on that port) is checked against the containers of every workload the Service
+selects. Pods whose containers declare no ports, or a port portlint could not resolve, are not
 checked.
 
 ## Why is this bad
@@ -39,7 +41,7 @@ from collections.abc import Iterator
 
 from portlint.describe import container_name, entity_label, port_text, same_definition, same_environment
 from portlint.graph import PortGraph
-from portlint.links.kubernetes import declared_ports
+from portlint.links.kubernetes import declared_ports, selected_workloads
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL118"
@@ -48,6 +50,7 @@ SEVERITY = "warning"
 GROUP = "consistency"
 SUMMARY = "A prometheus.io/port annotation names a port no container declares"
 TAGS = ("kubernetes", "monitoring")
+SCRAPE = "prometheus.io/port"
 
 
 def check(ctx) -> Iterator[Problem]:
@@ -65,6 +68,39 @@ def check(ctx) -> Iterator[Problem]:
         if any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports):
             continue
         yield _problem(graph, workload, fact, ports)
+    for fact in graph.facts(role=Role.PROBE):
+        if fact.attrs.get("annotation") == SCRAPE and fact.owner.kind == "k8s/Service":
+            problem = _service_problem(graph, fact)
+            if problem is not None:
+                yield problem
+
+
+def _service_problem(graph: PortGraph, fact: PortFact) -> Problem | None:
+    """A Service's annotation: each selected workload that declares its ports must declare it."""
+    if fact.value.unresolved or fact.value.number is None:
+        return None
+    service = graph.entity(fact.owner.id)
+    missing: list[tuple[Entity, list[PortFact]]] = []
+    for workload in selected_workloads(graph, service):
+        declared = declared_ports(graph, workload)
+        ports = [p for p in declared or [] if same_environment(p, fact)]
+        if declared is None or not ports or any(p.value.number is None or p.value.unresolved for p in ports):
+            continue
+        if not any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports):
+            missing.append((workload, ports))
+    if not missing:
+        return None
+    sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in ports)}" for w, ports in missing)
+    everything = sorted((p for _, ports in missing for p in ports), key=lambda f: f.location)
+    return Problem(
+        location=fact.location,
+        message=(f"{SCRAPE} of Service {service.attrs.get('name', service.ref.name)} is {fact.value.text}, but the pods "
+                 f"it selects declare {sides}: Prometheus scrapes each endpoint pod on a port it does not listen on"),
+        related=tuple(Related(p.location, f"containerPort {port_text(p)} of container {container_name(graph, p)}")
+                      for p in everything),
+        fix="set the annotation to the pods' metrics containerPort (it names a pod port, not the Service port)",
+        key=f"{service.id}|{fact.value.text}",
+    )
 
 
 def _problem(graph: PortGraph, workload: Entity, fact: PortFact, ports: list[PortFact]) -> Problem:

@@ -10,7 +10,12 @@ network security rules, including security groups made by a module call. The int
 `0.0.0.0/0` or `::/0` (Azure: `*`, `Internet`, `Any`; GCP: an ingress firewall without any
 source). Port ranges and protocol `-1`/`all`/`*` that include a sensitive port count, except on
 a network ACL, where allow-all is the usual subnet posture and only a rule naming the ports is
-reported. In ordered firewalls (network ACLs, GCP, Azure) a port an earlier deny from the
+reported. A public range (`8.8.0.0/16`: more than one address, some of them public; not a
+private, shared, link-local, loopback, unique-local or documentation range) exposes a port to
+whoever holds addresses there, and is reported too (`public_ranges`; `trusted_ranges` lists
+public ranges that are not the internet, by default Google's health-check and IAP ranges).
+`also_ports = [80]` reports plain HTTP open to either as well (off by default: a public load
+balancer takes port 80 to redirect it to HTTPS). In ordered firewalls (network ACLs, GCP, Azure) a port an earlier deny from the
 internet takes away is not open. One finding per rule, naming every sensitive port it opens;
 CIDRs that come from variables or `*.tfvars` are followed to their definition (and the finding
 says in which environments the rule is open).
@@ -46,6 +51,7 @@ resource "aws_security_group_rule" "ssh" {
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 from portlint.graph import explain_link
@@ -62,37 +68,84 @@ TAGS = ("terraform", "security")
 OPTIONS = {
     "protocols": Option(list[str], ["tcp", "udp", "all"], "rule protocols whose ports count"),
     "max_listed": Option(int, 6, 'sensitive ports named in the message before "and N more"', minimum=0),
+    "public_ranges": Option(bool, True, "report a public range (not only 0.0.0.0/0 and ::/0) as the internet"),
+    "also_ports": Option(list[int], [], "ports reported besides the sensitive ports ([80]: plain HTTP too)"),
+    # Google's documented load-balancer health-check and IAP TCP-forwarding ranges: public
+    # addresses, but only Google's probes and its identity-aware proxy come from them
+    "trusted_ranges": Option(list[str], ["35.191.0.0/16", "130.211.0.0/22", "35.235.240.0/20"],
+                             "public ranges that are not the internet (provider probes and proxies)"),
 }
+_ALSO_NAMES = {80: "HTTP, unencrypted"}
 
 
 def check(ctx) -> Iterator[Problem]:
-    sensitive = ctx.config.sensitive_ports
+    sensitive = dict(ctx.config.sensitive_ports)
+    for port in ctx.options["also_ports"]:
+        sensitive.setdefault(int(port), _ALSO_NAMES.get(int(port), "listed in also-ports"))
     protocols = {str(p).lower() for p in ctx.options["protocols"]}
+    public = _Public(bool(ctx.options["public_ranges"]), ctx.options["trusted_ranges"])
     for (_, _), rules in sorted(rules_by_slot(firewall_rules(ctx.graph)).items()):
-        open_rules = [r for r in rules if _world_open(r, protocols)]
+        open_rules = [r for r in rules if _world_open(r, protocols, public)]
         ports = sorted({p for r in open_rules for p in sensitive if r.opens(p)})
         if ports:
-            yield _problem(ctx, open_rules, ports, sensitive)
+            yield _problem(ctx, open_rules, ports, sensitive, public)
 
 
-def _world_open(rule: FirewallRule, protocols: set[str]) -> bool:
-    if rule.direction != "ingress" or rule.action != "allow" or not rule.world_cidrs:
+class _Public:
+    """Which public ranges count as the internet."""
+
+    def __init__(self, enabled: bool, trusted: list[str]) -> None:
+        self.enabled = enabled
+        self.trusted = [n for n in (_network(t) for t in trusted) if n is not None]
+
+    def ranges(self, rule: FirewallRule) -> list[str]:
+        if not self.enabled:
+            return []
+        return [c for c in rule.public_cidrs if not self._trusted(c)]
+
+    def _trusted(self, cidr: str) -> bool:
+        network = _network(cidr)
+        return network is not None and any(network.version == t.version and network.subnet_of(t)  # type: ignore[arg-type]
+                                           for t in self.trusted)
+
+
+def _network(text: str):
+    try:
+        return ipaddress.ip_network(str(text).strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _sources(rule: FirewallRule, public: _Public) -> list[str]:
+    return rule.world_cidrs + public.ranges(rule)
+
+
+def _world_open(rule: FirewallRule, protocols: set[str], public: _Public) -> bool:
+    if rule.direction != "ingress" or rule.action != "allow" or not _sources(rule, public):
         return False
     if rule.attrs.get("rule_kind") in NACL_KINDS and (rule.protocol == "all" or rule.ports() == (0, 65535)):
         return False  # a subnet ACL that allows everything leaves filtering to security groups
     return (rule.protocol or "") in protocols
 
 
-def _problem(ctx, open_rules: list[FirewallRule], ports: list[int], sensitive: dict[int, str]) -> Problem:
+def _problem(ctx, open_rules: list[FirewallRule], ports: list[int], sensitive: dict[int, str],
+             public: _Public) -> Problem:
     rule = open_rules[0]
     limit = ctx.options["max_listed"]
     named = ", ".join(f"{p} ({sensitive[p]})" for p in ports[:limit])
     more = f" and {len(ports) - limit} more" if len(ports) > limit else ""
     worlds = sorted({c for r in open_rules for c in r.world_cidrs})
+    ranges = sorted({c for r in open_rules for c in public.ranges(r)} - set(worlds))
     envs = environments_note(open_rules)
     protocol = f" {rule.protocol.upper()}" if rule.protocol in ("udp",) else ""
-    message = (f"ingress rule {rule.label} opens{protocol} {rule.describe_ports()} to {' and '.join(worlds)}{envs}, "
-               f"exposing {named}{more} to the whole internet")
+    if worlds:
+        whom = " and ".join(worlds)
+        reach = "the whole internet"
+    else:
+        whom = f"the public range{'s' if len(ranges) > 1 else ''} {', '.join(ranges)}"
+        reach = "whoever holds addresses there"
+    message = (f"ingress rule {rule.label} opens{protocol} {rule.describe_ports()} to {whom}{envs}, "
+               f"exposing {named}{more} to {reach}")
     return Problem(
         location=rule.location,
         message=message,

@@ -9,6 +9,11 @@ Reports a service port that the security group in front of it does not let in:
   the service's port;
 - a security group of an ECS service or of an instance registered in a target group, with no
   ingress rule for the port the target group sends traffic to;
+- a GCP instance (or instance template) or an Azure VM of a service whose firewalls do not
+  allow the service's port: the `google_compute_firewall`s whose target tags or service
+  accounts select it (or that name no target in its network), the network security groups
+  associated with its network interface or their subnet. Hosts whose tags, or a firewall's
+  targets, are not known are skipped;
 - a security group listed in the `hosts` option (`hosts = { dev_server = ["fastapi", "web",
   "dash", "airflow"] }`) that lacks a rule for one of the listed services' ports (the rule is
   missing).
@@ -51,9 +56,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portlint.graph import explain_link, service_of
-from portlint.links.terraform import (GROUP_KIND, LOAD_BALANCER_KINDS, RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule,
-                                      compatible, describe_fact, firewall_rules, membership, rules_by_slot,
-                                      service_port_facts)
+from portlint.links.terraform import (AZURE_VM_KINDS, GCP_FIREWALL_KIND, GCP_HOST_KINDS, GROUP_KIND, LOAD_BALANCER_KINDS,
+                                      RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule, compatible, describe_fact,
+                                      firewall_rules, membership, protecting_rules, rules_by_slot, service_port_facts)
 from portlint.model import Entity, PortFact, Problem, Related, Role
 from portlint.options import Option
 
@@ -61,7 +66,7 @@ ID = "PL207"
 NAME = "service-port-not-allowed"
 SEVERITY = "warning"
 GROUP = "consistency"
-SUMMARY = "A service's port is not allowed by the security group in front of it"
+SUMMARY = "A service's port is not allowed by the firewall (security group, GCP firewall, Azure NSG) in front of it"
 TAGS = ("terraform", "cross-stack")
 OPTIONS = {"hosts": Option(dict[str, list[str]], {}, "security group name or address → services whose ports it must allow")}
 
@@ -71,6 +76,7 @@ _TCP = ("tcp", "all")
 def check(ctx) -> Iterator[Problem]:
     rules = firewall_rules(ctx.graph)
     yield from _wrong_rules(ctx, rules)
+    yield from _protected_hosts(ctx)
     ingress = _ingress_by_group(rules)
     for group in ctx.graph.entities(GROUP_KIND):
         own = ingress.get(group.id, [])
@@ -179,6 +185,50 @@ def _traffic_ports(ctx, host: Entity) -> list[tuple[Entity, PortFact]]:
 
 def _group_ports(graph, target_group: Entity) -> list[PortFact]:
     return graph.facts(target_group, role=Role.TARGET, field="port")
+
+
+def _protected_hosts(ctx) -> Iterator[Problem]:
+    """GCP instances and Azure VMs of a service, behind firewalls that do not let its port in."""
+    graph = ctx.graph
+    for host in graph.entities(GCP_HOST_KINDS + AZURE_VM_KINDS):
+        service = service_of(graph, host.id)
+        if service is None or host.attrs.get("switched_off") or not host.attrs.get("module_complete"):
+            continue
+        firewalls, rules = protecting_rules(graph, host)
+        if not firewalls or not _targets_known(graph, host) or not all(
+                r.ports() is not None and r.protocol is not None for r in rules):
+            continue
+        wanted = service_port_facts(graph, service.ref.name)
+        if wanted and not any(_allows(rules, f.value.number, f.environment) for f in wanted):
+            yield _host_missing(ctx, host, firewalls, rules, wanted, service.ref.name)
+
+
+def _targets_known(graph, host: Entity) -> bool:
+    """Every firewall that could apply to the host is known to apply or not."""
+    if host.ref.kind in AZURE_VM_KINDS:
+        return True
+    if host.attrs.get("network_tags") is None or host.attrs.get("service_accounts") is None:
+        return False
+    return all(f.attrs.get("target_tags") is not None and f.attrs.get("target_service_accounts") is not None
+               for f in graph.entities(GCP_FIREWALL_KIND) if f.ref.namespace == host.ref.namespace)
+
+
+def _host_missing(ctx, host: Entity, firewalls: list[Entity], rules: list[FirewallRule], wanted: list[PortFact],
+                  service: str) -> Problem:
+    address = host.attrs.get("address", host.ref.name)
+    ports = ", ".join(sorted({f.value.text for f in wanted}, key=int))
+    names = ", ".join(sorted(str(f.attrs.get("address", f.ref.name)) for f in firewalls))
+    return Problem(
+        location=host.location,
+        message=(f"{address} runs service {service!r}, but no ingress rule of the firewalls in front of it "
+                 f"({names}) allows port {ports}: that traffic is dropped"),
+        related=tuple(Related(f.location, describe_fact(f)) for f in wanted)
+        + tuple(Related(r.location, f"{r.label} opens {r.describe_ports()}") for r in rules[:5]),
+        fix=f"allow port {min(f.value.number for f in wanted)} in {names.split(', ')[0]}",
+        key=f"{host.id}|{service}",
+        explain=tuple(explain_link(link) for link in ctx.graph.incoming(host.id, "protects"))
+        + _explain(ctx, [host.id, *(f.owner.id for f in wanted)]),
+    )
 
 
 def _declared_hosts(ctx, group: Entity, own: list[FirewallRule]) -> Iterator[Problem]:

@@ -367,6 +367,31 @@ def test_mismatched_target_port_colours_the_hop(tmp_path: Path) -> None:
     assert "8080 vs 8000" in to_pod.why or to_pod.findings
 
 
+def test_alb_listen_ports_and_gateway_listeners_are_the_entrances() -> None:
+    """The consistent tree's Ingress enters on its listen-ports; its HTTPRoute on the Gateway's
+    listener; its VirtualService in the mesh."""
+    routes = build_report(scan_tree(FIXTURES / "consistent" / "kubernetes")).routes
+    ingress = next(r for r in routes if r.name == "/api/* → fastapi-service")
+    assert ingress.nodes[0].lines[-1] == "HTTP :80 · HTTPS :443 (listen-ports)"
+    assert ingress.hops[0].label == ":80/:443"
+    gateway = next(r for r in routes if r.name.startswith("HTTPRoute "))
+    assert [n.title for n in gateway.nodes[:3]] == ["Gateway edge", "HTTPRoute api-route rules[0].backendRefs[0]",
+                                                  "Service fastapi-service"]
+    assert gateway.nodes[0].lines == ("HTTP :80",) and gateway.status == OK
+    mesh = next(r for r in routes if r.name.startswith("VirtualService "))
+    assert mesh.nodes[2].title == "Service web-internal" and mesh.status == OK
+
+
+def test_listen_ports_other_than_80_443_are_drawn(tmp_path: Path) -> None:
+    (tmp_path / "ingress.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n"
+        "    alb.ingress.kubernetes.io/listen-ports: '[{\"HTTPS\": 8443}]'\nspec:\n  defaultBackend:\n"
+        "    service:\n      name: api\n      port:\n        number: 80\n", encoding="utf-8")
+    route: Route = build_report(scan_tree(tmp_path)).routes[0]
+    assert route.nodes[0].lines[-1] == "HTTPS :8443 (listen-ports)"
+    assert route.hops[0].label == ":8443"
+
+
 # -- hostile input ---------------------------------------------------------------------------------------
 
 HOSTILE_CONFIG = """\

@@ -406,3 +406,37 @@ def test_invalid_tf_json_is_a_failure_with_its_position(tmp_path: Path) -> None:
     (tmp_path / "main.tf.json").write_text('{\n  "resource": {\n    "aws_lb_listener": {\n      "x": { "port": 80,, }\n')
     [finding] = scan_tree(tmp_path, select=("PL001",)).findings
     assert (finding.location.line, finding.location.column) == (4, 25)
+
+
+def test_remote_security_group_module_peers_egress_and_instances(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+module "db" {
+  source   = "terraform-aws-modules/security-group/aws"
+  for_each = toset(["blue", "green"])
+  name     = "db-${each.key}"
+
+  ingress_with_source_security_group_id = [
+    { rule = "postgresql-tcp", source_security_group_id = aws_security_group.app.id },
+  ]
+  ingress_with_self            = [{ from_port = 9300, to_port = 9300, protocol = "tcp" }]
+  ingress_with_prefix_list_ids = [{ rule = "https-443-tcp", prefix_list_ids = "pl-0123" }]
+  egress_rules                 = ["all-all"]
+  egress_with_cidr_blocks      = [{ rule = "dns-udp", cidr_blocks = "10.0.0.2/32" }]
+}
+''')
+    out, _ = _read(tmp_path)
+    owners = sorted({f.owner.namespace for f in out.facts})
+    assert owners == ['module.db["blue"]', 'module.db["green"]']
+    blue = {(f.slot, f.attrs["bound"]): f for f in out.facts if f.owner.namespace == 'module.db["blue"]'}
+    peer = blue[("ingress_with_source_security_group_id[0]", "from")]
+    assert (peer.value.number, peer.attrs["source_groups"], peer.attrs["cidr_blocks"]) == (
+        5432, ["aws_security_group.app"], [])
+    assert blue[("ingress_with_self[0]", "from")].attrs["self"] is True
+    assert blue[("ingress_with_prefix_list_ids[0]", "to")].attrs["prefix_lists"] is True
+    egress = blue[("egress_rules[0]", "from")]
+    assert (egress.attrs["direction"], egress.attrs["protocol"], egress.attrs["cidr_blocks"]) == (
+        "egress", "all", ["0.0.0.0/0"])
+    dns = blue[("egress_with_cidr_blocks[0]", "from")]
+    assert (dns.value.number, dns.protocol, dns.attrs["cidr_blocks"]) == (53, "UDP", ["10.0.0.2/32"])
+    entities = sorted(e.attrs["address"] for e in out.entities if e.ref.kind == "tf/aws_security_group")
+    assert entities == ['module.db["blue"]', 'module.db["green"]']

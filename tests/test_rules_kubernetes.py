@@ -48,11 +48,18 @@ def test_consistent_tree_is_really_read() -> None:
     graph = scan_tree(CONSISTENT).graph
     assert graph.failures == []
     assert len(list(graph.entities("k8s/Service"))) == 7
-    assert len(list(graph.links("selects"))) == 7  # 6 from Services, 1 from the NetworkPolicy (PL117 compares it)
+    assert len(list(graph.links("selects"))) == 8  # 6 from Services, 2 from the NetworkPolicies (PL117 compares them)
     assert sorted(f.value.text for f in graph.facts(role=Role.ALLOW) if f.owner.kind == "k8s/NetworkPolicy") == [
-        "8000", "http"]
+        "8000", "8000", "http"]
     assert [f.value.number for f in graph.facts(role=Role.TARGET) if f.attrs.get("annotation")] == [8000]
-    assert len(list(graph.links("routes-to"))) == 4
+    assert len(list(graph.links("routes-to"))) == 6  # 4 from the Ingress, 1 HTTPRoute, 1 VirtualService
+    assert [(link.source.split("/")[1], link.target) for link in graph.links("attaches-to")] == [
+        ("HTTPRoute:api-route", "k8s/Gateway:edge")]
+    assert [graph.entity(link.target).attrs["name"] for link in graph.links("monitors")] == ["fastapi-service"]
+    ingress = next(iter(graph.entities("k8s/Ingress")))
+    assert [(f.attrs["listener_protocol"], f.value.number) for f in graph.facts(ingress, Role.EXPOSE)] == [
+        ("HTTP", 80), ("HTTPS", 443)]
+    assert [f.value.number for f in graph.facts(role=Role.PROBE) if f.owner.kind == "k8s/Service"] == [8000]
     helm_port = next(f for f in graph.facts() if f.location.path.endswith("airflow/templates/deployment.yaml")
                      and f.field == "containerPort")
     assert helm_port.value.number == 8080 and helm_port.value.defined_at[0].path.endswith("values.yaml")
@@ -70,6 +77,14 @@ BREAKS = [
     ("PL107", "deploy/kubernetes/fastapi/service.yaml", "app: fastapi", "app: fast-api"),
     ("PL108", "deploy/kubernetes/dns/resolver.yaml", "1053\n          protocol: TCP", "1053\n          protocol: UDP"),
     ("PL109", "deploy/kubernetes/dns/resolver.yaml", "port: 9153", "port: 1053"),
+    ("PL117", "deploy/kubernetes/fastapi/networkpolicy.yaml", "- port: 8000   #", "- port: 80   #"),
+    ("PL118", "deploy/kubernetes/fastapi/service.yaml", 'prometheus.io/port: "8000"', 'prometheus.io/port: "80"'),
+    ("PL119", "deploy/kubernetes/routing.yaml", "          port: 80\n", "          port: 8000\n"),
+    ("PL119", "deploy/kubernetes/routing.yaml", "number: 3000", "number: 80"),
+    ("PL120", "deploy/kubernetes/routing.yaml", "- port: http", "- port: metrics"),
+    ("PL121", "deploy/kubernetes/ingress.yaml", 'ssl-redirect: "443"', 'ssl-redirect: "8443"'),
+    ("PL121", "deploy/kubernetes/ingress.yaml", "healthcheck-port: traffic-port", "healthcheck-port: health"),
+    ("PL122", "deploy/kubernetes/routing.yaml", "    - name: edge\n", "    - name: edge\n      port: 8080\n"),
 ]
 
 

@@ -9,8 +9,13 @@ Four kinds of route, each read from graph links only (nothing is matched by gues
   → the target group's port → its logical service's listen port. A target group no listener
   forwards to starts at a "no listener" placeholder.
 - **Compose**: a published host port → the container port of the same ``ports`` entry → the app.
-- **Cluster-internal**: one route per Service port no entrance reaches (a Service no Ingress
-  routes to, or a port no backend of it names).
+- **Gateway API / Istio**: each backend of an ``HTTPRoute`` (…) or ``VirtualService`` → the Service
+  it names, entering at the listeners of the Gateways the route ``attaches-to`` (a mesh route
+  without one starts at the route itself); then as for an Ingress.
+- **Cluster-internal**: one route per Service port no entrance reaches (a Service no Ingress or
+  route routes to, or a port no backend of it names).
+
+An Ingress enters on its AWS Load Balancer Controller ``listen-ports`` when written, else on 80/443.
 
 Each hop compares the ports on its two sides (per environment), lists the ingress security-group
 rules that open its port (matched by port: the scan does not say which group a pod or node uses),
@@ -26,6 +31,7 @@ from portlint.audit.model import (APP, ENTRANCE, ERROR, OK, POD, ROUTE, SERVICE,
 from portlint.graph import PortGraph, member_facts, service_of
 from portlint.layers import by_key, effective_values, owner_service
 from portlint.links.kubernetes import INGRESS, WORKLOAD_KINDS, selected_workloads, serving_containers
+from portlint.links.kubernetes_routes import ATTACHES_TO, ROUTE_KINDS, routed_services
 from portlint.links.terraform import (LISTENER_KINDS, LISTENER_RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule,
                                       compatible, firewall_rules)
 from portlint.model import Entity, Location, PortFact, Role
@@ -97,6 +103,9 @@ class RouteBuilder:
         for ingress in self.graph.entities(INGRESS):
             for position, backend in enumerate(ingress.attrs.get("backends") or []):
                 routed |= self._ingress_routes(ingress, position, backend)
+        for route in self.graph.entities(ROUTE_KINDS):
+            for position, backend in enumerate(route.attrs.get("backends") or []):
+                routed |= self._mesh_routes(route, position, backend)
         for group in self.graph.entities(TARGET_GROUP_KINDS):
             self._target_group_routes(group)
         for service in self.graph.entities(COMPOSE):
@@ -198,15 +207,17 @@ class RouteBuilder:
     def _backend_routes(self, backend: Backend) -> set[str]:
         ingress = backend.ingress
         name = ingress.attrs.get("name", ingress.ref.name)
+        listen_line, listen_label, listen_ports = _listen_ports(self.graph, ingress)
         entrance = Node(f"ingress:{ingress.id}", ENTRANCE, f"Ingress {name}",
-                        tuple(x for x in (_class_line(ingress), "HTTP :80 · HTTPS :443") if x), ingress.location)
+                        tuple(x for x in (_class_line(ingress), listen_line) if x), ingress.location)
         slot = backend.slot
         where = f"{backend.host or ''}{backend.path or ''}" or ("default backend" if slot == "defaultBackend" else slot)
         backend_name, port_text = backend.service_name, backend.port_text
         path = Node(f"path:{ingress.id}:{slot}", ROUTE, where, (f"→ {backend_name}" + (f":{port_text}" if port_text else ""),),
                     backend.location)
-        first = self.hop(entrance, path, ":80/:443", "clients reach the ingress controller on its listen ports",
-                         (ingress.location,), firewall=(list(INGRESS_PORTS), ingress.environment))
+        first = self.hop(entrance, path, listen_label, "clients reach the ingress controller on its listen ports",
+                         (ingress.location, *[f.location for f in self.graph.facts(ingress, Role.EXPOSE)]),
+                         firewall=(listen_ports, ingress.environment))
         sort_key = (0, ingress.id, backend.position)
         backend_locs = (path.location, *([backend.port.location] if backend.port is not None else []))
         if not backend.services:
@@ -236,6 +247,43 @@ class RouteBuilder:
         label = f":{backend.port_text}" if backend.port_text else ""
         hop = self.hop(path, missing, label, why, backend_locs, "unknown")
         return [entrance, path, missing], [first, hop]
+
+    def _mesh_routes(self, route: Entity, position: int, backend: dict) -> set[str]:
+        """A Gateway API route (entering at its Gateways' listeners) or an Istio VirtualService."""
+        kind = route.ref.kind.removeprefix("k8s/")
+        gateways = self.graph.targets(route.id, ATTACHES_TO)
+        listeners = [f for g in gateways for f in self.graph.facts(g, Role.EXPOSE)]
+        lines = tuple(dict.fromkeys(f"{f.attrs.get('listener_protocol') or f.protocol} :{f.value.text}" for f in listeners))
+        title = (f"Gateway {', '.join(g.attrs.get('name', g.ref.name) for g in gateways)}" if gateways
+                 else f"{kind} {route.attrs.get('name', route.ref.name)}")
+        entrance = Node(f"gateway:{route.id}" if gateways else f"route:{route.id}", ENTRANCE, title,
+                        (" · ".join(lines),) if lines else (f"{kind} (mesh)" if not gateways else "no listener",),
+                        gateways[0].location if gateways else route.location)
+        slot = str(backend.get("slot", ""))
+        backend_name = str(backend.get("service"))
+        port_facts = [f for f in self.graph.facts(route, Role.TARGET) if f.slot == slot]
+        port_text = port_facts[0].value.text if port_facts else ""
+        path = Node(f"path:{route.id}:{slot}", ROUTE, f"{kind} {route.attrs.get('name', route.ref.name)} {slot}",
+                    (f"→ {backend_name}" + (f":{port_text}" if port_text else ""),), _loc(backend.get("location")))
+        numbers = sorted({f.value.number for f in listeners if f.value.number is not None and not f.value.unresolved})
+        first = self.hop(entrance, path, ":" + "/:".join(map(str, numbers)) if numbers else "",
+                         "clients reach the gateway on its listeners" if gateways else "the route applies in the mesh",
+                         (route.location, *[f.location for f in listeners]),
+                         firewall=(numbers, route.environment) if numbers else None)
+        services = routed_services(self.graph, route, backend)
+        sort_key = (1, route.id, position)
+        if not services:
+            missing = Node(f"missing:{backend.get('namespace', '')}/{backend_name}", SERVICE, f"Service {backend_name}",
+                           ("not in the scan",), None, missing=True)
+            hop = self.hop(path, missing, f":{port_text}" if port_text else "", f"no Service {backend_name} is defined "
+                           "in the scan", (path.location, *[f.location for f in port_facts]), "unknown")
+            self.add(sort_key, f"{slot} → {backend_name}", None, route.environment, [entrance, path, missing], [first, hop])
+            return set()
+        for service in services:
+            self._service_route(sort_key + (service.id,), f"{kind} {slot} → {backend_name}", [entrance, path], [first],
+                                service, port_facts, (path.location, *[f.location for f in port_facts]),
+                                route.environment)
+        return set()  # a Service port no entrance reaches still gets its own route (_internal_routes)
 
     def _service_route(self, sort_key: tuple, name: str, nodes: list[Node], hops: list[Hop], service: Entity,
                        backend_ports: list[PortFact] | None, backend_locs: tuple, environment: str | None,
@@ -499,6 +547,17 @@ def _sources(rule: FirewallRule) -> str:
     if attrs.get("self"):
         parts.append("itself")
     return ", ".join(str(p) for p in parts) or "unknown sources"
+
+
+def _listen_ports(graph: PortGraph, ingress: Entity) -> tuple[str, str, list[int]]:
+    """(node line, hop label, ports): the ALB ``listen-ports`` when written, else 80/443."""
+    facts = [f for f in graph.facts(ingress, Role.EXPOSE) if f.attrs.get("listener_protocol")]
+    numbers = [f.value.number for f in facts if f.value.number is not None and not f.value.unresolved]
+    if not facts or len(numbers) != len(facts):
+        return "HTTP :80 · HTTPS :443", ":80/:443", list(INGRESS_PORTS)
+    line = " · ".join(dict.fromkeys(f"{f.attrs['listener_protocol']} :{f.value.text}" for f in facts))
+    ordered = list(dict.fromkeys(numbers))
+    return line + " (listen-ports)", ":" + "/:".join(map(str, ordered)), ordered
 
 
 def _class_line(ingress: Entity) -> str:

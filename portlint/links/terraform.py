@@ -65,6 +65,79 @@ def link(graph: PortGraph) -> None:
             graph.add_link(Link(entity.id, target.id, kind, reason, (ref["location"],)))
 
 
+    _protects(graph)
+
+
+GCP_FIREWALL_KIND = "tf/google_compute_firewall"
+GCP_HOST_KINDS = ("tf/google_compute_instance", "tf/google_compute_instance_template")
+AZURE_NSG_KIND = "tf/azurerm_network_security_group"
+AZURE_VM_KINDS = ("tf/azurerm_linux_virtual_machine", "tf/azurerm_windows_virtual_machine",
+                  "tf/azurerm_virtual_machine")
+_AZURE_ASSOCIATIONS = ("tf/azurerm_subnet_network_security_group_association",
+                       "tf/azurerm_network_interface_security_group_association")
+
+
+def _protects(graph: PortGraph) -> None:
+    """``protects`` firewall → host: a GCP firewall → the instances (templates) its target tags
+    or service accounts select (all of its network's when it names none); an Azure NSG → the VMs
+    whose network interface, or its subnet, is associated with it."""
+    for firewall in graph.entities(GCP_FIREWALL_KIND):
+        for host, reason in _gcp_hosts(graph, firewall):
+            graph.add_link(Link(firewall.id, host.id, "protects", reason, (firewall.location,)))
+    for association in graph.entities(_AZURE_ASSOCIATIONS):
+        refs = association.attrs.get("refs", ())
+        nsgs = [r for r in refs if r["type"] == AZURE_NSG_KIND[3:]]
+        targets = [r for r in refs if r["type"] in ("azurerm_subnet", "azurerm_network_interface")]
+        if len(nsgs) != 1 or len(targets) != 1:
+            continue
+        nsg = graph.entity(EntityRef(AZURE_NSG_KIND, nsgs[0]["name"], association.ref.namespace).id)
+        if nsg is None:
+            continue
+        for vm in _azure_vms(graph, association.ref.namespace, targets[0]):
+            reason = f"{association.attrs.get('address')} associates {nsg.attrs.get('address')} with {targets[0]['address']}"
+            graph.add_link(Link(nsg.id, vm.id, "protects", reason, (nsgs[0]["location"],)))
+
+
+def _gcp_hosts(graph: PortGraph, firewall: Entity) -> list[tuple[Entity, str]]:
+    attrs = firewall.attrs
+    tags, accounts = attrs.get("target_tags"), attrs.get("target_service_accounts")
+    if attrs.get("direction") != "ingress" or attrs.get("disabled") or tags is None or accounts is None:
+        return []
+    out = []
+    for host in graph.entities(GCP_HOST_KINDS):
+        if host.ref.namespace != firewall.ref.namespace:
+            continue
+        networks = host.attrs.get("networks")
+        if networks is not None and attrs.get("network") is not None and attrs["network"] not in networks:
+            continue
+        shared_tags = sorted(set(tags) & set(host.attrs.get("network_tags") or ()))
+        shared_accounts = sorted(set(accounts) & set(host.attrs.get("service_accounts") or ()))
+        if shared_tags:
+            out.append((host, f"its target tags select {host.attrs.get('address')} (tags {', '.join(shared_tags)})"))
+        elif shared_accounts:
+            out.append((host, f"its target service accounts select {host.attrs.get('address')}"))
+        elif not tags and not accounts and networks is not None:
+            out.append((host, f"it names no target: it applies to every instance of network {attrs.get('network')}"))
+    return out
+
+
+def _azure_vms(graph: PortGraph, namespace: str, target: dict) -> list[Entity]:
+    """The VMs behind a network interface, or behind every interface in a subnet."""
+    nics = []
+    for nic in graph.entities("tf/azurerm_network_interface"):
+        if nic.ref.namespace != namespace:
+            continue
+        named = {r["address"] for r in nic.attrs.get("refs", ())}
+        if f"azurerm_network_interface.{nic.ref.name}" == target["address"] or target["address"] in named:
+            nics.append(nic.ref.name)
+    vms = []
+    for vm in graph.entities(AZURE_VM_KINDS):
+        if vm.ref.namespace == namespace and any(
+                r["type"] == "azurerm_network_interface" and r["name"] in nics for r in vm.attrs.get("refs", ())):
+            vms.append(vm)
+    return vms
+
+
 def link_kind(source: str, path: str, target: str) -> str | None:
     """The link a reference at argument ``path`` of a ``source`` resource to a ``target`` makes."""
     leaf = path.rsplit(".", 1)[-1]
@@ -172,6 +245,14 @@ class FirewallRule:
         strict = self.family == "aws"
         return [c for c in self.cidrs if is_world(c, strict)] + list(self.attrs.get("world_sources", []))
 
+    @property
+    def public_cidrs(self) -> list[str]:
+        """Sources wider than one address that reach into the public internet without being all
+        of it (``8.8.0.0/16``); private, shared (CGNAT), link-local, loopback, unique-local and
+        documentation ranges are not public."""
+        strict = self.family == "aws"
+        return [c for c in self.cidrs if is_public_range(c, strict)]
+
     def ports(self) -> tuple[int, int] | None:
         """The port range it opens, all ports for AWS protocol all/-1 (which ignores the ports);
         None when not known."""
@@ -213,6 +294,25 @@ def is_world(cidr: str, strict: bool = False) -> bool:
         return ipaddress.ip_network(cidr.strip(), strict=strict).prefixlen == 0
     except ValueError:
         return False
+
+
+# address blocks that are not reachable from the internet (IANA special-purpose registries)
+_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+    "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32"))
+
+
+def is_public_range(cidr: str, strict: bool = False) -> bool:
+    """A network of more than one address, not the whole internet, with public addresses in it."""
+    try:
+        network = ipaddress.ip_network(cidr.strip(), strict=strict)
+    except ValueError:
+        return False
+    if network.prefixlen == 0 or network.num_addresses < 2:
+        return False
+    return not any(network.version == block.version and network.subnet_of(block)  # type: ignore[arg-type]
+                   for block in _NOT_PUBLIC)
 
 
 def firewall_rules(graph: PortGraph) -> list[FirewallRule]:
@@ -278,6 +378,16 @@ def _same_traffic(a: FirewallRule, b: FirewallRule) -> bool:
     return a.protocol == "all" or (a.protocol is not None and a.protocol == b.protocol)
 
 
+def protecting_rules(graph: PortGraph, host: Entity) -> tuple[list[Entity], list[FirewallRule]]:
+    """The GCP firewalls / Azure NSGs that protect a host, and their ingress rules."""
+    firewalls = graph.sources(host.id, "protects")
+    owners = {f.id for f in firewalls}
+    names = {(f.ref.namespace, f"{f.ref.kind[3:]}.{f.ref.name}") for f in firewalls}
+    rules = [r for r in firewall_rules(graph) if r.direction == "ingress" and (
+        r.owner.id in owners or (r.owner.ref.namespace, r.attrs.get("firewall")) in names)]
+    return firewalls, rules
+
+
 def group_of(graph: PortGraph, owner: Entity) -> Entity | None:
     if owner.ref.kind == GROUP_KIND:
         return owner
@@ -317,12 +427,15 @@ def service_port_facts(graph: PortGraph, service: str, environment: str | None =
                        roles: tuple[Role, ...] = (Role.LISTEN, Role.CONFIG)) -> list[PortFact]:
     """Numeric ports the members of ``service`` listen on or are configured with (not Terraform's
     own target groups, listeners or firewall rules), for an environment."""
-    out = []
-    for fact in member_facts(graph, service, roles=roles):
-        if fact.value.number is None or not compatible(fact.environment, environment):
-            continue
-        out.append(fact)
-    return sorted(out, key=lambda f: (f.location, f.environment or ""))
+    wanted = set(roles)
+    every = graph.memo(f"terraform:service-facts:{service}", lambda: _numbered_member_facts(graph, service))
+    return [f for f in every if f.role in wanted and compatible(f.environment, environment)]
+
+
+def _numbered_member_facts(graph: PortGraph, service: str) -> list[PortFact]:
+    """Every numeric fact of a service's members, sorted (one computation per service and graph)."""
+    found = [f for f in member_facts(graph, service) if f.value.number is not None]
+    return sorted(found, key=lambda f: (f.location, f.environment or ""))
 
 
 def membership(graph: PortGraph, entity_id: str) -> list[Link]:

@@ -26,7 +26,7 @@ from portlint.discover import SourceFile, UndecodableFile, infer_environment, re
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.helm.chart import find_root
 from portlint.helm.render import ChartRenders, render_chart
-from portlint.readers import ReadContext, ReadOutput, _yaml
+from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
 
 NAME = "kubernetes"
@@ -434,6 +434,16 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _read_ingress(doc)
     elif kind.value == "NetworkPolicy" and _served_by(api, NETWORK_POLICY_GROUPS):
         _read_network_policy(doc)
+    elif kind.value in _k8s_routes.GATEWAY_ROUTES and _served_by(api, _k8s_routes.GATEWAY_GROUPS):
+        _k8s_routes.read_gateway_route(doc)
+    elif kind.value == "Gateway" and _served_by(api, _k8s_routes.GATEWAY_GROUPS):
+        _k8s_routes.read_gateway(doc)
+    elif kind.value == "VirtualService" and _served_by(api, _k8s_routes.ISTIO_GROUPS):
+        _k8s_routes.read_virtual_service(doc)
+    elif kind.value == "DestinationRule" and _served_by(api, _k8s_routes.ISTIO_GROUPS):
+        _k8s_routes.read_destination_rule(doc)
+    elif kind.value in _k8s_routes.MONITORS and _served_by(api, _k8s_routes.MONITORING_GROUPS):
+        _k8s_routes.read_monitor(doc)
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
         endpoints = doc.entity("k8s/Endpoints", {})
         endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
@@ -614,6 +624,7 @@ def _read_service(doc: _Doc) -> None:
     if external is not None:
         attrs["external_name"] = external.value
     service = doc.entity("k8s/Service", attrs)
+    _k8s_routes.read_service_annotations(doc, service)
     for index, port in enumerate(_yaml.seq(get(spec, "ports"))):
         _read_service_port(doc, service.ref, port, f"ports[{index}]")
 
@@ -658,6 +669,7 @@ def _read_network_policy(doc: _Doc) -> None:
     if pod_selector is not None:
         attrs["selector_location"] = doc.source.loc(pod_selector)
     policy = doc.entity("k8s/NetworkPolicy", attrs)
+    _k8s_routes.read_egress_peers(doc, policy, spec)
     for direction in ("ingress", "egress"):
         for i, rule in enumerate(_yaml.seq(get(spec, direction))):
             peers = "from" if direction == "ingress" else "to"
@@ -667,7 +679,7 @@ def _read_network_policy(doc: _Doc) -> None:
                 fact = doc.fact(policy.ref, Role.ALLOW, get(port, "port"), f"{direction}.ports.port",
                                 f"{direction}[{i}].ports[{j}]", protocol, direction=direction, accepts_name=True,
                                 end_port=end_port.text if end_port is not None else None,
-                                has_peers=bool(_yaml.seq(get(rule, peers))) or None)
+                                has_peers=bool(_yaml.seq(get(rule, peers))) or None, rule_index=i)
                 _unresolve_when(fact, not known)
 
 
@@ -681,6 +693,7 @@ def _read_ingress(doc: _Doc) -> None:
         get(annotations, "kubernetes.io/ingress.class"))
     ingress = doc.entity("k8s/Ingress", {"ingress_class": ingress_class.value if ingress_class else None,
                                          "backends": []})
+    _k8s_routes.read_ingress_annotations(doc, ingress)
     default = get(spec, "defaultBackend") or get(spec, "backend")
     if default is not None:
         _read_backend(doc, ingress, default, "defaultBackend", None, None)
@@ -717,6 +730,8 @@ def _read_backend(doc: _Doc, ingress: Entity, node: Any, slot: str, host: str | 
         "port": port_value.text if port_value is not None else None, "host": host, "path": path,
         "name_unresolved": not name.resolved,
     })
-    doc.fact(ingress.ref, Role.TARGET, port_node, field_name, slot, service=name.value, path=path, host=host,
-             accepts_name=accepts_name or None)
+    fact = doc.fact(ingress.ref, Role.TARGET, port_node, field_name, slot, service=name.value, path=path, host=host,
+                    accepts_name=accepts_name or None)
+    if accepts_name:
+        _k8s_routes.service_port_name(fact)  # a Service port name: a DNS label, up to 63 characters
 

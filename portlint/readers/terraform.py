@@ -15,7 +15,10 @@ NAME = "terraform"
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
-    return file.suffix in (".tf", ".tfvars") or file.name.endswith((".tf.json", ".tfvars.json"))
+    rel = file.rel
+    if rel.endswith((".tf", ".tfvars", ".tf.json", ".tfvars.json")):
+        return True
+    return file.suffix in (".tf", ".tfvars")  # .TF
 
 
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:

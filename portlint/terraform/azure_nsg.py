@@ -80,3 +80,7 @@ def _as_list(ev: Evaluator, node: Node):
 
 
 HANDLERS = {GROUP: _group, RULE: _standalone}
+# what puts a VM behind an NSG: read as entities, joined by their references (links/terraform.py)
+TOPOLOGY = ("azurerm_network_interface", "azurerm_subnet", "azurerm_linux_virtual_machine",
+            "azurerm_windows_virtual_machine", "azurerm_virtual_machine",
+            "azurerm_subnet_network_security_group_association", "azurerm_network_interface_security_group_association")

@@ -14,81 +14,15 @@ module instance, collections by :data:`MAX_ITEMS`. Past a bound the answer is un
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from portlint.model import Location
 from portlint.terraform.model import Module, Node
+from portlint.terraform.values import (MAX_DEPTH, MAX_ITEMS, MAX_STEPS, UNKNOWN, Val, child, flatten, iterate,
+                                       number, operate, same_type, truth, unknown, value_key, wrap)
 
-MAX_DEPTH = 40  # expression nesting and reference hops before we give up
-MAX_STEPS = 50_000  # evaluation steps per evaluator family (a module instance)
-MAX_ITEMS = 10_000  # elements of one collection we build
-
-UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
-
-
-@dataclass(frozen=True)
-class Val:
-    """A value and where it comes from: ``sites[0]`` is where it is written at the use, the rest
-    the definitions followed to get it (a local, a variable default, a tfvars line), nearest
-    first. ``data`` is a scalar, a list of Val, a dict of str → Val, or :data:`UNKNOWN`."""
-
-    data: Any
-    text: str
-    sites: tuple[Location, ...]
-
-    @property
-    def known(self) -> bool:
-        return self.data is not UNKNOWN
-
-    @property
-    def is_scalar(self) -> bool:
-        return self.known and not isinstance(self.data, (list, dict))
-
-    def defined_at(self) -> tuple[Location, ...]:
-        seen: list[Location] = []
-        for site in self.sites[1:]:
-            if site != self.sites[0] and site not in seen:
-                seen.append(site)
-        return tuple(seen)
-
-    def via(self, site: Location, text: str) -> Val:
-        return Val(self.data, text if not self.known else self.text, (site, *self.sites))
-
-    def scalar_text(self) -> str:
-        if isinstance(self.data, bool):
-            return "true" if self.data else "false"
-        if isinstance(self.data, float) and self.data.is_integer():
-            return str(int(self.data))
-        return str(self.data)
-
-    def plain(self, budget: list[int] | None = None) -> Any:
-        """The value without sites (lists and dicts of plain values); UNKNOWN anywhere, or a value
-        too big to unfold (shared sub-values can make a tree exponential), → UNKNOWN."""
-        budget = budget if budget is not None else [MAX_ITEMS * 10]
-        budget[0] -= 1
-        if not self.known or budget[0] < 0:
-            return UNKNOWN
-        if isinstance(self.data, list):
-            items = [v.plain(budget) for v in self.data]
-            return UNKNOWN if any(i is UNKNOWN for i in items) else items
-        if isinstance(self.data, dict):
-            pairs = {k: v.plain(budget) for k, v in self.data.items()}
-            return UNKNOWN if any(v is UNKNOWN for v in pairs.values()) else pairs
-        return self.data
-
-
-def unknown(node: Node) -> Val:
-    return Val(UNKNOWN, node.text, (node.loc,))
-
-
-def wrap(data: Any, text: str, sites: tuple[Location, ...]) -> Val:
-    """A plain Python value (from jsondecode, a table) as a Val tree with the same sites."""
-    if isinstance(data, list):
-        return Val([wrap(v, text, sites) for v in data[:MAX_ITEMS]], text, sites)
-    if isinstance(data, dict):
-        return Val({str(k): wrap(v, text, sites) for k, v in list(data.items())[:MAX_ITEMS]}, text, sites)
-    return Val(data, text, sites)
+__all__ = ["MAX_DEPTH", "MAX_ITEMS", "MAX_STEPS", "UNKNOWN", "Evaluator", "Val", "flatten", "iterate", "number",
+           "truth", "unknown", "value_key", "wrap"]
 
 
 _ROOTS_NEVER_RESOLVED = {"data", "module", "path", "terraform", "self"}
@@ -152,12 +86,12 @@ class Evaluator:
         """``var.base_port + 1``, ``var.env == "prod"``, ``a && b`` on known values."""
         left, right = (self.ev(n, depth + 1) for n in node.items)
         if str(node.value) in ("==", "!=") and left.known and right.known:
-            same = left.plain() == right.plain() and _same_type(left.data, right.data)
+            same = left.plain() == right.plain() and same_type(left.data, right.data)
             if left.plain() is not UNKNOWN and right.plain() is not UNKNOWN:
                 return Val(same if node.value == "==" else not same, node.text, (node.loc,))
         if not (left.is_scalar and right.is_scalar):
             return unknown(node)
-        result = _operate(str(node.value), left.data, right.data)
+        result = operate(str(node.value), left.data, right.data)
         if result is UNKNOWN:
             return unknown(node)
         return Val(result, node.text, (node.loc, *left.sites[1:], *right.sites[1:]))
@@ -269,7 +203,7 @@ class Evaluator:
                 if not index.is_scalar:
                     return unknown(node)
                 key = index.data
-            found = _child(current, key)
+            found = child(current, key)
             if found is None:
                 return unknown(node)
             current = found
@@ -341,78 +275,3 @@ _KINDS = {
     "call": Evaluator._call,
 }
 
-_NUMERIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-            "/": lambda a, b: a / b if b else UNKNOWN, "%": lambda a, b: a % b if b else UNKNOWN,
-            "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
-
-
-def number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _same_type(a: Any, b: Any) -> bool:
-    return type(a) is type(b) or (number(a) and number(b))
-
-
-def _operate(operator: str, a: Any, b: Any) -> Any:
-    if operator in _NUMERIC:
-        if not (number(a) and number(b)):
-            return UNKNOWN
-        if operator in "+-*" and max(abs(a), abs(b)) > 1e15:
-            return UNKNOWN
-        return _NUMERIC[operator](a, b)
-    if operator in ("==", "!="):
-        same = a == b and _same_type(a, b)
-        return same if operator == "==" else not same
-    if operator in ("&&", "||") and isinstance(a, bool) and isinstance(b, bool):
-        return (a and b) if operator == "&&" else (a or b)
-    return UNKNOWN
-
-
-def truth(value: Val) -> bool | None:
-    """A condition's value: a bool, or the strings "true"/"false" Terraform converts."""
-    if value.is_scalar and isinstance(value.data, bool):
-        return value.data
-    if value.is_scalar and value.data in ("true", "false"):
-        return value.data == "true"
-    return None
-
-
-def _child(value: Val, key: Any) -> Val | None:
-    data = value.data
-    if isinstance(data, dict):
-        return data.get(value_key(key))
-    if isinstance(data, list):
-        if isinstance(key, str) and key.isdigit():
-            key = int(key)
-        if isinstance(key, float) and key.is_integer():
-            key = int(key)
-        if isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(data):
-            return data[key]
-    return None
-
-
-def value_key(key: Any) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, float) and key.is_integer():
-        return str(int(key))
-    return str(key)
-
-
-def iterate(value: Val) -> list[tuple[Val, Val]] | None:
-    """A collection → (key, value) pairs (index keys for lists); ``None`` when not known."""
-    if not value.known:
-        return None
-    if isinstance(value.data, dict):
-        return [(Val(k, k, v.sites[:1]), v) for k, v in sorted(value.data.items())]
-    if isinstance(value.data, list):
-        return [(Val(i, str(i), item.sites[:1]), item) for i, item in enumerate(value.data)]
-    return None
-
-
-def flatten(value: Val) -> list[Val]:
-    """A list (of lists) of values → the leaves, unknown leaves kept."""
-    if value.known and isinstance(value.data, list):
-        return [leaf for item in value.data for leaf in flatten(item)]
-    return [value]

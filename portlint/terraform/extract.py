@@ -13,14 +13,14 @@ from portlint.readers import ReadContext, ReadOutput
 from portlint.terraform import (azure_nsg, databases, ecs, gcp_firewall, load_balancing, network_acls,
                                 security_groups)
 from portlint.terraform.evaluate import Evaluator, Val, iterate
-from portlint.terraform.facts import KIND_PREFIX, Res, collect_refs
+from portlint.terraform.facts import KIND_PREFIX, Res, collect_refs, ref_of
 from portlint.terraform.load import ModuleInput
 from portlint.terraform.model import Body, Module, Resource
 
 HANDLERS = {**load_balancing.HANDLERS, **security_groups.HANDLERS, **network_acls.HANDLERS,
             **gcp_firewall.HANDLERS, **azure_nsg.HANDLERS, **databases.HANDLERS, **ecs.HANDLERS}
 ENTITY_ONLY = ("aws_instance", "aws_launch_template", "aws_lb_target_group_attachment", "aws_ecs_service",
-               "aws_codedeploy_deployment_group",
+               "aws_codedeploy_deployment_group", *azure_nsg.TOPOLOGY,
                *load_balancing.LISTENER_RULES, *load_balancing.LOAD_BALANCERS)
 # resources whose arguments the reader or a reference may need; other blocks are never converted
 READ_TYPES = frozenset({*HANDLERS, *ENTITY_ONLY, "aws_vpc", "aws_subnet"})
@@ -87,13 +87,18 @@ class Extractor:
             facts = _collapse(per_variant, self.environments, self.environment)
             out.facts.extend(facts if self.instance is None else [relocate(f, self.instance) for f in facts])
 
+    def _refs(self, resource: Resource) -> list[dict[str, Any]]:
+        """The resource's references, found once however many module instances read it."""
+        key = f"terraform-refs:{self.module.path}:{resource.rel}:{resource.address}"
+        return list(self.ctx.memo(key, lambda: _refs(resource, self.module)))
+
     def _entity_attrs(self, resource: Resource, base: Evaluator) -> dict[str, Any]:
         instance = self.instance
         attrs: dict[str, Any] = {"address": (instance.prefix if instance else "") + resource.address,
                                  "module": self.module.path,
                                  "module_complete": self.input.complete and (instance is None or instance.complete),
                                  "exported": resource.address in self.exported,
-                                 "refs": _refs(resource, self.module)}
+                                 "refs": self._refs(resource)}
         if instance is not None:
             attrs["module_chain"] = instance.chain
         body = resource.block.body
@@ -111,10 +116,13 @@ MAX_INSTANCES = 1000
 
 
 def _instances(resource: Resource, ev: Evaluator) -> list[tuple[str | int | None, Evaluator]]:
-    """One evaluator per instance of a ``for_each``/``count`` resource (``each``/``count.index``
-    bound); a single unbound one when the resource has neither or they are not known. A known
-    empty ``for_each`` or ``count = 0`` gives no instance: the resource is switched off."""
-    attrs = resource.block.body.attrs
+    return instances_of(resource.block.body.attrs, ev)
+
+
+def instances_of(attrs: dict, ev: Evaluator) -> list[tuple[str | int | None, Evaluator]]:
+    """One evaluator per instance of a ``for_each``/``count`` resource or module call
+    (``each``/``count.index`` bound); a single unbound one when it has neither or they are not
+    known. A known empty ``for_each`` or ``count = 0`` gives no instance: it is switched off."""
     if "for_each" in attrs:
         pairs = iterate(ev.ev(attrs["for_each"].value))
         if pairs is None:
@@ -227,12 +235,17 @@ _MAYBE_REF = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9_-]*\s*\.\s*[A-Za-z_]")
 
 
 def _refs_in_body(body: Body, prefix: str, found: list[dict[str, Any]]) -> None:
+    search = _MAYBE_REF.search
     for name, attr in body.attrs.items():
-        if attr.raw is not None and not _MAYBE_REF.search(attr.raw):
+        if not search(attr.raw):
             continue  # no reference can be written here: the expression need not be converted
-        found.extend(collect_refs(attr.value, f"{prefix}{name}"))
+        node = attr.value
+        if node.kind == "ref" and len(node.items) >= 3 and all(isinstance(p, str) for p in node.items):
+            ref = ref_of(node, f"{prefix}{name}")  # the usual ``type.name.attr``
+            if ref is not None:
+                found.append(ref)
+            continue
+        found.extend(collect_refs(node, f"{prefix}{name}"))
     for block in body.blocks:
         label = f"{block.type}.{block.labels[0]}." if block.type == "dynamic" and block.labels else f"{block.type}."
         _refs_in_body(block.body, prefix + label, found)
-
-

@@ -70,6 +70,18 @@ def transport(protocol: str | None) -> str:
 _NOT_RESOURCES = {"var", "local", "data", "module", "each", "count", "path", "terraform", "self"}
 
 
+def ref_of(node: Node, path: str) -> dict[str, Any] | None:
+    """The resource a ``ref`` node names (``type.name.attr``), at argument ``path``; None for
+    variables, locals, data sources, module outputs and the like."""
+    parts = node.items
+    if (len(parts) >= 3 and isinstance(parts[0], str) and isinstance(parts[1], str)
+            and parts[0] not in _NOT_RESOURCES and "_" in parts[0]):
+        attribute = next((p for p in parts[2:] if isinstance(p, str)), "")
+        return {"path": path, "address": f"{parts[0]}.{parts[1]}", "type": parts[0], "name": parts[1],
+                "attribute": attribute, "location": node.loc}
+    return None
+
+
 def collect_refs(node: Node, path: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     stack = [node]
@@ -77,11 +89,9 @@ def collect_refs(node: Node, path: str) -> list[dict[str, Any]]:
         current = stack.pop()
         if current.kind == "ref":
             parts = current.items
-            if (len(parts) >= 3 and isinstance(parts[0], str) and isinstance(parts[1], str)
-                    and parts[0] not in _NOT_RESOURCES and "_" in parts[0]):
-                attribute = next((p for p in parts[2:] if isinstance(p, str)), "")
-                out.append({"path": path, "address": f"{parts[0]}.{parts[1]}", "type": parts[0], "name": parts[1],
-                            "attribute": attribute, "location": current.loc})
+            ref = ref_of(current, path)
+            if ref is not None:
+                out.append(ref)
             stack.extend(p for p in parts if isinstance(p, Node))
         elif current.kind == "object":
             stack.extend(value for _, _, value in current.items)

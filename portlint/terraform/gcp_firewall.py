@@ -5,7 +5,7 @@ documents. Rules of one network are ordered by priority (lower first; deny wins 
 
 from __future__ import annotations
 
-from portlint.terraform.facts import Res, scalar
+from portlint.terraform.facts import Res, collect_refs, scalar
 from portlint.terraform.firewalls import emit_range, port_items
 from portlint.terraform.security_groups import PROTOCOLS, sources
 
@@ -26,7 +26,9 @@ def _firewall(res: Res) -> None:
     if direction == "ingress" and not any(k in body.attrs for k in ("source_ranges", "source_tags", "source_service_accounts")):
         found["world_sources"] = ["0.0.0.0/0 (no source given)"]
     found["source_tags"] = found["source_tags"] + [t for k in ("source_tags", "source_service_accounts") for t in _words(res, k)]
-    res.attrs.update({"direction": direction, "disabled": disabled})
+    res.attrs.update({"direction": direction, "disabled": disabled, "network": _network(res, network),
+                      "target_tags": _known_words(res, "target_tags"),
+                      "target_service_accounts": _known_words(res, "target_service_accounts")})
     if disabled:
         return
     for action in ("allow", "deny"):
@@ -60,4 +62,51 @@ def _words(res: Res, key: str) -> list[str]:
     return [attr.value.text]
 
 
-HANDLERS = {FIREWALL: _firewall}
+def _known_words(res: Res, key: str, body=None) -> list[str] | None:
+    """The strings of a list argument; [] when absent; None when not known."""
+    attr = (body or res.body).attrs.get(key)
+    if attr is None:
+        return []
+    value = res.ev.ev(attr.value)
+    if value.known and isinstance(value.data, list) and all(v.is_scalar for v in value.data):
+        return sorted({v.scalar_text() for v in value.data})
+    return None
+
+
+def _network(res: Res, attr) -> str | None:
+    """A network by the resource it references (``google_compute_network.vpc``), else its name."""
+    if attr is None:
+        return "default"  # GCP's default network
+    refs = collect_refs(attr.value, "")
+    if refs:
+        return refs[0]["address"]
+    value = res.ev.ev(attr.value)
+    if value.is_scalar and value.data is not None:
+        return value.scalar_text().rsplit("/", 1)[-1]
+    return None
+
+
+def _instance(res: Res) -> None:
+    """A VM or instance template: what firewalls select it by (network tags, service accounts,
+    networks); None where not known."""
+    accounts: list[str] | None = []
+    for block in res.body.blocks_of("service_account"):
+        email = scalar(res.ev, block.body, "email")
+        if email is None or accounts is None:
+            accounts = None
+        else:
+            accounts.append(email)
+    networks: list[str] | None = []
+    for block in res.body.blocks_of("network_interface"):
+        name = _network(res, block.body.attrs.get("network")) if "subnetwork" not in block.body.attrs \
+            or "network" in block.body.attrs else None
+        if name is None or networks is None:
+            networks = None
+        else:
+            networks.append(name)
+    res.attrs.update({"network_tags": _known_words(res, "tags"), "service_accounts": accounts,
+                      "networks": sorted(set(networks)) if networks is not None else None})
+
+
+INSTANCES = ("google_compute_instance", "google_compute_instance_template")
+HANDLERS = {FIREWALL: _firewall, **{t: _instance for t in INSTANCES}}

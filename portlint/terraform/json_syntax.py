@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from typing import Any
 
 from portlint.model import Location
@@ -232,7 +231,7 @@ def _placed(node: Node, loc: Location) -> Node:
     """Every part of a template parsed out of a JSON string, placed at the string."""
     items = tuple(_placed(i, loc) if isinstance(i, Node) else
                   (i[0], loc, _placed(i[2], loc)) if isinstance(i, tuple) else i for i in node.items)
-    return replace(node, loc=loc, items=items)
+    return Node(node.kind, loc, node.text, node.value, items)
 
 
 def _plain(value: Any) -> Any:

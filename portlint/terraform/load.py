@@ -23,8 +23,9 @@ NAME = "terraform"
 _TELLTALE = re.compile(
     r"(?<![A-Za-z])port|Port|ingress|egress|aws_lb|aws_alb|security_group|variable|locals"
     r"|aws_db_|aws_rds_|elasticache|aws_ecs_|aws_docdb_|aws_redshift_|aws_memorydb_|aws_instance"
-    r"|module|firewall|network_acl|security_rule|codedeploy")
-_RESOURCE_HEADER = re.compile(r'^\s*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
+    r"|module|firewall|network_acl|security_rule|codedeploy|google_compute_instance|azurerm_network_interface"
+    r"|virtual_machine|azurerm_subnet")
+_RESOURCE_HEADER = re.compile(r'^[ \t]*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
 
 
 @dataclass
@@ -81,9 +82,7 @@ def _load_module(folder: str, batch: list[SourceFile], ctx: ReadContext, out: Re
             module_input.complete = False  # a broken file may declare what others refer to
         if body is None:
             continue
-        before = set(module_input.module.resources)
-        module_input.module.add_file(body, file.rel)
-        module_input.reported.extend(module_input.module.resources[k] for k in sorted(set(module_input.module.resources) - before))
+        module_input.reported.extend(module_input.module.add_file(body, file.rel))
     for rel, text in _siblings(folder, batch_rels, ".tf", ctx):
         module_input.complete = False
         _note_addresses(module_input.module, text)
@@ -128,25 +127,35 @@ def _parse_cached(rel: str, text: str, ctx: ReadContext) -> Parsed:
     return ctx.memo(f"hcl:{rel}", lambda: parse(text, rel, keep_block if rel.endswith(".tf") else None))
 
 
+_READ_TYPES: frozenset[str] = frozenset()
+
+
 def keep_block(words: list[str]) -> bool:
     """Top-level blocks worth converting: definitions, module calls, resources a family reads."""
-    from portlint.terraform.extract import READ_TYPES
-
-    if words[0] in ("variable", "locals", "output", "module"):
+    global _READ_TYPES
+    first = words[0]
+    if first in ("variable", "locals", "output", "module"):
         return True
-    return words[0] == "resource" and len(words) > 1 and words[1] in READ_TYPES
+    if first != "resource" or len(words) < 2:
+        return False
+    if not _READ_TYPES:
+        from portlint.terraform.extract import READ_TYPES
+
+        _READ_TYPES = READ_TYPES
+    return words[1] in _READ_TYPES
 
 
 def _siblings(folder: str, known: set[str], suffix: str, ctx: ReadContext) -> Iterable[tuple[str, str]]:
     """Files of the module folder that the scan did not hand us, read for context."""
     directory = ctx.root / folder if folder else ctx.root
     try:
-        paths = sorted(p for p in directory.iterdir() if p.suffix == suffix and ctx.is_file(p))
+        names = sorted(p.name for p in directory.iterdir() if p.suffix == suffix)
     except OSError:
         return
-    for path in paths:
-        rel = f"{folder}/{path.name}" if folder else path.name
-        if rel in known:
+    for name in names:
+        rel = f"{folder}/{name}" if folder else name
+        path = directory / name
+        if rel in known or not ctx.is_file(path):
             continue
         try:
             yield rel, ctx.read_text(path)
@@ -209,7 +218,5 @@ def load_folder(folder: str, ctx: ReadContext) -> ModuleInput | None:
         parsed = _parse_cached(rel, text, ctx)
         if parsed.errors:
             module_input.complete = False
-        before = set(module_input.module.resources)
-        module_input.module.add_file(parsed.body, rel)
-        module_input.reported.extend(module_input.module.resources[k] for k in sorted(set(module_input.module.resources) - before))
+        module_input.reported.extend(module_input.module.add_file(parsed.body, rel))
     return module_input

@@ -4,7 +4,6 @@ blocks, and what one Terraform module defines."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from typing import Any
 
 from portlint.model import Location
@@ -18,7 +17,6 @@ class HclError(Exception):
         self.message, self.line, self.column = message, line, column
 
 
-@dataclass(frozen=True)
 class Node:
     """One expression. ``kind``: int, float, str, bool, null, template, heredoc, ref, call, tuple,
     object, neg, not, cond, binop (``value`` is the operator), for, splat, index or other.
@@ -28,32 +26,50 @@ class Node:
     entries ``(key, key location, Node)``. ``index``/``splat``: ``(base Node, *traversal parts)``.
     ``for``: ``value`` = (key variable or None, value variable, "tuple"/"object", grouped) and
     ``items`` = (collection, key expression or None, value expression, condition or None).
-    ``call``: ``value`` = name; ``text`` ends in ``...)`` when the last argument is expanded."""
+    ``call``: ``value`` = name; ``text`` ends in ``...)`` when the last argument is expanded.
 
-    kind: str
-    loc: Location
-    text: str
-    value: Any = None
-    items: tuple = ()
+    Immutable by convention; a plain class with slots (the parser makes thousands of them)."""
+
+    __slots__ = ("kind", "loc", "text", "value", "items")
+
+    def __init__(self, kind: str, loc: Location, text: str, value: Any = None, items: tuple = ()) -> None:
+        self.kind, self.loc, self.text, self.value, self.items = kind, loc, text, value, items
+
+    def _key(self) -> tuple:
+        return (self.kind, self.loc, self.text, self.value, self.items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.loc, self.text))
+
+    def __repr__(self) -> str:
+        return (f"Node(kind={self.kind!r}, loc={self.loc!r}, text={self.text!r}, value={self.value!r}, "
+                f"items={self.items!r})")
 
 
 class Attr:
-    """``name = value``; ``loc`` is where the name is written. The parser may hand over ``make``
-    instead of the value: the expression is then converted the first time it is read (most
-    arguments of most resources never are)."""
+    """``name = value``; ``loc`` is where the name is written, ``raw`` the value's source text.
+    The parser makes a subclass whose value, location and text are taken from the syntax tree the
+    first time they are read (most arguments of most resources never are)."""
 
-    __slots__ = ("name", "loc", "_value", "_make", "raw")
+    __slots__ = ("name", "_loc", "_value", "_raw")
 
-    def __init__(self, name: str, value: Node | None, loc: Location, make: Callable[[], Node] | None = None,
-                 raw: str | None = None) -> None:
-        self.name, self.loc, self._value, self._make = name, loc, value, make
-        self.raw = raw if raw is not None else (value.text if value is not None else None)  # the source text
+    def __init__(self, name: str, value: Node | None, loc: Location | None, raw: str | None = None) -> None:
+        self.name, self._value, self._loc, self._raw = name, value, loc, raw
 
     @property
     def value(self) -> Node:
-        if self._value is None and self._make is not None:
-            self._value, self._make = self._make(), None
         return self._value  # type: ignore[return-value]
+
+    @property
+    def loc(self) -> Location:
+        return self._loc  # type: ignore[return-value]
+
+    @property
+    def raw(self) -> str:
+        return self._raw if self._raw is not None else self.value.text
 
     def __repr__(self) -> str:
         return f"Attr({self.name!r}, {self.value!r}, {self.loc!r})"
@@ -140,7 +156,10 @@ class Module:
     output_nodes: dict[str, Node] = field(default_factory=dict)  # output name → value
     calls: dict[str, ModuleCall] = field(default_factory=dict)  # module calls by name
 
-    def add_file(self, body: Body, rel: str) -> None:
+    def add_file(self, body: Body, rel: str) -> list[Resource]:
+        """Add the definitions of one file; the resources it declares that were not known yet
+        (sorted by type and name)."""
+        added: dict[tuple[str, str], Resource] = {}
         for block in body.blocks:
             if block.type == "variable" and block.labels:
                 self._add_variable(block)
@@ -153,10 +172,14 @@ class Module:
                     self.output_nodes[block.labels[0]] = block.body.attrs["value"].value
             elif block.type == "resource" and len(block.labels) == 2:
                 resource = Resource(block.labels[0], block.labels[1], block, rel)
-                self.resources[(resource.type, resource.name)] = resource
+                key = (resource.type, resource.name)
+                if key not in self.resources or key in added:
+                    added[key] = resource
+                self.resources[key] = resource
                 self.addresses.add(resource.address)
             elif block.type == "module" and block.labels:
                 self.calls[block.labels[0]] = ModuleCall(block.labels[0], block, rel)
+        return [added[k] for k in sorted(added)]
 
     def _add_variable(self, block: Block) -> None:
         attrs = block.body.attrs

@@ -14,7 +14,7 @@ from typing import Any
 
 from portlint.readers import ReadContext, ReadOutput
 from portlint.terraform.evaluate import Evaluator, Val
-from portlint.terraform.extract import Extractor, Instance
+from portlint.terraform.extract import Extractor, Instance, instances_of
 from portlint.terraform.load import ModuleInput, load_folder
 from portlint.terraform.model import ModuleCall
 from portlint.terraform.sg_module import is_security_group_module, read_security_group_call
@@ -70,42 +70,65 @@ class Expander:
                spans: list[tuple[str, int, int]], visiting: tuple[str, ...], complete: bool) -> None:
         for name in sorted(caller.module.calls):
             call = caller.module.calls[name]
-            if _switched_off(call, evaluators):
-                continue
-            link = {"call": f"module.{name}", "location": call.block.loc, "source": call.source}
-            inputs = {env: _arguments(call, ev) for env, ev in evaluators.items()}
-            call_spans = spans + [_span(attr.value) for arg, attr in call.block.body.attrs.items() if arg not in _META]
-            child_namespace = f"{namespace}/module.{name}" if namespace else f"module.{name}"
-            if is_security_group_module(call.source):
-                read_security_group_call(call, inputs, child_namespace, prefix, chain + [link], environments,
-                                         environment, self.out)
-                continue
-            folder = local_folder(caller.module.path, call.source)
-            if folder is None or folder in visiting or len(chain) >= MAX_DEPTH or self.budget <= 0:
-                continue
-            child = self._child(folder)
-            if child is None:
-                continue
-            self.budget -= 1
-            child_evaluators = {env: Evaluator(child.module, env, inputs=inputs[env]) for env in evaluators}
-            instance = Instance(child_namespace, f"{prefix}module.{name}.", chain + [link], child_evaluators,
-                                environments, environment, call_spans, complete and child.complete)
-            Extractor(child, self.ctx, instance).run(self.out)
-            self._calls(child, child_evaluators, environments, environment, child_namespace, instance.prefix,
-                        instance.chain, call_spans, visiting + (folder,), instance.complete)
+            call_spans = spans + [_span(attr.value) for arg, attr in call.block.body.attrs.items()
+                                  if arg not in _META or arg in ("for_each", "count")]
+            for key, bound in _call_instances(call, evaluators, environments):
+                label = f"module.{name}" + _key_suffix(key)
+                envs = [e for e in environments if e in bound] or list(bound)
+                link = {"call": label, "location": call.block.loc, "source": call.source}
+                inputs = {env: _arguments(call, ev) for env, ev in bound.items()}
+                child_namespace = f"{namespace}/{label}" if namespace else label
+                if is_security_group_module(call.source):
+                    read_security_group_call(call, inputs, child_namespace, prefix, chain + [link], envs,
+                                             environment, self.out, label)
+                    continue
+                folder = local_folder(caller.module.path, call.source)
+                if folder is None or folder in visiting or len(chain) >= MAX_DEPTH or self.budget <= 0:
+                    continue
+                child = self._child(folder)
+                if child is None:
+                    continue
+                self.budget -= 1
+                child_evaluators = {env: Evaluator(child.module, env, inputs=inputs[env]) for env in bound}
+                instance = Instance(child_namespace, f"{prefix}{label}.", chain + [link], child_evaluators,
+                                    envs, environment, call_spans, complete and child.complete)
+                Extractor(child, self.ctx, instance).run(self.out)
+                self._calls(child, child_evaluators, envs, environment, child_namespace, instance.prefix,
+                            instance.chain, call_spans, visiting + (folder,), instance.complete)
 
 
-def _switched_off(call: ModuleCall, evaluators: dict[str | None, Evaluator]) -> bool:
-    """``count = 0`` or an empty ``for_each`` in every environment."""
+MAX_KEYS = 50  # instances of one module call (``for_each`` keys, ``count``)
+
+
+def _call_instances(call: ModuleCall, evaluators: dict[str | None, Evaluator],
+                    environments: list[str | None]) -> list[tuple[str | int | None, dict[str | None, Evaluator]]]:
+    """The instances of a module call: (key, the caller's evaluator per environment with
+    ``each``/``count.index`` bound). A call without ``count``/``for_each``, or whose keys are
+    not known in some environment, is one instance (``each`` unknown); ``count = 0`` or an empty
+    ``for_each`` in every environment gives none. A key that exists only in some environments
+    is instantiated for those."""
     attrs = call.block.body.attrs
-    key = "count" if "count" in attrs else "for_each" if "for_each" in attrs else None
+    if "count" not in attrs and "for_each" not in attrs:
+        return [(None, evaluators)]
+    per_env = {env: instances_of(attrs, ev) for env, ev in evaluators.items()}
+    if any(len(found) == 1 and found[0][0] is None for found in per_env.values()):
+        return [(None, evaluators)] if any(per_env.values()) else []
+    keys: list = []
+    for found in per_env.values():
+        keys.extend(k for k, _ in found if k not in keys)
+    keys = sorted(keys, key=lambda k: (isinstance(k, str), k))[:MAX_KEYS]
+    out = []
+    for key in keys:
+        bound = {env: ev for env, found in per_env.items() for k, ev in found if k == key}
+        if any(env in bound for env in environments) or None in bound:
+            out.append((key, bound))
+    return out
+
+
+def _key_suffix(key: str | int | None) -> str:
     if key is None:
-        return False
-    for ev in evaluators.values():
-        value = ev.ev(attrs[key].value)
-        if not value.known or value.data not in (0, [], {}):
-            return False
-    return True
+        return ""
+    return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
 
 
 def _arguments(call: ModuleCall, ev: Evaluator) -> dict[str, Val]:

@@ -136,7 +136,7 @@ def sources(body: Body, ev: Evaluator, keys: tuple = AWS_SOURCES) -> dict[str, A
         if attr is None:
             continue
         value = ev.ev(attr.value)
-        nested.extend(_nested_lists(attr.value, ev))
+        nested.extend(_nested_lists(attr.value, value, ev))
         for leaf in flatten(value):
             if leaf.is_scalar and isinstance(leaf.data, str):
                 text = leaf.data
@@ -169,14 +169,15 @@ def _written_in(site: Location, node: Node) -> bool:
     return site.path == node.loc.path and node.loc.line <= site.line <= last
 
 
-def _nested_lists(node: Node, ev: Evaluator) -> list[dict[str, Any]]:
+def _nested_lists(node: Node, evaluated: Val, ev: Evaluator) -> list[dict[str, Any]]:
     """Elements of a CIDR list that are lists themselves (``[var.list]``), by value or by declared type."""
     if node.kind != "tuple":
         return []
     found = []
-    for item in node.items:
+    values = evaluated.data if isinstance(evaluated.data, list) and len(evaluated.data) == len(node.items) else None
+    for i, item in enumerate(node.items):
         declared = _declared_list(item, ev.module)
-        value = ev.ev(item)
+        value = values[i] if values is not None else ev.ev(item)
         if declared is not None or (value.known and isinstance(value.data, list)):
             found.append({"text": item.text, "location": item.loc,
                           "declared_at": declared.loc if declared else None,
