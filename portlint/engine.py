@@ -24,7 +24,9 @@ from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.registry import DEFAULT_GROUP, Rule, load_rules
 from portlint.scopes import build_scopes
 from portlint.settings import nested_configs
+from portlint.nested import ScopedConfig, closest, excluded, load_nested, same_policy
 from portlint.suppressions import Suppression, parse_suppressions, today
+from portlint.validate import check_rule_settings
 from portlint import suppressions as _suppressions
 
 
@@ -50,7 +52,8 @@ class ScanResult:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
     active: list[Rule] = field(default_factory=list)
-    nested_configs: list[str] = field(default_factory=list)  # config files in the tree not in effect
+    nested_configs: list[str] = field(default_factory=list)  # config files in the tree besides the scan's
+    scoped_configs: list = field(default_factory=list)  # the nested .portlint.toml applied (portlint.nested)
 
 
 @dataclass
@@ -100,6 +103,9 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     tick = time.perf_counter()
     report("discovering files", 0, 1)
     found = discover(paths, root, config)
+    scoped = load_nested(found.files, config)
+    if any(item.exclude for item in scoped):
+        found = Discovery(found.root, [f for f in found.files if not excluded(scoped, f.rel)], found.skipped)
     timings["discover"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -115,6 +121,8 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     tick = time.perf_counter()
     active = [r for r in rules if selection.active(r, config)]
     findings = run_rules([r for r in active if not r.engine], graph, config, report)
+    if scoped:
+        findings = _scoped_findings(findings, scoped, rules, selection, graph, config, report)
     timings["rules"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -123,7 +131,33 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     timings["suppress"] = time.perf_counter() - tick
     return ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
                       files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
-                      suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config))
+                      suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config),
+                      scoped_configs=scoped)
+
+
+def _scoped_findings(findings: list[Finding], scoped: list[ScopedConfig], rules: list[Rule],
+                     selection: RuleSelection, graph: PortGraph, config: Config,
+                     report: Progress) -> list[Finding]:
+    """The closest config wins for its files (:mod:`portlint.nested`): a finding is kept from the
+    run under the config closest to its location; configs with the root's policy share its run."""
+    runs: list[tuple[Config, list[Finding]]] = [(config, findings)]
+    owner: dict[int, int] = {}
+    for index, item in enumerate(scoped):
+        if "rules" in item.keys:
+            check_rule_settings(item.config, rules)  # a typo in a nested config is an error too
+        same = next((i for i, (cfg, _) in enumerate(runs) if same_policy(cfg, item.config)), None)
+        if same is None:
+            active = [r for r in rules if selection.active(r, item.config) and not r.engine]
+            runs.append((item.config, run_rules(active, graph, item.config, report)))
+            same = len(runs) - 1
+        owner[index] = same
+    kept = []
+    for run, (_, found) in enumerate(runs):
+        for finding in found:
+            item = closest(scoped, finding.location.path)
+            if (owner[scoped.index(item)] if item is not None else 0) == run:
+                kept.append(finding)
+    return sorted(kept, key=Finding.sort_key)
 
 
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,

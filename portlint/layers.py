@@ -221,6 +221,18 @@ def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
 
 
 def _named_key(graph: PortGraph, owner_id: str, attrs: dict) -> tuple[str, str | None] | None:
+    """(service, key) named by a config key or env var, the service as its app knows it
+    (:func:`portlint.links.services.qualify`: two separate apps' ``web`` are two services)."""
+    named = _key_by_name(graph, owner_id, attrs)
+    if named is None or owner_service(graph, owner_id) == named[0]:
+        return named
+    from portlint.links.services import qualify
+
+    qualified = qualify(graph, named[0], graph.entity(owner_id))
+    return (qualified or named[0], named[1])
+
+
+def _key_by_name(graph: PortGraph, owner_id: str, attrs: dict) -> tuple[str, str | None] | None:
     config = graph.config
     config_key = attrs.get("config_key")
     if isinstance(config_key, str) and config_key:

@@ -76,17 +76,20 @@ class Scopes:
 def build_scopes(files: list[str], root: Path) -> Scopes:
     """Scopes of a scan from the relative paths of its files (sorted; deterministic)."""
     folders: set[str] = set()
+    charts: set[str] = set()
     kustomizations: list[str] = []
     for rel in files:
         name = posixpath.basename(rel)
         if name in MARKERS or is_compose_name(name):
             folders.add(posixpath.dirname(rel))
+        if name == "Chart.yaml":
+            charts.add(posixpath.dirname(rel))
         if name in KUSTOMIZATIONS:
             kustomizations.append(rel)
     union = _Union(folders)
     for folder in sorted(folders):
         parent = posixpath.dirname(folder)
-        if posixpath.basename(parent) == "charts" and posixpath.dirname(parent) in folders:
+        if posixpath.basename(parent) == "charts" and posixpath.dirname(parent) in charts:
             union.join(posixpath.dirname(parent), folder)  # a subchart renders with its parent chart
     namespaces: dict[str, str] = {}
     known = set(files)

@@ -1,4 +1,4 @@
-"""Which config applies, and what it says: ``--show-settings`` and the note about nested configs."""
+"""Which config applies, and what it says: ``--show-settings`` and the notes about nested configs."""
 
 from __future__ import annotations
 
@@ -41,11 +41,16 @@ def _has_portlint_table(file) -> bool:
         return False
 
 
-def nested_note(nested: list[str], config: Config) -> str:
-    """One stderr line per nested config: it is seen, and (for now) not applied to its folder."""
+def nested_note(nested: list[str], config: Config, scoped: list | None = None) -> str:
+    """Stderr lines about nested configs: one that is not applied at all (a ``pyproject.toml``
+    table, or one beyond the limit), and the global keys an applied one sets (portlint.nested)."""
+    from portlint.nested import ignored_note
+
     applied = shown_path(config.path) if config.path else "the defaults"
-    return "".join(f"portlint: note: {rel} is a nested config and is not applied; this scan uses {applied}\n"
-                   for rel in nested)
+    used = {item.rel for item in scoped or []}
+    lines = "".join(f"portlint: note: {rel} is a nested config and is not applied; this scan uses {applied}\n"
+                    for rel in nested if rel not in used)
+    return lines + ignored_note(scoped or [], config, applied)
 
 
 def toml_value(value: Any) -> str:
@@ -64,7 +69,8 @@ def toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def render_settings(config: Config, root: Path, rules: list[Rule], active: set[str], nested: list[str]) -> str:
+def render_settings(config: Config, root: Path, rules: list[Rule], active: set[str], nested: list[str],
+                    scoped: list | None = None) -> str:
     """The config in effect, as TOML with comments saying where it came from."""
     lines = [f"# scan root: {shown_path(root)}"]
     if config.path is None:
@@ -72,7 +78,11 @@ def render_settings(config: Config, root: Path, rules: list[Rule], active: set[s
                      "in pyproject.toml in the scan root and the folders above it")
     else:
         lines.append(f"# config: {shown_path(config.path)} ({_HOW.get(config.found_by, config.found_by)})")
-    lines += [f"# nested config, not applied: {rel}" for rel in nested]
+    from portlint.nested import describe
+
+    used = {item.rel for item in scoped or []}
+    lines += [f"# nested config, not applied: {rel}" for rel in nested if rel not in used]
+    lines += describe(scoped or [])
     lines += ["",
               f"exclude = {toml_value(config.exclude)}",
               f"include-ignored = {toml_value(config.include_ignored)}",

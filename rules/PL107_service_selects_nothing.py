@@ -51,6 +51,7 @@ from collections.abc import Iterator
 from portlint.describe import entity_label, same_environment, written_name
 from portlint.graph import PortGraph
 from portlint.model import Entity, Problem, Related
+from portlint.links.kubernetes import WORKLOAD_KINDS
 
 ID = "PL107"
 NAME = "service-selects-nothing"
@@ -58,9 +59,6 @@ SEVERITY = "note"
 GROUP = "consistency"
 SUMMARY = "A Service selects no workload in the scan, or has no selector"
 TAGS = ("kubernetes",)
-
-WORKLOAD_KINDS = ("k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet", "k8s/Job",
-                  "k8s/CronJob", "k8s/Pod", "k8s/ReplicationController")
 
 
 def check(ctx) -> Iterator[Problem]:

@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from portlint.describe import container_name, entity_label
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.links.kubernetes import WORKLOAD_KINDS
 
 ID = "PL108"
 NAME = "duplicate-container-port"
@@ -48,9 +49,6 @@ SEVERITY = "error"
 GROUP = "consistency"
 SUMMARY = "The same containerPort is declared twice in one pod"
 TAGS = ("kubernetes",)
-
-WORKLOAD_KINDS = ("k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet", "k8s/Job",
-                  "k8s/CronJob", "k8s/Pod", "k8s/ReplicationController")
 
 
 def check(ctx) -> Iterator[Problem]:

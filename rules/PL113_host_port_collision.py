@@ -37,6 +37,7 @@ from pathlib import PurePosixPath
 from portlint.describe import container_name, entity_label
 from portlint.links.kubernetes import containers_of
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.links.kubernetes import WORKLOAD_KINDS
 
 ID = "PL113"
 NAME = "host-port-collision"
@@ -44,8 +45,6 @@ SEVERITY = "error"
 GROUP = "consistency"
 SUMMARY = "Two containers claim the same hostPort on one node"
 TAGS = ("kubernetes",)
-WORKLOAD_KINDS = ("k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet", "k8s/Job",
-                  "k8s/CronJob", "k8s/Pod", "k8s/ReplicationController")
 
 
 def check(ctx) -> Iterator[Problem]:

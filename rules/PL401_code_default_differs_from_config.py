@@ -5,7 +5,10 @@ Compares each fallback written in code — `cfg.get('port', 8000)`, `os.getenv('
 gives the same key or environment variable in each environment (the effective value under the
 configured precedence: Parameter Store > environment variables > YAML by default), and reports
 a fallback that differs. Environments where the code default itself is the effective value (no
-layer sets the key) are not compared; unresolved values are skipped.
+layer sets the key) are not compared; unresolved values are skipped. A vite fallback that is
+live in vite's implicit mode (``development`` for the dev server: no ``.env``, ``.env.local``,
+``.env.development`` beside the config sets the variable) is that mode's port, so another
+mode's file (``.env.ci``, read only by ``vite --mode ci``) is not compared with it.
 
 ## Why is this bad
 A fallback is what the app binds when the configuration does not load: a missing parameter, an
@@ -33,6 +36,7 @@ from collections.abc import Iterator
 
 from portlint.graph import explain_link
 from portlint.layers import Contribution, effective_values, env_phrase
+from portlint.links.vite_modes import is_other_mode_value
 from portlint.model import Problem, Related
 
 ID = "PL401"
@@ -54,8 +58,11 @@ def check(ctx) -> Iterator[Problem]:
         for contribution in effective.contributions:
             if contribution.layer != CODE_LAYER or contribution.unresolved or contribution.number is None:
                 continue
-            if winner.number is not None and contribution.number != winner.number:
-                differing.setdefault(contribution, []).append((effective.environment, winner))
+            if winner.number is None or contribution.number == winner.number:
+                continue
+            if is_other_mode_value(graph, contribution, winner):
+                continue  # another vite mode's own port: the fallback is the implicit mode's port
+            differing.setdefault(contribution, []).append((effective.environment, winner))
     for default in sorted(differing, key=lambda c: (c.location, c.config_key)):
         yield _problem(graph, default, differing[default])
 

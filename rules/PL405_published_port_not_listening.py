@@ -11,7 +11,10 @@ side. What the container listens on is taken from what the scan knows about it:
   for it when there is one, else the effective value in the compose file's environment (option
   `environment` when the file has none), else the code's fallback when nothing configures it.
 
-A service about which nothing is known (an `image:` only) is skipped: no guess.
+A service about which nothing is known (an `image:` only) is skipped: no guess. When only
+declarations (`expose`, `EXPOSE`) name a port, nothing says where the container really listens:
+the finding is a warning at the service's own `expose` line (a declaration opens no port, so
+either it or the mapping is wrong), not a claim that connections are reset.
 
 ## Why is this bad
 Docker forwards the published host port to the container port whether or not anything listens
@@ -39,11 +42,12 @@ services:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from portlint.graph import explain_link
 from portlint.links.apps import code_ports, container_env, dev_environment
 from portlint.links.containers import COMPOSE, code_listens, image_of, modules_run_by
-from portlint.model import Entity, Location, PortFact, Problem, Related, Role
+from portlint.model import Entity, Location, PortFact, Problem, Related, Role, Severity
 from portlint.options import Option
 
 ID = "PL405"
@@ -65,28 +69,41 @@ def check(ctx) -> Iterator[Problem]:
         for fact in graph.facts(service, Role.TARGET):
             if fact.value.number is None:
                 continue
-            same_protocol = [e for e in evidence if e[1] == fact.protocol]
-            if not same_protocol or any(number == fact.value.number for number, _, _, _ in same_protocol):
+            same_protocol = [e for e in evidence if e.protocol == fact.protocol]
+            if not same_protocol or any(e.number == fact.value.number for e in same_protocol):
                 continue
-            yield _problem(graph, service, fact, same_protocol)
+            if any(e.listens for e in same_protocol):
+                yield _problem(graph, service, fact, same_protocol)
+            else:
+                yield _declared_only(graph, service, fact, same_protocol)
 
 
-def _evidence(graph, service: Entity, env: str) -> list[tuple[int, str, Location, str]]:
-    """(port, protocol, location, what) for everything that says where the container listens."""
-    out = [(f.value.number, f.protocol, f.location, f"{_says(f)} (compose service {service.ref.name})")
+class _Evidence(NamedTuple):
+    number: int
+    protocol: str
+    location: Location
+    what: str
+    listens: bool  # a listener (command, code); False: a declaration (compose expose, EXPOSE)
+    own: bool = False  # written on the compose service itself
+
+
+def _evidence(graph, service: Entity, env: str) -> list[_Evidence]:
+    """Everything that says where the container listens (or declares that it does)."""
+    out = [_Evidence(f.value.number, f.protocol, f.location, f"{_says(f)} (compose service {service.ref.name})",
+                     role == Role.LISTEN, True)
            for role in (Role.LISTEN, Role.EXPOSE) for f in graph.facts(service, role) if f.value.number is not None]
     image = image_of(graph, service)
     if image is not None:
         roles = (Role.EXPOSE,) if service.attrs.get("has_command") else (Role.EXPOSE, Role.LISTEN)
-        out += [(f.value.number, f.protocol, f.location, f"{_says(f)} ({image.ref.name})")
+        out += [_Evidence(f.value.number, f.protocol, f.location, f"{_says(f)} ({image.ref.name})", role == Role.LISTEN)
                 for role in roles for f in graph.facts(image, role) if f.value.number is not None]
     env_vars = container_env(graph, [service, *([image] if image is not None else [])])
     for module in modules_run_by(graph, service):
         for listen in code_listens(graph, module, service):
             for cp in code_ports(graph, listen, [env], env_vars):
-                out.append((cp.number, listen.protocol, cp.location or listen.location,
-                            f"{module.ref.name} listens on {cp.describe()}"))
-    return sorted(set(out), key=lambda e: (e[2], e[0]))
+                out.append(_Evidence(cp.number, listen.protocol, cp.location or listen.location,
+                                     f"{module.ref.name} listens on {cp.describe()}", True))
+    return sorted(set(out), key=lambda e: (e.location, e.number))
 
 
 def _says(fact: PortFact) -> str:
@@ -95,8 +112,8 @@ def _says(fact: PortFact) -> str:
     return f"{fact.field} {fact.value.text}"
 
 
-def _problem(graph, service: Entity, fact: PortFact, evidence) -> Problem:
-    ports = " / ".join(str(n) for n in sorted({n for n, _, _, _ in evidence}))
+def _problem(graph, service: Entity, fact: PortFact, evidence: list[_Evidence]) -> Problem:
+    ports = " / ".join(str(n) for n in sorted({e.number for e in evidence}))
     published = fact.attrs.get("published") or "an ephemeral host port"
     explain = [explain_link(link) for kind in ("builds", "runs") for link in graph.outgoing(service.id, kind)]
     return Problem(
@@ -104,8 +121,39 @@ def _problem(graph, service: Entity, fact: PortFact, evidence) -> Problem:
         message=(f"compose service {service.ref.name} publishes {published} to container port {fact.value.text}/"
                  f"{fact.protocol}, but the container listens on {ports}: connections to the published port "
                  f"are reset"),
-        related=tuple(Related(loc, what) for _, _, loc, what in evidence),
+        related=tuple(Related(e.location, e.what) for e in evidence),
         fix=f"map the published port to container port {ports}, or make the app listen on {fact.value.text}",
+        key=f"{service.id}|{fact.slot}|{fact.value.text}",
+        explain=tuple(explain),
+    )
+
+
+def _declared_only(graph, service: Entity, fact: PortFact, evidence: list[_Evidence]) -> Problem:
+    """Only ``expose`` / ``EXPOSE`` name a port: a declaration opens nothing, so the finding is
+    the disagreement between the declaration and the mapping, located at the declaration."""
+    ports = " / ".join(str(n) for n in sorted({e.number for e in evidence}))
+    own = [e for e in evidence if e.own]
+    blamed = own[0] if own else None
+    published = fact.attrs.get("published") or "an ephemeral host port"
+    how = "its `expose`" if own else "its image's EXPOSE"
+    related = [Related(fact.location, f"publishes {published} to container port {fact.value.text}/{fact.protocol}")
+               ] if blamed is not None else []
+    related += [Related(e.location, e.what) for e in evidence if e is not blamed]
+    image = image_of(graph, service)
+    env = container_env(graph, [service, *([image] if image is not None else [])]).get("PORT")
+    if env is not None and env.value.number == fact.value.number:
+        related.append(Related(env.location, f"sets PORT={env.value.text}: a server that reads PORT listens on it"))
+    explain = [explain_link(link) for kind in ("builds", "runs") for link in graph.outgoing(service.id, kind)]
+    return Problem(
+        location=blamed.location if blamed is not None else fact.location,
+        message=(f"compose service {service.ref.name} publishes {published} to container port "
+                 f"{fact.value.text}/{fact.protocol}, but {how} declares {ports}: nothing in the scan says which "
+                 f"port the container listens on, and a declaration opens no port, so either the declaration or "
+                 f"the mapping is wrong"),
+        related=tuple(related),
+        fix=(f"if the app listens on {fact.value.text}, declare {fact.value.text} instead of {ports}; if it "
+             f"listens on {ports}, map the published port to it"),
+        severity=Severity.WARNING,
         key=f"{service.id}|{fact.slot}|{fact.value.text}",
         explain=tuple(explain),
     )

@@ -66,12 +66,13 @@ def test_show_settings_is_valid_config(tmp_path: Path) -> None:
 
 def test_nested_config_is_reported(tmp_path: Path) -> None:
     (tmp_path / "team").mkdir()
-    (tmp_path / "team" / ".portlint.toml").write_text('exclude = ["x"]\n')
+    (tmp_path / "team" / ".portlint.toml").write_text('exclude = ["x"]\nenvironments = ["qa"]\n')
     proc = run_cli("check", str(tmp_path))
     assert proc.returncode == 0
-    assert "team/.portlint.toml is a nested config" in proc.stderr
+    assert "team/.portlint.toml sets environments: global settings" in proc.stderr
     shown = run_cli("check", str(tmp_path), "--show-settings")
-    assert "# nested config, not applied: team/.portlint.toml" in shown.stdout
+    assert "# nested config: team/.portlint.toml applies to team/" in shown.stdout
+    assert "#   not applied (global): environments" in shown.stdout
 
 
 def test_root_config_is_not_reported_as_nested(tmp_path: Path) -> None:

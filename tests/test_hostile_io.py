@@ -161,7 +161,7 @@ def test_init_escapes_what_it_writes(tmp_path: Path) -> None:
     text = render([ServiceGuess(name, 8000, {8000: [where], 9000: [where]})], ["dev\n[rules]"])
     parsed = tomllib.loads(text)
     assert "rules" not in parsed
-    assert parsed["services"] == {name: {"port": 8000, "range": "api"}}
+    assert parsed["services"] == {name: {"port": 8000}}
     assert parsed["environments"] == ["dev\n[rules]"]
     assert all(is_printable(line) for line in text.splitlines())
 

@@ -31,9 +31,8 @@ def test_init_writes_a_config_that_loads_with_majority_ports(repo: Path) -> None
     assert {name: p.port for name, p in config.services.items()} == {
         "airflow": 8080, "airflow_webserver": 8080, "dash": 8050, "database": 5432, "fastapi": 8000,
         "redis": 6379, "web": 3000}
-    assert config.services["fastapi"].range == "api" and config.services["web"].range == "web"
-    assert config.services["redis"].range is None  # 6379 lies in no standard range
-    assert config.ranges == {"system": (1000, 2999), "web": (3000, 3999), "api": (8000, 8999), "dev": (9000, 65535)}
+    assert all(policy.range is None for policy in config.services.values())
+    assert config.ranges == {}  # ranges are a policy the repository did not write: only an example
     assert config.environments == ("dev", "uat", "prod")
     text = (repo / ".portlint.toml").read_text()
     assert "# fastapi: 8000 in" in text and "[validation]" in text
@@ -57,7 +56,7 @@ def test_init_majority_port_and_the_minority_in_a_comment(tmp_path: Path) -> Non
         path.write_text(f"dash:\n  port: {port}\n")
     done = run_cli("init", str(tmp_path), "--stdout")
     assert done.returncode == 0, done.stderr
-    assert 'dash = { port = 8050, range = "api" }' in done.stdout.splitlines()
+    assert "dash = { port = 8050 }" in done.stdout.splitlines()
     assert "#   also 8051 at config/prod.yaml:2" in done.stdout
     assert not (tmp_path / ".portlint.toml").exists()
 
@@ -95,3 +94,15 @@ def test_init_writes_validation_bounds_only_from_a_validation_script(tmp_path: P
     assert proc.returncode == 0, proc.stderr
     assert load_config(tmp_path).validation == {"app-port": [1024, 49151], "workers": [1, 8],
                                                  "hosts": ["0.0.0.0", "localhost"]}
+
+
+def test_init_writes_no_policy_it_did_not_find(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "dev.yaml").write_text("api:\n  port: 8000\n")
+    done = run_cli("init", str(tmp_path), "--stdout")
+    assert done.returncode == 0, done.stderr
+    active = [line for line in done.stdout.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert active == ['environments = ["dev"]', "[services]", "api = { port = 8000 }"]
+    # the examples are neutral: not the port-management standard's ranges or a deploy script's bounds
+    for spec_value in ("[3000, 3999]", "[8000, 8999]", "[1000, 2999]", "[1000, 65535]", "[1, 16]", "Executor"):
+        assert spec_value not in done.stdout

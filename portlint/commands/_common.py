@@ -133,9 +133,12 @@ def show_settings(args, paths: list[Path], root: Path, config: Config, rules: li
     from portlint.discover import discover
     from portlint.settings import nested_configs, render_settings
 
+    from portlint.nested import load_nested
+
     active = {r.id for r in rules if chosen.active(r, config)}
-    nested = nested_configs(discover(paths, root, config).files, config)
-    sys.stdout.write(render_settings(config, root, rules, active, nested))
+    files = discover(paths, root, config).files
+    nested = nested_configs(files, config)
+    sys.stdout.write(render_settings(config, root, rules, active, nested, load_nested(files, config)))
     return True
 
 
@@ -144,7 +147,7 @@ def note_nested_configs(result, config: Config) -> None:
     if result.nested_configs:
         from portlint.settings import nested_note
 
-        sys.stderr.write(nested_note(result.nested_configs, config))
+        sys.stderr.write(nested_note(result.nested_configs, config, getattr(result, "scoped_configs", [])))
 
 
 def use_color(args, stream) -> bool:

@@ -1,8 +1,11 @@
 """``portlint init``: write a commented ``.portlint.toml`` for the repository.
 
-The port ranges are the port-management standard's; the ``[services]`` table is inferred from the
-scan: each logical service with the port most of its places use (its majority port), and a
-comment listing where it found others. Refuses to overwrite an existing file without ``--force``.
+It writes only what it finds: the environments the repository names, the ``[services]`` table
+inferred from the scan (each logical service with the port most of its places use, its majority
+port, and a comment listing where it found others) and the ``[validation]`` bounds of a validation
+script of the repository. Policies it cannot find (port ranges, validation bounds) are commented
+examples with neutral values, never an organisation's standard. Refuses to overwrite an existing
+file without ``--force``.
 """
 
 from __future__ import annotations
@@ -27,13 +30,17 @@ from portlint.readers import ReadContext
 from portlint.readers._config_keys import MAIN_PORT_KEYS
 
 NAME = "init"
-HELP = "write a commented .portlint.toml: port ranges and the services found with their majority port"
+HELP = "write a commented .portlint.toml: the environments and services found, with their majority port"
 
-# The port-management standard's ranges per kind of service (see docs/model-config.md).
-STANDARD_RANGES = (("system", 1000, 2999, "reserved for system services"),
-                   ("web", 3000, 3999, "web applications (React, Vue, ...)"),
-                   ("api", 8000, 8999, "API services and backend applications"),
-                   ("dev", 9000, 65535, "development and testing services"))
+# Shapes of the [validation] keys, shown commented out when no validation script gives bounds:
+# neutral values (the whole unprivileged port range, any worker count), not a policy.
+VALIDATION_EXAMPLES = {
+    "app-port": ([1024, 65535], "the lowest and highest port an app may listen on"),
+    "workers": ([1, 64], "bounds of worker counts"),
+    "hosts": (["0.0.0.0", "127.0.0.1"], "the bind hosts allowed"),
+    "booleans": (["true", "false"], "the spellings allowed for flags"),
+    "executors": (["..."], "the values allowed for executor settings"),
+}
 PORT_ROLES = frozenset({"listen", "config", "default", "target"})
 PORT_KEYS = frozenset(MAIN_PORT_KEYS)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -94,10 +101,6 @@ class ServiceGuess:
     port: int
     places: dict[int, list[Location]] = field(default_factory=dict)
 
-    @property
-    def range(self) -> str | None:
-        return next((name for name, low, high, _ in STANDARD_RANGES if low <= self.port <= high), None)
-
 
 def infer_services(graph: PortGraph) -> list[ServiceGuess]:
     """Each service with ports: its majority port (ties: the lowest), sorted by name."""
@@ -137,13 +140,13 @@ def render(services: list[ServiceGuess], envs: list[str], bounds: FoundBounds | 
                   f"environments = {toml_array(envs)}", ""]
     lines += ["# Configuration layers, highest precedence first.",
               f"# precedence = {json.dumps(DEFAULT_PRECEDENCE)}", "",
-              "# Port ranges per kind of service. A service's `range` names one; a port inside",
-              "# \"system\" is reserved for system services.",
-              "[ranges]"]
-    lines += [f"{name} = [{low}, {high}]  # {why}" for name, low, high, why in STANDARD_RANGES]
-    lines += ["", "# The allocation standard: each service and the port it uses everywhere, inferred from",
-              "# the port most of its places use. Check each line; add `aliases = [...]` for other",
-              "# names of a service and `env = [...]` for the variables that set its port.",
+              "# Port ranges: none found (a range is your policy). Name ranges here, then give a",
+              "# service `range = \"<name>\"`; PL304 checks its port lies inside. For example:",
+              "# [ranges]",
+              "# frontends = [20000, 20099]", "",
+              "# Services and the port each uses, inferred from the port most of its places use.",
+              "# Check each line; add `aliases = [...]` for other names of a service and",
+              "# `env = [...]` for the variables that set its port.",
               "[services]"]
     for guess in services:
         lines += _service_lines(guess)
@@ -157,8 +160,10 @@ def _validation_lines(bounds: FoundBounds) -> list[str]:
     """The bounds a validation script of the repository enforces; else the keys, commented out
     (portlint validates nothing the repository does not ask for)."""
     if not bounds.values:
-        lines = ["", "# Validation bounds: none found. PL306 checks only the keys you set here, e.g.", "# [validation]"]
-        return lines + [f"# {key} = {json.dumps(value)}" for key, value in VALIDATION_KEYS.items()]
+        lines = ["", "# Validation bounds: none found. PL306 checks only the keys you set here; their shapes:",
+                 "# [validation]"]
+        return lines + [f"# {key} = {json.dumps(VALIDATION_EXAMPLES[key][0])}  # {VALIDATION_EXAMPLES[key][1]}"
+                        for key in VALIDATION_KEYS]
     lines = ["", "# Validation bounds, as the repository's own validation script enforces them.", "[validation]"]
     for key in VALIDATION_KEYS:
         if key in bounds.values:
@@ -174,8 +179,10 @@ def _service_lines(guess: ServiceGuess) -> list[str]:
             shown = ", ".join(loc.short for loc in locs[:3]) + (", ..." if len(locs) > 3 else "")
             out.append(comment(f"  also {port} at {shown}"))
     key = guess.name if _BARE_KEY.fullmatch(guess.name) else toml_string(guess.name)
-    range_part = f", range = {toml_string(guess.range)}" if guess.range else ""
-    out.append(f"{key} = {{ port = {guess.port}{range_part} }}")
+    if "/" in guess.name:  # one app's service (links.services.qualify): the catalog names services repo-wide
+        out.append(comment(f"{guess.name} is one app's service; catalog names are repo-wide, so it is not written"))
+        return out
+    out.append(f"{key} = {{ port = {guess.port} }}")
     return out
 
 

@@ -49,9 +49,18 @@ def link(graph: PortGraph) -> None:
 
 
 def image_of(graph: PortGraph, service: Entity | str) -> Entity | None:
-    """The Dockerfile a compose service builds, if it is in the scan."""
+    """The Dockerfile a compose service builds, if it is in the scan and what was read of it is
+    the image built: a ``build.target`` naming another stage than the last builds an image whose
+    ports and command the scan did not read (``None``: unknown, never the last stage's)."""
     targets = graph.targets(_id(service), BUILDS)
-    return targets[0] if targets else None
+    if not targets:
+        return None
+    entity = service if isinstance(service, Entity) else graph.entity(service)
+    target = entity.attrs.get("build_target") if entity is not None else None
+    final = targets[0].attrs.get("final_stage")
+    if isinstance(target, str) and isinstance(final, str) and target.lower() != final.lower():
+        return None
+    return targets[0]
 
 
 def modules_run_by(graph: PortGraph, runner: Entity | str) -> list[Entity]:

@@ -26,7 +26,7 @@ INGRESS = "k8s/Ingress"
 NETWORK_POLICY = "k8s/NetworkPolicy"  # selects its pods like a Service (matchLabels only; {} is not linked)
 CONTAINER = "k8s/Container"
 WORKLOAD_KINDS = ("k8s/Pod", "k8s/Deployment", "k8s/StatefulSet", "k8s/DaemonSet", "k8s/ReplicaSet",
-                  "k8s/ReplicationController", "k8s/Job", "k8s/CronJob")
+                  "k8s/ReplicationController", "k8s/Job", "k8s/CronJob", "k8s/Rollout")
 SELECTS = "selects"
 ROUTES_TO = "routes-to"
 # container kinds whose ports a Service can reach: plain init containers have exited by then
@@ -89,7 +89,9 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
        the nearest folder: (steps up from the origin's folder, steps down from there, another
        file) is smallest — the same file, then the same folder, then below it, then from the
        parent's folder, and so on. Objects in a written namespace are all kept: the author says
-       they are applied together.
+       they are applied together — unless one object (kind, namespace, name) is declared in
+       two folders: both cannot exist in one cluster, so those folders are alternatives (an
+       example collection, pre-rendered chart outputs), and the nearest folder wins as above.
     """
     if not candidates:
         return []
@@ -106,12 +108,26 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
         same_build = [c for c in pool if build and c.attrs.get("kustomize") == build]
         if same_build:
             pool = same_build
-        elif pool and not origin.ref.namespace:
+        elif pool and (not origin.ref.namespace or _declared_twice(pool)):
             ranked = [(_distance(here, c.location.path), c) for c in pool]
             best = min(distance for distance, _ in ranked)
             pool = [c for distance, c in ranked if distance == best]
         kept.update(c.id for c in pool)
     return [c for c in candidates if c.id in kept]
+
+
+def _identity(entity: Entity) -> tuple[str, str, str]:
+    return entity.ref.kind, entity.ref.namespace, str(entity.attrs.get("name") or entity.ref.name)
+
+
+def _declared_twice(entities: list[Entity]) -> bool:
+    """One object (kind, namespace, name) declared in two folders among ``entities``."""
+    folders: dict[tuple[str, str, str], str] = {}
+    for entity in entities:
+        folder = posixpath.dirname(entity.location.path)
+        if folders.setdefault(_identity(entity), folder) != folder:
+            return True
+    return False
 
 
 def _parts(rel: str) -> tuple[str, ...]:
@@ -151,6 +167,7 @@ def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
                 by_label[(workload.ref.namespace, key, value)].append(workload)
     groups: dict[tuple, tuple[Entity, ...]] = {}  # (namespace, environment, selector, scope…) -> workloads
     chosen: dict[str, tuple[Entity, ...]] = {}
+    twice = _namespaces_declaring_twice(graph)
     for service in graph.entities((SERVICE, NETWORK_POLICY)):
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
@@ -158,12 +175,24 @@ def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
         # what nearest() looks at: the scope, the kustomize build, and the file when the namespace is not written
         key = (service.ref.namespace, service.environment, tuple(sorted(selector.items(), key=str)),
                scope_of(service), service.attrs.get("kustomize") or "",
-               "" if service.ref.namespace else service.location.path)
+               "" if service.ref.namespace and service.ref.namespace not in twice else service.location.path)
         if key not in groups:
             groups[key] = _matching(service, selector, by_label)
         if groups[key]:
             chosen[service.id] = groups[key]
     return chosen
+
+
+def _namespaces_declaring_twice(graph: PortGraph) -> set[str]:
+    """Written namespaces where some workload is declared in two folders (see :func:`nearest`)."""
+    folders: dict[tuple[str, str, str], str] = {}
+    out: set[str] = set()
+    for workload in graph.entities(WORKLOAD_KINDS):
+        if workload.ref.namespace:
+            folder = posixpath.dirname(workload.location.path)
+            if folders.setdefault(_identity(workload), folder) != folder:
+                out.add(workload.ref.namespace)
+    return out
 
 
 def _matching(service: Entity, selector: dict, by_label: dict) -> tuple[Entity, ...]:

@@ -3,6 +3,9 @@
 Every entity whose reader named its service (``attrs["service"]``, e.g. the config key
 ``fastapi.port``) or whose name points at exactly one known service (``fastapi-service``,
 ``${var.project}-fastapi``, ``dash_access``) becomes a member of that service.
+
+Names join within one app: when separate apps of one repository (sibling compose projects,
+charts, nested configs) both have a ``web``, each gets its own service (:func:`qualify`).
 """
 
 from __future__ import annotations
@@ -20,17 +23,99 @@ _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def link(graph: PortGraph) -> None:
-    known = _known_services(graph)
-    longest = _longest(known)
-    for entity in list(graph.entities()):
-        if entity.ref.kind == SERVICE_KIND:
-            continue
-        match = _match(entity, known, longest)
-        if match is None:
-            continue
-        name, reason = match
-        service = _ensure_service(graph, name, entity)
+    for entity, name, reason in _matches(graph):
+        qualified = qualify(graph, name, entity)
+        if qualified is None:
+            continue  # several separate apps name this service: which one is unknown
+        if qualified != name:
+            reason = f"{reason}, in its app {scope_of(entity) or '(root)'}"
+        service = _ensure_service(graph, qualified, entity)
         graph.add_link(Link(service.id, entity.id, MEMBER, reason, (entity.location,)))
+
+
+def _matches(graph: PortGraph) -> list[tuple[Entity, str, str]]:
+    """(entity, service name, why) for every entity that names a service."""
+    def compute() -> list[tuple[Entity, str, str]]:
+        known = _known_services(graph)
+        longest = _longest(known)
+        out = []
+        for entity in list(graph.entities()):
+            if entity.ref.kind == SERVICE_KIND:
+                continue
+            match = _match(entity, known, longest)
+            if match is not None:
+                out.append((entity, *match))
+        return out
+    return graph.memo("services:matches", compute)
+
+
+# -- separate apps ------------------------------------------------------------------------------
+
+
+def scope_of(entity: Entity) -> str:
+    """The scope an entity was read in (a compose project's, a chart's, a nested config's folder)."""
+    return str(entity.attrs.get("scope", ""))
+
+
+def qualify(graph: PortGraph, name: str, entity: Entity | None) -> str | None:
+    """The logical service ``name`` stands for in ``entity``'s scope.
+
+    A name is one service repo-wide, unless two things of the same kind (two compose services,
+    two charts' Deployments, two vite apps) carry it in scopes that are separate apps: sibling folders,
+    neither inside the other, not one environment's and another's (``deploy/dev`` and
+    ``deploy/prod`` are one app). Then each such app has its own service, named
+    ``<scope>/<name>``; a scope above several of them (the scan root) names none of them: ``None``.
+    A name of the ``[services]`` catalog is always one service (the config says so).
+    """
+    apps = graph.memo("services:apps", lambda: _separate_apps(graph))
+    leaves = apps.get(name)
+    if not leaves or entity is None:
+        return name
+    scope = scope_of(entity)
+    below = [leaf for leaf in leaves if _within(leaf, scope)]
+    if len(below) == 1:
+        return f"{below[0]}/{name}" if below[0] else name
+    return None
+
+
+def _separate_apps(graph: PortGraph) -> dict[str, list[str]]:
+    """Service name → the scopes of its separate apps, for the names that need them."""
+    claims: dict[str, list[Entity]] = {}
+    for entity, name, _ in _matches(graph):
+        claims.setdefault(name, []).append(entity)
+    out: dict[str, list[str]] = {}
+    for name in sorted(claims):
+        if graph.config.services.get(name) is not None:
+            continue
+        if not _same_kind_apart(graph, claims[name]):
+            continue
+        scopes = {scope_of(e) for e in claims[name]}
+        out[name] = sorted(s for s in scopes if not any(o != s and _within(o, s) for o in scopes))
+    return out
+
+
+def _same_kind_apart(graph: PortGraph, entities: list[Entity]) -> bool:
+    """Two entities of one kind, written the same way (a chart's objects are not a plain
+    manifest's: one app may be deployed both ways), in sibling scopes that are not two
+    environments of one app."""
+    by_kind: dict[tuple[str, bool], set[tuple[str, str]]] = {}
+    for entity in entities:
+        parent = graph.parent(entity)
+        charted = bool(entity.attrs.get("chart") or (parent is not None and parent.attrs.get("chart")))
+        by_kind.setdefault((entity.ref.kind, charted), set()).add((scope_of(entity), entity.environment or ""))
+    for places in by_kind.values():
+        ordered = sorted(places)
+        for i, (sa, ea) in enumerate(ordered):
+            for sb, eb in ordered[i + 1:]:
+                if _within(sa, sb) or _within(sb, sa) or (ea and eb and ea != eb):
+                    continue
+                return True
+    return False
+
+
+def _within(inner: str, outer: str) -> bool:
+    """``inner`` is the scope ``outer`` or inside it (``""`` is the scan root)."""
+    return outer == "" or inner == outer or inner.startswith(outer + "/")
 
 
 def tokens(name: str) -> list[str]:

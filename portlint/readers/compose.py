@@ -249,7 +249,11 @@ class _ComposeFile:
         context_rel = "" if context_rel == "." else context_rel
         dockerfile_rel = posixpath.normpath(posixpath.join(context_rel, dockerfile or "Dockerfile"))
         where = Y.location(context_node if context_node is not None else build, self.rel)
-        return {"build_context": context_rel, "dockerfile": dockerfile_rel, "build_location": where}
+        out = {"build_context": context_rel, "dockerfile": dockerfile_rel, "build_location": where}
+        target = Y.text(Y.get(build, "target")) if Y.is_mapping(build) else None
+        if target:
+            out["build_target"] = target  # the stage built: links.containers.image_of
+        return out
 
     def _runs(self, node: Any) -> list[str]:
         return modules_run(self._command_words(node))

@@ -70,7 +70,8 @@ class _Image:
             for instruction in stage.instructions[1:]:
                 self._instruction(instruction, global_args)
         final = chain[-1]
-        attrs = {"path": self.file.rel, "context_dir": posixpath.dirname(self.file.rel), "base_image": chain[0].base}
+        attrs = {"path": self.file.rel, "context_dir": posixpath.dirname(self.file.rel), "base_image": chain[0].base,
+                 "final_stage": final.name}
         runs = self.runs.get("ENTRYPOINT") or self.runs.get("CMD")
         if runs:
             attrs["runs"] = runs

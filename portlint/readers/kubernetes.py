@@ -45,6 +45,8 @@ WORKLOADS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "ReplicaSet": (("spec", "template"), frozenset({"apps", "extensions"})),
     "Job": (("spec", "template"), frozenset({"batch"})),
     "CronJob": (("spec", "jobTemplate", "spec", "template"), frozenset({"batch"})),
+    # CRDs that run pods from a template of their own (Argo Rollouts: argoproj.io/v1alpha1 Rollout)
+    "Rollout": (("spec", "template"), frozenset({"argoproj.io"})),
 }
 SERVICE_GROUPS = frozenset({""})
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})

@@ -86,8 +86,10 @@ def _read_config(file: SourceFile, text: str, ctx: ReadContext, output: ReadOutp
     owner = EntityRef(KIND, file.rel)
     facts = reader.facts(config, owner)
     where = min((f.location for f in facts), default=Location(file.rel))
-    output.entities.append(Entity(owner, where, file.environment,
-                                  attrs={"path": file.rel, "service": service, "service_reason": reason}))
+    attrs = {"path": file.rel, "service": service, "service_reason": reason}
+    if reader.member(config, "envDir") is not None:  # env files read from elsewhere: see links.vite_modes
+        attrs["env_dir"] = " ".join(_text(reader.member(config, "envDir")).split())
+    output.entities.append(Entity(owner, where, file.environment, attrs=attrs))
     output.facts.extend(facts)
 
 

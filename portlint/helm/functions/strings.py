@@ -13,11 +13,16 @@ GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\
            "\u2028\u2029\u202f\u205f\u3000"
 
 
+# Go maps by UnicodeData's simple mappings; Python's full mapping is longer for these, and the
+# simple one is not the rune itself (UnicodeData.txt: 0130 has simple lowercase 0069).
+_SIMPLE_LOWER = {"\u0130": "i"}
+
+
 def _case(text: str, upper: bool) -> str:
     """strings.ToUpper/ToLower: one rune to one rune (Python's 'ß'.upper() is two)."""
     out = []
     for ch in text:
-        mapped = ch.upper() if upper else ch.lower()
+        mapped = ch.upper() if upper else _SIMPLE_LOWER.get(ch, ch.lower())
         out.append(mapped if len(mapped) == 1 else ch)
     return "".join(out)
 
