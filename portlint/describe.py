@@ -27,6 +27,13 @@ def same_environment(a: Entity | PortFact, b: Entity | PortFact) -> bool:
     return a.environment is None or b.environment is None or a.environment == b.environment
 
 
+def same_definition(a: PortFact, b: PortFact) -> bool:
+    """Whether two facts of one container come from one definition of it: written in one file, or
+    read from one kustomize build (a patch file may set one side; see docs/model.md)."""
+    build = a.attrs.get("kustomize")
+    return a.location.path == b.location.path or (build is not None and build == b.attrs.get("kustomize"))
+
+
 def port_text(fact: PortFact, name_prefix: str = "", unnamed: str = "") -> str:
     """``8000/TCP (http)``: the port as written and its protocol, then its name if it has one.
 

@@ -409,7 +409,9 @@ def run_rules(rules: list[Rule], graph: PortGraph, config: Config, progress: Pro
                 findings.add(_finding(rule, with_definitions(problem, graph), severity))
         except Exception as exc:
             findings.add(_crash_finding(rule, exc))
-    return fold_findings(_one_per_place(sorted(findings, key=Finding.sort_key)), rules)
+    from portlint.kustomize.fold import name_overlays
+
+    return fold_findings(name_overlays(_one_per_place(sorted(findings, key=Finding.sort_key)), graph), rules)
 
 
 def fold_findings(findings: list[Finding], rules: list[Rule]) -> list[Finding]:

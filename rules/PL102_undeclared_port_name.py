@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import container_label, entity_label, port_text, same_environment, written_name
+from portlint.describe import container_label, entity_label, port_text, same_definition, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
 from portlint.model import Entity, PortFact, PortValue, Problem, Related, Role
 
@@ -117,7 +117,7 @@ def _probes(graph: PortGraph) -> Iterator[Problem]:
         probes = [f for f in graph.facts(container, Role.PROBE) if f.value.name and not f.value.unresolved]
         for probe in probes:
             ports = [p for p in graph.facts(container, Role.LISTEN)
-                     if p.location.path == probe.location.path and same_environment(p, probe)]
+                     if same_definition(p, probe) and same_environment(p, probe)]
             if any(_uncertain_name(p) for p in ports):
                 continue
             if probe.value.name in {p.port_name for p in ports}:
@@ -162,7 +162,7 @@ def _siblings_naming(graph: PortGraph, container: Entity, probe: PortFact) -> li
         return []
     return [p for sibling in graph.children(parent.id) if sibling.id != container.id
             for p in graph.facts(sibling, Role.LISTEN)
-            if p.port_name == probe.value.name and p.location.path == probe.location.path]
+            if p.port_name == probe.value.name and same_definition(p, probe)]
 
 
 # -- shared -------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import container_label, entity_label, port_text, same_environment
+from portlint.describe import container_label, entity_label, port_text, same_definition, same_environment
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
@@ -77,7 +77,7 @@ def check(ctx) -> Iterator[Problem]:
 def _ports_beside(graph: PortGraph, container: Entity, probe: PortFact) -> list[PortFact]:
     """The container's declared ports written in the same file (one definition of the container)."""
     return [p for p in graph.facts(container, Role.LISTEN)
-            if p.location.path == probe.location.path and same_environment(p, probe)]
+            if same_definition(p, probe) and same_environment(p, probe)]
 
 
 def _siblings_declaring(graph: PortGraph, container: Entity, probe: PortFact) -> list[tuple[Entity, PortFact]]:
@@ -87,7 +87,7 @@ def _siblings_declaring(graph: PortGraph, container: Entity, probe: PortFact) ->
     return [(sibling, p) for sibling in graph.children(parent.id)
             if sibling.id != container.id and sibling.ref.kind == "k8s/Container"
             for p in graph.facts(sibling, Role.LISTEN)
-            if p.value.number == probe.value.number and p.protocol == "TCP" and p.location.path == probe.location.path]
+            if p.value.number == probe.value.number and p.protocol == "TCP" and same_definition(p, probe)]
 
 
 def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact]) -> Problem:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import entity_label, same_environment
+from portlint.describe import entity_label, same_definition, same_environment
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
 from portlint.options import Option
@@ -65,7 +65,7 @@ def check(ctx) -> Iterator[Problem]:
             if env.attrs.get("env_var") not in names or env.value.unresolved or env.value.number is None:
                 continue
             ports = [p for p in graph.facts(container, Role.LISTEN)
-                     if p.location.path == env.location.path and same_environment(p, env)]
+                     if same_definition(p, env) and same_environment(p, env)]
             if not ports or any(p.value.number is None for p in ports):
                 continue
             if any(p.value.number == env.value.number for p in ports):

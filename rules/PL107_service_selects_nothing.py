@@ -48,7 +48,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from portlint.describe import entity_label, written_name
+from portlint.describe import entity_label, same_environment, written_name
 from portlint.graph import PortGraph
 from portlint.model import Entity, Problem, Related
 from portlint.links.kubernetes import WORKLOAD_KINDS
@@ -80,8 +80,9 @@ def check(ctx) -> Iterator[Problem]:
         namespace = service.ref.namespace
         if selected_workloads(graph, service) or namespace in index.unresolved_namespaces:
             continue
-        yield _selects_nothing(service, selector, index.near(namespace, selector),
-                               index.elsewhere(namespace, selector), index.count(namespace))
+        near = [w for w in index.near(namespace, selector) if same_environment(w, service)]
+        elsewhere = [w for w in index.elsewhere(namespace, selector) if same_environment(w, service)]
+        yield _selects_nothing(service, selector, near, elsewhere, index.count(namespace))
 
 
 class _LabelIndex:
@@ -146,7 +147,8 @@ def _no_selector(service: Entity) -> Problem:
 def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strangers: list[Entity],
                      compared: int) -> Problem:
     wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
-    related = tuple(Related(w.location, f"{entity_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
+    related = tuple(Related(w.attrs.get("pod_labels_location") or w.location,
+                            f"{entity_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
         Related(w.location, f"{entity_label(w)} matches the selector but is in another namespace") for w in strangers)
     where = f"namespace {service.ref.namespace!r}" if service.ref.namespace else "its namespace"
     if strangers and not near:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import container_label, entity_label, port_text, same_environment
+from portlint.describe import container_label, entity_label, port_text, same_definition, same_environment
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL112"
@@ -59,7 +59,7 @@ def check(ctx) -> Iterator[Problem]:
             if name is None or probe.value.unresolved or probe.attrs.get("probe_type") not in TCP_PROBES:
                 continue
             ports = [p for p in graph.facts(container, Role.LISTEN) if p.port_name == name
-                     and p.location.path == probe.location.path and same_environment(p, probe)]
+                     and same_definition(p, probe) and same_environment(p, probe)]
             if ports and all(p.protocol not in ("TCP",) and not p.value.unresolved for p in ports):
                 yield _problem(graph, container, probe, ports)
 

@@ -1,7 +1,9 @@
 """
 ## What it does
 Reports every `hostPort` of a Kubernetes container, naming the port as `sensitive-ports` in the
-config labels it when it is there. Part of the opt-in `hygiene` group (`--extend-select hygiene`).
+config labels it when it is there, and every pod that runs with `hostNetwork: true` (each port its
+containers listen on is then a port of the node). Part of the opt-in `hygiene` group
+(`--extend-select hygiene`).
 
 ## Why is this bad
 A hostPort opens the port on the node's own addresses, outside any Service, Ingress or
@@ -27,8 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import container_name
-from portlint.model import Problem, Role
+from portlint.describe import container_name, entity_label
+from portlint.model import Problem, Related, Role
 
 ID = "PL116"
 NAME = "host-port-used"
@@ -52,4 +54,29 @@ def check(ctx) -> Iterator[Problem]:
                      f"NetworkPolicies"),
             fix="drop hostPort and expose the pod through a Service",
             key=f"{fact.owner.id}|{fact.slot}|{fact.value.text}/{fact.protocol}",
+        )
+    yield from _host_network(ctx.graph, sensitive)
+
+
+def _host_network(graph, sensitive: dict) -> Iterator[Problem]:
+    """A pod on the node's network: every port it listens on is opened on the node."""
+    from portlint.links.kubernetes import WORKLOAD_KINDS, serving_containers
+
+    for workload in graph.entities(WORKLOAD_KINDS):
+        where = workload.attrs.get("host_network_location")
+        if where is None:
+            continue
+        ports = [f for c in serving_containers(graph, workload) for f in graph.facts(c, Role.LISTEN)]
+        named = ", ".join(f"{p.value.text}/{p.protocol}" + (f" ({sensitive[p.value.number]})"
+                                                         if p.value.number in sensitive else "")
+                          for p in sorted(ports, key=lambda f: f.location))
+        what = f"its containerPorts {named} are" if named else "every port its containers listen on is"
+        yield Problem(
+            location=where,
+            message=(f"{entity_label(workload)} runs on the node's network (hostNetwork: true): {what} open on "
+                     f"the node's addresses, around Services and NetworkPolicies"),
+            related=tuple(Related(p.location, f"containerPort {p.value.text}/{p.protocol} is a port of the node")
+                          for p in sorted(ports, key=lambda f: f.location)),
+            fix="drop hostNetwork and expose the pod through a Service",
+            key=f"{workload.id}|hostNetwork",
         )

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portlint.describe import container_name, entity_label, port_text, same_environment
+from portlint.describe import container_name, entity_label, port_text, same_definition, same_environment
 from portlint.graph import PortGraph
 from portlint.links.kubernetes import declared_ports, selected_workloads
 from portlint.model import Entity, PortFact, Problem, Related, Role
@@ -62,7 +62,7 @@ def check(ctx) -> Iterator[Problem]:
         declared = declared_ports(graph, workload) if workload is not None else None
         if declared is None:
             continue
-        ports = [p for p in declared if p.location.path == fact.location.path and same_environment(p, fact)]
+        ports = [p for p in declared if same_definition(p, fact) and same_environment(p, fact)]
         if not ports or any(p.value.number is None or p.value.unresolved for p in ports):
             continue
         if any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports):

@@ -27,6 +27,7 @@ def test_rule_selection_and_severity_apply_to_the_nested_folder_only(tmp_path: P
     _tree(tmp_path, 'extend-select = ["hygiene"]\n[rules.PL002]\nseverity = "warning"\n')
     assert _found(tmp_path) == [("other/compose.yaml", "PL002", "error"),
                                 ("team/compose.yaml", "PL002", "warning"),
+                                ("team/compose.yaml", "PL114", "warning"),  # hygiene: container port 80
                                 ("team/compose.yaml", "PL407", "warning")]
 
 

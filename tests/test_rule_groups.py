@@ -27,7 +27,7 @@ def test_every_rule_declares_a_known_group() -> None:
     for rule in RULES.values():
         assert rule.group in GROUPS
     hygiene = sorted(r.id for r in RULES.values() if r.group == "hygiene")
-    assert hygiene == ["PL114", "PL115", "PL116", "PL204", "PL205", "PL407"]
+    assert hygiene == ["PL114", "PL115", "PL116", "PL123", "PL204", "PL205", "PL407"]
 
 
 def test_hygiene_is_off_by_default_and_on_with_extend_select() -> None:

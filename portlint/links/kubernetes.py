@@ -104,7 +104,11 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
         pool = [c for c in group if scope_of(c) == scope_of(origin)]
         if not pool and cross_scope and len({scope_of(c) for c in group}) == 1:
             pool = group
-        if pool and (not origin.ref.namespace or _declared_twice(pool)):
+        build = origin.attrs.get("kustomize")  # one kustomize build is applied together: no folder ranking
+        same_build = [c for c in pool if build and c.attrs.get("kustomize") == build]
+        if same_build:
+            pool = same_build
+        elif pool and (not origin.ref.namespace or _declared_twice(pool)):
             ranked = [(_distance(here, c.location.path), c) for c in pool]
             best = min(distance for distance, _ in ranked)
             pool = [c for distance, c in ranked if distance == best]
@@ -168,9 +172,9 @@ def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue
-        # what nearest() looks at: the scope, and the file when the namespace is not written
+        # what nearest() looks at: the scope, the kustomize build, and the file when the namespace is not written
         key = (service.ref.namespace, service.environment, tuple(sorted(selector.items(), key=str)),
-               scope_of(service),
+               scope_of(service), service.attrs.get("kustomize") or "",
                "" if service.ref.namespace and service.ref.namespace not in twice else service.location.path)
         if key not in groups:
             groups[key] = _matching(service, selector, by_label)

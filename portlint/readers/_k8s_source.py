@@ -48,6 +48,7 @@ class Source:
     template_lines: dict[int, int] = field(default_factory=dict)  # 1-based line → indent (0-based)
     line_starts: list[int] = field(default_factory=list)
     kustomize_namespace: str | None = None  # the namespace a kustomization listing this file sets
+    named_marks: bool = False  # a kustomize render: each node's mark names the file it was written in
 
     @classmethod
     def plain(cls, file: SourceFile, text: str) -> Source:
@@ -75,6 +76,12 @@ class Source:
                 source.template_lines.setdefault(line, unknown.start - source.line_starts[line - 1])
         return source
 
+    @classmethod
+    def of_kustomize(cls, file: SourceFile, environment: str | None) -> Source:
+        """One kustomize build (:mod:`portlint.kustomize`): nodes of several files, each located in
+        the file that wrote it (a base's line, or the patch's)."""
+        return cls(file, [], "", None, environment=environment, named_marks=True)
+
     @property
     def rel(self) -> str:
         return self.file.rel
@@ -82,6 +89,9 @@ class Source:
     # -- positions ------------------------------------------------------------------------------
 
     def loc(self, node: Any) -> Location:
+        if self.named_marks:
+            mark = node.start_mark
+            return Location(mark.name if isinstance(mark.name, str) else self.rel, mark.line + 1, mark.column + 1)
         if self.rendered is None:
             return _yaml.location(node, self.rel)
         return self.locate(node.start_mark.line, node.start_mark.column)

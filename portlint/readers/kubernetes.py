@@ -21,7 +21,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from portlint import safe_io
-from portlint.discover import SourceFile, UndecodableFile, relative
+from portlint import kustomize
+from portlint.discover import SourceFile, UndecodableFile, infer_environment, relative
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
 from portlint.helm.chart import find_root
 from portlint.helm.render import ChartRenders, render_chart
@@ -60,15 +61,57 @@ _DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
     """YAML files, and a chart's partials (``templates/_helpers.tpl``): rendering reads them, so they
     are inputs of this reader (the reader cache sees them change)."""
-    return file.suffix in SUFFIXES or (file.suffix == ".tpl" and "/templates/" in f"/{file.rel}")
+    return (file.suffix in SUFFIXES or (file.suffix == ".tpl" and "/templates/" in f"/{file.rel}")
+            or file.name == "Kustomization")
 
 
 def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
     out = ReadOutput()
     names = _Names()
+    rendered = _kustomize_plan(files, ctx, out)
     for file in files:
-        _read_file(file, ctx, out, names)
+        if file.rel not in rendered.managed:
+            _read_file(file, ctx, out, names)
+    _read_kustomize_renders(rendered, files, ctx, out, names)
     return out
+
+
+# -- kustomize builds (portlint.kustomize renders; this reads what it rendered) ----------------------
+
+
+def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) -> kustomize.Plan:
+    found = {f.rel: f for f in files if kustomize.is_kustomization(f.rel)}
+    if not found:
+        return kustomize.Plan()
+
+    def starting(rel: str) -> None:  # the time budget watches the file being worked on
+        try:
+            found[rel].text()
+        except (UndecodableFile, OSError):
+            pass
+
+    plan = kustomize.plan(sorted(found), ctx.root, ctx.scope_map.of,
+                          lambda rel: infer_environment(rel, ctx.config.environments), starting,
+                          ctx.config.max_file_size)
+    for location, message in plan.notes:
+        note = ParseFailure(location, message, NAME, Severity.NOTE)
+        if note not in out.failures:
+            out.failures.append(note)
+    return plan
+
+
+def _read_kustomize_renders(plan: kustomize.Plan, files: list[SourceFile], ctx: ReadContext, out: ReadOutput,
+                            names: _Names) -> None:
+    """Read each root's build, in the overlay's environment; tag what it gave with the root."""
+    by_rel = {f.rel: f for f in files}
+    for render in plan.renders:
+        file = by_rel.get(render.kustomization) or SourceFile(ctx.root / render.kustomization, render.kustomization, 0)
+        source = Source.of_kustomize(file, render.environment)
+        entities, facts = len(out.entities), len(out.facts)
+        for resource in render.resources:
+            _read_document(resource.node, source, out, names, depth=0)
+        for item in [*out.entities[entities:], *out.facts[facts:]]:
+            item.attrs[kustomize.ATTR] = render.kustomization
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -449,6 +492,9 @@ def _read_workload(doc: _Doc) -> None:
     scrape = get(get(pod_meta, "annotations"), SCRAPE_PORT)
     doc.fact(workload.ref, Role.TARGET, scrape, f"annotations.{SCRAPE_PORT}", "scrape", annotation=SCRAPE_PORT)
     spec = get(template, "spec")
+    host_network = get(spec, "hostNetwork")
+    if _yaml.is_scalar(host_network) and host_network.tag == _yaml.BOOL_TAG and host_network.value.lower() == "true":
+        workload.attrs["host_network_location"] = doc.source.loc(host_network)  # its ports are the node's
     if get(spec, "nodeSelector") is not None or get(spec, "affinity") is not None:
         workload.attrs["node_selected"] = True  # runs on some nodes only: hostPort claims may not meet
     if doc.source.items_templated(spec, "containers"):
@@ -574,6 +620,8 @@ def _read_service(doc: _Doc) -> None:
     selector_node = get(spec, "selector")
     if selector_node is not None:
         attrs["selector_location"] = doc.source.loc(selector_node)
+    if service_type is not None:
+        attrs["type_location"] = doc.source.loc(get(spec, "type"))
     external = doc.source.string(get(spec, "externalName"))
     if external is not None:
         attrs["external_name"] = external.value
