@@ -10,9 +10,15 @@ Service selects, the way kube-proxy does:
   pods' containers (native sidecars included, plain init containers excluded).
 
 Each selected workload is checked on its own for a numeric `targetPort`: a Service that selects
-two Deployments needs the port in both. A workload whose containers declare no ports at all is
-not checked (many apps listen on ports they do not declare), nor one with a port portlint could
-not resolve (a Helm expression). A named `targetPort` follows Kubernetes: pods that do not
+two Deployments needs the port in both. Kubernetes' `ports` list is informational (traffic
+reaches any port the app listens on, declared or not), so an undeclared number is reported only
+when the declarations say where the pod listens: its serving containers declare **one** port of
+the protocol (a single-listener app), or the number only with another protocol. It is unknown,
+not reported, when they declare several ports of the protocol (multi-listener apps often leave
+their gRPC, gossip or health ports out of the list), when their `command`, `args` or `env` name
+the number as their own (`--grpc-port=9095`, `GRPC_PORT=9095`, `--addr=:9095`; not a remote
+`host:9095`), when they declare no ports at all, or a port portlint could not resolve (a Helm
+expression). A named `targetPort` follows Kubernetes: pods that do not
 declare the name are only left out of the endpoints, so it is reported only when the name is
 declared, but never with the Service port's protocol. A name that no container declares at all
 is reported by PL102, a Service that selects nothing by PL107.

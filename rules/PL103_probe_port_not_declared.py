@@ -3,15 +3,24 @@
 Reports a numeric probe port (`httpGet`, `tcpSocket` or `grpc` of a liveness, readiness or
 startup probe) that is not one of the TCP `containerPort`s its container declares.
 
-Many applications listen on ports they never declare, so this rule only speaks when the
-container *does* declare its ports: a container with no `ports:` list at all, or with a port
-portlint could not resolve (a Helm expression), is not checked. When another container of the
-same pod declares the port, the finding says so: the probe then checks that container instead.
+Kubernetes' `ports` list is informational: a probe reaches any port the app listens on,
+declared or not. So the rule only speaks when the declarations say where the container listens:
+
+- it declares **one** TCP port (a single-listener app) and probes another;
+- another container of the same pod declares the port (the probe checks that container instead);
+- it declares the port for UDP only (probes connect over TCP).
+
+It is unknown, not reported, when the container declares several TCP ports (multi-listener apps
+often probe a health port they leave out of the list), when its `command`, `args` or `env` name
+the number as its own (`--health-probe-addr=:8081`, `--health-port 8081`, `HEALTH_PORT=8081`;
+not a remote `host:8081`), when it has no `ports:` list at all, or a port portlint could not
+resolve (a Helm expression).
 
 ## Why is this bad
-A container that declares its ports has said where it listens. A probe on another port is
-usually a leftover from a port change: it fails, and the kubelet restarts a healthy container
-(liveness) or keeps it out of its Service (readiness).
+A single-listener container that declares its port has said where it listens, and nothing else
+names the probe's port. A probe on another port is then usually a leftover from a port change:
+it fails, and the kubelet restarts a healthy container (liveness) or keeps it out of its Service
+(readiness).
 
 ## Example
 ```yaml
@@ -46,6 +55,7 @@ from collections.abc import Iterator
 from portlint.describe import container_label, entity_label, port_text, same_definition, same_environment
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.query import may_listen_undeclared
 
 ID = "PL103"
 NAME = "probe-port-not-declared"
@@ -71,7 +81,10 @@ def check(ctx) -> Iterator[Problem]:
                 continue
             if any(p.value.number == probe.value.number and p.protocol == "TCP" for p in own):
                 continue
-            yield _problem(graph, container, probe, own)
+            siblings = _siblings_declaring(graph, container, probe)
+            if not siblings and may_listen_undeclared(probe.value.number, "TCP", own, [container]):
+                continue  # the app may listen there undeclared: unknown, not a finding
+            yield _problem(graph, container, probe, own, siblings)
 
 
 def _ports_beside(graph: PortGraph, container: Entity, probe: PortFact) -> list[PortFact]:
@@ -90,12 +103,12 @@ def _siblings_declaring(graph: PortGraph, container: Entity, probe: PortFact) ->
             if p.value.number == probe.value.number and p.protocol == "TCP" and same_definition(p, probe)]
 
 
-def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact]) -> Problem:
+def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact],
+             siblings: list[tuple[Entity, PortFact]]) -> Problem:
     name = container_label(container)
     number = probe.value.number
     declared = ", ".join(port_text(p) for p in own)
     related = [Related(p.location, f"containerPort {port_text(p)} of container {name}") for p in own]
-    siblings = _siblings_declaring(graph, container, probe)
     related += [Related(p.location, f"containerPort {port_text(p)} of container {container_label(s)}")
                 for s, p in siblings]
     elsewhere = (f"; port {number} is declared by container {container_label(siblings[0][0])} of the same pod, "

@@ -15,6 +15,8 @@ from conftest import FIXTURES, scan_tree
 from portlint.audit import build_report
 from portlint.audit.model import ERROR, OK, POD, ROUTE, SERVICE, UNKNOWN, AuditReport
 from portlint.query import EXCLUDED, MISSING, UNDECLARED, port_drift, target_match
+from portlint.query import UNKNOWN as UNKNOWN_VERDICT
+from portlint.readers._k8s_args import named_ports
 from portlint.model import Role
 
 HERE = FIXTURES / "query"
@@ -105,7 +107,7 @@ def _pod_hops(report: AuditReport):
                 yield route, hop, nodes[hop.target]
 
 
-@pytest.mark.parametrize("fixture", ["ingress", "named-port"])
+@pytest.mark.parametrize("fixture", ["ingress", "named-port", "undeclared-port"])
 def test_target_ports_agree_with_pl101_and_pl102(fixture: str) -> None:
     result, report = _scan(fixture)
     flagged = _by_rule(result, "PL101", "PL102")
@@ -136,6 +138,32 @@ def test_named_target_port_per_pod() -> None:
     # a pod without the name is left out of the endpoints: neither fine nor a finding
     assert v2.status == UNKNOWN and "declares no port named http" in v2.why and not v2.findings
     assert not [f for f in result.findings if "Service api " in f.message]
+
+
+def test_undeclared_numeric_target_is_unknown_unless_the_pod_listens_on_one_port() -> None:
+    result, report = _scan("undeclared-port")
+    graph = result.graph
+    verdicts = {}
+    for service in graph.entities("k8s/Service"):
+        target = graph.facts(service, Role.TARGET)[0]
+        verdicts[service.ref.name] = target_match(graph, service, target).verdict
+    # one declared port (its args name 8080 only as a remote address): a leftover, a finding
+    assert verdicts == {"single": MISSING, "multi": UNKNOWN_VERDICT, "flagged": UNKNOWN_VERDICT}
+    assert [f.message.split(" targetPort")[0] for f in _by_rule(result, "PL101")] == ["Service single"]
+    hops = {route.name: hop for route, hop, _ in _pod_hops(report)}
+    assert hops["Service single:80"].status == ERROR
+    for name in ("Service multi:9195", "Service flagged:80"):
+        assert hops[name].status == UNKNOWN and "may listen there undeclared" in hops[name].why, hops[name].why
+
+
+@pytest.mark.parametrize(("text", "ports"), [
+    ("--health-probe-addr=:8081", {8081}), ("--metrics-addr=0.0.0.0:8443", {8443}), ("[::]:7946", {7946}),
+    ("9095", {9095}), ("--port=9095", {9095}), ("$(POD_IP):8080", {8080}), ("a,8081", {8081}),
+    ("http://otel:4317", set()), ("db:5432", set()), ("127.0.0.1:9000", set()), ("GOMEMLIMIT=3276MiB", set()),
+    ("image:0.158.0", set()), ("--config=/conf/relay.yaml", set()), ("99999", set()),
+])
+def test_named_ports_are_listen_numbers_not_remote_addresses(text: str, ports: set[int]) -> None:
+    assert named_ports(text) == ports
 
 
 def test_the_audit_has_no_matching_code_of_its_own() -> None:

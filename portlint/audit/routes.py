@@ -538,6 +538,11 @@ def _pod_state(target: PortFact | None, verdict: str, label: str, listens: list[
     if verdict == query.EXCLUDED:
         return "unknown", (f"{label} declares no port named {text}: Kubernetes leaves this pod out of the "
                            "Service's endpoints for that port")
+    if target is not None and target.value.number is not None and listens and all(
+            f.value.number is not None and not f.value.unresolved for f in listens):
+        shown = ", ".join(f.value.text for f in listens)
+        return "unknown", (f"targetPort {text} is not a declared containerPort of {label} (it declares {shown}), "
+                           "but the pod may listen there undeclared (several ports, or its args name it)")
     return "unknown", "the targetPort or the containerPort is unknown"
 
 

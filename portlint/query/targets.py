@@ -4,7 +4,9 @@ Kubernetes semantics, the same for PL101/PL102 and the audit's Service → pod h
 
 - a number (or an omitted ``targetPort``: the Service port) reaches a port with that number and
   the same protocol. A pod that declares no ports, or one portlint could not resolve, is unknown
-  (many apps listen on ports they do not declare);
+  (many apps listen on ports they do not declare); so is one whose containers may listen on the
+  number undeclared (:func:`portlint.query.undeclared.may_listen_undeclared`: their args name it,
+  or they declare several ports of the protocol);
 - a name reaches the ports with that ``ports[].name`` and the same protocol. A pod that does not
   declare the name is only left out of the endpoints (``excluded``) while another pod has it.
   When no pod has it: a template may hold it (``unknown``), no pod declares the name in the
@@ -22,6 +24,7 @@ from portlint.describe import same_environment
 from portlint.graph import PortGraph
 from portlint.links.kubernetes import declared_ports, selection, serving_containers
 from portlint.model import Entity, PortFact, PortValue, Role
+from portlint.query.undeclared import may_listen_undeclared
 
 OK, MISSING, UNKNOWN, EXCLUDED, UNDECLARED = "ok", "missing", "unknown", "excluded", "undeclared"
 
@@ -78,7 +81,7 @@ def _match(graph: PortGraph, group: tuple[Entity, ...], target: PortFact) -> Tar
         return TargetMatch(UNKNOWN, tuple(PodMatch(w, None, (), UNKNOWN) for w in group))
     pods = [_pod(graph, w, target) for w in group]
     if target.value.number is not None:
-        return _numeric(pods)
+        return _numeric(graph, pods, target)
     if target.value.name is not None:
         return _named(pods, target.value.name)
     return TargetMatch(UNKNOWN, tuple(PodMatch(w, ports, (), UNKNOWN) for w, ports, _ in pods))
@@ -100,13 +103,18 @@ def _declared(graph: PortGraph, workload: Entity) -> tuple[PortFact, ...] | None
     return cache[workload.id]
 
 
-def _numeric(pods) -> TargetMatch:
+def _numeric(graph: PortGraph, pods, target: PortFact) -> TargetMatch:
     out = []
     for workload, ports, reached in pods:
-        if ports is None or not ports or any(p.value.number is None or p.value.unresolved for p in ports):
-            verdict = OK if reached else UNKNOWN  # nothing can be said to be missing
+        if reached:
+            verdict = OK
+        elif ports is None or not ports or any(p.value.number is None or p.value.unresolved for p in ports):
+            verdict = UNKNOWN  # nothing can be said to be missing
+        elif may_listen_undeclared(target.value.number, target.protocol, ports,
+                                   serving_containers(graph, workload)):
+            verdict = UNKNOWN
         else:
-            verdict = OK if reached else MISSING
+            verdict = MISSING
         out.append(PodMatch(workload, ports, reached, verdict))
     return TargetMatch(_overall(out), tuple(out))
 

@@ -27,6 +27,7 @@ from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, 
 from portlint.helm.chart import find_root
 from portlint.helm.render import ChartRenders, render_chart
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
+from portlint.readers._k8s_args import named_ports
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
 
 NAME = "kubernetes"
@@ -516,11 +517,27 @@ def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index
     attrs: dict[str, Any] = {"container_name": container_name, "container_kind": kind}
     if doc.source.region_templated(node, "ports"):
         attrs["ports_unresolved"] = True
+    named = _named_ports(doc, node)
+    if named:
+        attrs["named_ports"] = named
     doc.out.entities.append(Entity(ref=ref, location=doc.source.loc(node), environment=doc.source.environment,
                                    attrs=attrs))
     _read_container_ports(doc, ref, node)
     _read_probes(doc, ref, node)
     _read_env(doc, ref, node)
+
+
+def _named_ports(doc: _Doc, node: Any) -> list[int]:
+    """The port numbers the container's ``command``, ``args`` and ``env`` values name as its own
+    (:mod:`portlint.readers._k8s_args`): where it may listen without declaring it."""
+    values = [*_yaml.seq(get(node, "command")), *_yaml.seq(get(node, "args"))]
+    values += [get(var, "value") for var in _yaml.seq(get(node, "env")) if _yaml.is_mapping(var)]
+    found: set[int] = set()
+    for value in values:
+        text = doc.source.string(value) if _yaml.is_scalar(value) else None
+        if text is not None and text.resolved:
+            found |= named_ports(text.value)
+    return sorted(found)
 
 
 def _read_container_ports(doc: _Doc, owner: EntityRef, node: Any) -> None:
