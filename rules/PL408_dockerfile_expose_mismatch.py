@@ -19,13 +19,13 @@ traffic on a port nothing answers.
 ## Example
 ```dockerfile
 EXPOSE 8000
-CMD ["uvicorn", "services.risk_api:app", "--host", "0.0.0.0", "--port", "8080"]
+CMD ["uvicorn", "services.orders_api:app", "--host", "0.0.0.0", "--port", "8080"]
 ```
 
 ## Use instead
 ```dockerfile
 EXPOSE 8080
-CMD ["uvicorn", "services.risk_api:app", "--host", "0.0.0.0", "--port", "8080"]
+CMD ["uvicorn", "services.orders_api:app", "--host", "0.0.0.0", "--port", "8080"]
 ```
 """
 

@@ -60,7 +60,7 @@ def _share_membership(graph: PortGraph) -> None:
 
 
 def entity_label(entity: Entity) -> str:
-    """``compose service api``, ``image api/Dockerfile``, ``module services/risk_api.py``, else the ref's label."""
+    """``compose service api``, ``image api/Dockerfile``, ``module services/orders_api.py``, else the ref's label."""
     prefix = {COMPOSE: "compose service", "docker/image": "image", "code/python": "module",
               VITE: "vite config"}.get(entity.ref.kind)
     return f"{prefix} {entity.ref.name}" if prefix else entity.ref.label

@@ -3,7 +3,7 @@
 - ``builds``: compose service → ``docker/image`` whose path is the service's ``build.context``
   + ``dockerfile`` (default ``Dockerfile``).
 - ``runs``: compose service or image → ``code/python`` entities of the module its command runs
-  (``python services/risk_api.py``, ``uvicorn services.risk_api:app``, ``python -m pkg.app``).
+  (``python services/orders_api.py``, ``uvicorn services.orders_api:app``, ``python -m pkg.app``).
   A path or dotted module is matched against the scanned modules' paths: inside the build
   context (or the compose folder) first, else anywhere; an ambiguous match links nothing. A
   compose service without a command of its own runs what its image runs.
@@ -95,7 +95,7 @@ def runners_of(graph: PortGraph, module: Entity | str) -> list[Entity]:
 
 class _Modules(dict):
     """Module path → its ``code/python`` entities, with an index of every path suffix
-    (``services/risk_api.py`` is found by ``risk_api.py`` and by ``services/risk_api.py``)."""
+    (``services/orders_api.py`` is found by ``orders_api.py`` and by ``services/orders_api.py``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -144,7 +144,7 @@ def _match(written: str, base: str, modules: _Modules) -> str | None:
 
 
 def _suffixes(written: str) -> list[str]:
-    """``services/risk_api.py`` → itself; ``services.risk_api`` → its file, package or __main__."""
+    """``services/orders_api.py`` → itself; ``services.orders_api`` → its file, package or __main__."""
     cleaned = written.lstrip("./")
     if cleaned.endswith(".py") or "/" in cleaned:
         return [posixpath.normpath(cleaned)]

@@ -2,7 +2,7 @@
 
 A config key is ``<service>.<key>``: ``fastapi.port``, ``airflow.webserver_port``,
 ``fastapi.workers``. Service names are made canonical through the ``[services]`` catalog
-(names, ``aliases``, ``env`` variable names), so ``risk_api.port`` and ``DATABASE_PORT`` land on
+(names, ``aliases``, ``env`` variable names), so ``orders_api.port`` and ``DATABASE_PORT`` land on
 the catalog's ``fastapi`` and ``postgres``.
 """
 

@@ -99,7 +99,7 @@ def _parses_with_libcst(text: str) -> bool | str:
 
 
 def module_name(rel: str) -> str:
-    """``services/risk_api.py`` → ``services.risk_api``; ``pkg/__init__.py`` → ``pkg``."""
+    """``services/orders_api.py`` → ``services.orders_api``; ``pkg/__init__.py`` → ``pkg``."""
     stem = rel[:-3] if rel.endswith(".py") else rel
     parts = [p for p in stem.split("/") if p]
     if parts and parts[-1] == "__init__":
