@@ -17,7 +17,8 @@ the protocol (a single-listener app), or the number only with another protocol. 
 not reported, when they declare several ports of the protocol (multi-listener apps often leave
 their gRPC, gossip or health ports out of the list), when their `command`, `args` or `env` name
 the number as their own (`--grpc-port=9095`, `GRPC_PORT=9095`, `--addr=:9095`; not a remote
-`host:9095`), when they declare no ports at all, or a port portlint could not resolve (a Helm
+`host:9095`), when it is a documented default port of their well-known image, when they
+declare no ports at all, or a port portlint could not resolve (a Helm
 expression). A named `targetPort` follows Kubernetes: pods that do not
 declare the name are only left out of the endpoints, so it is reported only when the name is
 declared, but never with the Service port's protocol. A name that no container declares at all

@@ -13,7 +13,8 @@ declared or not. So the rule only speaks when the declarations say where the con
 It is unknown, not reported, when the container declares several TCP ports (multi-listener apps
 often probe a health port they leave out of the list), when its `command`, `args` or `env` name
 the number as its own (`--health-probe-addr=:8081`, `--health-port 8081`, `HEALTH_PORT=8081`;
-not a remote `host:8081`), when it has no `ports:` list at all, or a port portlint could not
+not a remote `host:8081`), when the port is a documented default of a well-known image (the
+table in `portlint/readers/_well_known.py`, with its sources), when it has no `ports:` list at all, or a port portlint could not
 resolve (a Helm expression).
 
 ## Why is this bad

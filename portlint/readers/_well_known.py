@@ -22,6 +22,8 @@ Sources (the products' own documentation):
 - Elasticsearch: elastic.co/guide/en/elasticsearch/reference/current/modules-network.html
   (9200 HTTP, 9300 transport)
 - Memcached: hub.docker.com/_/memcached (11211); Prometheus: prometheus.io/docs (9090)
+- kube-state-metrics: github.com/kubernetes/kube-state-metrics docs/developer/cli-arguments.md
+  (``--port`` 8080 metrics, ``--telemetry-port`` 8081 self-metrics and health)
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ IMAGES: tuple[WellKnownImage, ...] = (
                                      "docker.elastic.co/elasticsearch/elasticsearch"), (9200, 9300)),
     WellKnownImage("memcached", ("memcached",), (11211,)),
     WellKnownImage("prometheus", ("prom/prometheus",), (9090,)),
+    WellKnownImage("kube-state-metrics", ("registry.k8s.io/kube-state-metrics/kube-state-metrics",
+                                          "k8s.gcr.io/kube-state-metrics/kube-state-metrics",
+                                          "quay.io/coreos/kube-state-metrics"), (8080, 8081)),
 )
 
 # variable → (product, config key); a variable two products share (MYSQL_TCP_PORT) names the first

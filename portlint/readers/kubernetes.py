@@ -28,6 +28,7 @@ from portlint.helm.chart import find_root
 from portlint.helm.render import ChartRenders, render_chart
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
+from portlint.readers._well_known import well_known
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
 
 NAME = "kubernetes"
@@ -529,10 +530,15 @@ def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index
 
 def _named_ports(doc: _Doc, node: Any) -> list[int]:
     """The port numbers the container's ``command``, ``args`` and ``env`` values name as its own
-    (:mod:`portlint.readers._k8s_args`): where it may listen without declaring it."""
+    (:mod:`portlint.readers._k8s_args`), and the default ports of a well-known image
+    (:mod:`portlint.readers._well_known`): where it may listen without declaring it."""
+    found: set[int] = set()
+    image = doc.source.string(get(node, "image"))
+    product = well_known(image.value) if image is not None and image.resolved else None
+    if product is not None:
+        found |= set(product.ports)
     values = [*_yaml.seq(get(node, "command")), *_yaml.seq(get(node, "args"))]
     values += [get(var, "value") for var in _yaml.seq(get(node, "env")) if _yaml.is_mapping(var)]
-    found: set[int] = set()
     for value in values:
         text = doc.source.string(value) if _yaml.is_scalar(value) else None
         if text is not None and text.resolved:
