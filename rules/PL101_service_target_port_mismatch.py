@@ -145,8 +145,22 @@ def _intent(graph: PortGraph, service: Entity, target: PortFact, missing: list[t
         return not_fixed(target, f"the selected pods declare {len(ports)} {target.protocol} ports: which one is meant "
                                  f"is not known, not fixed")
     places = [f for w, _ in missing for c in graph.children(w.id) for f in graph.facts(c)]
+    places += _renderings_elsewhere(graph, service, target)
     return by_agreement(target, ports[0], places, f"every selected pod declares containerPort {ports[0]}",
                         standard_of(graph, service.id))
+
+
+def _renderings_elsewhere(graph: PortGraph, service: Entity, target: PortFact) -> list[PortFact]:
+    """The pods' ports behind every other rendering of this targetPort line (another kustomize
+    overlay or environment built from the same file): an edit there changes them all, so their
+    pods vote too."""
+    places: list[PortFact] = []
+    for other in graph.entities("k8s/Service"):
+        if other.id == service.id or not any(f.location == target.location for f in graph.facts(other, Role.TARGET)):
+            continue
+        for link in graph.outgoing(other.id, "selects"):
+            places += [f for c in graph.children(link.target) for f in graph.facts(c)]
+    return places
 
 
 def _sides(missing: list[tuple[Entity, list[PortFact]]]) -> str:

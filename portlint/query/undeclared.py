@@ -33,5 +33,6 @@ def may_listen_undeclared(number: int, protocol: str, declared: Iterable[PortFac
         return False  # declared, with another protocol only
     if any(number in c.attrs.get("named_ports", ()) for c in containers):
         return True
-    same = {p.value.number for p in declared if p.protocol.upper() == protocol}
+    same = {p.value.number for p in declared if p.protocol.upper() == protocol
+            and p.value.number is not None and 0 < p.value.number <= 65535}  # an invalid port listens nowhere
     return len(same) >= 2
