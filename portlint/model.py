@@ -7,6 +7,7 @@ file format or a rule.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -112,6 +113,8 @@ class PortValue:
         text = str(raw).strip()
         if text.isascii() and text.isdigit() and len(text) <= 12:  # 5,000 digits is text, not a number
             return cls(text=text, number=int(text), defined_at=defined_at)
+        if _PLACEHOLDER.fullmatch(text):  # `<service-port>`: a documented value still to fill in
+            return cls(text=text, unresolved=True, defined_at=defined_at)
         if _is_port_name(text):
             return cls(text=text, name=text, defined_at=defined_at)
         return cls(text=text, defined_at=defined_at)
@@ -130,6 +133,9 @@ class PortValue:
 
     def __str__(self) -> str:
         return self.text
+
+
+_PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9 _.-]{0,62}>")  # documentation placeholders: `<service-port>`
 
 
 def _is_port_name(text: str) -> bool:

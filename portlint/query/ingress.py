@@ -55,6 +55,12 @@ class PortMatch:
     matched: tuple[PortFact, ...]
 
 
+# The AWS Load Balancer Controller reads a backend whose port is this name as the action of the
+# ``alb.ingress.kubernetes.io/actions.<service name>`` annotation (its docs: guide/ingress/annotations.md,
+# "actions": "servicePort must be `use-annotation`"): no Service is meant.
+ALB_ACTION_PORT = "use-annotation"
+
+
 def backends(graph: PortGraph, ingress: Entity) -> list[Backend]:
     """The backends of an Ingress in source order, each with the Services it reaches."""
     ports = {f.slot: f for f in graph.facts(ingress, Role.TARGET)}
@@ -66,6 +72,8 @@ def backends(graph: PortGraph, ingress: Entity) -> list[Backend]:
         name, slot = raw["service"], str(raw.get("slot", ""))
         fact = ports.get(slot)
         port_text = fact.value.text if fact is not None else (str(raw["port"]) if raw.get("port") else "")
+        if port_text == ALB_ACTION_PORT:
+            continue  # an AWS Load Balancer Controller action (redirect, fixed response), not a Service
         unresolved = bool(raw.get("name_unresolved")) or not is_dns_label(name)
         defined = tuple(s for s in _by_name(graph).get((ingress.ref.namespace, name), ()) if same_environment(s, ingress))
         out.append(Backend(ingress, position, slot, name, _loc(raw.get("location")), raw.get("host"), raw.get("path"),

@@ -24,6 +24,10 @@ Sources (the products' own documentation):
 - Memcached: hub.docker.com/_/memcached (11211); Prometheus: prometheus.io/docs (9090)
 - kube-state-metrics: github.com/kubernetes/kube-state-metrics docs/developer/cli-arguments.md
   (``--port`` 8080 metrics, ``--telemetry-port`` 8081 self-metrics and health)
+- AWS Load Balancer Controller: kubernetes-sigs/aws-load-balancer-controller
+  docs/deploy/configurations.md (``--health-probe-bind-addr`` :61779, ``--metrics-bind-addr``
+  :8080, ``--webhook-bind-port`` 9443); its v2 images were also published as
+  ``amazon/aws-alb-ingress-controller``
 """
 
 from __future__ import annotations
@@ -60,6 +64,9 @@ IMAGES: tuple[WellKnownImage, ...] = (
     WellKnownImage("kube-state-metrics", ("registry.k8s.io/kube-state-metrics/kube-state-metrics",
                                           "k8s.gcr.io/kube-state-metrics/kube-state-metrics",
                                           "quay.io/coreos/kube-state-metrics"), (8080, 8081)),
+    WellKnownImage("aws-load-balancer-controller", ("public.ecr.aws/eks/aws-load-balancer-controller",
+                                                    "amazon/aws-load-balancer-controller",
+                                                    "amazon/aws-alb-ingress-controller"), (61779, 8080, 9443)),
 )
 
 # variable → (product, config key); a variable two products share (MYSQL_TCP_PORT) names the first
