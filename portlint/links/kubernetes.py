@@ -196,10 +196,30 @@ def _namespaces_declaring_twice(graph: PortGraph) -> set[str]:
 
 
 def _matching(service: Entity, selector: dict, by_label: dict) -> tuple[Entity, ...]:
-    candidates = min((by_label.get((service.ref.namespace, k, v), []) for k, v in selector.items()), key=len)
+    written = {k: v for k, v in selector.items() if k not in CONTROLLER_LABELS}
+    if not written:
+        return ()  # only labels a controller adds: which pods is not known here
+    candidates = min((by_label.get((service.ref.namespace, k, v), []) for k, v in written.items()), key=len)
     matching = [w for w in candidates if _same_environment(service, w)
-                and all((w.attrs.get("pod_labels") or {}).get(k) == v for k, v in selector.items())]
+                and all((w.attrs.get("pod_labels") or {}).get(k) == v for k, v in written.items())
+                and all(_controller_label(w, k, v) for k, v in selector.items() if k in CONTROLLER_LABELS)]
     return tuple(nearest(service, matching))
+
+
+# Labels the StatefulSet controller adds to each pod it creates, never written in the template
+# (kubernetes.io/docs/concepts/workloads/controllers/statefulset/: "Pod Name Label", "Pod index
+# label"): a Service may select one replica by them.
+CONTROLLER_LABELS = ("statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index")
+
+
+def _controller_label(workload: Entity, key: str, value) -> bool:
+    """Whether the pods of ``workload`` can carry ``key=value`` though its template does not say so."""
+    if workload.ref.kind != "k8s/StatefulSet" or not isinstance(value, str):
+        return False
+    if key == "apps.kubernetes.io/pod-index":
+        return value.isdigit()
+    name = str(workload.attrs.get("name") or workload.ref.name)
+    return value.startswith(name + "-") and value[len(name) + 1:].isdigit()
 
 
 def _link_selectors(graph: PortGraph) -> None:
