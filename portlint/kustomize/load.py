@@ -281,25 +281,4 @@ def _shift_columns(documents: list[Any], columns: int) -> None:
         return
     from yaml.error import Mark
 
-    moved: dict[int, Any] = {}
-    keep: list[Any] = []
-    seen: set[int] = set()
-    stack = list(documents)
-
-    def shift(mark: Any) -> Any:
-        if id(mark) not in moved:
-            keep.append(mark)
-            moved[id(mark)] = Mark(mark.name, mark.index, mark.line, mark.column + columns, None, None)
-        return moved[id(mark)]
-
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        node.start_mark, node.end_mark = shift(node.start_mark), shift(node.end_mark)
-        if node.id == "sequence":
-            stack.extend(node.value)
-        elif node.id == "mapping":
-            for k, v in node.value:
-                stack.extend((k, v))
+    nodes.remark(documents, lambda mark: Mark(mark.name, mark.index, mark.line, mark.column + columns, None, None))

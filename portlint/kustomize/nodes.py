@@ -8,6 +8,7 @@ is parsed once per scan and rendered by every overlay that uses it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -27,15 +28,21 @@ class TooBig(Exception):
 
 def name_marks(documents: list[Any], rel: str) -> None:
     """Give every node of ``documents`` marks naming ``rel`` (aliases are visited once)."""
+    remark(documents, lambda mark: Mark(rel, mark.index, mark.line, mark.column, None, None))
+
+
+def remark(documents: list[Any], make: Callable[[Mark], Mark]) -> None:
+    """Replace every node's marks by ``make(mark)``, one new mark per old one (aliases and shared
+    marks are visited once)."""
     moved: dict[int, Mark] = {}
     keep: list[Any] = []  # the old marks stay alive while we work, so their ids stay unique
 
-    def named(mark: Any) -> Any:
+    def convert(mark: Any) -> Any:
         if mark is None:
             return None
         if id(mark) not in moved:
             keep.append(mark)
-            moved[id(mark)] = Mark(rel, mark.index, mark.line, mark.column, None, None)
+            moved[id(mark)] = make(mark)
         return moved[id(mark)]
 
     seen: set[int] = set()
@@ -45,7 +52,7 @@ def name_marks(documents: list[Any], rel: str) -> None:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        node.start_mark, node.end_mark = named(node.start_mark), named(node.end_mark)
+        node.start_mark, node.end_mark = convert(node.start_mark), convert(node.end_mark)
         if node.id == "sequence":
             stack.extend(node.value)
         elif node.id == "mapping":
