@@ -23,8 +23,10 @@ _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def link(graph: PortGraph) -> None:
-    for entity, name, reason in _matches(graph):
-        qualified = qualify(graph, name, entity)
+    matches = _matches(graph)
+    apps = _separate_apps(graph)  # once: adding service entities below would void a memo per link
+    for entity, name, reason in matches:
+        qualified = _qualified(apps, name, entity)
         if qualified is None:
             continue  # several separate apps name this service: which one is unknown
         if qualified != name:
@@ -67,7 +69,10 @@ def qualify(graph: PortGraph, name: str, entity: Entity | None) -> str | None:
     ``<scope>/<name>``; a scope above several of them (the scan root) names none of them: ``None``.
     A name of the ``[services]`` catalog is always one service (the config says so).
     """
-    apps = graph.memo("services:apps", lambda: _separate_apps(graph))
+    return _qualified(graph.memo("services:apps", lambda: _separate_apps(graph)), name, entity)
+
+
+def _qualified(apps: dict[str, list[str]], name: str, entity: Entity | None) -> str | None:
     leaves = apps.get(name)
     if not leaves or entity is None:
         return name
