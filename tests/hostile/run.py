@@ -65,6 +65,7 @@ def measure(case: Case, tree: Path, timeout: float, extra: tuple[str, ...] = ())
     """Run portlint on ``tree``; kill it after ``timeout`` seconds."""
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("PORTLINT_DEBUG", None)
+    inherited = _high_water_mb(os.getpid())  # a forked child's ru_maxrss starts at its parent's peak
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "portlint", "check", ".", "--format", "json",
@@ -72,7 +73,9 @@ def measure(case: Case, tree: Path, timeout: float, extra: tuple[str, ...] = ())
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = started + timeout
         status, usage = None, None
+        polled = 0.0
         while True:
+            polled = max(polled, _high_water_mb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -87,8 +90,29 @@ def measure(case: Case, tree: Path, timeout: float, extra: tuple[str, ...] = ())
         out.seek(0)
         err.seek(0)
         code = os.waitstatus_to_exitcode(status) if status is not None else None
-        return Outcome(case, code, seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
+        return Outcome(case, code, seconds, _peak_mb(usage.ru_maxrss / 1024, inherited, polled),
+                       usage.ru_utime + usage.ru_stime,
                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+def _high_water_mb(pid: int) -> float:
+    """VmHWM of a live process (its own memory map's peak, which exec starts afresh), else 0."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+def _peak_mb(rusage_mb: float, inherited: float, polled: float) -> float:
+    """The child's peak. Linux folds the forking parent's peak into the child's ``ru_maxrss``, so
+    it is exact only above the parent's; below it, the peak polled while the child ran is used."""
+    if rusage_mb > inherited + 1 or not polled:
+        return rusage_mb
+    return polled
 
 
 def supported(case: Case) -> bool:
