@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -219,3 +220,31 @@ def progress_bar(args) -> ProgressBar:
     """Progress on stderr when it is a terminal, never in CI or with ``PORTLINT_NO_PROGRESS``."""
     enabled = sys.stderr.isatty() and not os.environ.get("PORTLINT_NO_PROGRESS") and not os.environ.get("CI")
     return ProgressBar(enabled)
+
+
+@dataclass
+class Scanned:
+    """One scan as a subcommand runs it: what it resolved, and the result."""
+
+    paths: list[Path]
+    root: Path
+    config: Config
+    rules: list[Rule]
+    chosen: RuleSelection
+    result: object
+
+
+def run_scan(args, reuse: bool = False) -> Scanned | None:
+    """Resolve paths, config and rules from ``args`` and scan, with progress and the read cache;
+    ``None`` when ``--show-settings`` printed the settings instead."""
+    from portlint.engine import scan
+
+    paths, root, config = resolve_scan(args)
+    rules = rules_for(config)
+    chosen = selection(args, rules)
+    if show_settings(args, paths, root, config, rules, chosen):
+        return None
+    with progress_bar(args) as progress:
+        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
+                      read_cache=read_cache_for(args, root, config), reuse=reuse)
+    return Scanned(paths, root, config, rules, chosen, result)

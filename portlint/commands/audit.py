@@ -6,9 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
-                                      selection, show_settings, write_output)
-from portlint.engine import scan
+from portlint.commands._common import add_scan_arguments, note_nested_configs, run_scan, write_output
 from portlint.report import plural
 
 NAME = "audit"
@@ -38,14 +36,10 @@ def run(args) -> int:
     from portlint.audit.paths import rebased_report
     from portlint.report._paths import Rebaser, known_paths, prefix_for
 
-    paths, root, config = resolve_scan(args)
-    rules = rules_for(config)
-    chosen = selection(args, rules)
-    if show_settings(args, paths, root, config, rules, chosen):
+    scanned = run_scan(args)
+    if scanned is None:
         return 0
-    with progress_bar(args) as progress:
-        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
-                      read_cache=read_cache_for(args, root, config))
+    root, config, result = scanned.root, scanned.config, scanned.result
     note_nested_configs(result, config)
     # paths open from where you stand, as `check` prints them
     report = rebased_report(build_report(result), Rebaser(prefix_for(root, Path.cwd()), known_paths(result), root))

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
-from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, progress_bar, resolve_scan, rules_for,
-                                      selection, show_settings, use_color, write_output)
+from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, run_scan, use_color,
+                                      write_output)
 from portlint.discover import relative
 from portlint.safe_io import UnsafeWrite
 from portlint.engine import scan
@@ -70,14 +70,11 @@ def run(args) -> int:
         root = Path.cwd().resolve()
         touched = {relative(Path(p).resolve(), root) for p in args.paths}
         args.paths = [str(root)]
-    paths, root, config = resolve_scan(args)
-    rules = rules_for(config)
-    chosen = selection(args, rules)
-    if show_settings(args, paths, root, config, rules, chosen):
+    scanned = run_scan(args, reuse=not _needs_graph(formats))
+    if scanned is None:
         return 0
-    with progress_bar(args) as progress:
-        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
-                      read_cache=read_cache_for(args, root, config), reuse=not _needs_graph(formats))
+    paths, root, config, rules, chosen, result = (scanned.paths, scanned.root, scanned.config, scanned.rules,
+                                                  scanned.chosen, scanned.result)
     note_nested_configs(result, config)
     if touched is not None and not args.show_all:
         result.findings = [f for f in result.findings if _touches(f, touched)]

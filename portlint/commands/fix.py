@@ -10,9 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portlint.commands._common import (add_scan_arguments, progress_bar, read_cache_for, resolve_scan, rules_for,
-                                      selection, show_settings)
-from portlint.engine import scan
+from portlint.commands._common import add_scan_arguments, run_scan
 from portlint.report import plural
 from portlint.report._paths import prefix_for, rebase_path
 
@@ -27,15 +25,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    paths, root, config = resolve_scan(args)
-    rules = rules_for(config)
-    chosen = selection(args, rules)
-    if show_settings(args, paths, root, config, rules, chosen):
+    scanned = run_scan(args)
+    if scanned is None:
         return 0
-    with progress_bar(args) as progress:
-        result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
-                      read_cache=read_cache_for(args, root, config))
-    return apply_fixes(result.findings, root, config.max_file_size, diff_only=args.diff)
+    return apply_fixes(scanned.result.findings, scanned.root, scanned.config.max_file_size, diff_only=args.diff)
 
 
 def apply_fixes(findings, root: Path, limit: int, diff_only: bool, log=None) -> int:
