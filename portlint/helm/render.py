@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from portlint.helm import chart as C
+from portlint.helm.split import helm_documents
 from portlint.model import Location
 
 
@@ -65,6 +66,7 @@ def render_chart(path: Path, root: Path, environments: tuple[str, ...], max_size
         if any(o.failure is not None for o in env.overlays):
             continue
         render = C.render(info, env, fns, namespace)
+        render.files = {rel: helm_documents(rendered) for rel, rendered in render.files.items()}
         for note in render.notes:  # a partial (_helpers.tpl) Go would not parse fails the chart
             problem = Problem(Location(render.rels.get(note.template, info.rel), note.line), note.message)
             if problem not in result.problems:
