@@ -14,6 +14,7 @@ from typing import Any
 from portlint.helm import chart as C
 from portlint.helm.split import helm_documents
 from portlint.model import Location
+from portlint.readers import _yaml
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Problem:
     location: Location
     message: str
     note: bool = False
+    related: tuple[tuple[Location, str], ...] = ()  # what else this one cause explains
 
 
 @dataclass
@@ -67,12 +69,63 @@ def render_chart(path: Path, root: Path, environments: tuple[str, ...], max_size
             continue
         render = C.render(info, env, fns, namespace)
         render.files = {rel: helm_documents(rendered) for rel, rendered in render.files.items()}
+        _fold_invalid(render)
         for note in render.notes:  # a partial (_helpers.tpl) Go would not parse fails the chart
             problem = Problem(Location(render.rels.get(note.template, info.rel), note.line), note.message)
             if problem not in result.problems:
                 result.problems.append(problem)
         result.renders.append(render)
+    _dependency_problems(info, result)
     return result
+
+
+MAX_RELATED = 20
+
+
+def _fold_invalid(render: C.ChartRender) -> None:
+    """A template whose includes a missing dependency would define, and which then renders as
+    invalid YAML, is not read: the dependency's note tells it, it is not an error of its own."""
+    owners = {f.rel: f.dependency for f in render.folded}
+    for rel in sorted(owners):
+        rendered = render.files.get(rel)
+        if rendered is None or rendered.failed is not None:
+            continue
+        try:
+            _yaml.compose_documents(rendered.text)
+        except _yaml.YamlError as exc:
+            offset = _offset(rendered.text, exc.line, exc.column)
+            name, line, _ = rendered.position(offset)
+            render.folded.append(C.Folded(owners[rel], render.rels.get(name, rel), line,
+                                          f"renders as invalid YAML without it ({exc.message.removeprefix('invalid YAML: ')}): not read"))
+            del render.files[rel]
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The offset of 1-based ``line``/``column`` in ``text``."""
+    start = 0
+    for _ in range(max(line - 1, 0)):
+        found = text.find("\n", start)
+        if found < 0:
+            break
+        start = found + 1
+    return min(start + max(column - 1, 0), len(text))
+
+
+def _dependency_problems(info: C.ChartInfo, result: ChartRenders) -> None:
+    """One note per missing dependency, with every failure it explains as a related location."""
+    for name, (rel, message) in sorted(info.dependency_notes.items()):
+        seen = sorted({(f.rel, f.line, f.message) for render in result.renders for f in render.folded
+                       if f.dependency == name})
+        related = tuple((Location(r, line or 1), text) for r, line, text in seen[:MAX_RELATED])
+        if seen:
+            more = f", {len(seen) - MAX_RELATED} more not listed" if len(seen) > MAX_RELATED else ""
+            places = "1 place" if len(seen) == 1 else f"{len(seen)} places"
+            message = f"{message}; it leaves {places} in the chart's templates unknown{more}"
+        problem = Problem(Location(rel), message, note=True, related=related)
+        if problem not in result.problems:
+            result.problems.append(problem)
+    for sub in info.subcharts:
+        _dependency_problems(sub, result)
 
 
 def _all_notes(info: C.ChartInfo) -> list[tuple[str, str]]:

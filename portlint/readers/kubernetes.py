@@ -23,7 +23,7 @@ from typing import Any
 from portlint import safe_io
 from portlint import kustomize
 from portlint.discover import SourceFile, UndecodableFile, infer_environment, relative
-from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
+from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Related, Role, Severity
 from portlint.helm.chart import find_root
 from portlint.helm.render import ChartRenders, render_chart
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
@@ -278,7 +278,8 @@ def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> ChartRende
     renders = ctx.memo(f"helm:chart:{directory}", load)
     for problem in renders.problems:
         severity = Severity.NOTE if problem.note else Severity.ERROR
-        failure = ParseFailure(problem.location, problem.message, NAME, severity)
+        related = tuple(Related(where, text) for where, text in problem.related)
+        failure = ParseFailure(problem.location, problem.message, NAME, severity, related)
         if failure not in out.failures:
             out.failures.append(failure)
     return renders
