@@ -40,7 +40,8 @@ def chart(root: Path, packed: bytes | None, service_target: str = '{{ include "l
     folder = root / "app"
     (folder / "templates").mkdir(parents=True)
     (folder / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
-                                       "  - name: lib\n    version: 1.0.0\n    repository: https://charts.example.org\n")
+                                       "  - name: lib\n    version: 1.0.0\n"
+                                       "    repository: https://charts.example.org\n")
     (folder / "templates" / "all.yaml").write_text(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels: {app: a}\n"
         "  template:\n    metadata:\n      labels: {app: a}\n    spec:\n      containers:\n        - name: app\n"

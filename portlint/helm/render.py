@@ -95,8 +95,9 @@ def _fold_invalid(render: C.ChartRender) -> None:
         except _yaml.YamlError as exc:
             offset = _offset(rendered.text, exc.line, exc.column)
             name, line, _ = rendered.position(offset)
+            why = exc.message.removeprefix("invalid YAML: ")
             render.folded.append(C.Folded(owners[rel], render.rels.get(name, rel), line,
-                                          f"renders as invalid YAML without it ({exc.message.removeprefix('invalid YAML: ')}): not read"))
+                                          f"renders as invalid YAML without it ({why}): not read"))
             del render.files[rel]
 
 
