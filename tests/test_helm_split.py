@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from portlint.helm.exec import Engine
 from portlint.helm.render import functions
-from portlint.helm.split import helm_documents, separator_edits
+from portlint.helm.split import helm_documents, separator_edits, separators
 
 _GO_SEP = re.compile(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*")
 
@@ -98,3 +98,10 @@ def test_yaml_sees_the_documents_helm_sees(lines: list[str], final_newline: bool
             return  # Helm rejects this output too
     got = [d for d in yaml.safe_load_all(apply(text)) if d is not None]
     assert _clip(got) == _clip([d for d in expected if d is not None])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="-\n \ta#", max_size=40))
+def test_separators_are_the_regular_expressions_matches(text: str) -> None:
+    regex = re.compile(r"(?:\A[\t\n\f\r ]*|[\t\n\f\r ]*\n)---[\t\n\f\r ]*")
+    assert [(s, e) for s, _, e in separators(text)] == [m.span() for m in regex.finditer(text)]

@@ -440,7 +440,7 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
     return ChartRender(env.name, files, rels, notes, folded)
 
 
-_NO_TEMPLATE = re.compile(r'no template "(?P<name>[^"]*)"')
+_NO_TEMPLATE = re.compile(r'no (?:such )?template "(?P<name>[^"]*)"')
 
 
 def _fold(rendered: Rendered, rel: str, missing: list[str], engine: Engine) -> list[Folded]:
