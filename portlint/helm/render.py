@@ -34,6 +34,7 @@ class ChartRenders:
     info: C.ChartInfo
     renders: list[C.ChartRender] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    configured: bool = False  # values files for it are named in the config ([helm-values])
 
     def template_rels(self) -> set[str]:
         rels: set[str] = set()
@@ -53,7 +54,7 @@ def render_chart(path: Path, root: Path, environments: tuple[str, ...], max_size
                  namespace: str = "", extra_values: dict[str, list[Path]] | None = None) -> ChartRenders:
     """Load and render the chart at ``path`` (scan root ``root``) for each environment it has."""
     info = C.load(path, root, max_size)
-    result = ChartRenders(info)
+    result = ChartRenders(info, configured=bool(extra_values))
     _values_problems(info, result)
     for rel, message in _all_notes(info):
         result.problems.append(Problem(Location(rel), message, note=True))
@@ -150,3 +151,53 @@ def _values_problem(values: C.ValuesFile, result: ChartRenders) -> None:
                       note=error.message.startswith("skipped"))
     if problem not in result.problems:
         result.problems.append(problem)
+
+
+def unrendered_note(charts: list[ChartRenders]) -> Problem | None:
+    """One note for a scan: templates that render no object with the values used, in charts that
+    keep other values under ``ci/`` (chart-testing's convention), which are not rendered. What those
+    templates would declare (a Service enabled only in a CI values file) is not checked."""
+    rows: list[tuple[str, int, int, int]] = []
+    for chart in charts:
+        folder = chart.info.path / "ci"
+        if chart.configured or not chart.renders or not folder.is_dir():
+            continue
+        ci = [p for p in folder.glob("*.y*ml") if p.is_file() and not p.is_symlink()]
+        empty, total = _empty_templates(chart)
+        if ci and empty:
+            rows.append((chart.info.rel, empty, total, len(ci)))
+    if not rows:
+        return None
+    rows.sort()
+    where = [Location(f"{rel}/{C.CHART_FILE}" if rel else C.CHART_FILE) for rel, *_ in rows]
+    related = tuple((loc, f"{empty} of {total} templates render no object; {_count(n, 'values file')} under "
+                          "ci/ not rendered") for loc, (_, empty, total, n) in zip(where, rows))
+    count = sum(row[1] for row in rows)
+    verb = "renders" if count == 1 else "render"
+    message = (f"{_count(count, 'template')} in {_count(len(rows), 'chart')} {verb} no object with the values "
+               "used, so what they would "
+               "declare is not checked; the values files under their ci/ (chart-testing) are not rendered: name "
+               "one under [helm-values] to check that variant")
+    return Problem(where[0], message, note=True, related=related)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _empty_templates(chart: ChartRenders) -> tuple[int, int]:
+    """(templates whose every render holds no object, templates rendered)."""
+    seen: dict[str, bool] = {}
+    for render in chart.renders:
+        for rel, rendered in render.files.items():
+            empty = rendered.failed is None and not rendered.unknown and not _has_content(rendered.text)
+            seen[rel] = seen.get(rel, True) and empty
+    return sum(seen.values()), len(seen)
+
+
+def _has_content(text: str) -> bool:
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and stripped != "---":
+            return True
+    return False

@@ -25,7 +25,7 @@ from portlint import kustomize
 from portlint.discover import SourceFile, UndecodableFile, infer_environment, relative
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Related, Role, Severity
 from portlint.helm.chart import find_root
-from portlint.helm.render import ChartRenders, render_chart
+from portlint.helm.render import ChartRenders, render_chart, unrendered_note
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
 from portlint.readers._k8s_config_maps import config_map_volumes, container_config_maps, read_config_map
@@ -76,6 +76,10 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
         if file.rel not in rendered.managed:
             _read_file(file, ctx, out, names)
     _read_kustomize_renders(rendered, files, ctx, out, names)
+    note = unrendered_note([ctx.cache[key] for key in sorted(ctx.cache) if key.startswith("helm:chart:")])
+    if note is not None:
+        related = tuple(Related(where, text) for where, text in note.related)
+        out.failures.append(ParseFailure(note.location, note.message, NAME, Severity.NOTE, related))
     return out
 
 
