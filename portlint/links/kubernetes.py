@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from portlint.describe import same_environment
 from portlint.graph import PortGraph
@@ -272,26 +273,36 @@ def _where(entity: Entity, attr: str) -> Location:
 
 
 def _link_ingresses(graph: PortGraph) -> None:
+    link_backends(graph, graph.entities(INGRESS), lambda ingress, _: ingress.ref.namespace, ("path", "slot"), "backend ")
+
+
+def link_backends(graph: PortGraph, origins: Iterable[Entity], namespace: Callable[[Entity, dict], str],
+                  where_keys: tuple[str, ...], prefix: str = "") -> None:
+    """Link each origin (an Ingress, a route, a DestinationRule) ``routes-to`` the Services its
+    ``backends`` name: in the backend's namespace (``namespace(origin, backend)``) and the origin's
+    environment, the nearest when several match (:func:`nearest`, across scopes when the origin's
+    own has none). The link's reason names the backends by their first key of ``where_keys``."""
     services: dict[tuple[str, str], list[Entity]] = defaultdict(list)
     for service in graph.entities(SERVICE):
         services[(service.ref.namespace, service.attrs.get("name", service.ref.name))].append(service)
-    for ingress in graph.entities(INGRESS):
+    for origin in origins:
         routes: dict[str, list[dict]] = defaultdict(list)
-        for backend in ingress.attrs.get("backends") or []:
-            candidates = [s for s in services.get((ingress.ref.namespace, backend.get("service")), [])
-                          if _same_environment(ingress, s)]
-            for service in nearest(ingress, candidates, cross_scope=True):
+        for backend in origin.attrs.get("backends") or []:
+            candidates = [s for s in services.get((namespace(origin, backend), backend.get("service")), [])
+                          if same_environment(origin, s)]
+            for service in nearest(origin, candidates, cross_scope=True):
                 routes[service.id].append(backend)
         for service_id in sorted(routes):
-            graph.add_link(_routes_to(ingress, graph.entity(service_id), routes[service_id]))
+            graph.add_link(_routes_to(origin, graph.entity(service_id), routes[service_id], where_keys, prefix))
 
 
-def _routes_to(ingress: Entity, service: Entity, backends: list[dict]) -> Link:
+def _routes_to(origin: Entity, service: Entity, backends: list[dict], where_keys: tuple[str, ...],
+               prefix: str) -> Link:
     ports = tuple(dict.fromkeys(str(b["port"]) for b in backends if b.get("port") is not None))
-    where = ", ".join(b.get("path") or b.get("slot") or "backend" for b in backends)
-    reason = f"backend {where} names Service {service.attrs.get('name', service.ref.name)}"
+    where = ", ".join(next((b[k] for k in where_keys if b.get(k)), "backend") for b in backends)
+    reason = f"{prefix}{where} names Service {service.attrs.get('name', service.ref.name)}"
     if ports:
         reason += f" port {', '.join(ports)}"
     locations = tuple(sorted({b["location"] for b in backends if isinstance(b.get("location"), Location)}))
     attrs = (("port", ports[0] if ports else None), ("ports", ports))
-    return Link(ingress.id, service.id, ROUTES_TO, reason, locations + (service.location,), attrs)
+    return Link(origin.id, service.id, ROUTES_TO, reason, locations + (service.location,), attrs)
