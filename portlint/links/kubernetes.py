@@ -85,7 +85,10 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
     1. those of its own scope (a chart, a kustomization, a compose project renders its own
        objects); with ``cross_scope`` (an Ingress naming a Service), when its scope has none, those
        of the one other scope that has some — never when several do, so an example collection's
-       apps never meet;
+       apps never meet. An origin in no scope (a loose manifest outside every chart and
+       kustomization) also meets the candidates of the units in its folder or below it, and the
+       nearest folder wins as in 2, a tie going to its own scope: the kustomize base beside a loose
+       Service, not a sibling sample's workload;
     2. when the namespace is not written (the objects land wherever they are applied), those in
        the nearest folder: (steps up from the origin's folder, steps down from there, another
        file) is smallest — the same file, then the same folder, then below it, then from the
@@ -103,18 +106,29 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
     kept: set[str] = set()
     for group in groups.values():
         pool = [c for c in group if scope_of(c) == scope_of(origin)]
+        below = _units_below(origin, group)
         if not pool and cross_scope and len({scope_of(c) for c in group}) == 1:
             pool = group
         build = origin.attrs.get("kustomize")  # one kustomize build is applied together: no folder ranking
         same_build = [c for c in pool if build and c.attrs.get("kustomize") == build]
         if same_build:
             pool = same_build
-        elif pool and (not origin.ref.namespace or _declared_twice(pool)):
-            ranked = [(_distance(here, c.location.path), c) for c in pool]
+        elif below or (pool and (not origin.ref.namespace or _declared_twice(pool))):
+            ranked = [(_distance(here, c.location.path), c) for c in pool + below]
             best = min(distance for distance, _ in ranked)
-            pool = [c for distance, c in ranked if distance == best]
+            nearest_ones = [c for distance, c in ranked if distance == best]
+            pool = [c for c in nearest_ones if c in pool] or nearest_ones  # a tie goes to its own scope
         kept.update(c.id for c in pool)
     return [c for c in candidates if c.id in kept]
+
+
+def _units_below(origin: Entity, group: list[Entity]) -> list[Entity]:
+    """For a loose origin (in no scope), the candidates of other scopes in its folder or below it:
+    a kustomize base or chart beside a loose Service may be what it fronts."""
+    if scope_of(origin):
+        return []
+    folder = posixpath.dirname(origin.location.path)
+    return [c for c in group if scope_of(c) and (not folder or c.location.path.startswith(folder + "/"))]
 
 
 def _identity(entity: Entity) -> tuple[str, str, str]:
@@ -173,10 +187,12 @@ def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue
-        # what nearest() looks at: the scope, the kustomize build, and the file when the namespace is not written
+        # what nearest() looks at: the scope, the kustomize build, and the file when the namespace is
+        # not written or the Service is loose (the units below its folder)
         key = (service.ref.namespace, service.environment, tuple(sorted(selector.items(), key=str)),
                scope_of(service), service.attrs.get("kustomize") or "",
-               "" if service.ref.namespace and service.ref.namespace not in twice else service.location.path)
+               "" if service.ref.namespace and service.ref.namespace not in twice and scope_of(service)
+               else service.location.path)
         if key not in groups:
             groups[key] = _matching(service, selector, by_label)
         if groups[key]:
