@@ -209,3 +209,10 @@ def test_selector_matched_in_another_deployment_unit_names_the_workload() -> Non
     assert "matches no workload of its own deployment unit (addons/public-lb)" in note.message
     assert "Deployment storefront (ns shop) in app matches it" in note.message
     assert [r.location.short for r in note.related] == ["app/deployment.yaml:10"]
+
+
+def test_one_port_under_two_names_is_a_warning_with_the_tooling_reason() -> None:
+    [alias] = scan_tree(RULES / "PL108" / "fire-aliased-port-names", select=("PL108",)).findings
+    [two] = scan_tree(RULES / "PL108" / "fire-two-containers", select=("PL108",)).findings
+    assert alias.severity.value == "warning" and "server-side apply" in alias.message
+    assert two.severity.value == "error" and "only one of them can bind it" in two.message
