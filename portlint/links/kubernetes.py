@@ -99,25 +99,29 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
     """
     if not candidates:
         return []
+    here = origin.location.path
+    below = _units_below(origin, candidates)
+    if below:  # a loose origin: the nearest of its own scope's and the units below, over every environment
+        mine = [c for c in candidates if scope_of(c) == scope_of(origin)]
+        best = min(_distance(here, c.location.path) for c in mine + below)
+        nearest_ones = [c for c in mine + below if _distance(here, c.location.path) == best]
+        candidates = [c for c in nearest_ones if c in mine] or nearest_ones  # a tie goes to its own scope
     groups: dict[str | None, list[Entity]] = defaultdict(list)
     for candidate in candidates:
         groups[candidate.environment].append(candidate)
-    here = origin.location.path
     kept: set[str] = set()
     for group in groups.values():
-        pool = [c for c in group if scope_of(c) == scope_of(origin)]
-        below = _units_below(origin, group)
+        pool = group if below else [c for c in group if scope_of(c) == scope_of(origin)]
         if not pool and cross_scope and len({scope_of(c) for c in group}) == 1:
             pool = group
         build = origin.attrs.get("kustomize")  # one kustomize build is applied together: no folder ranking
         same_build = [c for c in pool if build and c.attrs.get("kustomize") == build]
         if same_build:
             pool = same_build
-        elif below or (pool and (not origin.ref.namespace or _declared_twice(pool))):
-            ranked = [(_distance(here, c.location.path), c) for c in pool + below]
+        elif pool and (not origin.ref.namespace or _declared_twice(pool)):
+            ranked = [(_distance(here, c.location.path), c) for c in pool]
             best = min(distance for distance, _ in ranked)
-            nearest_ones = [c for distance, c in ranked if distance == best]
-            pool = [c for c in nearest_ones if c in pool] or nearest_ones  # a tie goes to its own scope
+            pool = [c for distance, c in ranked if distance == best]
         kept.update(c.id for c in pool)
     return [c for c in candidates if c.id in kept]
 
