@@ -29,6 +29,7 @@ from portlint.helm.render import ChartRenders, render_chart
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
 from portlint.readers._k8s_operators import generated_services
+from portlint.readers._k8s_policy_tests import POLICY, drop_test_inputs, is_policy
 from portlint.readers._k8s_config_maps import config_map_volumes, container_config_maps, read_config_map
 from portlint.readers._well_known import well_known
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
@@ -77,6 +78,7 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
         if file.rel not in rendered.managed:
             _read_file(file, ctx, out, names)
     _read_kustomize_renders(rendered, files, ctx, out, names)
+    drop_test_inputs(out, NAME)
     return out
 
 
@@ -452,6 +454,8 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _k8s_routes.read_monitor(doc)
     elif kind.value == "ConfigMap" and _served_by(api, SERVICE_GROUPS):
         read_config_map(doc)
+    elif api.resolved and is_policy(api.value, kind.value):
+        doc.entity(POLICY, {})
     elif api.resolved and generated_services(api.value, kind.value, "x"):
         _read_operator_resource(doc, api.value)
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
