@@ -132,8 +132,9 @@ def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[Por
     return Problem(
         location=probe.location,
         message=(f"{probe.field} {number} of container {name}{_owner(graph, container)} is not a port the "
-                 f"container declares ({why}): the {kind + ' ' if kind else ''}probe likely "
-                 f"fails while the app is healthy"),
+                 f"container declares ({why}): the {kind + ' ' if kind else ''}probe fails while the app "
+                 f"is healthy, unless the app also listens there undeclared (then Services and policies "
+                 f"cannot name that port)"),
         related=tuple(sorted(related, key=lambda r: r.location)),
         fix=fix,
         key=f"{container.id}|{probe.field}|{number}",
