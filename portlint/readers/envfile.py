@@ -14,6 +14,10 @@ Which environment a file describes (Compose, python-dotenv and vite conventions)
   unless ``[env-files]`` in the config binds it (``".env" = "dev"``);
 - templates (``.env.example``, ``.sample``, ``.template``, ``.dist``): every environment's, marked
   ``example`` (they rank below real values).
+
+A port that is an address the app calls carries ``client_of``: beside a host that is another
+machine (``REDIS_HOST=redis`` + ``REDIS_PORT``), or a client-bundle variable naming a peer
+(``EXPO_PUBLIC_GATE_PORT``, also ``bundle``; see :mod:`portlint.readers._config_keys`).
 """
 
 from __future__ import annotations
