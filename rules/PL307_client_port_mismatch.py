@@ -60,8 +60,8 @@ def check(ctx) -> Iterator[Problem]:
         yield Problem(
             location=client.location,
             message=(f"{name} is {client.number}, the port this configuration calls {client.client_of} on, but "
-                     f"{peer.label} listens on {listens}: the connection is refused"),
-            related=tuple(Related(where, f"{peer.label} listens on {number} ({what})")
+                     f"{peer.label} {peer.verb} {listens}: the connection is refused"),
+            related=tuple(Related(where, f"{peer.label} {peer.verb} {number} ({what})")
                           for number, where, what in peer.ports),
             fix=(f"set {name} to {listens}" if len(peer.numbers) == 1
                  else f"set {name} to one of {listens}") + f", or change {peer.label} if it should listen on {client.number}",

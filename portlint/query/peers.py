@@ -34,6 +34,7 @@ class Peer:
 
     label: str
     ports: tuple[tuple[int, Location, str], ...]  # (port, where, what: `GATE_PORT`, `ports`)
+    verb: str = "listens on"  # "publishes" for a compose service reached from outside
 
     @property
     def numbers(self) -> set[int]:
@@ -90,13 +91,13 @@ def _compose_peer(graph: PortGraph, client: Contribution, owner: Entity, publish
     found = [e for e in graph.entities(COMPOSE)
              if (e.ref.name.lower() in names or str(e.attrs.get("container_name", "")).lower() in names)
              and (published or str(e.attrs.get("project_dir", "")) == folder)]
-    projects = {e.ref.namespace for e in found}
-    if len(projects) != 1 or len(found) != 1:
-        return None  # no such service, or several projects have one: which is unknown
-    service = found[0]
+    if not found or (not published and len(found) != 1):
+        return None  # no such service, or (inside a project) an ambiguous name
     roles = (Role.PUBLISH,) if published else _CONTAINER_ROLES
-    facts = [f for f in graph.facts(service) if f.role in roles]
+    facts = [f for service in found for f in graph.facts(service) if f.role in roles]
     if not facts or any(f.value.number is None for f in facts):
         return None
-    return Peer(f"compose service {service.ref.name}",
-                tuple((f.value.number, f.location, f.field) for f in facts))  # type: ignore[misc]
+    # a bundle's peer in several alternative stacks: the client reaches whichever runs
+    label = f"compose service {found[0].ref.name}" + (f" (in {len(found)} compose projects)" if len(found) > 1 else "")
+    ports = tuple(sorted({(f.value.number, f.location, f.field) for f in facts}))  # type: ignore[misc]
+    return Peer(label, ports, "publishes" if published else "listens on")  # type: ignore[arg-type]
