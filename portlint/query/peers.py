@@ -74,9 +74,9 @@ def _configured(graph: PortGraph, client: Contribution) -> Peer | None:
         winner = value.winner
         if client.environment not in (None, value.environment) or winner.number is None:
             continue
-        if not binds(graph, winner) or _scope(graph, winner.owner) != scope:
-            continue
-        return Peer(value.config_key, ((winner.number, winner.location, winner.env_var or value.config_key),))
+        if _scope(graph, winner.owner) != scope:
+            continue  # another app's value (a client address of the peer itself counts: GATE_HOST=gate)
+        return Peer(value.service, ((winner.number, winner.location, winner.env_var or value.config_key),))
     return None
 
 
