@@ -31,7 +31,7 @@ from typing import Any
 from portlint import __version__
 
 CACHE_DIR = ".portlint_cache"
-FORMAT = 1  # bump when what an entry holds changes shape
+FORMAT = 2  # bump when what an entry holds changes shape
 _KEY_BYTES = 32
 _SIG_BYTES = hashlib.sha256().digest_size
 
@@ -131,6 +131,10 @@ class ReadCache:
         self.side_reads: dict[str, str | None] = {}  # every side file any reader of this run read
         self.complete = True  # False once a read was not cacheable (cut by the time budget)
         self.hashes = FileHashes()
+        # what each reader produced this run, as tokens: equal tokens, equal output (see
+        # :meth:`output_token`); the engine keys the link and rule results on them
+        self.tokens: list[tuple[str, ...]] = []
+        self._loaded_side: dict = {}
 
     @property
     def usable(self) -> bool:
@@ -174,7 +178,14 @@ class ReadCache:
             return None
         self.hits += 1
         self.side_reads.update(side)
+        self._loaded_side = side
         return output
+
+    @staticmethod
+    def output_token(key: str, side: dict) -> str:
+        """A name for what the entry ``key`` holds, made with the side files it read: the entry
+        is rewritten under the same key when a side file changes, so the key alone is not one."""
+        return digest(repr((key, sorted(side.items()))).encode("utf-8", "surrogatepass"))
 
     def store(self, key: str, side: SideReads, output: Any) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not written."""
@@ -292,6 +303,7 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     key = cache.entry_key(f"{reader}\0{digest(context.encode('utf-8', 'surrogatepass'))}", inputs)
     hit = cache.load(key)
     if hit is not None:
+        cache.tokens.append((reader, cache.output_token(key, cache._loaded_side)))
         return hit
     side = SideReads(inputs=frozenset(os.path.abspath(f.path) for f in files))
     token = safe_io.watch_reads(side)
@@ -300,6 +312,7 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     finally:
         safe_io.unwatch_reads(token)
     cache.store(key, side, output)
+    cache.tokens.append((reader, cache.output_token(key, side.seen)))
     return output
 
 
@@ -407,7 +420,11 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
     """``read_one(file)`` for each file of a :data:`PER_FILE <portlint.readers>` reader, or the
     result kept for that file when neither it nor a side file it read has changed. All of a
     reader's files share one signed entry (one file to load, not thousands); it is written again
-    only when a file was read. ``read_one`` returns (output, cacheable). Returns (file, output)."""
+    only when a file was read. ``read_one`` returns (output, cacheable). Returns (file, output).
+
+    Each file's result carries a token (:attr:`ReadCache.tokens`): a file read again whose
+    output equals the one kept (an edit that moved no fact, such as a comment) keeps its token,
+    so the link and rule results keyed on the tokens still hold."""
     from portlint import safe_io
 
     name = cache.entry_key(f"{reader}\0per-file\0{digest(context.encode('utf-8', 'surrogatepass'))}", [])
@@ -419,9 +436,12 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
     for file in files:
         content = cache.hashes.of(file)
         entry = kept.get(file.rel)
+        if not (isinstance(entry, tuple) and len(entry) == 4):
+            entry = None
         if entry is not None and entry[0] == content and _side_unchanged(entry[1]):
             cache.side_reads.update(entry[1])
             fresh[file.rel] = entry
+            cache.tokens.append((reader, file.rel, entry[3]))
             results.append((file, entry[2]))
             continue
         side = SideReads(inputs=frozenset({os.path.abspath(file.path)}))
@@ -432,12 +452,24 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
             safe_io.unwatch_reads(token)
         cache.side_reads.update(side.seen)
         if cacheable:
-            fresh[file.rel] = (content, dict(side.seen), output)
+            same = entry is not None and _same_output(entry[2], output)
+            mark = entry[3] if same else cache.output_token(f"{name}\0{file.rel}\0{content}", side.seen)
+            fresh[file.rel] = (content, dict(side.seen), output, mark)
+            cache.tokens.append((reader, file.rel, mark))
         changed = True
         results.append((file, output))
     if changed or len(fresh) != len(kept):
         cache.store(name, SideReads(), fresh)
     return results
+
+
+def _same_output(old: Any, new: Any) -> bool:
+    """Field by field equality of two reader outputs (dataclasses all the way down); anything
+    that cannot be compared counts as changed."""
+    try:
+        return type(old) is type(new) and bool(old == new)
+    except Exception:
+        return False
 
 
 def _side_unchanged(side: dict) -> bool:

@@ -105,6 +105,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     try:
         return _scan(paths, root, config, rules, selection, progress, read_cache, reuse)
     finally:
+        _age_survivors()
         gc.set_threshold(*thresholds)
 
 
@@ -112,6 +113,17 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
 # (700) the cyclic collector walks the ever larger heap again and again, which grows faster than
 # the tree (2,000 services: 23 % of the CPU). Collections still happen, just less often.
 _GC_THRESHOLD = (100_000, 50, 100)
+
+
+def _age_survivors() -> None:
+    """Move every object alive now to the oldest generation without walking them (``freeze`` then
+    ``unfreeze``). What a stage built (facts, the graph) lives on; left young, it is walked by
+    the next middle-generation collection, once per ~50 young ones: at 2,000 services one such
+    walk after the scan took 0.75 s. The oldest generation is still collected (rarely), so cyclic
+    garbage is freed eventually."""
+    if gc.isenabled():
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None,
@@ -129,6 +141,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     if any(item.exclude for item in scoped):
         found = Discovery(found.root, [f for f in found.files if not excluded(scoped, f.rel)], found.skipped)
     timings["discover"] = time.perf_counter() - tick
+    _age_survivors()
 
     whole = None
     if reuse and read_cache is not None and read_cache.usable:
@@ -144,35 +157,64 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     ctx = ReadContext(root=root, config=config, read_cache=read_cache)
     output, read_files = read_all(found, ctx, timings, report)
     timings["read"] = time.perf_counter() - tick
+    _age_survivors()
 
-    tick = time.perf_counter()
-    report("linking", 0, 1)
-    graph = build_graph(output, config)
-    timings["link"] = time.perf_counter() - tick
-
-    tick = time.perf_counter()
     active = [r for r in rules if selection.active(r, config)]
-    findings = run_rules([r for r in active if not r.engine], graph, config, report)
-    if scoped:
-        findings = _scoped_findings(findings, scoped, rules, selection, graph, config, report)
-    timings["rules"] = time.perf_counter() - tick
+    checked = _checked_before(read_cache, whole)
+    if checked is not None:  # the facts are those of the last run: so are the links and findings
+        graph, findings, timings["link"], timings["rules"] = None, checked["findings"], 0.0, 0.0
+    else:
+        tick = time.perf_counter()
+        report("linking", 0, 1)
+        graph = build_graph(output, config)
+        timings["link"] = time.perf_counter() - tick
+        _age_survivors()
+
+        tick = time.perf_counter()
+        findings = run_rules([r for r in active if not r.engine], graph, config, report)
+        if scoped:
+            findings = _scoped_findings(findings, scoped, rules, selection, graph, config, report)
+        timings["rules"] = time.perf_counter() - tick
+    checked_now = findings
 
     tick = time.perf_counter()
     known = {r.id for r in rules} | {r.name for r in rules} | {"ALL"}
     findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known)
     timings["suppress"] = time.perf_counter() - tick
-    result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
+    result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),  # type: ignore[arg-type]
                         files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
                         suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config),
                         scoped_configs=scoped)
+    if checked is not None:
+        result.graph_paths = frozenset(checked["graph_paths"])
+        result.from_cache = True
     if whole is not None:
-        _keep_scan(read_cache, whole, result, found)
+        _keep_scan(read_cache, whole, result, found, checked_now)
     return result
 
 
+def _checked_before(read_cache, whole: tuple[str, str, str] | None) -> dict | None:
+    """The link and rule results of the last run when it started from the same facts (same
+    reader outputs, scopes, settings, rules and code), or ``None``."""
+    if whole is None or not read_cache.complete:
+        return None
+    slot = getattr(read_cache, "_slot", None)
+    checked = slot[2].get("checked") if slot is not None and isinstance(slot[2], dict) else None
+    if not isinstance(checked, dict) or checked.get("key") != _checked_key(read_cache, whole):
+        return None
+    return checked
+
+
+def _checked_key(read_cache, whole: tuple[str, str, str]) -> str:
+    from portlint.cache import digest
+
+    return digest(f"{whole[2]}\0{read_cache.facts_key}".encode())
+
+
 def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, config: Config,
-                   rules: list[Rule], selection: RuleSelection, scoped: list) -> tuple[str, str]:
-    """(setup, key) of a whole scan: what was asked, and what it was asked of."""
+                   rules: list[Rule], selection: RuleSelection, scoped: list) -> tuple[str, str, str]:
+    """(setup, key, checking) of a whole scan: what was asked, what it was asked of, and what
+    besides the facts decides the links and findings (settings, rules, code)."""
     from portlint.cache import config_fingerprint, rules_fingerprint, scan_key
 
     setup = repr((str(root), sorted(str(p) for p in paths), config_fingerprint(config),
@@ -181,18 +223,23 @@ def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, 
     skipped = repr([(s.rel, s.reason, s.quiet) for s in found.skipped])
     nested = repr([(item.rel, item.folder, item.exclude, item.ignored, item.keys, config_fingerprint(item.config))
                    for item in scoped])
-    extra = "\0".join((setup, rules_fingerprint(rules), today().isoformat(), skipped, nested))
-    return setup, scan_key(read_cache, found.files, extra)
+    checking = "\0".join((setup, rules_fingerprint(rules), nested))
+    extra = "\0".join((checking, today().isoformat(), skipped))
+    return setup, scan_key(read_cache, found.files, extra), scan_key(read_cache, [], checking)
 
 
-def _keep_scan(read_cache, whole: tuple[str, str], result: ScanResult, found: Discovery) -> None:
+def _keep_scan(read_cache, whole: tuple[str, str, str], result: ScanResult, found: Discovery,
+               checked: list[Finding]) -> None:
+    """Keep the findings (for an unchanged tree) and the findings before suppressions, keyed by
+    the facts they came from (for a tree whose edits changed no fact)."""
     from portlint.report._paths import graph_paths
 
+    paths = sorted(result.graph_paths if result.graph is None else graph_paths(result.graph))  # type: ignore[arg-type]
     stored = {"findings": result.findings, "suppressed": result.suppressed, "files_read": result.files_read,
               "files_seen": result.files_seen, "nested_configs": result.nested_configs,
-              "scoped_configs": result.scoped_configs,
-              "graph_paths": sorted(graph_paths(result.graph))}
-    read_cache.store_scan(*whole, stored, known=(os.path.abspath(f.path) for f in found.files))
+              "scoped_configs": result.scoped_configs, "graph_paths": paths,
+              "checked": {"key": _checked_key(read_cache, whole), "findings": checked, "graph_paths": paths}}
+    read_cache.store_scan(*whole[:2], stored, known=(os.path.abspath(f.path) for f in found.files))
 
 
 def _from_cache(cached: dict, root: Path, rules: list[Rule], selection: RuleSelection, config: Config,
@@ -240,6 +287,9 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     readers = load_readers()
     if ctx.scopes is None:
         ctx.scopes = build_scopes([f.rel for f in found.files], found.root)
+    if ctx.read_cache is not None:
+        ctx.read_cache.tokens = []
+    skipped: list[ParseFailure] = []  # files over the size limit or binary: notes, not input
     for step, reader in enumerate(readers):
         if progress:
             progress(f"reading ({reader.NAME})", step, len(readers))
@@ -248,11 +298,11 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
             if not reader.wants(file, ctx):
                 continue
             if file.size > limit:
-                total.failures.append(ParseFailure(
+                skipped.append(ParseFailure(
                     Location(file.rel), f"skipped: {file.size} bytes is over max-file-size ({limit})",
                     reader.NAME, Severity.NOTE))
             elif file.size and _binary(file, ctx):
-                total.failures.append(ParseFailure(
+                skipped.append(ParseFailure(
                     Location(file.rel), "skipped: binary content", reader.NAME, Severity.NOTE))
             else:
                 wanted.append(file)
@@ -266,10 +316,22 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         read_files.update(f.rel for f in wanted)
     for entity in total.entities:  # every entity knows its scope: linkers join only within one
         entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
-    total.failures.extend(_skipped_notes(found, ctx, readers))
+    notes = skipped + _skipped_notes(found, ctx, readers)
+    total.failures.extend(notes)
+    if ctx.read_cache is not None:
+        ctx.read_cache.facts_key = _facts_key(ctx, notes)
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _facts_key(ctx: ReadContext, notes: list[ParseFailure]) -> str:
+    """What linking and checking start from, as a key: each reader's output by its cache token,
+    the scopes, and the notes the engine itself made (skipped files)."""
+    from portlint.cache import digest
+
+    scopes = (sorted(ctx.scope_map.roots.items()), sorted(ctx.scope_map.namespaces.items()))
+    return digest(repr((ctx.read_cache.tokens, scopes, notes)).encode("utf-8", "surrogatepass"))
 
 
 def _binary(file: SourceFile, ctx: ReadContext) -> bool:
