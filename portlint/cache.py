@@ -181,6 +181,18 @@ class ReadCache:
         self._loaded_side = side
         return output
 
+    def child_state(self) -> tuple:
+        """What a reading child process learned (:mod:`portlint.parallel`), for the parent."""
+        return self.side_reads, self.complete, self.hashes.table, self.hashes.binaries, self.hashes.settled
+
+    def merge_child_state(self, state: tuple) -> None:
+        side, complete, table, binaries, settled = state
+        self.side_reads.update(side)
+        self.complete = self.complete and complete
+        self.hashes.table.update(table)
+        self.hashes.binaries.update(binaries)
+        self.hashes.settled = self.hashes.settled or settled
+
     @staticmethod
     def output_token(key: str, side: dict) -> str:
         """A name for what the entry ``key`` holds, made with the side files it read: the entry
@@ -288,7 +300,7 @@ class ReadCache:
 def settings_fingerprint(config: Any) -> str:
     """What in the config can change what a reader produces (everything but the rule settings
     and the selection, which act after reading)."""
-    skip = {"rule_settings", "select", "extend_select", "rules_dirs", "source", "path", "found_by"}
+    skip = {"rule_settings", "select", "extend_select", "rules_dirs", "source", "path", "found_by", "jobs"}
     items = sorted((k, repr(v)) for k, v in vars(config).items() if k not in skip and not k.startswith("_"))
     return digest(repr(items).encode("utf-8", "surrogatepass"))
 
@@ -411,8 +423,9 @@ def rules_fingerprint(rules: list) -> str:
 
 
 def config_fingerprint(config: Any) -> str:
-    """Every setting of the config (rule settings and selection included)."""
-    items = sorted((k, repr(v)) for k, v in vars(config).items() if not k.startswith("_"))
+    """Every setting of the config (rule settings and selection included) but ``jobs``, which
+    changes how fast, not what."""
+    items = sorted((k, repr(v)) for k, v in vars(config).items() if not k.startswith("_") and k != "jobs")
     return digest(repr(items).encode("utf-8", "surrogatepass"))
 
 

@@ -58,6 +58,8 @@ class ScanResult:
     scoped_configs: list = field(default_factory=list)  # the nested .portlint.toml applied (portlint.nested)
     graph_paths: frozenset[str] | None = None  # a result from the scan cache has no graph, only its paths
     from_cache: bool = False
+    processes: int = 1  # processes that read (portlint.parallel)
+    worker_mb: list[float] = field(default_factory=list)  # each reading child's PSS at its end, MB
 
 
 @dataclass
@@ -184,7 +186,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),  # type: ignore[arg-type]
                         files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
                         suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config),
-                        scoped_configs=scoped)
+                        scoped_configs=scoped, processes=ctx.processes, worker_mb=ctx.worker_mb)
     if checked is not None:
         result.graph_paths = frozenset(checked["graph_paths"])
         result.from_cache = True
@@ -287,9 +289,8 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     readers = load_readers()
     if ctx.scopes is None:
         ctx.scopes = build_scopes([f.rel for f in found.files], found.root)
-    if ctx.read_cache is not None:
-        ctx.read_cache.tokens = []
     skipped: list[ParseFailure] = []  # files over the size limit or binary: notes, not input
+    jobs: list[tuple[Any, list[SourceFile]]] = []
     for step, reader in enumerate(readers):
         if progress:
             progress(f"reading ({reader.NAME})", step, len(readers))
@@ -306,14 +307,17 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
                     Location(file.rel), "skipped: binary content", reader.NAME, Severity.NOTE))
             else:
                 wanted.append(file)
-        if not wanted:
-            continue
-        tick = time.perf_counter()
-        output, wanted = _read_cached(reader, wanted, ctx)
+        if wanted:
+            jobs.append((reader, wanted))
+    all_tokens: list[tuple[str, ...]] = []
+    for (reader, _), (output, kept, seconds, tokens) in zip(jobs, _read_jobs(jobs, ctx)):
         total.extend(output)
         if timings is not None:
-            timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
-        read_files.update(f.rel for f in wanted)
+            timings[f"read:{reader.NAME}"] = seconds
+        read_files.update(kept)
+        all_tokens.extend(tokens)
+    if ctx.read_cache is not None:
+        ctx.read_cache.tokens = all_tokens
     for entity in total.entities:  # every entity knows its scope: linkers join only within one
         entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
     notes = skipped + _skipped_notes(found, ctx, readers)
@@ -323,6 +327,43 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
     # a failure reported twice (two readers wanted a broken file) is one failure
     total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
     return total, read_files
+
+
+def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> list[tuple]:
+    """Each job's (output, files read, seconds, cache tokens), read in one process or several
+    (:mod:`portlint.parallel`); the same results in the same order either way."""
+    from portlint import parallel
+
+    costs = [getattr(reader, "WEIGHT", 1.0) * sum(f.size for f in files) for reader, files in jobs]
+    processes = parallel.processes_for(getattr(ctx.config, "jobs", 0), sum(costs))
+    ctx.processes = processes if processes > 1 and len(jobs) > 1 else 1
+    cache = ctx.read_cache if ctx.read_cache is not None and ctx.read_cache.usable else None
+    wall = ctx.config.max_file_seconds * budget.WALL_FACTOR
+
+    def work(job):
+        reader, files = job
+        tick = time.perf_counter()
+        if cache is not None:
+            cache.tokens = []
+        output, kept = _read_cached(reader, files, ctx)
+        tokens = cache.tokens if cache is not None else []
+        return output, [f.rel for f in kept], time.perf_counter() - tick, tokens
+
+    def failed(job, reason: str):
+        reader, files = job
+        if cache is not None:
+            cache.complete = False  # a scan with unread files is never kept
+        output = ReadOutput()
+        for file in files:
+            output.fail(Location(file.rel), f"not read: the process reading it for the {reader.NAME} reader "
+                        f"{reason}; the rest of the tree is still checked", reader.NAME)
+        return output, [], 0.0, []
+
+    ctx.worker_mb = []
+    return parallel.run(jobs, costs, work, ctx.processes, memory=ctx.worker_mb,
+                        state=lambda: cache.child_state() if cache is not None else None,
+                        merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
+                        failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]))
 
 
 def _facts_key(ctx: ReadContext, notes: list[ParseFailure]) -> str:
