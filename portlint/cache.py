@@ -368,6 +368,12 @@ class FileHashes:
             self.table[key] = (signature, value, racy)
         return value
 
+    def known(self, file) -> bool:
+        """Whether ``file``'s hash is known and trusted unchanged (without reading it)."""
+        known = self.table.get(str(file.path))
+        signature = file.signature
+        return known is not None and signature is not None and known[0] == signature and not known[2]
+
     def binary(self, file, sniff) -> bool:
         """``sniff(file)`` (is it binary?), remembered with the file's hash while its signature
         holds: an edit run does not open every file again to look for NUL bytes."""

@@ -181,7 +181,8 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
 
     tick = time.perf_counter()
     known = {r.id for r in rules} | {r.name for r in rules} | {"ALL"}
-    findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known)
+    comments = _CommentMemo(read_cache, whole)
+    findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known, comments)
     timings["suppress"] = time.perf_counter() - tick
     result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),  # type: ignore[arg-type]
                         files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
@@ -191,8 +192,30 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
         result.graph_paths = frozenset(checked["graph_paths"])
         result.from_cache = True
     if whole is not None:
-        _keep_scan(read_cache, whole, result, found, checked_now)
+        _keep_scan(read_cache, whole, result, found, checked_now, comments.fresh)
     return result
+
+
+class _CommentMemo:
+    """The suppression comments of each file, kept in the scan slot by the file's content hash:
+    an edit run does not open every file again to look for them."""
+
+    def __init__(self, read_cache, whole) -> None:
+        self.cache = read_cache if whole is not None else None
+        slot = getattr(read_cache, "_slot", None) if self.cache is not None else None
+        kept = slot[2].get("comments") if slot is not None and isinstance(slot[2], dict) else None
+        self.kept: dict = kept if isinstance(kept, dict) else {}
+        self.fresh: dict = {}
+
+    def __call__(self, file: SourceFile) -> list[Suppression]:
+        if self.cache is None:
+            return parse_suppressions(file.rel, file.text())
+        content = self.cache.hashes.of(file)
+        entry = self.kept.get(file.rel)
+        if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == content):
+            entry = (content, parse_suppressions(file.rel, file.text()))
+        self.fresh[file.rel] = entry
+        return entry[1]
 
 
 def _checked_before(read_cache, whole: tuple[str, str, str] | None) -> dict | None:
@@ -231,7 +254,7 @@ def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, 
 
 
 def _keep_scan(read_cache, whole: tuple[str, str, str], result: ScanResult, found: Discovery,
-               checked: list[Finding]) -> None:
+               checked: list[Finding], comments: dict) -> None:
     """Keep the findings (for an unchanged tree) and the findings before suppressions, keyed by
     the facts they came from (for a tree whose edits changed no fact)."""
     from portlint.report._paths import graph_paths
@@ -240,7 +263,8 @@ def _keep_scan(read_cache, whole: tuple[str, str, str], result: ScanResult, foun
     stored = {"findings": result.findings, "suppressed": result.suppressed, "files_read": result.files_read,
               "files_seen": result.files_seen, "nested_configs": result.nested_configs,
               "scoped_configs": result.scoped_configs, "graph_paths": paths,
-              "checked": {"key": _checked_key(read_cache, whole), "findings": checked, "graph_paths": paths}}
+              "checked": {"key": _checked_key(read_cache, whole), "findings": checked, "graph_paths": paths},
+              "comments": comments}
     read_cache.store_scan(*whole[:2], stored, known=(os.path.abspath(f.path) for f in found.files))
 
 
@@ -334,10 +358,10 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
     (:mod:`portlint.parallel`); the same results in the same order either way."""
     from portlint import parallel
 
-    costs = [getattr(reader, "WEIGHT", 1.0) * sum(f.size for f in files) for reader, files in jobs]
+    cache = ctx.read_cache if ctx.read_cache is not None and ctx.read_cache.usable else None
+    costs = [_cost(reader, files, cache) for reader, files in jobs]
     processes = parallel.processes_for(getattr(ctx.config, "jobs", 0), sum(costs))
     ctx.processes = processes if processes > 1 and len(jobs) > 1 else 1
-    cache = ctx.read_cache if ctx.read_cache is not None and ctx.read_cache.usable else None
     wall = ctx.config.max_file_seconds * budget.WALL_FACTOR
 
     def work(job):
@@ -364,6 +388,19 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
                         state=lambda: cache.child_state() if cache is not None else None,
                         merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
                         failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]))
+
+
+def _cost(reader, files: list[SourceFile], cache) -> float:
+    """What reading ``files`` will cost, in weighted bytes: nothing for files the read cache knows
+    unchanged (a batch reader reads all its files again when one changed)."""
+    weight = getattr(reader, "WEIGHT", 1.0)
+    if cache is not None:
+        changed = [f for f in files if not cache.hashes.known(f)]
+        if not changed:
+            return 0.0
+        if getattr(reader, "PER_FILE", False):
+            files = changed
+    return weight * sum(f.size for f in files)
 
 
 def _facts_key(ctx: ReadContext, notes: list[ParseFailure]) -> str:
@@ -613,13 +650,17 @@ def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Findi
 
 
 def apply_suppressions(findings: list[Finding], found: Discovery, read_files: set[str], active: list[Rule],
-                       config: Config, known_rules: set[str]) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
-    """Drop suppressed findings; report unused (PL003) and invalid or expired (PL004) suppressions."""
+                       config: Config, known_rules: set[str],
+                       comments_of: Callable[[SourceFile], list[Suppression]] | None = None,
+                       ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
+    """Drop suppressed findings; report unused (PL003) and invalid or expired (PL004) suppressions.
+    ``comments_of(file)`` gives a file's suppression comments (default: parsed from its text)."""
+    comments_of = comments_of or (lambda file: parse_suppressions(file.rel, file.text()))
     comments: list[Suppression] = []
     for file in found.files:
         if file.rel in read_files:
             try:
-                comments.extend(parse_suppressions(file.rel, file.text()))
+                comments.extend(comments_of(file))
             except Exception:  # undecodable files were reported by their reader already
                 continue
     if not comments:

@@ -133,3 +133,29 @@ def test_jobs_are_shared_by_cost_and_kept_in_order() -> None:
     assert parallel.share([5, 1, 4, 1], 2) == [[0, 1, 3], [2]] or parallel.share([5, 1, 4, 1], 2) == [[0, 3], [1, 2]]
     assert parallel.run(list(range(5)), [1.0] * 5, lambda x: x * x, 3, state=lambda: None,
                         merge=lambda s: None, failed=lambda j, r: None, wall_budget=lambda j: 30.0) == [0, 1, 4, 9, 16]
+
+
+def test_files_the_cache_knows_unchanged_cost_nothing(tmp_path: Path) -> None:
+    """An edit run loads cached results: it is not worth a second process."""
+    from portlint.cache import FileHashes
+    from portlint.discover import SourceFile
+    from portlint.engine import _cost
+    from portlint.readers import dockerfile, kubernetes
+
+    files = []
+    for name in ("a", "b"):
+        path = tmp_path / name
+        path.write_text("x" * 1000)
+        stat = path.stat()
+        files.append(SourceFile(path, name, 1000, signature=(stat.st_size, stat.st_mtime_ns - 10**10,
+                                                               stat.st_ctime_ns - 10**10, stat.st_ino, stat.st_dev)))
+
+    class Cache:
+        hashes = FileHashes()
+
+    Cache.hashes.of(files[0])
+    assert _cost(kubernetes, files, None) == 2000 * kubernetes.WEIGHT
+    assert _cost(dockerfile, files, Cache) == 1000 * dockerfile.WEIGHT, "a per-file reader reads the unknown file"
+    assert _cost(kubernetes, files, Cache) == 2000 * kubernetes.WEIGHT, "a batch reader reads all again"
+    Cache.hashes.of(files[1])
+    assert _cost(kubernetes, files, Cache) == 0.0
