@@ -79,10 +79,18 @@ def run(jobs: list[Any], costs: list[float], work: Callable[[Any], Any], process
     if processes <= 1 or len(jobs) < 2 or not available():
         return [work(job) for job in jobs]
     groups = [g for g in share(costs, min(processes, len(jobs))) if g]
-    children = [_Child.start(group, jobs, work, state) for group in groups[1:]]
+    children: list[_Child] = []
     results: dict[int, Any] = {}
-    for index in groups[0]:
-        results[index] = work(jobs[index])
+    try:
+        children.extend(_Child.start(group, jobs, work, state) for group in groups[1:])
+        for index in groups[0]:
+            results[index] = work(jobs[index])
+    except BaseException:  # interrupted (Ctrl-C) or out of memory here: no child outlives the scan
+        for child in children:
+            _kill(child.pid)
+            os.close(child.fd)
+            _reap(child.pid)
+        raise
     for child in children:
         deadline = time.monotonic() + sum(wall_budget(jobs[i]) for i in child.group)
         outcome, reason = child.collect(deadline)
