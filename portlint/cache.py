@@ -31,7 +31,7 @@ from typing import Any
 from portlint import __version__
 
 CACHE_DIR = ".portlint_cache"
-FORMAT = 2  # bump when what an entry holds changes shape
+FORMAT = 3  # bump when what an entry holds changes shape
 _KEY_BYTES = 32
 _SIG_BYTES = hashlib.sha256().digest_size
 
@@ -305,6 +305,23 @@ def settings_fingerprint(config: Any) -> str:
     return digest(repr(items).encode("utf-8", "surrogatepass"))
 
 
+class Pickled:
+    """A reader output as the cache keeps it (pickled, signed with its entry): unpickled by
+    :meth:`load` only when the scan needs the facts themselves."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def load(self) -> Any:
+        return pickle.loads(self.data)
+
+
+def _pickled(output: Any) -> bytes:
+    return pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def read_through(cache: ReadCache, reader: str, files: list, read, context: str = "") -> Any:
     """``read()`` for ``reader`` over ``files`` (SourceFiles), or its cached result when none of
     the files, nor any side file it read last time, nor the ``context`` (what else the reader is
@@ -314,16 +331,19 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     inputs = [(f.rel, cache.hashes.of(f)) for f in files]
     key = cache.entry_key(f"{reader}\0{digest(context.encode('utf-8', 'surrogatepass'))}", inputs)
     hit = cache.load(key)
-    if hit is not None:
+    if isinstance(hit, bytes):
         cache.tokens.append((reader, cache.output_token(key, cache._loaded_side)))
-        return hit
+        return Pickled(hit)
     side = SideReads(inputs=frozenset(os.path.abspath(f.path) for f in files))
     token = safe_io.watch_reads(side)
     try:
         output = read()
     finally:
         safe_io.unwatch_reads(token)
-    cache.store(key, side, output)
+    try:
+        cache.store(key, side, _pickled(output))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        cache.complete = False
     cache.tokens.append((reader, cache.output_token(key, side.seen)))
     return output
 
@@ -439,7 +459,8 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
     """``read_one(file)`` for each file of a :data:`PER_FILE <portlint.readers>` reader, or the
     result kept for that file when neither it nor a side file it read has changed. All of a
     reader's files share one signed entry (one file to load, not thousands); it is written again
-    only when a file was read. ``read_one`` returns (output, cacheable). Returns (file, output).
+    only when a file was read. ``read_one`` returns (output, cacheable). Returns (file, output), a
+    kept output as :class:`Pickled`.
 
     Each file's result carries a token (:attr:`ReadCache.tokens`): a file read again whose
     output equals the one kept (an edit that moved no fact, such as a comment) keeps its token,
@@ -461,7 +482,7 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
             cache.side_reads.update(entry[1])
             fresh[file.rel] = entry
             cache.tokens.append((reader, file.rel, entry[3]))
-            results.append((file, entry[2]))
+            results.append((file, Pickled(entry[2])))
             continue
         side = SideReads(inputs=frozenset({os.path.abspath(file.path)}))
         token = safe_io.watch_reads(side)
@@ -470,11 +491,14 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
         finally:
             safe_io.unwatch_reads(token)
         cache.side_reads.update(side.seen)
-        if cacheable:
+        blob = _blob(output) if cacheable else None
+        if blob is not None:
             same = entry is not None and _same_output(entry[2], output)
             mark = entry[3] if same else cache.output_token(f"{name}\0{file.rel}\0{content}", side.seen)
-            fresh[file.rel] = (content, dict(side.seen), output, mark)
+            fresh[file.rel] = (content, dict(side.seen), blob, mark)
             cache.tokens.append((reader, file.rel, mark))
+        else:
+            cache.complete = False
         changed = True
         results.append((file, output))
     if changed or len(fresh) != len(kept):
@@ -482,10 +506,18 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
     return results
 
 
-def _same_output(old: Any, new: Any) -> bool:
-    """Field by field equality of two reader outputs (dataclasses all the way down); anything
-    that cannot be compared counts as changed."""
+def _blob(output: Any) -> bytes | None:
     try:
+        return _pickled(output)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _same_output(old: Any, new: Any) -> bool:
+    """Whether the kept (pickled) output equals the new one, field by field (dataclasses all the
+    way down); anything that cannot be compared counts as changed."""
+    try:
+        old = pickle.loads(old) if isinstance(old, bytes) else old
         return type(old) is type(new) and bool(old == new)
     except Exception:
         return False

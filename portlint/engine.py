@@ -157,12 +157,14 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
 
     tick = time.perf_counter()
     ctx = ReadContext(root=root, config=config, read_cache=read_cache)
-    output, read_files = read_all(found, ctx, timings, report)
+    read = read_parts(found, ctx, timings, report)
+    read_files = read.files
+    checked = _checked_before(read_cache, whole)
+    output = read.output() if checked is None else None
     timings["read"] = time.perf_counter() - tick
     _age_survivors()
 
     active = [r for r in rules if selection.active(r, config)]
-    checked = _checked_before(read_cache, whole)
     if checked is not None:  # the facts are those of the last run: so are the links and findings
         graph, findings, timings["link"], timings["rules"] = None, checked["findings"], 0.0, 0.0
     else:
@@ -307,7 +309,35 @@ def _scoped_findings(findings: list[Finding], scoped: list[ScopedConfig], rules:
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
              progress: Progress | None = None) -> tuple[ReadOutput, set[str]]:
     """Hand each reader the files it wants; oversized and binary files become notes, not input."""
-    total = ReadOutput()
+    read = read_parts(found, ctx, timings, progress)
+    return read.output(), read.files
+
+
+@dataclass
+class Read:
+    """What the readers gave, in reader order; parts from the read cache stay pickled until
+    :meth:`output` (an edit run whose facts did not move never unpickles them)."""
+
+    parts: list
+    notes: list[ParseFailure]  # the engine's own: files skipped (size, binary, unreadable paths)
+    files: set[str]  # the files read
+    scopes: Any
+
+    def output(self) -> ReadOutput:
+        total = ReadOutput()
+        for part in self.parts:
+            total.extend(part.load() if hasattr(part, "load") else part)
+        for entity in total.entities:  # every entity knows its scope: linkers join only within one
+            entity.attrs.setdefault("scope", self.scopes.of(entity.location.path))
+        total.failures.extend(self.notes)
+        # a failure reported twice (two readers wanted a broken file) is one failure
+        total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
+        return total
+
+
+def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
+               progress: Progress | None = None) -> Read:
+    """:func:`read_all`, with the output left in parts (:class:`Read`)."""
     read_files: set[str] = set()
     limit = ctx.config.max_file_size
     readers = load_readers()
@@ -334,23 +364,18 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
         if wanted:
             jobs.append((reader, wanted))
     all_tokens: list[tuple[str, ...]] = []
+    parts: list = []
     for (reader, _), (output, kept, seconds, tokens) in zip(jobs, _read_jobs(jobs, ctx)):
-        total.extend(output)
+        parts.extend(output)
         if timings is not None:
             timings[f"read:{reader.NAME}"] = seconds
         read_files.update(kept)
         all_tokens.extend(tokens)
+    notes = skipped + _skipped_notes(found, ctx, readers)
     if ctx.read_cache is not None:
         ctx.read_cache.tokens = all_tokens
-    for entity in total.entities:  # every entity knows its scope: linkers join only within one
-        entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
-    notes = skipped + _skipped_notes(found, ctx, readers)
-    total.failures.extend(notes)
-    if ctx.read_cache is not None:
         ctx.read_cache.facts_key = _facts_key(ctx, notes)
-    # a failure reported twice (two readers wanted a broken file) is one failure
-    total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
-    return total, read_files
+    return Read(parts, notes, read_files, ctx.scopes)
 
 
 def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> list[tuple]:
@@ -381,7 +406,7 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
         for file in files:
             output.fail(Location(file.rel), f"not read: the process reading it for the {reader.NAME} reader "
                         f"{reason}; the rest of the tree is still checked", reader.NAME)
-        return output, [], 0.0, []
+        return [output], [], 0.0, []
 
     ctx.worker_mb = []
     return parallel.run(jobs, costs, work, ctx.processes, memory=ctx.worker_mb,
@@ -447,11 +472,13 @@ class _CutByBudget(Exception):
         self.output, self.kept = output, kept
 
 
-def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[ReadOutput, list[SourceFile]]:
-    """The reader's output (and the files it read), from the read cache when its files and side
-    files are unchanged; a read the time budget cut short is never stored."""
+def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[list, list[SourceFile]]:
+    """The reader's output in parts (:class:`ReadOutput`, or :class:`portlint.cache.Pickled` from
+    the read cache when its files and side files are unchanged: unpickled only when needed) and
+    the files it read; a read the time budget cut short is never stored."""
     if ctx.read_cache is None or not ctx.read_cache.usable:
-        return _read_within_budget(reader, files, ctx)
+        output, kept = _read_within_budget(reader, files, ctx)
+        return [output], kept
     from portlint.cache import read_per_file, read_through
 
     context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
@@ -465,10 +492,8 @@ def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[Rea
                 cut.append(file)
             return output, bool(kept)
 
-        total = ReadOutput()
-        for _, output in read_per_file(ctx.read_cache, reader.NAME, files, read_one, context):
-            total.extend(output)
-        return total, [f for f in files if not any(f is c for c in cut)]
+        parts = [output for _, output in read_per_file(ctx.read_cache, reader.NAME, files, read_one, context)]
+        return parts, [f for f in files if not any(f is c for c in cut)]
 
     def compute() -> ReadOutput:
         output, kept = _read_within_budget(reader, files, ctx)
@@ -478,10 +503,10 @@ def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[Rea
 
     # the scopes (from the whole tree's markers) shape what a reader emits: part of the key
     try:
-        return read_through(ctx.read_cache, reader.NAME, files, compute, context), files
+        return [read_through(ctx.read_cache, reader.NAME, files, compute, context)], files
     except _CutByBudget as cut:
         ctx.read_cache.complete = False  # nor is the scan that holds it
-        return cut.output, cut.kept
+        return [cut.output], cut.kept
 
 
 def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
