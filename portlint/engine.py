@@ -356,16 +356,14 @@ def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | N
                 skipped.append(ParseFailure(
                     Location(file.rel), f"skipped: {file.size} bytes is over max-file-size ({limit})",
                     reader.NAME, Severity.NOTE))
-            elif file.size and _binary(file, ctx):
-                skipped.append(ParseFailure(
-                    Location(file.rel), "skipped: binary content", reader.NAME, Severity.NOTE))
-            else:
+            else:  # binary content is looked for in the job (in a reading process of its own)
                 wanted.append(file)
         if wanted:
             jobs.append((reader, wanted))
     all_tokens: list[tuple[str, ...]] = []
     parts: list = []
-    for (reader, _), (output, kept, seconds, tokens) in zip(jobs, _read_jobs(jobs, ctx)):
+    for (reader, _), (output, kept, seconds, tokens, binary) in zip(jobs, _read_jobs(jobs, ctx)):
+        skipped.extend(binary)
         parts.extend(output)
         if timings is not None:
             timings[f"read:{reader.NAME}"] = seconds
@@ -379,8 +377,9 @@ def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | N
 
 
 def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> list[tuple]:
-    """Each job's (output, files read, seconds, cache tokens), read in one process or several
-    (:mod:`portlint.parallel`); the same results in the same order either way."""
+    """Each job's (output parts, files read, seconds, cache tokens, binary-file notes), read in one
+    process or several (:mod:`portlint.parallel`); the same results in the same order either way.
+    A job looks for binary content itself, so that the sniffing is shared out too."""
     from portlint import parallel
 
     cache = ctx.read_cache if ctx.read_cache is not None and ctx.read_cache.usable else None
@@ -390,13 +389,19 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
     wall = ctx.config.max_file_seconds * budget.WALL_FACTOR
 
     def work(job):
-        reader, files = job
+        reader, candidates = job
         tick = time.perf_counter()
+        binary = [f for f in candidates if f.size and _binary(f, ctx)]
+        skip = {id(f) for f in binary}
+        files = [f for f in candidates if id(f) not in skip] if binary else candidates
+        notes = [ParseFailure(Location(f.rel), "skipped: binary content", reader.NAME, Severity.NOTE) for f in binary]
+        if not files:
+            return [], [], time.perf_counter() - tick, [], notes
         if cache is not None:
             cache.tokens = []
         output, kept = _read_cached(reader, files, ctx)
         tokens = cache.tokens if cache is not None else []
-        return output, [f.rel for f in kept], time.perf_counter() - tick, tokens
+        return output, [f.rel for f in kept], time.perf_counter() - tick, tokens, notes
 
     def failed(job, reason: str):
         reader, files = job
@@ -406,7 +411,7 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
         for file in files:
             output.fail(Location(file.rel), f"not read: the process reading it for the {reader.NAME} reader "
                         f"{reason}; the rest of the tree is still checked", reader.NAME)
-        return [output], [], 0.0, []
+        return [output], [], 0.0, [], []
 
     ctx.worker_mb = []
     return parallel.run(jobs, costs, work, ctx.processes, memory=ctx.worker_mb,
