@@ -285,6 +285,40 @@ class CutShort(YamlError):
     """Input that was not read to the end on purpose (a budget): a note, not an error."""
 
 
+class ForeignTemplate(CutShort):
+    """A file that is a template for another tool (cookiecutter, sed, envsubst, a Go or Jinja
+    template outside a chart) and is not YAML until that tool renders it: a note, not an error."""
+
+
+# markers of another tool's template: `{{ x }}`/`{% if %}` (Go, Jinja, cookiecutter), `${X}`
+# (envsubst, shell), `{X_Y}` (sed, format strings); `{}` and `{a: 1}` are YAML
+_FOREIGN_MARKER = re.compile(r"\{\{|\{%|\$\{[A-Za-z_]|\{[A-Za-z_][A-Za-z0-9_]*\}")
+MARKER_REACH = 2  # lines before the error's line a marker may be on
+
+
+def foreign_template(error: YamlError, text: str, rel: str, dollar: bool = True) -> YamlError:
+    """``error`` as a :class:`ForeignTemplate` note when the file is another tool's template: its
+    path is one (``{{cookiecutter.slug}}/``), or a template marker stands on the line YAML failed
+    on or just before it. Otherwise ``error`` itself: a broken file elsewhere is still an error.
+
+    ``dollar=False`` for formats that interpolate ``${X}`` themselves (Compose): there a ``${`` is
+    their own syntax, not another tool's."""
+    if isinstance(error, CutShort):
+        return error
+    if "{{" in rel:
+        folder = next((part for part in rel.split("/") if "{{" in part), rel)
+        where = f"its path holds {folder}"
+    else:
+        lines = text.split("\n")[max(error.line - 1 - MARKER_REACH, 0):error.line]
+        marker = next((m.group(0) for line in reversed(lines) for m in _FOREIGN_MARKER.finditer(line)
+                       if dollar or not m.group(0).startswith("$")), None)
+        if marker is None:
+            return error
+        where = f"`{marker}` near line {error.line}"
+    return ForeignTemplate(f"a template for another tool ({where}), not read as YAML: {error.message}",
+                           error.line, error.column)
+
+
 class BudgetExceeded(CutShort):
     """A file's documents together expand beyond its node budget: the rest is skipped, with a note."""
 
@@ -347,7 +381,8 @@ def mask_templates(source: str) -> MaskedText:
     """Replace each ``{{ … }}`` with ``_`` of the same length (newlines kept).
 
     A line holding nothing but template actions (``{{- if … }}``, ``{{ end }}``, ``{{ include … }}``)
-    becomes a comment of the same length, so control flow does not break the YAML structure.
+    becomes a comment of the same length at the line's indentation, so control flow does not break
+    the YAML structure (and a block scalar holding such a line stays one scalar).
     """
     if "{{" not in source:
         return MaskedText(source, [])
@@ -374,8 +409,18 @@ def mask_templates(source: str) -> MaskedText:
     original = source.split("\n")
     for i, (masked_line, orig_line) in enumerate(zip(lines, original)):
         if "{{" in orig_line and _only_templates(orig_line):
-            lines[i] = "#" + " " * (len(masked_line) - 1) if masked_line else masked_line
+            lines[i] = _comment_at_indent(masked_line)
     return MaskedText("\n".join(lines), templates)
+
+
+def _comment_at_indent(line: str) -> str:
+    """A same-length comment that starts at the line's own indentation: inside a block scalar it
+    stays content (a comment at column 0 would end the scalar), elsewhere it is a comment."""
+    body = line.lstrip(" \t")
+    if not body:
+        return line
+    indent = line[:len(line) - len(body)]
+    return indent + "#" + " " * (len(body) - 1)
 
 
 def _only_templates(line: str) -> bool:
