@@ -101,4 +101,5 @@ def test_a_listen_address_setting_is_its_port_and_an_empty_one_states_none() -> 
     graph = scan_tree(RULES / "PL002" / "silent-setting-listen-address-or-empty").graph
     by_var = {f.attrs.get("env_var"): f.value.number for f in graph.facts() if f.attrs.get("env_var")}
     assert by_var["BEACON_LISTEN_PORT"] == 8125 and by_var["BEACON_ADMIN_PORT"] == 8126
-    assert "BEACON_SMTP_PORT" not in by_var and "BEACON_STATS_PORT" not in by_var
+    assert by_var["BEACON_PROBE_PORT"] == 8127 and by_var["BEACON_GOSSIP_PORT"] == 7946
+    assert not {"BEACON_SMTP_PORT", "BEACON_STATS_PORT", "BEACON_DEBUG_PORT", "BEACON_TRACE_PORT"} & set(by_var)

@@ -208,9 +208,12 @@ class _Collector:
         where = _yaml.location(value, self.file.rel)
         attrs = {"field": written, "config_key": key, "layer": LAYER}
         if is_port_key(name):
+            port = _port_value(value)
+            if port is None:
+                return  # set empty: no port stated
             if value.style in ("'", '"'):
                 attrs["quoted"] = True
-            self.facts.append(PortFact(value=_port_value(value), role=Role.CONFIG, owner=self.owner, location=where,
+            self.facts.append(PortFact(value=port, role=Role.CONFIG, owner=self.owner, location=where,
                                        environment=self.environment, slot=key, attrs=attrs))
         elif is_setting_key(name):
             raw = _setting_text(value)
@@ -220,11 +223,12 @@ class _Collector:
                                          environment=self.environment, attrs=attrs))
 
 
-def _port_value(node: Any) -> PortValue:
+def _port_value(node: Any) -> PortValue | None:
+    """A port setting (:meth:`PortValue.parse_setting`): ``None`` when set empty."""
     raw = _yaml.scalar_value(node)
     if isinstance(raw, str) and looks_unresolved(raw):
         return PortValue.unresolved_expr(raw)
-    return PortValue.parse(raw)
+    return PortValue.parse_setting(raw)
 
 
 def _setting_text(node: Any) -> str:
