@@ -127,9 +127,9 @@ class PortValue:
         text = "" if raw is None else str(raw).strip()
         if not text:
             return None
-        address = _LISTEN_ADDRESS.fullmatch(text)
-        if address:
-            return cls(text=address.group(1), number=int(address.group(1)), defined_at=defined_at)
+        address = _LISTEN_ADDRESS.fullmatch(text) if ":" in text else None
+        if address and not address.group(1).isdigit():  # `12:34` is no address
+            return cls(text=address.group(2), number=int(address.group(2)), defined_at=defined_at)
         return cls.parse(raw, defined_at)
 
     @classmethod
@@ -156,7 +156,7 @@ _PLACEHOLDER = re.compile(
 # (Go, Jinja, cookiecutter), `{PORT}` (sed, format strings)
 _TEMPLATE_MARKER = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|\{%|\{[A-Za-z_][A-Za-z0-9_.]*\}")
 # a listen address in a port setting: `:80`, `0.0.0.0:80`, `[::]:80`, `localhost:80`
-_LISTEN_ADDRESS = re.compile(r"(?:\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9_-]*[A-Za-z._][A-Za-z0-9_.-]*)?:([0-9]{1,6})")
+_LISTEN_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9_.-]*):([0-9]{1,6})")
 
 
 def is_placeholder(text: str) -> bool:
