@@ -290,33 +290,18 @@ class ForeignTemplate(CutShort):
     template outside a chart) and is not YAML until that tool renders it: a note, not an error."""
 
 
-# markers of another tool's template: `{{ x }}`/`{% if %}` (Go, Jinja, cookiecutter), `${X}`
-# (envsubst, shell), `{X_Y}` (sed, format strings); `{}` and `{a: 1}` are YAML
-_FOREIGN_MARKER = re.compile(r"\{\{|\{%|\$\{[A-Za-z_]|\{[A-Za-z_][A-Za-z0-9_]*\}")
-MARKER_REACH = 2  # lines before the error's line a marker may be on
-
-
 def foreign_template(error: YamlError, text: str, rel: str, dollar: bool = True) -> YamlError:
-    """``error`` as a :class:`ForeignTemplate` note when the file is another tool's template: its
-    path is one (``{{cookiecutter.slug}}/``), or a template marker stands on the line YAML failed
-    on or just before it. Otherwise ``error`` itself: a broken file elsewhere is still an error.
+    """``error`` as a :class:`ForeignTemplate` note when the file is another tool's template
+    (:mod:`portlint.readers._templates`), else ``error`` itself. ``dollar=False`` for formats
+    that interpolate ``${X}`` themselves (Compose)."""
+    from portlint.readers._templates import note, template_reason
 
-    ``dollar=False`` for formats that interpolate ``${X}`` themselves (Compose): there a ``${`` is
-    their own syntax, not another tool's."""
     if isinstance(error, CutShort):
         return error
-    if "{{" in rel:
-        folder = next((part for part in rel.split("/") if "{{" in part), rel)
-        where = f"its path holds {folder}"
-    else:
-        lines = text.split("\n")[max(error.line - 1 - MARKER_REACH, 0):error.line]
-        marker = next((m.group(0) for line in reversed(lines) for m in _FOREIGN_MARKER.finditer(line)
-                       if dollar or not m.group(0).startswith("$")), None)
-        if marker is None:
-            return error
-        where = f"`{marker}` near line {error.line}"
-    return ForeignTemplate(f"a template for another tool ({where}), not read as YAML: {error.message}",
-                           error.line, error.column)
+    reason = template_reason(text, rel, error.line, dollar=dollar)
+    if reason is None:
+        return error
+    return ForeignTemplate(note(reason, error.message), error.line, error.column)
 
 
 class BudgetExceeded(CutShort):
