@@ -91,7 +91,9 @@ def _read_file(file: SourceFile, environment: str | None, ctx: ReadContext, out:
     try:
         docs, cut = ctx.memo(f"yaml-docs:{file.rel}", lambda: _compose(text))
     except _yaml.YamlError as exc:
-        out.fail(Location(file.rel, exc.line, exc.column), exc.message, NAME)
+        error = _yaml.foreign_template(exc, text, file.rel)
+        out.failures.append(ParseFailure(Location(file.rel, error.line, error.column), error.message, NAME,
+                                         Severity.NOTE if isinstance(error, _yaml.CutShort) else Severity.ERROR))
         return
     if cut is not None:
         out.failures.append(ParseFailure(Location(file.rel, cut.line, cut.column), cut.message, NAME, Severity.NOTE))
