@@ -23,9 +23,9 @@ from typing import Any
 from portlint import safe_io
 from portlint import kustomize
 from portlint.discover import SourceFile, UndecodableFile, infer_environment, relative
-from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
+from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Related, Role, Severity
 from portlint.helm.chart import find_root
-from portlint.helm.render import ChartRenders, render_chart
+from portlint.helm.render import ChartRenders, render_chart, unrendered_note
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
 from portlint.readers._k8s_operators import generated_services
@@ -79,6 +79,10 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
             _read_file(file, ctx, out, names)
     _read_kustomize_renders(rendered, files, ctx, out, names)
     drop_test_inputs(out, NAME)
+    note = unrendered_note([ctx.cache[key] for key in sorted(ctx.cache) if key.startswith("helm:chart:")])
+    if note is not None:
+        related = tuple(Related(where, text) for where, text in note.related)
+        out.failures.append(ParseFailure(note.location, note.message, NAME, Severity.NOTE, related))
     return out
 
 
@@ -282,7 +286,8 @@ def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> ChartRende
     renders = ctx.memo(f"helm:chart:{directory}", load)
     for problem in renders.problems:
         severity = Severity.NOTE if problem.note else Severity.ERROR
-        failure = ParseFailure(problem.location, problem.message, NAME, severity)
+        related = tuple(Related(where, text) for where, text in problem.related)
+        failure = ParseFailure(problem.location, problem.message, NAME, severity, related)
         if failure not in out.failures:
             out.failures.append(failure)
     return renders
