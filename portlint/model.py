@@ -113,11 +113,24 @@ class PortValue:
         text = str(raw).strip()
         if text.isascii() and text.isdigit() and len(text) <= 12:  # 5,000 digits is text, not a number
             return cls(text=text, number=int(text), defined_at=defined_at)
-        if _PLACEHOLDER.fullmatch(text):  # `<service-port>`: a documented value still to fill in
+        if is_placeholder(text):  # `<service-port>`, `${PORT:-80}`, `{{ port }}`: a value still to fill in
             return cls(text=text, unresolved=True, defined_at=defined_at)
         if _is_port_name(text):
             return cls(text=text, name=text, defined_at=defined_at)
         return cls(text=text, defined_at=defined_at)
+
+    @classmethod
+    def parse_setting(cls, raw: Any, defined_at: tuple[Location, ...] = ()) -> PortValue | None:
+        """A port setting's value (an environment variable, a config key): :meth:`parse`, except
+        that an empty value is unset (``None``: no port stated) and a listen address ``:80``,
+        ``0.0.0.0:80`` or ``[::]:80`` is its port (Go's ``net.Listen`` form)."""
+        text = "" if raw is None else str(raw).strip()
+        if not text:
+            return None
+        address = _LISTEN_ADDRESS.fullmatch(text) if ":" in text else None
+        if address and not address.group(1).isdigit():  # `12:34` is no address
+            return cls(text=address.group(2), number=int(address.group(2)), defined_at=defined_at)
+        return cls.parse(raw, defined_at)
 
     @classmethod
     def unresolved_expr(cls, text: str) -> PortValue:
@@ -135,7 +148,20 @@ class PortValue:
         return self.text
 
 
-_PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z0-9 _.-]{0,62}>")  # documentation placeholders: `<service-port>`
+_PLACEHOLDER = re.compile(
+    r"<[A-Za-z][A-Za-z0-9 _.-]{0,62}>"  # documentation placeholders: `<service-port>`
+    r"|[A-Z][A-Z0-9]*_[A-Z0-9_]*|[A-Z0-9_]*PORT"  # ALL-CAPS placeholders a script replaces: `SERVICE_PORT`, `PORT`
+)
+# another tool's template marker inside a value: `${PORT:-80}`/`$PORT` (envsubst, shell), `{{ .port }}`
+# (Go, Jinja, cookiecutter), `{PORT}` (sed, format strings)
+_TEMPLATE_MARKER = re.compile(r"\$\{|\$[A-Za-z_]|\{\{|\{%|\{[A-Za-z_][A-Za-z0-9_.]*\}")
+# a listen address in a port setting: `:80`, `0.0.0.0:80`, `[::]:80`, `localhost:80`
+_LISTEN_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]*\]|[A-Za-z0-9_.-]*):([0-9]{1,6})")
+
+
+def is_placeholder(text: str) -> bool:
+    """Is ``text`` a value still to be filled in by a person or another tool (unknown, never invalid)?"""
+    return bool(_PLACEHOLDER.fullmatch(text) or _TEMPLATE_MARKER.search(text))
 
 
 def _is_port_name(text: str) -> bool:

@@ -25,6 +25,9 @@ spec:
       targetPort: 8000
 ```
 Oversized files are reported as notes; raise `max-file-size` in `.portlint.toml` to read them.
+A file that is a template for another tool (a cookiecutter folder `{{cookiecutter.name}}/`, a sed
+placeholder `{SUBNET}.10`, an envsubst `${VAR}`, a Go or Jinja template outside a Helm chart) and
+does not parse where such a marker stands is a note: it is YAML only once that tool renders it.
 """
 
 from __future__ import annotations

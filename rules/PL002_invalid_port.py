@@ -5,6 +5,10 @@ Reports any port value, from any reader, that is not an integer in 1–65535: `0
 `containerPort`), or a required port that a Helm template renders empty because a `.Values`
 key is missing (the finding names the key). Where a format allows 0 (a firewall rule's `from_port = 0`) or a port name
 (a Service `targetPort: http`), the reader says so and this rule accepts it.
+A placeholder is a value still to fill in, unknown rather than invalid: `<service-port>`,
+`${PORT:-8080}`, `$PORT`, `{{ port }}`, `{PORT}`, an ALL-CAPS word such as `LISTEN_PORT` or `PORT`.
+A port setting (an environment variable, a config key) left empty is unset, and one written as a
+listen address (`:8080`, `0.0.0.0:8080`, `[::]:8080`) is that port.
 
 ## Why is this bad
 An out-of-range or malformed port is rejected by the tool that applies it, or worse, silently

@@ -77,3 +77,30 @@ def test_a_chart_under_charts_is_not_a_subchart_of_a_compose_folder(tmp_path) ->
                            "charts/api/charts/db/Chart.yaml", "charts/api/charts/db/templates/b.yaml"], tmp_path)
     assert scopes.of("charts/api/templates/a.yaml") == "charts/api"
     assert scopes.of("charts/api/charts/db/templates/b.yaml") == "charts/api"
+
+
+def test_a_template_for_another_tool_is_a_note_not_an_error() -> None:
+    findings = scan_tree(RULES / "PL001" / "fire-foreign-templates-noted", select=("PL001",)).findings
+    assert {f.severity for f in findings} == {Severity.NOTE}
+    assert all("a template for another tool" in f.message for f in findings)
+
+
+def test_broken_yaml_beside_a_template_is_still_an_error_at_its_own_line() -> None:
+    findings = scan_tree(RULES / "PL001" / "fire-broken-yaml-beside-template", select=("PL001",)).findings
+    assert [(f.location.short, f.severity) for f in findings] == [("broken.py:7", Severity.ERROR),
+                                                                  ("bundle.yaml:15", Severity.ERROR)]
+    assert not any("template" in f.message for f in findings)
+
+
+def test_a_placeholder_port_is_unknown_not_invalid() -> None:
+    graph = scan_tree(RULES / "PL002" / "silent-manifest-placeholders").graph
+    values = {f.value.text: f.value.unresolved for f in graph.facts()}
+    assert values["${LEDGER_PORT:-7310}"] and values["LISTEN_PORT"] and values["{{cookiecutter.http_port}}"]
+
+
+def test_a_listen_address_setting_is_its_port_and_an_empty_one_states_none() -> None:
+    graph = scan_tree(RULES / "PL002" / "silent-setting-listen-address-or-empty").graph
+    by_var = {f.attrs.get("env_var"): f.value.number for f in graph.facts() if f.attrs.get("env_var")}
+    assert by_var["BEACON_LISTEN_PORT"] == 8125 and by_var["BEACON_ADMIN_PORT"] == 8126
+    assert by_var["BEACON_PROBE_PORT"] == 8127 and by_var["BEACON_GOSSIP_PORT"] == 7946
+    assert not {"BEACON_SMTP_PORT", "BEACON_STATS_PORT", "BEACON_DEBUG_PORT", "BEACON_TRACE_PORT"} & set(by_var)

@@ -68,7 +68,7 @@ class Source:
         if masked is not None:
             masked_lines = masked.text.split("\n")
             for template in masked.templates:
-                if masked_lines[template.line - 1].startswith("#"):
+                if masked_lines[template.line - 1].lstrip(" \t").startswith("#"):
                     source.template_lines.setdefault(template.line, template.column - 1)
         return source
 

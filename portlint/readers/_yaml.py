@@ -285,6 +285,25 @@ class CutShort(YamlError):
     """Input that was not read to the end on purpose (a budget): a note, not an error."""
 
 
+class ForeignTemplate(CutShort):
+    """A file that is a template for another tool (cookiecutter, sed, envsubst, a Go or Jinja
+    template outside a chart) and is not YAML until that tool renders it: a note, not an error."""
+
+
+def foreign_template(error: YamlError, text: str, rel: str, dollar: bool = True) -> YamlError:
+    """``error`` as a :class:`ForeignTemplate` note when the file is another tool's template
+    (:mod:`portlint.readers._templates`), else ``error`` itself. ``dollar=False`` for formats
+    that interpolate ``${X}`` themselves (Compose)."""
+    from portlint.readers._templates import note, template_reason
+
+    if isinstance(error, CutShort):
+        return error
+    reason = template_reason(text, rel, error.line, dollar=dollar)
+    if reason is None:
+        return error
+    return ForeignTemplate(note(reason, error.message), error.line, error.column)
+
+
 class BudgetExceeded(CutShort):
     """A file's documents together expand beyond its node budget: the rest is skipped, with a note."""
 
@@ -347,7 +366,8 @@ def mask_templates(source: str) -> MaskedText:
     """Replace each ``{{ … }}`` with ``_`` of the same length (newlines kept).
 
     A line holding nothing but template actions (``{{- if … }}``, ``{{ end }}``, ``{{ include … }}``)
-    becomes a comment of the same length, so control flow does not break the YAML structure.
+    becomes a comment of the same length at the line's indentation, so control flow does not break
+    the YAML structure (and a block scalar holding such a line stays one scalar).
     """
     if "{{" not in source:
         return MaskedText(source, [])
@@ -374,8 +394,18 @@ def mask_templates(source: str) -> MaskedText:
     original = source.split("\n")
     for i, (masked_line, orig_line) in enumerate(zip(lines, original)):
         if "{{" in orig_line and _only_templates(orig_line):
-            lines[i] = "#" + " " * (len(masked_line) - 1) if masked_line else masked_line
+            lines[i] = _comment_at_indent(masked_line)
     return MaskedText("\n".join(lines), templates)
+
+
+def _comment_at_indent(line: str) -> str:
+    """A same-length comment that starts at the line's own indentation: inside a block scalar it
+    stays content (a comment at column 0 would end the scalar), elsewhere it is a comment."""
+    body = line.lstrip(" \t")
+    if not body:
+        return line
+    indent = line[:len(line) - len(body)]
+    return indent + "#" + " " * (len(body) - 1)
 
 
 def _only_templates(line: str) -> bool:

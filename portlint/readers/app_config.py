@@ -92,7 +92,9 @@ def _read_file(file: SourceFile, environment: str | None, ctx: ReadContext, out:
     try:
         docs, cut = ctx.memo(f"yaml-docs:{file.rel}", lambda: _compose(text))
     except _yaml.YamlError as exc:
-        out.fail(Location(file.rel, exc.line, exc.column), exc.message, NAME)
+        error = _yaml.foreign_template(exc, text, file.rel)
+        out.failures.append(ParseFailure(Location(file.rel, error.line, error.column), error.message, NAME,
+                                         Severity.NOTE if isinstance(error, _yaml.CutShort) else Severity.ERROR))
         return
     if cut is not None:
         out.failures.append(ParseFailure(Location(file.rel, cut.line, cut.column), cut.message, NAME, Severity.NOTE))
@@ -211,12 +213,15 @@ class _Collector:
         where = _yaml.location(value, self.file.rel)
         attrs = {"field": written, "config_key": key, "layer": LAYER}
         if is_port_key(name):
+            port = _port_value(value)
+            if port is None:
+                return  # set empty: no port stated
             if value.style in ("'", '"'):
                 attrs["quoted"] = True
             host = client_host(name, siblings or {})
             if host is not None:
                 attrs["client_of"] = host  # `redis: {host: cache, port: 6379}`: where the app connects
-            self.facts.append(PortFact(value=_port_value(value), role=Role.CONFIG, owner=self.owner, location=where,
+            self.facts.append(PortFact(value=port, role=Role.CONFIG, owner=self.owner, location=where,
                                        environment=self.environment, slot=key, attrs=attrs))
         elif is_setting_key(name):
             raw = _setting_text(value)
@@ -236,11 +241,12 @@ def scalar_siblings(node: Any) -> dict[str, str]:
     return out
 
 
-def _port_value(node: Any) -> PortValue:
+def _port_value(node: Any) -> PortValue | None:
+    """A port setting (:meth:`PortValue.parse_setting`): ``None`` when set empty."""
     raw = _yaml.scalar_value(node)
     if isinstance(raw, str) and looks_unresolved(raw):
         return PortValue.unresolved_expr(raw)
-    return PortValue.parse(raw)
+    return PortValue.parse_setting(raw)
 
 
 def _setting_text(node: Any) -> str:

@@ -87,7 +87,9 @@ def _parse(file: SourceFile, ctx: ReadContext, output: ReadOutput, documents: P.
         if parsed:
             Y.count_nodes(parsed[0])
     except Y.YamlError as exc:
-        output.fail(Location(file.rel, exc.line, exc.column), exc.message, NAME)
+        error = Y.foreign_template(exc, text, file.rel, dollar=False)
+        output.failures.append(ParseFailure(Location(file.rel, error.line, error.column), error.message, NAME,
+                                            Severity.NOTE if isinstance(error, Y.CutShort) else Severity.ERROR))
         return False
     if not parsed or not Y.is_mapping(parsed[0]):
         return False
@@ -401,23 +403,26 @@ class _ComposeFile:
         return facts
 
     def _optional(self, raw: str) -> bool:
-        """``${REPLICA_PORT:-}`` interpolated to nothing: the variable is optional and unset here,
-        which states no port (a literal empty value is still read, and reported)."""
+        """An empty value (``MAIL_PORT=``, ``${REPLICA_PORT:-}`` interpolated to nothing): the
+        setting is unset here, which states no port (:meth:`PortValue.parse_setting`)."""
         if "$" not in raw:
-            return False
+            return not raw.strip()
         value = interpolate(raw, self.env)
         return value.text is not None and value.text.strip() == ""
 
-    def _value(self, raw: str) -> PortValue:
+    def _value(self, raw: str, setting: bool = False) -> PortValue:
         """A port written as text, interpolated: unknown when a variable is unset, and when a ``$``
-        is left (``$$PORT`` is the container shell's variable, not a number)."""
+        is left (``$$PORT`` is the container shell's variable, not a number). A ``setting`` (an
+        environment variable) may be a listen address (``:80``)."""
         value = interpolate(raw, self.env) if "$" in raw else Interpolated(raw)
         if value.text is None or "$" in value.text:
             return PortValue.unresolved_expr(raw)
+        if setting:
+            return PortValue.parse_setting(value.text, tuple(value.defined_at)) or PortValue.unresolved_expr(raw)
         return PortValue.parse(value.text, tuple(value.defined_at))
 
     def _env_fact(self, name: str, raw: str, where: Location, owner: EntityRef) -> PortFact:
-        port = self._value(raw)
+        port = self._value(raw, setting=True)
         return self._fact(port, Role.CONFIG, owner, where, f"environment.{name}",
                           {"field": f"environment.{name}", "env_var": name})
 

@@ -143,9 +143,10 @@ class _Image:
         self._define(name, value, where)
         if not is_port_env(name):
             return
-        port = PortValue.parse(resolved, self._defined(value)) if resolved is not None \
+        port = PortValue.parse_setting(resolved, self._defined(value)) if resolved is not None \
             else PortValue.unresolved_expr(value)
-        self._fact(port, Role.CONFIG, where, f"ENV {name}", {"env_var": name})
+        if port is not None:
+            self._fact(port, Role.CONFIG, where, f"ENV {name}", {"env_var": name})
 
     # -- EXPOSE -------------------------------------------------------------------------------
     def _expose(self, instruction: Instruction) -> None:

@@ -117,7 +117,9 @@ def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -
         if example:
             attrs["example"] = True
         if is_port_key(name):
-            value = PortValue.unresolved_expr(raw) if looks_unresolved(raw) else PortValue.parse(raw)
+            value = PortValue.unresolved_expr(raw) if looks_unresolved(raw) else PortValue.parse_setting(raw)
+            if value is None:
+                continue
             out.facts.append(PortFact(value=value, role=Role.CONFIG, owner=owner.ref, location=where,
                                       environment=environment, slot=name, attrs=attrs))
         else:

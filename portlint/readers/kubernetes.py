@@ -159,6 +159,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
     source.kustomize_namespace = ctx.scope_map.namespace_of(file.rel)
     documents, errors = _documents(source, ctx)
     for error in errors:
+        error = _yaml.foreign_template(error, text, file.rel)
         out.failures.append(ParseFailure(Location(file.rel, error.line, error.column), error.message, NAME,
                                          Severity.NOTE if isinstance(error, _yaml.CutShort) else Severity.ERROR))
     budget = _yaml.NodeBudget(len(text)) if "&" in text and "*" in text else None
@@ -664,8 +665,12 @@ def _read_env(doc: _Doc, owner: EntityRef, node: Any) -> None:
         value = doc.source.port(value_node)
         if value is None or "://" in value.text:
             continue  # valueFrom, or a URL such as the legacy FOO_PORT=tcp://10.0.0.1:80
+        if not value.text.strip() and doc.source.missing_key(value_node) is None:
+            continue  # set empty: unset, no port stated (PortValue.parse_setting)
         fact = doc.fact(owner, Role.CONFIG, value_node, f"env.{name.value}", f"env[{index}]", env_var=name.value)
         _unresolve_when(fact, "$(" in value.text)
+        if fact is not None and not fact.value.unresolved and fact.value.number is None:
+            fact.value = PortValue.parse_setting(fact.value.text, fact.value.defined_at) or fact.value  # `:80`
 
 
 def _is_port_variable(name: str) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
+from portlint.readers._templates import note as template_note, template_reason
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_config_key, service_for_env_var
 from portlint.readers._app_python import Relevance, Site, Trace, analyse, relevant_offsets
@@ -115,14 +116,14 @@ def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput) -> None:
         return
     tree = ctx.memo(f"python-ast:{file.rel}", lambda: parse_module(text))
     if isinstance(tree, _Failed):
-        output.failures.append(_failure(file, tree))
+        output.failures.append(_failure(file, tree, text))
         return
     sites = analyse(tree, skip_defaults=_PARAMETER_WRITER in text, relevant=Relevance(text))
     if sites:
         _ModuleFacts(file, ctx, LineIndex(text)).emit(sites, output)
 
 
-def _failure(file: SourceFile, failed: _Failed) -> ParseFailure:
+def _failure(file: SourceFile, failed: _Failed, text: str) -> ParseFailure:
     where = Location(file.rel, failed.line, failed.column)
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
     if failed.too_deep:
@@ -130,6 +131,9 @@ def _failure(file: SourceFile, failed: _Failed) -> ParseFailure:
     if failed.newer_syntax:
         return ParseFailure(where, f"skipped: {failed.message} for Python {running} (valid for a newer "
                             f"Python; run portlint on that version to check this file)", NAME, Severity.NOTE)
+    reason = template_reason(text, file.rel, failed.line, dollar=False, braces=False)
+    if reason is not None:  # a Jinja/cookiecutter template of a Python file
+        return ParseFailure(where, template_note(reason, f"invalid Python: {failed.message}"), NAME, Severity.NOTE)
     return ParseFailure(where, f"invalid Python: {failed.message}", NAME)
 
 
