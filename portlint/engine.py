@@ -58,6 +58,7 @@ class ScanResult:
     scoped_configs: list = field(default_factory=list)  # the nested .portlint.toml applied (portlint.nested)
     graph_paths: frozenset[str] | None = None  # a result from the scan cache has no graph, only its paths
     from_cache: bool = False
+    ports_read: int | None = None  # port facts the readers found (None: not known, an older cache)
     processes: int = 1  # processes that read (portlint.parallel)
     worker_mb: list[float] = field(default_factory=list)  # each reading child's PSS at its end, MB
 
@@ -190,6 +191,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
                         files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
                         suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config),
                         scoped_configs=scoped, processes=ctx.processes, worker_mb=ctx.worker_mb)
+    result.ports_read = len(graph.facts()) if graph is not None else (checked or {}).get("ports_read")
     if checked is not None:
         result.graph_paths = frozenset(checked["graph_paths"])
         result.from_cache = True
@@ -265,7 +267,9 @@ def _keep_scan(read_cache, whole: tuple[str, str, str], result: ScanResult, foun
     stored = {"findings": result.findings, "suppressed": result.suppressed, "files_read": result.files_read,
               "files_seen": result.files_seen, "nested_configs": result.nested_configs,
               "scoped_configs": result.scoped_configs, "graph_paths": paths,
-              "checked": {"key": _checked_key(read_cache, whole), "findings": checked, "graph_paths": paths},
+              "ports_read": result.ports_read,
+              "checked": {"key": _checked_key(read_cache, whole), "findings": checked, "graph_paths": paths,
+                          "ports_read": result.ports_read},
               "comments": comments}
     read_cache.store_scan(*whole[:2], stored, known=(os.path.abspath(f.path) for f in found.files))
 
@@ -277,7 +281,7 @@ def _from_cache(cached: dict, root: Path, rules: list[Rule], selection: RuleSele
                       seconds=time.perf_counter() - started, timings=timings, suppressed=cached["suppressed"],
                       active=[r for r in rules if selection.active(r, config)],
                       nested_configs=cached["nested_configs"], scoped_configs=cached.get("scoped_configs", []),
-                      graph_paths=frozenset(cached["graph_paths"]),
+                      graph_paths=frozenset(cached["graph_paths"]), ports_read=cached.get("ports_read"),
                       from_cache=True)
 
 

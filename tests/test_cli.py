@@ -189,3 +189,17 @@ def test_junit_xml(tree: Path) -> None:
     failures = root.findall(".//failure")
     assert len(failures) == 1 and failures[0].get("message") == "planted finding"
     assert "other.txt:7" in failures[0].text
+
+
+def test_a_clean_tree_without_ports_says_nothing_was_compared(tmp_path: Path) -> None:
+    """A clean result on files that hold no port is not 'checked and fine'."""
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n')
+    for args in (("--no-cache",), (), ()):  # cold, cold writing the scan cache, from the scan cache
+        proc = run_cli("check", str(tmp_path), *args)
+        assert proc.returncode == 0
+        assert "no findings (1 file read; no port was found in them, so nothing was compared)" in proc.stdout
+    data = json.loads(run_cli("check", str(tmp_path), "--format", "json").stdout)
+    assert data["summary"]["ports_read"] == 0
+    (tmp_path / "compose.yaml").write_text('services:\n  web:\n    image: nginx\n    ports: ["8080:80"]\n')
+    proc = run_cli("check", str(tmp_path))
+    assert "nothing was compared" not in proc.stdout

@@ -35,7 +35,8 @@ def render(result, opts, with_services: bool = False) -> str:
 
 def summary(result) -> dict:
     counts = Counter(f.severity.value for f in result.findings)
-    return {"files_read": result.files_read, "findings": len(result.findings),
+    return {"files_read": result.files_read, "ports_read": getattr(result, "ports_read", None),
+            "findings": len(result.findings),
             "suppressed": len(result.suppressed), "baselined": len(result.baselined),
             "error": counts["error"], "warning": counts["warning"], "note": counts["note"]}
 
