@@ -65,7 +65,9 @@ from collections.abc import Iterator
 from portlint.describe import container_name, entity_label, port_text, written_name
 from portlint.graph import PortGraph, explain_link
 from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.links.kubernetes import serving_containers
 from portlint.query import MISSING, TargetMatch, target_match
+from portlint.query.undeclared import undeclared_config_ports
 
 ID = "PL101"
 NAME = "service-target-port-mismatch"
@@ -144,6 +146,10 @@ def _intent(graph: PortGraph, service: Entity, target: PortFact, missing: list[t
     if len(ports) != 1:
         return not_fixed(target, f"the selected pods declare {len(ports)} {target.protocol} ports: which one is meant "
                                  f"is not known, not fixed")
+    undeclared = undeclared_config_ports(graph, [c for w, _ in missing for c in serving_containers(graph, w)], ports)
+    if undeclared:  # a ConfigMap the app reads sets another listen port: the targetPort may mean that one
+        return not_fixed(target, f"the pods' ConfigMaps set port(s) {', '.join(map(str, undeclared))}: "
+                                 f"which port is meant is not known, not fixed")
     places = [f for w, _ in missing for c in graph.children(w.id) for f in graph.facts(c)]
     places += _renderings_elsewhere(graph, service, target)
     return by_agreement(target, ports[0], places, f"every selected pod declares containerPort {ports[0]}",

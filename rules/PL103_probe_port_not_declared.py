@@ -57,6 +57,7 @@ from portlint.describe import container_label, entity_label, port_text, same_def
 from portlint.graph import PortGraph
 from portlint.model import Entity, PortFact, Problem, Related, Role
 from portlint.query import may_listen_undeclared
+from portlint.query.undeclared import undeclared_config_ports
 
 ID = "PL103"
 NAME = "probe-port-not-declared"
@@ -83,7 +84,7 @@ def check(ctx) -> Iterator[Problem]:
             if any(p.value.number == probe.value.number and p.protocol == "TCP" for p in own):
                 continue
             siblings = _siblings_declaring(graph, container, probe)
-            if not siblings and may_listen_undeclared(probe.value.number, "TCP", own, [container]):
+            if not siblings and may_listen_undeclared(graph, probe.value.number, "TCP", own, [container]):
                 continue  # the app may listen there undeclared: unknown, not a finding
             yield _problem(graph, container, probe, own, siblings)
 
@@ -143,6 +144,10 @@ def _intent(graph: PortGraph, container: Entity, probe: PortFact, tcp: list[int]
     if siblings or len(tcp) != 1:
         why = "another container of the pod declares it" if siblings else f"the container declares {len(tcp)} TCP ports"
         return not_fixed(probe, f"{why}: which port the probe means is not known, not fixed")
+    undeclared = undeclared_config_ports(graph, [container], tcp)
+    if undeclared:  # a ConfigMap the app reads sets another listen port: the probe may mean that one
+        return not_fixed(probe, f"the container's ConfigMaps set port(s) {', '.join(map(str, undeclared))}: "
+                                f"which port the probe means is not known, not fixed")
     return by_agreement(probe, tcp[0], graph.facts(container), f"the container declares only containerPort {tcp[0]}",
                         standard_of(graph, container.id))
 

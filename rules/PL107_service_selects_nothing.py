@@ -9,6 +9,9 @@ Reports a Kubernetes Service whose pods portlint cannot find:
   (an `Endpoints` of the same name, or an `EndpointSlice` labelled
   `kubernetes.io/service-name` with it, in the same namespace in the scan, is such a hand).
 
+When the selector matches a workload of the namespace that another deployment unit declares
+(another chart, kustomization or example folder, which portlint does not join), the note names
+that workload: the Service has endpoints only where both units are applied together.
 A selector or pod labels portlint could not resolve (Helm `include` helpers) are not reported.
 Workloads in the same namespace whose labels share a key with the selector are shown as the
 other side, since a near-miss (`app: fast-api` vs `app: fastapi`) is the usual cause.
@@ -51,7 +54,7 @@ from collections.abc import Iterator
 from portlint.describe import entity_label, same_environment, written_name
 from portlint.graph import PortGraph
 from portlint.model import Entity, Problem, Related
-from portlint.links.kubernetes import WORKLOAD_KINDS
+from portlint.links.kubernetes import WORKLOAD_KINDS, scope_of
 
 ID = "PL107"
 NAME = "service-selects-nothing"
@@ -80,9 +83,11 @@ def check(ctx) -> Iterator[Problem]:
         namespace = service.ref.namespace
         if selected_workloads(graph, service) or namespace in index.unresolved_namespaces:
             continue
-        near = [w for w in index.near(namespace, selector) if same_environment(w, service)]
+        environment = [w for w in index.by_namespace.get(namespace, []) if same_environment(w, service)]
+        other_scope = [w for w in environment if _matches(selector, w)]  # matched, but not joined: another scope
+        near = [] if other_scope else [w for w in index.near(namespace, selector) if same_environment(w, service)]
         elsewhere = [w for w in index.elsewhere(namespace, selector) if same_environment(w, service)]
-        yield _selects_nothing(service, selector, near, elsewhere, index.count(namespace))
+        yield _selects_nothing(service, selector, near, elsewhere, index.count(namespace), other_scope[:_LabelIndex.NEAR_LIMIT])
 
 
 class _LabelIndex:
@@ -145,12 +150,16 @@ def _no_selector(service: Entity) -> Problem:
 
 
 def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strangers: list[Entity],
-                     compared: int) -> Problem:
+                     compared: int, other_scope: list[Entity]) -> Problem:
     wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
     related = tuple(Related(w.attrs.get("pod_labels_location") or w.location,
                             f"{entity_label(w)} has pod labels {_labels(w)}") for w in near) + tuple(
         Related(w.location, f"{entity_label(w)} matches the selector but is in another namespace") for w in strangers)
+    related += tuple(Related(w.attrs.get("pod_labels_location") or w.location,
+                             f"{entity_label(w)} matches the selector, in another deployment unit") for w in other_scope)
     where = f"namespace {service.ref.namespace!r}" if service.ref.namespace else "its namespace"
+    if other_scope:
+        return _matched_in_another_scope(service, wanted, where, other_scope, related)
     if strangers and not near:
         fix = "put the Service in the namespace of the workload it fronts"
     else:
@@ -164,6 +173,25 @@ def _selects_nothing(service: Entity, selector: dict, near: list[Entity], strang
         fix=fix,
         key=f"{service.id}|selects-nothing|{wanted}",
         explain=(f"no 'selects' link from {service.id}; {compared} workload(s) in {where} compared",),
+    )
+
+
+def _matched_in_another_scope(service: Entity, wanted: str, where: str, matched: list[Entity],
+                              related: tuple[Related, ...]) -> Problem:
+    """The selector matches a workload of the namespace that another deployment unit (another
+    chart, kustomization or example folder) declares: the pods exist if both are applied."""
+    first = matched[0]
+    unit = scope_of(first) or "the scan root"
+    return Problem(
+        location=service.location,
+        message=(f"Service {written_name(service)} selector {wanted} matches no workload of its own deployment unit "
+                 f"({scope_of(service) or 'the scan root'}); {entity_label(first)} in {unit} matches it in {where}: "
+                 f"it has endpoints only where both are applied together"),
+        related=related,
+        fix=f"apply it with {unit}, or move it there, if it fronts {entity_label(first)}",
+        key=f"{service.id}|selects-nothing|{wanted}",
+        explain=(f"no 'selects' link from {service.id}: workloads of other scopes are not joined "
+                 f"(portlint.links.kubernetes.nearest)",),
     )
 
 

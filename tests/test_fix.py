@@ -290,3 +290,11 @@ def test_check_says_how_many_findings_fix_can_repair() -> None:
     assert "portlint fix" not in machine.stderr
     none = run_cli("check", "--no-cache", str(FIXTURES / "fix" / "ambiguous-drift" / "before"))
     assert "portlint fix" not in none.stderr
+
+
+@pytest.mark.parametrize("case", ["PL101/fire-target-config-map-sets-no-listen", "PL103/fire-mounted-config-map-sets-other-port"])
+def test_a_port_set_in_a_config_map_the_pod_reads_makes_the_fix_ambiguous(case: str) -> None:
+    """The one declared port is not the only place the app may listen: its ConfigMap sets another."""
+    findings = scan_tree(FIXTURES / "rules" / case, select=(case.split("/")[0],)).findings
+    assert findings and all(f.fix_intent is not None and f.fix_intent.new is None for f in findings)
+    assert all("ConfigMaps set port(s)" in f.fix_intent.reason for f in findings)

@@ -331,3 +331,33 @@ def test_own_parses_are_not_pinned_in_the_scan_cache(tmp_path: Path) -> None:
     ctx = ReadContext(root=tmp_path, config=Config())
     kubernetes.read([SourceFile(path=path, rel="svc.yaml", size=path.stat().st_size)], ctx)
     assert not [key for key in ctx.cache if key.startswith("yaml")]
+
+
+@pytest.mark.parametrize(("text", "ports"), [
+    ('health {\n  bind_address = "0.0.0.0"\n  bind_port = "7080"\n}\n', {7080}),
+    ("server {\n    listen 8443 ssl;\n    keepalive_timeout 65;\n}\n", {8443}),
+    ('{"http_port": 3000, "timeout": 3001}', set()),  # one line: the key is `{"http_port"`, not a setting
+    ('{\n  "http_port": 3000,\n  "timeout": 3001\n}', {3000}),
+    ("METRICS_PORT: 9102\nFLUSH_INTERVAL: 9101\n", {9102}),
+    ("address: 0.0.0.0:8080\nupstream: http://db:5432\n", {8080}),
+    ("listen_addr=:9090\ncache_size=4096\n", {9090}),
+    ("backend_url: http://orders:8081/api\n", set()),  # a client address: where it connects
+])
+def test_config_listen_ports(text: str, ports: set[int]) -> None:
+    from portlint.readers._k8s_args import config_listen_ports
+
+    assert config_listen_ports(text) == ports
+
+
+def test_container_reads_config_maps_from_volumes_env_from_and_key_refs(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n"
+        "      image: i\n      volumeMounts: [{name: conf, mountPath: /etc/c}, {name: other, mountPath: /x}]\n"
+        "      envFrom: [{configMapRef: {name: env-a}}, {secretRef: {name: s}}]\n"
+        "      env: [{name: X, valueFrom: {configMapKeyRef: {name: env-b, key: X}}}]\n"
+        "  volumes:\n    - name: conf\n      configMap: {name: files}\n"
+        "    - name: other\n      projected: {sources: [{configMap: {name: projected-c}}, {secret: {name: t}}]}\n"
+        "    - name: unused\n      configMap: {name: not-mounted}\n")
+    result = scan_tree(tmp_path, select=("PL001",))
+    container = next(result.graph.entities("k8s/Container"))
+    assert container.attrs["config_maps"] == ["env-a", "env-b", "files", "projected-c"]

@@ -202,3 +202,10 @@ def test_missing_service_suggests_a_near_name() -> None:
     assert "similar: fastapi-service" in finding.fix
     [spec] = scan_tree(RULES / "PL105" / "fire-spec-airflow-service", select=("PL105",)).findings
     assert spec.related == ()  # web-service is not a near name of airflow-service
+
+
+def test_selector_matched_in_another_deployment_unit_names_the_workload() -> None:
+    [note] = scan_tree(RULES / "PL107" / "fire-matched-in-another-unit", select=("PL107",)).findings
+    assert "matches no workload of its own deployment unit (addons/public-lb)" in note.message
+    assert "Deployment storefront (ns shop) in app matches it" in note.message
+    assert [r.location.short for r in note.related] == ["app/deployment.yaml:10"]

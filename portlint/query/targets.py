@@ -110,7 +110,7 @@ def _numeric(graph: PortGraph, pods, target: PortFact) -> TargetMatch:
             verdict = OK
         elif ports is None or not ports or any(p.value.number is None or p.value.unresolved for p in ports):
             verdict = UNKNOWN  # nothing can be said to be missing
-        elif may_listen_undeclared(target.value.number, target.protocol, ports,
+        elif may_listen_undeclared(graph, target.value.number, target.protocol, ports,
                                    serving_containers(graph, workload)):
             verdict = UNKNOWN
         else:

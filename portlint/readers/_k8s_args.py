@@ -31,3 +31,23 @@ def named_ports(text: str) -> set[int]:
         if 0 < number <= 65535:
             found.add(number)
     return found
+
+
+# A setting whose key says it holds a listen port or address: `bind_port = "8080"`, `listen 8080;`,
+# `"port": 8080`, `HTTP_PORT: "9000"`, `address: 0.0.0.0:8080`, `listen_addr=:9090`.
+_SETTING = re.compile(r"""^[ \t]*["']?(?P<key>[A-Za-z_][\w.\-]*)["']?[ \t]*(?:[:=]|[ \t])[ \t]*(?P<value>[^\n]*)""",
+                      re.MULTILINE)
+_LISTEN_KEY = re.compile(r"port|listen|bind|addr", re.IGNORECASE)
+MAX_CONFIG_TEXT = 256 * 1024  # a larger value is not searched (a bundled file, not a setting)
+
+
+def config_listen_ports(text: str) -> set[int]:
+    """The port numbers a configuration text (a ConfigMap's file or value) sets as where its app
+    listens: the values of settings whose key names a port, a listen or bind address."""
+    if len(text) > MAX_CONFIG_TEXT:
+        return set()
+    found: set[int] = set()
+    for match in _SETTING.finditer(text):
+        if _LISTEN_KEY.search(match.group("key")):
+            found |= named_ports(match.group("value"))
+    return found

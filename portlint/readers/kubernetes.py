@@ -28,6 +28,7 @@ from portlint.helm.chart import find_root
 from portlint.helm.render import ChartRenders, render_chart
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
+from portlint.readers._k8s_config_maps import config_map_volumes, container_config_maps, read_config_map
 from portlint.readers._well_known import well_known
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
 
@@ -448,6 +449,8 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _k8s_routes.read_destination_rule(doc)
     elif kind.value in _k8s_routes.MONITORS and _served_by(api, _k8s_routes.MONITORING_GROUPS):
         _k8s_routes.read_monitor(doc)
+    elif kind.value == "ConfigMap" and _served_by(api, SERVICE_GROUPS):
+        read_config_map(doc)
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
         endpoints = doc.entity("k8s/Endpoints", {})
         endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
@@ -501,13 +504,15 @@ def _read_workload(doc: _Doc) -> None:
         workload.attrs["node_selected"] = True  # runs on some nodes only: hostPort claims may not meet
     if doc.source.items_templated(spec, "containers"):
         workload.attrs["containers_unresolved"] = True
+    volumes = config_map_volumes(doc.source, spec)
     for list_key in ("containers", "initContainers"):
         for index, container in enumerate(_yaml.seq(get(spec, list_key))):
             if _yaml.is_mapping(container):
-                _read_container(doc, workload, container, list_key, index)
+                _read_container(doc, workload, container, list_key, index, volumes)
 
 
-def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index: int) -> None:
+def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index: int,
+                    volumes: dict[str, list[str]]) -> None:
     name = doc.source.string(get(node, "name"))
     container_name = name.value if name is not None else f"{list_key}[{index}]"
     restart = doc.source.string(get(node, "restartPolicy"))
@@ -521,6 +526,9 @@ def _read_container(doc: _Doc, workload: Entity, node: Any, list_key: str, index
     named = _named_ports(doc, node)
     if named:
         attrs["named_ports"] = named
+    config_maps = container_config_maps(doc.source, node, volumes)
+    if config_maps:
+        attrs["config_maps"] = config_maps
     doc.out.entities.append(Entity(ref=ref, location=doc.source.loc(node), environment=doc.source.environment,
                                    attrs=attrs))
     _read_container_ports(doc, ref, node)
