@@ -1,4 +1,5 @@
-"""Nested configs: a ``.portlint.toml`` below the scan's config applies to the files of its folder.
+"""Nested configs: a ``.portlint.toml`` (or a ``pyproject.toml`` with ``[tool.portlint]``) below the
+scan's config applies to the files of its folder.
 
 As in ruff's hierarchical configuration, the closest config wins for its files. A nested config
 starts from the config above it (the scan's, or a nearer nested one) and replaces the
@@ -28,6 +29,7 @@ from portlint.config import CONFIG_FILE, Config, ConfigError, _parse_toml, parse
 PER_SCOPE_KEYS = ("exclude", "select", "extend-select", "rules", "ranges", "sensitive-ports", "validation")
 _FIELDS = {"select": "select", "extend-select": "extend_select", "rules": "rule_settings", "ranges": "ranges",
            "sensitive-ports": "sensitive_ports", "validation": "validation"}
+PYPROJECT = "pyproject.toml"
 MAX_NESTED = 256  # nested configs applied; beyond, the rest is reported as not applied
 
 
@@ -48,13 +50,13 @@ def load_nested(files, root_config: Config) -> list[ScopedConfig]:
     merged onto the closest config above it. A broken nested config is a :class:`ConfigError`."""
     applied = root_config.path.resolve() if root_config.path else None
     # the scan root's own file, when --config names another, is not nested: it stays noted, unapplied
-    found = sorted((f for f in files if f.name == CONFIG_FILE and "/" in f.rel
+    found = sorted((f for f in nested_config_files(files) if "/" in f.rel
                     and (applied is None or f.path.resolve() != applied)),
                    key=lambda f: (f.rel.count("/"), f.rel))
     out: list[ScopedConfig] = []
     for file in found[:MAX_NESTED]:
-        data = _parse_toml(file.path)
-        own = parse_config(data, file.rel, base_dir=file.path.parent)  # typos are errors here too
+        data, prefix = _table(file)
+        own = parse_config(data, file.rel, prefix, base_dir=file.path.parent)  # typos are errors here too
         folder = posixpath.dirname(file.rel)
         parent = closest(out, file.rel)
         merged = copy.copy(parent.config if parent is not None else root_config)
@@ -66,6 +68,34 @@ def load_nested(files, root_config: Config) -> list[ScopedConfig]:
         keys = tuple(k for k in PER_SCOPE_KEYS if k in data)
         out.append(ScopedConfig(folder, file.rel, merged, list(own.exclude), ignored, keys))
     return out
+
+
+def nested_config_files(files) -> list:
+    """The config files among ``files``: a ``.portlint.toml``, else (as ruff reads a folder's
+    ``pyproject.toml`` when it has no ruff file) a ``pyproject.toml`` with a ``[tool.portlint]`` table."""
+    own = {posixpath.dirname(f.rel) for f in files if f.name == CONFIG_FILE}
+    return [f for f in files if f.name == CONFIG_FILE or (
+        f.name == PYPROJECT and posixpath.dirname(f.rel) not in own and has_portlint_table(f))]
+
+
+def has_portlint_table(file) -> bool:
+    """A ``pyproject.toml`` (SourceFile) that holds a ``[tool.portlint]`` table."""
+    try:
+        return "[tool.portlint" in file.text()
+    except Exception:  # unreadable: its reader reports it
+        return False
+
+
+def _table(file) -> tuple[dict, str]:
+    """A nested config's settings and the prefix its keys are named with in messages."""
+    data = _parse_toml(file.path)
+    if file.name != PYPROJECT:
+        return data, ""
+    tool = data.get("tool")
+    table = tool.get("portlint") if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file.rel}: tool.portlint: must be a table")
+    return table, "tool.portlint."
 
 
 def closest(scoped: list[ScopedConfig], rel: str) -> ScopedConfig | None:

@@ -3,7 +3,8 @@
 A scope is a folder that holds one of these markers, with everything below it down to the next
 marker:
 
-- a nested ``.portlint.toml`` (the project says so);
+- a nested ``.portlint.toml``, or a ``pyproject.toml`` with a ``[tool.portlint]`` table (the
+  project says so);
 - a ``Chart.yaml`` (a Helm chart; its subcharts under ``charts/`` render with it: one scope);
 - a ``kustomization.yaml``/``.yml``/``Kustomization`` (a kustomize root; an overlay and the
   bases it lists under ``resources:``/``bases:`` are applied together: one scope);
@@ -80,7 +81,7 @@ def build_scopes(files: list[str], root: Path) -> Scopes:
     kustomizations: list[str] = []
     for rel in files:
         name = posixpath.basename(rel)
-        if name in MARKERS or is_compose_name(name):
+        if name in MARKERS or is_compose_name(name) or (name == "pyproject.toml" and _configures_portlint(root, rel)):
             folders.add(posixpath.dirname(rel))
         if name == "Chart.yaml":
             charts.add(posixpath.dirname(rel))
@@ -105,6 +106,12 @@ def build_scopes(files: list[str], root: Path) -> Scopes:
     # an overlay's namespace wins over a base's: outer kustomizations (listing others) come first
     namespaces = kustomize.resolve_conflicts(namespaces)
     return Scopes(roots={folder: union.find(folder) for folder in sorted(folders)}, namespaces=namespaces)
+
+
+def _configures_portlint(root: Path, rel: str) -> bool:
+    """A ``pyproject.toml`` with a ``[tool.portlint]`` table: a nested config, like ``.portlint.toml``."""
+    text = read_small_text(root / rel, root)
+    return text is not None and "[tool.portlint" in text
 
 
 class _Union:

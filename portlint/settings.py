@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from portlint.config import CONFIG_FILE, Config
+from portlint.config import Config
 from portlint.registry import Rule
 from portlint.validate import rule_options
 
@@ -25,25 +25,16 @@ def shown_path(path: Path) -> str:
 
 def nested_configs(files, config: Config) -> list[str]:
     """Relative paths of config files inside the scanned tree other than the one in effect."""
+    from portlint.nested import nested_config_files
+
     applied = config.path.resolve() if config.path else None
-    out = []
-    for file in files:
-        if file.name == CONFIG_FILE or (file.name == "pyproject.toml" and _has_portlint_table(file)):
-            if applied is None or file.path.resolve() != applied:
-                out.append(file.rel)
-    return sorted(out)
-
-
-def _has_portlint_table(file) -> bool:
-    try:
-        return "[tool.portlint" in file.text()
-    except Exception:  # unreadable: its reader reports it
-        return False
+    return sorted(f.rel for f in nested_config_files(files) if applied is None or f.path.resolve() != applied)
 
 
 def nested_note(nested: list[str], config: Config, scoped: list | None = None) -> str:
-    """Stderr lines about nested configs: one that is not applied at all (a ``pyproject.toml``
-    table, or one beyond the limit), and the global keys an applied one sets (portlint.nested)."""
+    """Stderr lines about nested configs: one that is not applied at all (beyond the limit, or the
+    scan root's own when ``--config`` names another), and the global keys an applied one sets
+    (portlint.nested)."""
     from portlint.nested import ignored_note
 
     applied = shown_path(config.path) if config.path else "the defaults"

@@ -7,14 +7,17 @@ Kubernetes' `ports` list is informational: a probe reaches any port the app list
 declared or not. So the rule only speaks when the declarations say where the container listens:
 
 - it declares **one** TCP port (a single-listener app) and probes another;
-- another container of the same pod declares the port (the probe checks that container instead);
+- another container of the same pod declares the port: the probe checks that container instead
+  (one network namespace), which may be deliberate (a sidecar that reports the app's health), so
+  this case is a **note** that names the container;
 - it declares the port for UDP only (probes connect over TCP).
 
 It is unknown, not reported, when the container declares several TCP ports (multi-listener apps
 often probe a health port they leave out of the list), when its `command`, `args` or `env` name
 the number as its own (`--health-probe-addr=:8081`, `--health-port 8081`, `HEALTH_PORT=8081`;
-not a remote `host:8081`), when the port is a documented default of a well-known image (the
-table in `portlint/readers/_well_known.py`, with its sources), when it has no `ports:` list at all, or a port portlint could not
+not a remote `host:8081`), when a ConfigMap it mounts or loads sets the number as a listen port
+(`bind_port = "8081"` in a mounted file), when the port is a documented default of a well-known
+image (the table in `portlint/readers/_well_known.py`, with its sources), when it has no `ports:` list at all, or a port portlint could not
 resolve (a Helm expression).
 
 ## Why is this bad
@@ -55,7 +58,7 @@ from collections.abc import Iterator
 
 from portlint.describe import container_label, entity_label, port_text, same_definition, same_environment
 from portlint.graph import PortGraph
-from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.model import Entity, PortFact, Problem, Related, Role, Severity
 from portlint.query import may_listen_undeclared
 from portlint.query.undeclared import undeclared_config_ports
 
@@ -113,8 +116,6 @@ def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[Por
     related = [Related(p.location, f"containerPort {port_text(p)} of container {name}") for p in own]
     related += [Related(p.location, f"containerPort {port_text(p)} of container {container_label(s)}")
                 for s, p in siblings]
-    elsewhere = (f"; port {number} is declared by container {container_label(siblings[0][0])} of the same pod, "
-                 f"so the probe checks that container, not {name}") if siblings else ""
     udp_only = any(p.value.number == number for p in own)
     why = f"it declares {number} only for {_protocols(own, number)}, probes connect over TCP" if udp_only else (
         f"it declares {declared}")
@@ -125,15 +126,38 @@ def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[Por
         fix = (f"point the probe at {tcp[0]}" if len(tcp) == 1 else "point the probe at a declared port") + (
             f", or declare containerPort {number} if the app really serves its health check there")
     kind = probe.attrs.get("probe")
+    if siblings:
+        return _sibling_problem(graph, container, siblings[0][0], probe, related,
+                                _intent(graph, container, probe, tcp, siblings))
     return Problem(
         location=probe.location,
         message=(f"{probe.field} {number} of container {name}{_owner(graph, container)} is not a port the "
-                 f"container declares ({why}){elsewhere}: the {kind + ' ' if kind else ''}probe likely "
-                 f"fails while the app is healthy"),
+                 f"container declares ({why}): the {kind + ' ' if kind else ''}probe fails while the app "
+                 f"is healthy, unless the app also listens there undeclared (then Services and policies "
+                 f"cannot name that port)"),
         related=tuple(sorted(related, key=lambda r: r.location)),
         fix=fix,
         key=f"{container.id}|{probe.field}|{number}",
         fix_intent=_intent(graph, container, probe, tcp, siblings),
+    )
+
+
+def _sibling_problem(graph: PortGraph, container: Entity, sibling: Entity, probe: PortFact, related: list[Related],
+                     intent) -> Problem:
+    """The probed port is another container's of the pod: the probe succeeds or fails with that
+    container (one network namespace), which may be deliberate (a health sidecar): a note."""
+    name, number = container_label(container), probe.value.number
+    return Problem(
+        location=probe.location,
+        message=(f"{probe.field} {number} of container {name}{_owner(graph, container)} is served by container "
+                 f"{container_label(sibling)} of the same pod: the probe checks {container_label(sibling)}, so "
+                 f"{name} is restarted or taken out of service by that container's health, not its own"),
+        related=tuple(sorted(related, key=lambda r: r.location)),
+        fix=(f"keep it if {container_label(sibling)} reports {name}'s health on purpose; otherwise point the probe "
+             f"at a port {name} serves"),
+        severity=Severity.NOTE,
+        key=f"{container.id}|{probe.field}|{number}",
+        fix_intent=intent,
     )
 
 

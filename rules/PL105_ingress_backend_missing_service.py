@@ -3,7 +3,11 @@
 Reports an Ingress backend (a rule path or the `defaultBackend`) whose Service is not defined
 anywhere in the scan in the Ingress's namespace. Both `service.name` (networking.k8s.io/v1) and
 the older `serviceName` are checked. A backend name portlint could not resolve (a Helm
-expression) is skipped.
+expression) is skipped. A Service that an operator makes from a custom resource in the scan
+(ECK's `Kibana` named `kibana` makes `kibana-kb-http`; the table is
+`portlint/readers/_k8s_operators.py`, with its sources) counts as defined. In a namespace the
+cluster owns (option `cluster_namespaces`: `kube-system`, `kube-public`, `kube-node-lease`), where
+add-ons such as the dashboard are installed apart from the repository, a missing Service is a note.
 
 The port-management spec portlint was born from has this very mistake: its
 `deploy/kubernetes/ingress.yaml` routes `/airflow/*` to `airflow-service`, and no manifest in the
@@ -48,11 +52,13 @@ spec:
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from collections.abc import Iterator
 
 from portlint.describe import same_environment, written_name
 from portlint.graph import PortGraph
-from portlint.model import Entity, Problem, Related
+from portlint.model import Entity, Problem, Related, Severity
+from portlint.options import Option
 from portlint.query import Backend, backends
 
 ID = "PL105"
@@ -63,14 +69,36 @@ SUMMARY = "An Ingress routes to a Service that is not defined in the scan"
 TAGS = ("kubernetes",)
 
 
+OPTIONS = {
+    # namespaces whose Services come with the cluster or its add-ons (the dashboard, DNS, metrics
+    # server), installed apart from the repository: a Service missing there is unknown, a note
+    "cluster_namespaces": Option(list[str], ["kube-system", "kube-public", "kube-node-lease"],
+                                 "namespaces whose missing Services are reported as notes (installed with the cluster)"),
+}
+
+
 def check(ctx) -> Iterator[Problem]:
     graph: PortGraph = ctx.graph
     services = list(graph.entities("k8s/Service"))
+    cluster = set(ctx.options["cluster_namespaces"])
     for ingress in graph.entities("k8s/Ingress"):
         found = [b for b in backends(graph, ingress) if b.location is not None and b.missing]
         for backend in sorted(found, key=lambda b: (b.location, b.service_name)):
             visible = [s for s in services if s.ref.namespace == ingress.ref.namespace and same_environment(s, ingress)]
-            yield _problem(backend, visible, services)
+            problem = _problem(backend, visible, services)
+            yield _as_cluster_note(problem, backend) if ingress.ref.namespace in cluster else problem
+
+
+def _as_cluster_note(problem: Problem, backend: Backend) -> Problem:
+    """In a namespace the cluster owns, the Service is usually an add-on installed apart: unknown."""
+    namespace = backend.ingress.ref.namespace
+    return replace(problem, severity=Severity.NOTE,
+                   message=(f"Ingress {written_name(backend.ingress)} routes {backend.path or backend.slot or 'backend'} "
+                            f"to Service {backend.service_name}, which no manifest in the scan defines; namespace "
+                            f"{namespace!r} holds the cluster's add-ons, installed apart from the repository: if "
+                            f"{backend.service_name} is not installed, the ingress controller has nowhere to send "
+                            f"these requests"),
+                   fix=f"make sure Service {backend.service_name} is installed in {namespace} (or add its manifest)")
 
 
 def _scope(service: Entity) -> str:

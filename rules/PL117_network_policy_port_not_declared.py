@@ -14,7 +14,8 @@ namespace selector or no peers is not checked. Egress is matched after Service t
 its port is the pod's port, not the Service port.
 
 As with Services, a workload that declares no ports, or a port portlint could not resolve, is not
-checked; a policy whose selector uses `matchExpressions` or is empty (`{}`, every pod) is not
+checked, nor is a number the containers' own settings name (args, env, a ConfigMap they read:
+they may listen there undeclared); a policy whose selector uses `matchExpressions` or is empty (`{}`, every pod) is not
 linked to any pod.
 
 ## Why is this bad
@@ -52,8 +53,9 @@ from collections.abc import Iterator
 
 from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
 from portlint.graph import PortGraph, explain_link
-from portlint.links.kubernetes import declared_ports, selected_workloads
+from portlint.links.kubernetes import declared_ports, selected_workloads, serving_containers
 from portlint.links.kubernetes_routes import egress_workloads
+from portlint.query.undeclared import settings_name
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL117"
@@ -76,7 +78,8 @@ def check(ctx) -> Iterator[Problem]:
             else:
                 workloads = selected
             known = [(w, _ports(graph, w, allowed)) for w in workloads]
-            missing = [(w, ports) for w, ports in known if ports is not None and not _matches(allowed, ports)]
+            missing = [(w, ports) for w, ports in known if ports is not None and not _matches(allowed, ports)
+                       and not _named_by_settings(graph, w, allowed)]
             if allowed.attrs.get("direction") == "egress" and len(missing) != len(known):
                 continue  # one rule's ports serve all its peers: a port some peer declares (or may) is used
             if missing:
@@ -96,6 +99,12 @@ def _ports(graph: PortGraph, workload: Entity, allowed: PortFact) -> list[PortFa
     if not ports or any(p.value.unresolved or p.attrs.get("port_name_unresolved") for p in ports):
         return None
     return ports
+
+
+def _named_by_settings(graph: PortGraph, workload: Entity, allowed: PortFact) -> bool:
+    """The pods' own settings (args, env, ConfigMaps) name the allowed number: they may listen there."""
+    number = allowed.value.number
+    return number is not None and settings_name(graph, number, serving_containers(graph, workload))
 
 
 def _matches(allowed: PortFact, ports: list[PortFact]) -> bool:

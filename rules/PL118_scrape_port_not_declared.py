@@ -5,7 +5,8 @@ pod's containers declares as a `containerPort` (TCP), when the containers do dec
 ports. The same annotation on a Service (the usual `kubernetes-service-endpoints` job scrapes
 each endpoint pod on that port) is checked against the containers of every workload the Service
 selects. Pods whose containers declare no ports, or a port portlint could not resolve, are not
-checked.
+checked, nor is a port the containers' own settings name (`--web.listen-address=:9187` in the
+args, a variable, a ConfigMap they mount or load: `portlint.query.undeclared.settings_name`).
 
 ## Why is this bad
 The usual Prometheus relabelling scrapes `<pod IP>:<annotation port>`. A pod that declares its
@@ -41,7 +42,8 @@ from collections.abc import Iterator
 
 from portlint.describe import container_name, entity_label, port_text, same_definition, same_environment
 from portlint.graph import PortGraph
-from portlint.links.kubernetes import declared_ports, selected_workloads
+from portlint.links.kubernetes import declared_ports, selected_workloads, serving_containers
+from portlint.query.undeclared import settings_name
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL118"
@@ -67,6 +69,8 @@ def check(ctx) -> Iterator[Problem]:
             continue
         if any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports):
             continue
+        if settings_name(graph, fact.value.number, serving_containers(graph, workload)):
+            continue  # its args, env or ConfigMaps say it serves (metrics) there undeclared: unknown
         yield _problem(graph, workload, fact, ports)
     for fact in graph.facts(role=Role.PROBE):
         if fact.attrs.get("annotation") == SCRAPE and fact.owner.kind == "k8s/Service":
@@ -86,7 +90,8 @@ def _service_problem(graph: PortGraph, fact: PortFact) -> Problem | None:
         ports = [p for p in declared or [] if same_environment(p, fact)]
         if declared is None or not ports or any(p.value.number is None or p.value.unresolved for p in ports):
             continue
-        if not any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports):
+        if not any(p.value.number == fact.value.number and p.protocol == "TCP" for p in ports) and not (
+                settings_name(graph, fact.value.number, serving_containers(graph, workload))):
             missing.append((workload, ports))
     if not missing:
         return None

@@ -44,7 +44,8 @@ from collections.abc import Iterator
 
 from portlint.describe import container_name, entity_label, port_text, same_environment, written_name
 from portlint.graph import PortGraph
-from portlint.links.kubernetes import INGRESS, SERVICE, declared_ports, selected_workloads
+from portlint.links.kubernetes import INGRESS, SERVICE
+from portlint.query import target_match
 from portlint.model import Entity, PortFact, Problem, Related, Role
 
 ID = "PL121"
@@ -164,14 +165,7 @@ def _health_check(graph: PortGraph, owner: Entity, fact: PortFact, service: Enti
         return
     if fact.value.number is None or target_type != "ip":
         return  # instance targets: the number is a node port
-    missing: list[tuple[Entity, list[PortFact]]] = []
-    for workload in selected_workloads(graph, service):
-        declared = declared_ports(graph, workload)
-        found = [p for p in declared or [] if same_environment(p, fact)]
-        if declared is None or not found or any(p.value.number is None or p.value.unresolved for p in found):
-            return
-        if not any(p.value.number == fact.value.number and p.protocol == "TCP" for p in found):
-            missing.append((workload, found))
+    missing = [(pod.workload, list(pod.ports or ())) for pod in target_match(graph, service, fact).missing]
     if not missing:
         return
     sides = "; ".join(f"{entity_label(w)}: {', '.join(port_text(p) for p in found)}" for w, found in missing)

@@ -14,6 +14,9 @@ Reports a service port that the security group in front of it does not let in:
   accounts select it (or that name no target in its network), the network security groups
   associated with its network interface or their subnet. Hosts whose tags, or a firewall's
   targets, are not known are skipped;
+- a database or cache (`aws_db_instance`, `aws_rds_cluster`, ElastiCache, DocumentDB, Redshift,
+  MemoryDB) whose security groups (`vpc_security_group_ids` / `security_group_ids`, all known)
+  let no one in on the port it listens on (its `port`, or the engine's default);
 - a security group listed in the `hosts` option (`hosts = { dev_server = ["fastapi", "web",
   "dash", "airflow"] }`) that lacks a rule for one of the listed services' ports (the rule is
   missing).
@@ -56,7 +59,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portlint.graph import explain_link, service_of
-from portlint.links.terraform import (AZURE_VM_KINDS, GCP_FIREWALL_KIND, GCP_HOST_KINDS, GROUP_KIND, LOAD_BALANCER_KINDS,
+from portlint.links.terraform import (AZURE_VM_KINDS, DATABASE_KINDS, GCP_FIREWALL_KIND, GCP_HOST_KINDS, GROUP_KIND, LOAD_BALANCER_KINDS,
                                       RULE_KINDS, TARGET_GROUP_KINDS, FirewallRule, compatible, describe_fact,
                                       firewall_rules, membership, protecting_rules, rules_by_slot, service_port_facts)
 from portlint.model import Entity, PortFact, Problem, Related, Role
@@ -78,6 +81,7 @@ def check(ctx) -> Iterator[Problem]:
     yield from _wrong_rules(ctx, rules)
     yield from _protected_hosts(ctx)
     ingress = _ingress_by_group(rules)
+    yield from _databases(ctx, ingress)
     for group in ctx.graph.entities(GROUP_KIND):
         own = ingress.get(group.id, [])
         if not _fully_known(group, own):
@@ -165,6 +169,40 @@ def _registered_targets(ctx, group: Entity, own: list[FirewallRule]) -> Iterator
                 yield _missing(ctx, group, own, [port],
                                f"is used by {host.attrs.get('address', host.ref.name)}, which {address} sends traffic to",
                                f"{host.id}|{port.value.text}", extra=[host.id, target_group.id])
+
+
+def _databases(ctx, ingress: dict[str, list[FirewallRule]]) -> Iterator[Problem]:
+    """A database or cache whose security groups (all known) let no one in on the port it listens on."""
+    graph = ctx.graph
+    for database in graph.entities(DATABASE_KINDS):
+        groups = [g for g in graph.targets(database.id, "uses") if g.ref.kind == GROUP_KIND]
+        if not groups or not all(_fully_known(g, ingress.get(g.id, [])) for g in groups):
+            continue
+        own = [r for g in groups for r in ingress.get(g.id, [])]
+        ports = [f for f in graph.facts(database, role=Role.LISTEN) if f.value.number is not None
+                 and not f.value.unresolved]
+        missing = [f for f in ports if not _allows(own, f.value.number, f.environment)]
+        if missing:
+            yield _database_closed(ctx, database, groups, own, missing)
+
+
+def _database_closed(ctx, database: Entity, groups: list[Entity], own: list[FirewallRule],
+                     missing: list[PortFact]) -> Problem:
+    address = database.attrs.get("address", database.ref.name)
+    names = ", ".join(g.attrs.get("address", g.ref.name) for g in groups)
+    ports = ", ".join(sorted({f.value.text for f in missing}, key=int))
+    written = [f for f in missing if not f.attrs.get("implicit")]
+    return Problem(
+        location=written[0].location if written else database.location,
+        message=(f"database {address} listens on {ports}, but its security group{'s' if len(groups) > 1 else ''} "
+                 f"({names}) let{'' if len(groups) > 1 else 's'} no one in on that port: its clients' connections "
+                 f"are dropped"),
+        related=tuple(Related(g.location, f"security group {g.attrs.get('address', g.ref.name)}") for g in groups)
+        + tuple(Related(r.location, f"{r.label} opens {r.describe_ports()}") for r in own[:5]),
+        fix=f"add an ingress rule for port {min(f.value.number for f in missing)} (from the app's group) to {names}",
+        key=f"{database.id}|closed|{ports}",
+        explain=_explain(ctx, [database.id, *(g.id for g in groups)]),
+    )
 
 
 def _traffic_ports(ctx, host: Entity) -> list[tuple[Entity, PortFact]]:

@@ -82,3 +82,21 @@ def test_the_roots_own_config_under_explicit_config_is_noted_not_nested(tmp_path
     proc = run_cli("check", str(tmp_path), "--config", str(other))
     assert proc.returncode == 1  # the root's file is not applied: PL002 still fires
     assert ".portlint.toml is a nested config and is not applied" in proc.stderr
+
+
+def test_a_nested_pyproject_table_is_a_nested_config(tmp_path: Path) -> None:
+    """As ruff reads a folder's pyproject.toml: its [tool.portlint] table applies to its folder."""
+    _tree(tmp_path, "")
+    (tmp_path / "team" / ".portlint.toml").unlink()
+    (tmp_path / "team" / "pyproject.toml").write_text(
+        '[project]\nname = "team"\n[tool.portlint.rules.PL002]\nseverity = "warning"\n')
+    assert _found(tmp_path) == [("other/compose.yaml", "PL002", "error"), ("team/compose.yaml", "PL002", "warning")]
+    (tmp_path / "team" / "pyproject.toml").write_text('[tool.portlint.rules.PL002]\nseverty = "warning"\n')
+    typo = run_cli("check", str(tmp_path))
+    assert typo.returncode == 2 and "tool.portlint.rules.PL002" in typo.stderr and "Traceback" not in typo.stderr
+
+
+def test_a_portlint_toml_beside_a_pyproject_table_wins(tmp_path: Path) -> None:
+    _tree(tmp_path, "[rules.PL002]\nenabled = false\n")
+    (tmp_path / "team" / "pyproject.toml").write_text('[tool.portlint.rules.PL002]\nseverity = "note"\n')
+    assert _found(tmp_path) == [("other/compose.yaml", "PL002", "error")]

@@ -361,3 +361,11 @@ def test_container_reads_config_maps_from_volumes_env_from_and_key_refs(tmp_path
     result = scan_tree(tmp_path, select=("PL001",))
     container = next(result.graph.entities("k8s/Container"))
     assert container.attrs["config_maps"] == ["env-a", "env-b", "files", "projected-c"]
+
+
+def test_admission_policy_test_inputs_are_dropped_with_one_note() -> None:
+    result = scan_tree(FIXTURES / "rules" / "PL105" / "silent-admission-policy-test-inputs")
+    assert [e.ref.kind for e in result.graph.entities("k8s/Ingress")] == []
+    [note] = [f for f in result.findings if f.rule_id == "PL001"]
+    assert note.severity.value == "note" and note.location.short.endswith("require-tls/tests/plain-http.yaml:1")
+    assert "tests/ beside the admission policy policy.yaml holds its test inputs (1 file(s))" in note.message

@@ -209,3 +209,19 @@ def test_selector_matched_in_another_deployment_unit_names_the_workload() -> Non
     assert "matches no workload of its own deployment unit (addons/public-lb)" in note.message
     assert "Deployment storefront (ns shop) in app matches it" in note.message
     assert [r.location.short for r in note.related] == ["app/deployment.yaml:10"]
+
+
+def test_one_port_under_two_names_is_a_warning_with_the_tooling_reason() -> None:
+    [alias] = scan_tree(RULES / "PL108" / "fire-aliased-port-names", select=("PL108",)).findings
+    [two] = scan_tree(RULES / "PL108" / "fire-two-containers", select=("PL108",)).findings
+    assert alias.severity.value == "warning" and "server-side apply" in alias.message
+    assert two.severity.value == "error" and "only one of them can bind it" in two.message
+
+
+def test_missing_service_in_a_cluster_namespace_is_a_note_and_configurable(tmp_path: Path) -> None:
+    [note] = scan_tree(RULES / "PL105" / "fire-cluster-namespace-note", select=("PL105",)).findings
+    assert note.severity.value == "note" and "installed apart from the repository" in note.message
+    shutil.copytree(RULES / "PL105" / "fire-cluster-namespace-note", tmp_path / "tree")
+    (tmp_path / "tree" / ".portlint.toml").write_text("[rules.PL105]\ncluster_namespaces = []\n")
+    [error] = scan_tree(tmp_path / "tree", select=("PL105",)).findings
+    assert error.severity.value == "error"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from portlint.describe import same_environment
 from portlint.graph import PortGraph
@@ -84,7 +85,10 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
     1. those of its own scope (a chart, a kustomization, a compose project renders its own
        objects); with ``cross_scope`` (an Ingress naming a Service), when its scope has none, those
        of the one other scope that has some — never when several do, so an example collection's
-       apps never meet;
+       apps never meet. An origin in no scope (a loose manifest outside every chart and
+       kustomization) also meets the candidates of the units in its folder or below it, and the
+       nearest folder wins as in 2, a tie going to its own scope: the kustomize base beside a loose
+       Service, not a sibling sample's workload;
     2. when the namespace is not written (the objects land wherever they are applied), those in
        the nearest folder: (steps up from the origin's folder, steps down from there, another
        file) is smallest — the same file, then the same folder, then below it, then from the
@@ -95,13 +99,19 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
     """
     if not candidates:
         return []
+    here = origin.location.path
+    below = _units_below(origin, candidates)
+    if below:  # a loose origin: the nearest of its own scope's and the units below, over every environment
+        mine = [c for c in candidates if scope_of(c) == scope_of(origin)]
+        best = min(_distance(here, c.location.path) for c in mine + below)
+        nearest_ones = [c for c in mine + below if _distance(here, c.location.path) == best]
+        candidates = [c for c in nearest_ones if c in mine] or nearest_ones  # a tie goes to its own scope
     groups: dict[str | None, list[Entity]] = defaultdict(list)
     for candidate in candidates:
         groups[candidate.environment].append(candidate)
-    here = origin.location.path
     kept: set[str] = set()
     for group in groups.values():
-        pool = [c for c in group if scope_of(c) == scope_of(origin)]
+        pool = group if below else [c for c in group if scope_of(c) == scope_of(origin)]
         if not pool and cross_scope and len({scope_of(c) for c in group}) == 1:
             pool = group
         build = origin.attrs.get("kustomize")  # one kustomize build is applied together: no folder ranking
@@ -114,6 +124,15 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
             pool = [c for distance, c in ranked if distance == best]
         kept.update(c.id for c in pool)
     return [c for c in candidates if c.id in kept]
+
+
+def _units_below(origin: Entity, group: list[Entity]) -> list[Entity]:
+    """For a loose origin (in no scope), the candidates of other scopes in its folder or below it:
+    a kustomize base or chart beside a loose Service may be what it fronts."""
+    if scope_of(origin):
+        return []
+    folder = posixpath.dirname(origin.location.path)
+    return [c for c in group if scope_of(c) and (not folder or c.location.path.startswith(folder + "/"))]
 
 
 def _identity(entity: Entity) -> tuple[str, str, str]:
@@ -172,10 +191,12 @@ def _select(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
         selector = service.attrs.get("selector")
         if not isinstance(selector, dict) or not selector or service.attrs.get("selector_unresolved"):
             continue
-        # what nearest() looks at: the scope, the kustomize build, and the file when the namespace is not written
+        # what nearest() looks at: the scope, the kustomize build, and the file when the namespace is
+        # not written or the Service is loose (the units below its folder)
         key = (service.ref.namespace, service.environment, tuple(sorted(selector.items(), key=str)),
                scope_of(service), service.attrs.get("kustomize") or "",
-               "" if service.ref.namespace and service.ref.namespace not in twice else service.location.path)
+               "" if service.ref.namespace and service.ref.namespace not in twice and scope_of(service)
+               else service.location.path)
         if key not in groups:
             groups[key] = _matching(service, selector, by_label)
         if groups[key]:
@@ -272,26 +293,36 @@ def _where(entity: Entity, attr: str) -> Location:
 
 
 def _link_ingresses(graph: PortGraph) -> None:
+    link_backends(graph, graph.entities(INGRESS), lambda ingress, _: ingress.ref.namespace, ("path", "slot"), "backend ")
+
+
+def link_backends(graph: PortGraph, origins: Iterable[Entity], namespace: Callable[[Entity, dict], str],
+                  where_keys: tuple[str, ...], prefix: str = "") -> None:
+    """Link each origin (an Ingress, a route, a DestinationRule) ``routes-to`` the Services its
+    ``backends`` name: in the backend's namespace (``namespace(origin, backend)``) and the origin's
+    environment, the nearest when several match (:func:`nearest`, across scopes when the origin's
+    own has none). The link's reason names the backends by their first key of ``where_keys``."""
     services: dict[tuple[str, str], list[Entity]] = defaultdict(list)
     for service in graph.entities(SERVICE):
         services[(service.ref.namespace, service.attrs.get("name", service.ref.name))].append(service)
-    for ingress in graph.entities(INGRESS):
+    for origin in origins:
         routes: dict[str, list[dict]] = defaultdict(list)
-        for backend in ingress.attrs.get("backends") or []:
-            candidates = [s for s in services.get((ingress.ref.namespace, backend.get("service")), [])
-                          if _same_environment(ingress, s)]
-            for service in nearest(ingress, candidates, cross_scope=True):
+        for backend in origin.attrs.get("backends") or []:
+            candidates = [s for s in services.get((namespace(origin, backend), backend.get("service")), [])
+                          if same_environment(origin, s)]
+            for service in nearest(origin, candidates, cross_scope=True):
                 routes[service.id].append(backend)
         for service_id in sorted(routes):
-            graph.add_link(_routes_to(ingress, graph.entity(service_id), routes[service_id]))
+            graph.add_link(_routes_to(origin, graph.entity(service_id), routes[service_id], where_keys, prefix))
 
 
-def _routes_to(ingress: Entity, service: Entity, backends: list[dict]) -> Link:
+def _routes_to(origin: Entity, service: Entity, backends: list[dict], where_keys: tuple[str, ...],
+               prefix: str) -> Link:
     ports = tuple(dict.fromkeys(str(b["port"]) for b in backends if b.get("port") is not None))
-    where = ", ".join(b.get("path") or b.get("slot") or "backend" for b in backends)
-    reason = f"backend {where} names Service {service.attrs.get('name', service.ref.name)}"
+    where = ", ".join(next((b[k] for k in where_keys if b.get(k)), "backend") for b in backends)
+    reason = f"{prefix}{where} names Service {service.attrs.get('name', service.ref.name)}"
     if ports:
         reason += f" port {', '.join(ports)}"
     locations = tuple(sorted({b["location"] for b in backends if isinstance(b.get("location"), Location)}))
     attrs = (("port", ports[0] if ports else None), ("ports", ports))
-    return Link(ingress.id, service.id, ROUTES_TO, reason, locations + (service.location,), attrs)
+    return Link(origin.id, service.id, ROUTES_TO, reason, locations + (service.location,), attrs)

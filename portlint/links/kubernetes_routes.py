@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from portlint.describe import same_environment
 from portlint.graph import PortGraph
-from portlint.links.kubernetes import SERVICE, WORKLOAD_KINDS, nearest
+from portlint.links.kubernetes import SERVICE, WORKLOAD_KINDS, link_backends, nearest
 from portlint.model import Entity, Link, Location
 
 ORDER = 11
@@ -72,29 +72,7 @@ def egress_workloads(graph: PortGraph, policy: Entity, rule_index: int) -> list[
 
 
 def _link_routes(graph: PortGraph) -> None:
-    services: dict[tuple[str, str], list[Entity]] = defaultdict(list)
-    for service in graph.entities(SERVICE):
-        services[(service.ref.namespace, service.attrs.get("name", service.ref.name))].append(service)
-    for route in graph.entities(SERVICE_PORT_USERS):
-        found: dict[str, list[dict]] = defaultdict(list)
-        for backend in route.attrs.get("backends") or []:
-            candidates = [s for s in services.get((backend.get("namespace", ""), backend.get("service")), [])
-                          if same_environment(route, s)]
-            for service in nearest(route, candidates, cross_scope=True):
-                found[service.id].append(backend)
-        for service_id in sorted(found):
-            graph.add_link(_routes_to(route, graph.entity(service_id), found[service_id]))
-
-
-def _routes_to(route: Entity, service: Entity, backends: list[dict]) -> Link:
-    ports = tuple(dict.fromkeys(str(b["port"]) for b in backends if b.get("port") is not None))
-    where = ", ".join(b.get("slot") or "backend" for b in backends)
-    reason = f"{where} names Service {service.attrs.get('name', service.ref.name)}"
-    if ports:
-        reason += f" port {', '.join(ports)}"
-    locations = tuple(sorted({b["location"] for b in backends if isinstance(b.get("location"), Location)}))
-    return Link(route.id, service.id, ROUTES_TO, reason, locations + (service.location,),
-                (("port", ports[0] if ports else None), ("ports", ports)))
+    link_backends(graph, graph.entities(SERVICE_PORT_USERS), lambda _, backend: backend.get("namespace", ""), ("slot",))
 
 
 def _link_parents(graph: PortGraph) -> None:

@@ -161,6 +161,8 @@ def link_kind(source: str, path: str, target: str) -> str | None:
             return "allows-from"
         if source in LOAD_BALANCER_KINDS + HOST_KINDS and path in _USES_PATHS:
             return "uses"
+        if source in DATABASE_KINDS and path in ("vpc_security_group_ids", "security_group_ids"):
+            return "uses"  # RDS, DocumentDB, Redshift: vpc_security_group_ids; ElastiCache, MemoryDB: security_group_ids
     if source == "tf/aws_lb_target_group_attachment" and path == "target_id":
         return "targets"
     if source == "tf/aws_ecs_service" and target == "tf/aws_ecs_task_definition":

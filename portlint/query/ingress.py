@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from portlint.describe import same_environment, written_name
 from portlint.graph import PortGraph
 from portlint.links.kubernetes import ROUTES_TO, SERVICE
+GENERATED_SERVICE = "k8s/GeneratedService"  # a Service an operator makes from a custom resource (readers/_k8s_operators.py)
 from portlint.model import Entity, Location, PortFact, PortValue, Role
 
 OK, DIFFERS, UNKNOWN = "ok", "differs", "unknown"
@@ -100,7 +101,7 @@ def is_dns_label(name: str) -> bool:
 def _by_name(graph: PortGraph) -> dict[tuple[str, str], list[Entity]]:
     def build() -> dict[tuple[str, str], list[Entity]]:
         index: dict[tuple[str, str], list[Entity]] = {}
-        for service in graph.entities(SERVICE):
+        for service in graph.entities((SERVICE, GENERATED_SERVICE)):  # an operator's Service exists too
             index.setdefault((service.ref.namespace, written_name(service)), []).append(service)
         return index
     return graph.memo("query:services-by-name", build)

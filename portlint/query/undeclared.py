@@ -36,11 +36,20 @@ def may_listen_undeclared(graph: PortGraph, number: int, protocol: str, declared
     declared = list(declared)
     if any(p.value.number == number for p in declared):
         return False  # declared, with another protocol only
-    if any(number in named_ports(graph, c) for c in containers):
+    containers = list(containers)
+    if settings_name(graph, number, containers):
         return True
     same = {p.value.number for p in declared if p.protocol.upper() == protocol
             and p.value.number is not None and 0 < p.value.number <= 65535}  # an invalid port listens nowhere
     return len(same) >= 2
+
+
+def settings_name(graph: PortGraph, number: int, containers: Iterable[Entity]) -> bool:
+    """Whether the containers' own settings (args, env, ConfigMaps, a well-known image) name
+    ``number``: the one piece of evidence every rule takes for "it may listen there undeclared"
+    (PL118 does not take the several-ports guess: a pod that declares its metrics port among
+    others says where it is scraped)."""
+    return any(number in named_ports(graph, c) for c in containers)
 
 
 def named_ports(graph: PortGraph, container: Entity) -> set[int]:

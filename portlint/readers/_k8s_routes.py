@@ -20,7 +20,7 @@ from typing import Any
 
 from portlint.model import Entity, PortFact, PortValue, Role
 from portlint.readers import _yaml
-from portlint.readers._k8s_source import get
+from portlint.readers._k8s_source import canonical_namespace, get
 
 GATEWAY_GROUPS = frozenset({"gateway.networking.k8s.io"})
 GATEWAY_ROUTES = ("HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute")
@@ -95,7 +95,7 @@ def read_gateway_route(doc) -> None:
     for i, parent in enumerate(_yaml.seq(get(spec, "parentRefs"))):
         port = doc.source.port(get(parent, "port"))
         route.attrs["parents"].append({
-            "gateway": _text(doc, get(parent, "name")), "namespace": _text(doc, get(parent, "namespace")),
+            "gateway": _text(doc, get(parent, "name")), "namespace": _namespace(_text(doc, get(parent, "namespace"))),
             "section": _text(doc, get(parent, "sectionName")), "port": port.text if port is not None else None,
             "slot": f"parentRefs[{i}]", "location": doc.source.loc(parent)})
     protocol = "UDP" if doc.kind == "UDPRoute" else "TCP"
@@ -117,6 +117,8 @@ def _backend(doc, route: Entity, name_node: Any, namespace_node: Any, port_node:
     namespace = doc.source.string(namespace_node) if namespace_node is not None else None
     if namespace is not None and not namespace.resolved:
         return  # a templated namespace: the Service it names is unknown
+    if namespace is not None:
+        namespace = replace(namespace, value=canonical_namespace(namespace.value))
     port = doc.source.port(port_node)
     route.attrs["backends"].append({
         "service": name.value, "namespace": namespace.value if namespace is not None else route.ref.namespace,
@@ -142,7 +144,7 @@ def service_of_host(host: str, namespace: str) -> tuple[str, str] | None:
         return namespace, host
     parts = host.split(".")
     if len(parts) >= 3 and parts[2] == "svc" and parts[0] and parts[1]:
-        return parts[1], parts[0]
+        return canonical_namespace(parts[1]), parts[0]
     return None
 
 
@@ -216,7 +218,7 @@ def read_monitor(doc) -> None:
         names = [doc.source.string(n) for n in _yaml.seq(get(namespace_selector, "matchNames"))]
         if any(n is None or not n.resolved for n in names):
             unresolved = True
-        namespaces = sorted({n.value for n in names if n is not None})
+        namespaces = sorted({canonical_namespace(n.value) for n in names if n is not None})
     attrs: dict[str, Any] = {"selector": selector, "selector_unresolved": unresolved, "namespaces": namespaces}
     if selector_node is not None:
         attrs["selector_location"] = doc.source.loc(selector_node)
@@ -358,5 +360,9 @@ def _peer(doc, peer: Any, namespace: str) -> dict[str, Any] | None:
         labels, ns_unresolved = _selector(doc, namespace_selector)
         if ns_unresolved or set(labels) != {NAMESPACE_NAME_LABEL}:
             return None
-        namespace = labels[NAMESPACE_NAME_LABEL]
+        namespace = canonical_namespace(labels[NAMESPACE_NAME_LABEL])
     return {"selector": selector, "namespace": namespace, "location": doc.source.loc(pod_selector)}
+
+
+def _namespace(name: str | None) -> str | None:
+    return canonical_namespace(name) if name is not None else None

@@ -25,6 +25,13 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 _RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*(\|\s*quote\s*)?-?\}\}")
 
 
+
+def canonical_namespace(name: str) -> str:
+    """A namespace as portlint keys it: ``default`` and no namespace are one (``""``). An object
+    that names no namespace lands in the context's namespace, ``default`` unless told otherwise, so
+    a Service written with ``namespace: default`` and an Ingress written without one meet."""
+    return "" if name == "default" else name
+
 @dataclass
 class Text:
     """A string scalar as read: its value (resolved, or the template text) and whether resolved."""
@@ -200,11 +207,11 @@ class Source:
         """``metadata.namespace``; ``{{ .Release.Namespace }}`` is the namespace of the apply: ``""``.
         A kustomization that lists the file and sets ``namespace:`` overrides both, as kustomize does."""
         if self.kustomize_namespace:
-            return self.kustomize_namespace
+            return canonical_namespace(self.kustomize_namespace)
         text = self.string(node)
         if text is None or (not text.resolved and _RELEASE_NAMESPACE.fullmatch(text.value)):
             return ""
-        return text.value
+        return canonical_namespace(text.value)
 
     def labels(self, mapping: Any, key: str) -> tuple[dict[str, str] | None, bool]:
         """A label map under ``key`` of ``mapping``: (labels or None when absent, unresolved?)."""

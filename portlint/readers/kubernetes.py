@@ -28,6 +28,8 @@ from portlint.helm.chart import find_root
 from portlint.helm.render import ChartRenders, render_chart
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
+from portlint.readers._k8s_operators import generated_services
+from portlint.readers._k8s_policy_tests import POLICY, drop_test_inputs, is_policy
 from portlint.readers._k8s_config_maps import config_map_volumes, container_config_maps, read_config_map
 from portlint.readers._well_known import well_known
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
@@ -76,6 +78,7 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
         if file.rel not in rendered.managed:
             _read_file(file, ctx, out, names)
     _read_kustomize_renders(rendered, files, ctx, out, names)
+    drop_test_inputs(out, NAME)
     return out
 
 
@@ -451,12 +454,31 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _k8s_routes.read_monitor(doc)
     elif kind.value == "ConfigMap" and _served_by(api, SERVICE_GROUPS):
         read_config_map(doc)
+    elif api.resolved and is_policy(api.value, kind.value):
+        doc.entity(POLICY, {})
+    elif api.resolved and generated_services(api.value, kind.value, "x"):
+        _read_operator_resource(doc, api.value)
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
         endpoints = doc.entity("k8s/Endpoints", {})
         endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
     elif kind.value == "EndpointSlice" and _served_by(api, ENDPOINT_SLICE_GROUPS):
         labels, _ = doc.source.labels(get(doc.node, "metadata"), "labels")
         doc.entity("k8s/EndpointSlice", {"service_name": (labels or {}).get("kubernetes.io/service-name")})
+
+
+def _read_operator_resource(doc: _Doc, api_version: str) -> None:
+    """A custom resource an operator turns into Services: one ``k8s/GeneratedService`` per name."""
+    metadata = get(doc.node, "metadata")
+    name_node = get(metadata, "name")
+    name = doc.source.string(name_node)
+    if name is None or not name.resolved:
+        return
+    namespace = doc.source.namespace(get(metadata, "namespace"))
+    for service in generated_services(api_version, doc.kind, name.value):
+        ref = doc.names.unique(EntityRef(kind="k8s/GeneratedService", name=service, namespace=namespace))
+        attrs = {"name": service, "generated_by": f"{doc.kind} {name.value}"}
+        doc.out.entities.append(Entity(ref=ref, location=doc.source.loc(name_node), environment=doc.source.environment,
+                                       attrs=attrs))
 
 
 def _is_hook(node: Any, source: Source) -> bool:
