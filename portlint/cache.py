@@ -31,7 +31,7 @@ from typing import Any
 from portlint import __version__
 
 CACHE_DIR = ".portlint_cache"
-FORMAT = 1  # bump when what an entry holds changes shape
+FORMAT = 3  # bump when what an entry holds changes shape
 _KEY_BYTES = 32
 _SIG_BYTES = hashlib.sha256().digest_size
 
@@ -131,6 +131,10 @@ class ReadCache:
         self.side_reads: dict[str, str | None] = {}  # every side file any reader of this run read
         self.complete = True  # False once a read was not cacheable (cut by the time budget)
         self.hashes = FileHashes()
+        # what each reader produced this run, as tokens: equal tokens, equal output (see
+        # :meth:`output_token`); the engine keys the link and rule results on them
+        self.tokens: list[tuple[str, ...]] = []
+        self._loaded_side: dict = {}
 
     @property
     def usable(self) -> bool:
@@ -174,7 +178,26 @@ class ReadCache:
             return None
         self.hits += 1
         self.side_reads.update(side)
+        self._loaded_side = side
         return output
+
+    def child_state(self) -> tuple:
+        """What a reading child process learned (:mod:`portlint.parallel`), for the parent."""
+        return self.side_reads, self.complete, self.hashes.table, self.hashes.binaries, self.hashes.settled
+
+    def merge_child_state(self, state: tuple) -> None:
+        side, complete, table, binaries, settled = state
+        self.side_reads.update(side)
+        self.complete = self.complete and complete
+        self.hashes.table.update(table)
+        self.hashes.binaries.update(binaries)
+        self.hashes.settled = self.hashes.settled or settled
+
+    @staticmethod
+    def output_token(key: str, side: dict) -> str:
+        """A name for what the entry ``key`` holds, made with the side files it read: the entry
+        is rewritten under the same key when a side file changes, so the key alone is not one."""
+        return digest(repr((key, sorted(side.items()))).encode("utf-8", "surrogatepass"))
 
     def store(self, key: str, side: SideReads, output: Any) -> None:
         """Write the entry atomically; a cache that cannot be written is simply not written."""
@@ -277,9 +300,26 @@ class ReadCache:
 def settings_fingerprint(config: Any) -> str:
     """What in the config can change what a reader produces (everything but the rule settings
     and the selection, which act after reading)."""
-    skip = {"rule_settings", "select", "extend_select", "rules_dirs", "source", "path", "found_by"}
+    skip = {"rule_settings", "select", "extend_select", "rules_dirs", "source", "path", "found_by", "jobs"}
     items = sorted((k, repr(v)) for k, v in vars(config).items() if k not in skip and not k.startswith("_"))
     return digest(repr(items).encode("utf-8", "surrogatepass"))
+
+
+class Pickled:
+    """A reader output as the cache keeps it (pickled, signed with its entry): unpickled by
+    :meth:`load` only when the scan needs the facts themselves."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def load(self) -> Any:
+        return pickle.loads(self.data)
+
+
+def _pickled(output: Any) -> bytes:
+    return pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def read_through(cache: ReadCache, reader: str, files: list, read, context: str = "") -> Any:
@@ -291,15 +331,20 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     inputs = [(f.rel, cache.hashes.of(f)) for f in files]
     key = cache.entry_key(f"{reader}\0{digest(context.encode('utf-8', 'surrogatepass'))}", inputs)
     hit = cache.load(key)
-    if hit is not None:
-        return hit
+    if isinstance(hit, bytes):
+        cache.tokens.append((reader, cache.output_token(key, cache._loaded_side)))
+        return Pickled(hit)
     side = SideReads(inputs=frozenset(os.path.abspath(f.path) for f in files))
     token = safe_io.watch_reads(side)
     try:
         output = read()
     finally:
         safe_io.unwatch_reads(token)
-    cache.store(key, side, output)
+    try:
+        cache.store(key, side, _pickled(output))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        cache.complete = False
+    cache.tokens.append((reader, cache.output_token(key, side.seen)))
     return output
 
 
@@ -342,6 +387,12 @@ class FileHashes:
                 self.settled = True
             self.table[key] = (signature, value, racy)
         return value
+
+    def known(self, file) -> bool:
+        """Whether ``file``'s hash is known and trusted unchanged (without reading it)."""
+        known = self.table.get(str(file.path))
+        signature = file.signature
+        return known is not None and signature is not None and known[0] == signature and not known[2]
 
     def binary(self, file, sniff) -> bool:
         """``sniff(file)`` (is it binary?), remembered with the file's hash while its signature
@@ -398,8 +449,9 @@ def rules_fingerprint(rules: list) -> str:
 
 
 def config_fingerprint(config: Any) -> str:
-    """Every setting of the config (rule settings and selection included)."""
-    items = sorted((k, repr(v)) for k, v in vars(config).items() if not k.startswith("_"))
+    """Every setting of the config (rule settings and selection included) but ``jobs``, which
+    changes how fast, not what."""
+    items = sorted((k, repr(v)) for k, v in vars(config).items() if not k.startswith("_") and k != "jobs")
     return digest(repr(items).encode("utf-8", "surrogatepass"))
 
 
@@ -407,7 +459,12 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
     """``read_one(file)`` for each file of a :data:`PER_FILE <portlint.readers>` reader, or the
     result kept for that file when neither it nor a side file it read has changed. All of a
     reader's files share one signed entry (one file to load, not thousands); it is written again
-    only when a file was read. ``read_one`` returns (output, cacheable). Returns (file, output)."""
+    only when a file was read. ``read_one`` returns (output, cacheable). Returns (file, output), a
+    kept output as :class:`Pickled`.
+
+    Each file's result carries a token (:attr:`ReadCache.tokens`): a file read again whose
+    output equals the one kept (an edit that moved no fact, such as a comment) keeps its token,
+    so the link and rule results keyed on the tokens still hold."""
     from portlint import safe_io
 
     name = cache.entry_key(f"{reader}\0per-file\0{digest(context.encode('utf-8', 'surrogatepass'))}", [])
@@ -419,10 +476,13 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
     for file in files:
         content = cache.hashes.of(file)
         entry = kept.get(file.rel)
+        if not (isinstance(entry, tuple) and len(entry) == 4):
+            entry = None
         if entry is not None and entry[0] == content and _side_unchanged(entry[1]):
             cache.side_reads.update(entry[1])
             fresh[file.rel] = entry
-            results.append((file, entry[2]))
+            cache.tokens.append((reader, file.rel, entry[3]))
+            results.append((file, Pickled(entry[2])))
             continue
         side = SideReads(inputs=frozenset({os.path.abspath(file.path)}))
         token = safe_io.watch_reads(side)
@@ -431,13 +491,36 @@ def read_per_file(cache: ReadCache, reader: str, files: list, read_one, context:
         finally:
             safe_io.unwatch_reads(token)
         cache.side_reads.update(side.seen)
-        if cacheable:
-            fresh[file.rel] = (content, dict(side.seen), output)
+        blob = _blob(output) if cacheable else None
+        if blob is not None:
+            same = entry is not None and _same_output(entry[2], output)
+            mark = entry[3] if same else cache.output_token(f"{name}\0{file.rel}\0{content}", side.seen)
+            fresh[file.rel] = (content, dict(side.seen), blob, mark)
+            cache.tokens.append((reader, file.rel, mark))
+        else:
+            cache.complete = False
         changed = True
         results.append((file, output))
     if changed or len(fresh) != len(kept):
         cache.store(name, SideReads(), fresh)
     return results
+
+
+def _blob(output: Any) -> bytes | None:
+    try:
+        return _pickled(output)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _same_output(old: Any, new: Any) -> bool:
+    """Whether the kept (pickled) output equals the new one, field by field (dataclasses all the
+    way down); anything that cannot be compared counts as changed."""
+    try:
+        old = pickle.loads(old) if isinstance(old, bytes) else old
+        return type(old) is type(new) and bool(old == new)
+    except Exception:
+        return False
 
 
 def _side_unchanged(side: dict) -> bool:

@@ -52,7 +52,7 @@ DEFAULT_APP_CONFIG = ["config/*.yaml", "config/*.yml", "**/config/*.yaml", "**/c
 _TOP_KEYS = {
     "exclude", "include-ignored", "max-file-size", "max-file-seconds", "rules-dir", "environments", "rules",
     "ranges", "services", "sensitive-ports", "validation", "app-config", "precedence",
-    "select", "extend-select", "env-files", "cache", "cache-dir", "helm-values",
+    "select", "extend-select", "env-files", "cache", "cache-dir", "helm-values", "jobs",
 }
 _SERVICE_KEYS = {"port", "range", "aliases", "env", "protocol", "kind"}
 _RULE_KEYS = {"enabled", "severity"}
@@ -102,6 +102,7 @@ class Config:
     env_files: dict[str, str] = field(default_factory=dict)  # env-file glob → environment it describes
     cache: bool = True  # keep reader results between runs (.portlint_cache)
     cache_dir: Path | None = None  # where (default: .portlint_cache beside the config file)
+    jobs: int = 0  # processes that read (portlint/parallel.py); 0: automatic, 1: one (serial)
     select: tuple[str, ...] = ()  # rules or groups replacing the default group ("consistency")
     extend_select: tuple[str, ...] = ()  # rules or groups added to the selection ("hygiene")
     ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -285,6 +286,7 @@ def parse_config(data: dict[str, Any], source: str, prefix: str = "", base_dir: 
     cfg.rule_settings = _rules(data.get("rules", {}), where)
     cfg.env_files = _env_files(data.get("env-files", {}), where)
     cfg.cache = _bool(data.get("cache", True), where, "cache")
+    cfg.jobs = _jobs(data.get("jobs", 0), where, "jobs")
     if "cache-dir" in data:
         cfg.cache_dir = base / _str(data["cache-dir"], where, "cache-dir")
     cfg.select = tuple(_str_list(data.get("select", []), where, "select"))
@@ -363,6 +365,12 @@ def _bool(value: Any, where: _Where, key: str) -> bool:
 def _positive_int(value: Any, where: _Where, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(where.key(key, "must be a positive integer"))
+    return value
+
+
+def _jobs(value: Any, where: _Where, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 256:
+        raise ConfigError(where.key(key, f"must be a number of processes in 0-256 (0: automatic), not {value!r}"))
     return value
 
 

@@ -58,6 +58,8 @@ class ScanResult:
     scoped_configs: list = field(default_factory=list)  # the nested .portlint.toml applied (portlint.nested)
     graph_paths: frozenset[str] | None = None  # a result from the scan cache has no graph, only its paths
     from_cache: bool = False
+    processes: int = 1  # processes that read (portlint.parallel)
+    worker_mb: list[float] = field(default_factory=list)  # each reading child's PSS at its end, MB
 
 
 @dataclass
@@ -105,6 +107,7 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     try:
         return _scan(paths, root, config, rules, selection, progress, read_cache, reuse)
     finally:
+        _age_survivors()
         gc.set_threshold(*thresholds)
 
 
@@ -112,6 +115,17 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
 # (700) the cyclic collector walks the ever larger heap again and again, which grows faster than
 # the tree (2,000 services: 23 % of the CPU). Collections still happen, just less often.
 _GC_THRESHOLD = (100_000, 50, 100)
+
+
+def _age_survivors() -> None:
+    """Move every object alive now to the oldest generation without walking them (``freeze`` then
+    ``unfreeze``). What a stage built (facts, the graph) lives on; left young, it is walked by
+    the next middle-generation collection, once per ~50 young ones: at 2,000 services one such
+    walk after the scan took 0.75 s. The oldest generation is still collected (rarely), so cyclic
+    garbage is freed eventually."""
+    if gc.isenabled():
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None,
@@ -129,6 +143,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     if any(item.exclude for item in scoped):
         found = Discovery(found.root, [f for f in found.files if not excluded(scoped, f.rel)], found.skipped)
     timings["discover"] = time.perf_counter() - tick
+    _age_survivors()
 
     whole = None
     if reuse and read_cache is not None and read_cache.usable:
@@ -142,37 +157,91 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
 
     tick = time.perf_counter()
     ctx = ReadContext(root=root, config=config, read_cache=read_cache)
-    output, read_files = read_all(found, ctx, timings, report)
+    read = read_parts(found, ctx, timings, report)
+    read_files = read.files
+    checked = _checked_before(read_cache, whole)
+    output = read.output() if checked is None else None
     timings["read"] = time.perf_counter() - tick
+    _age_survivors()
 
-    tick = time.perf_counter()
-    report("linking", 0, 1)
-    graph = build_graph(output, config)
-    timings["link"] = time.perf_counter() - tick
-
-    tick = time.perf_counter()
     active = [r for r in rules if selection.active(r, config)]
-    findings = run_rules([r for r in active if not r.engine], graph, config, report)
-    if scoped:
-        findings = _scoped_findings(findings, scoped, rules, selection, graph, config, report)
-    timings["rules"] = time.perf_counter() - tick
+    if checked is not None:  # the facts are those of the last run: so are the links and findings
+        graph, findings, timings["link"], timings["rules"] = None, checked["findings"], 0.0, 0.0
+    else:
+        tick = time.perf_counter()
+        report("linking", 0, 1)
+        graph = build_graph(output, config)
+        timings["link"] = time.perf_counter() - tick
+        _age_survivors()
+
+        tick = time.perf_counter()
+        findings = run_rules([r for r in active if not r.engine], graph, config, report)
+        if scoped:
+            findings = _scoped_findings(findings, scoped, rules, selection, graph, config, report)
+        timings["rules"] = time.perf_counter() - tick
+    checked_now = findings
 
     tick = time.perf_counter()
     known = {r.id for r in rules} | {r.name for r in rules} | {"ALL"}
-    findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known)
+    comments = _CommentMemo(read_cache, whole)
+    findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known, comments)
     timings["suppress"] = time.perf_counter() - tick
-    result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),
+    result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),  # type: ignore[arg-type]
                         files_seen=len(found.files), seconds=time.perf_counter() - started, timings=timings,
                         suppressed=suppressed, active=active, nested_configs=nested_configs(found.files, config),
-                        scoped_configs=scoped)
+                        scoped_configs=scoped, processes=ctx.processes, worker_mb=ctx.worker_mb)
+    if checked is not None:
+        result.graph_paths = frozenset(checked["graph_paths"])
+        result.from_cache = True
     if whole is not None:
-        _keep_scan(read_cache, whole, result, found)
+        _keep_scan(read_cache, whole, result, found, checked_now, comments.fresh)
     return result
 
 
+class _CommentMemo:
+    """The suppression comments of each file, kept in the scan slot by the file's content hash:
+    an edit run does not open every file again to look for them."""
+
+    def __init__(self, read_cache, whole) -> None:
+        self.cache = read_cache if whole is not None else None
+        slot = getattr(read_cache, "_slot", None) if self.cache is not None else None
+        kept = slot[2].get("comments") if slot is not None and isinstance(slot[2], dict) else None
+        self.kept: dict = kept if isinstance(kept, dict) else {}
+        self.fresh: dict = {}
+
+    def __call__(self, file: SourceFile) -> list[Suppression]:
+        if self.cache is None:
+            return parse_suppressions(file.rel, file.text())
+        content = self.cache.hashes.of(file)
+        entry = self.kept.get(file.rel)
+        if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == content):
+            entry = (content, parse_suppressions(file.rel, file.text()))
+        self.fresh[file.rel] = entry
+        return entry[1]
+
+
+def _checked_before(read_cache, whole: tuple[str, str, str] | None) -> dict | None:
+    """The link and rule results of the last run when it started from the same facts (same
+    reader outputs, scopes, settings, rules and code), or ``None``."""
+    if whole is None or not read_cache.complete:
+        return None
+    slot = getattr(read_cache, "_slot", None)
+    checked = slot[2].get("checked") if slot is not None and isinstance(slot[2], dict) else None
+    if not isinstance(checked, dict) or checked.get("key") != _checked_key(read_cache, whole):
+        return None
+    return checked
+
+
+def _checked_key(read_cache, whole: tuple[str, str, str]) -> str:
+    from portlint.cache import digest
+
+    return digest(f"{whole[2]}\0{read_cache.facts_key}".encode())
+
+
 def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, config: Config,
-                   rules: list[Rule], selection: RuleSelection, scoped: list) -> tuple[str, str]:
-    """(setup, key) of a whole scan: what was asked, and what it was asked of."""
+                   rules: list[Rule], selection: RuleSelection, scoped: list) -> tuple[str, str, str]:
+    """(setup, key, checking) of a whole scan: what was asked, what it was asked of, and what
+    besides the facts decides the links and findings (settings, rules, code)."""
     from portlint.cache import config_fingerprint, rules_fingerprint, scan_key
 
     setup = repr((str(root), sorted(str(p) for p in paths), config_fingerprint(config),
@@ -181,18 +250,24 @@ def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, 
     skipped = repr([(s.rel, s.reason, s.quiet) for s in found.skipped])
     nested = repr([(item.rel, item.folder, item.exclude, item.ignored, item.keys, config_fingerprint(item.config))
                    for item in scoped])
-    extra = "\0".join((setup, rules_fingerprint(rules), today().isoformat(), skipped, nested))
-    return setup, scan_key(read_cache, found.files, extra)
+    checking = "\0".join((setup, rules_fingerprint(rules), nested))
+    extra = "\0".join((checking, today().isoformat(), skipped))
+    return setup, scan_key(read_cache, found.files, extra), scan_key(read_cache, [], checking)
 
 
-def _keep_scan(read_cache, whole: tuple[str, str], result: ScanResult, found: Discovery) -> None:
+def _keep_scan(read_cache, whole: tuple[str, str, str], result: ScanResult, found: Discovery,
+               checked: list[Finding], comments: dict) -> None:
+    """Keep the findings (for an unchanged tree) and the findings before suppressions, keyed by
+    the facts they came from (for a tree whose edits changed no fact)."""
     from portlint.report._paths import graph_paths
 
+    paths = sorted(result.graph_paths if result.graph is None else graph_paths(result.graph))  # type: ignore[arg-type]
     stored = {"findings": result.findings, "suppressed": result.suppressed, "files_read": result.files_read,
               "files_seen": result.files_seen, "nested_configs": result.nested_configs,
-              "scoped_configs": result.scoped_configs,
-              "graph_paths": sorted(graph_paths(result.graph))}
-    read_cache.store_scan(*whole, stored, known=(os.path.abspath(f.path) for f in found.files))
+              "scoped_configs": result.scoped_configs, "graph_paths": paths,
+              "checked": {"key": _checked_key(read_cache, whole), "findings": checked, "graph_paths": paths},
+              "comments": comments}
+    read_cache.store_scan(*whole[:2], stored, known=(os.path.abspath(f.path) for f in found.files))
 
 
 def _from_cache(cached: dict, root: Path, rules: list[Rule], selection: RuleSelection, config: Config,
@@ -234,12 +309,42 @@ def _scoped_findings(findings: list[Finding], scoped: list[ScopedConfig], rules:
 def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
              progress: Progress | None = None) -> tuple[ReadOutput, set[str]]:
     """Hand each reader the files it wants; oversized and binary files become notes, not input."""
-    total = ReadOutput()
+    read = read_parts(found, ctx, timings, progress)
+    return read.output(), read.files
+
+
+@dataclass
+class Read:
+    """What the readers gave, in reader order; parts from the read cache stay pickled until
+    :meth:`output` (an edit run whose facts did not move never unpickles them)."""
+
+    parts: list
+    notes: list[ParseFailure]  # the engine's own: files skipped (size, binary, unreadable paths)
+    files: set[str]  # the files read
+    scopes: Any
+
+    def output(self) -> ReadOutput:
+        total = ReadOutput()
+        for part in self.parts:
+            total.extend(part.load() if hasattr(part, "load") else part)
+        for entity in total.entities:  # every entity knows its scope: linkers join only within one
+            entity.attrs.setdefault("scope", self.scopes.of(entity.location.path))
+        total.failures.extend(self.notes)
+        # a failure reported twice (two readers wanted a broken file) is one failure
+        total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
+        return total
+
+
+def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
+               progress: Progress | None = None) -> Read:
+    """:func:`read_all`, with the output left in parts (:class:`Read`)."""
     read_files: set[str] = set()
     limit = ctx.config.max_file_size
     readers = load_readers()
     if ctx.scopes is None:
         ctx.scopes = build_scopes([f.rel for f in found.files], found.root)
+    skipped: list[ParseFailure] = []  # files over the size limit or binary: notes, not input
+    jobs: list[tuple[Any, list[SourceFile]]] = []
     for step, reader in enumerate(readers):
         if progress:
             progress(f"reading ({reader.NAME})", step, len(readers))
@@ -248,28 +353,93 @@ def read_all(found: Discovery, ctx: ReadContext, timings: dict[str, float] | Non
             if not reader.wants(file, ctx):
                 continue
             if file.size > limit:
-                total.failures.append(ParseFailure(
+                skipped.append(ParseFailure(
                     Location(file.rel), f"skipped: {file.size} bytes is over max-file-size ({limit})",
                     reader.NAME, Severity.NOTE))
-            elif file.size and _binary(file, ctx):
-                total.failures.append(ParseFailure(
-                    Location(file.rel), "skipped: binary content", reader.NAME, Severity.NOTE))
-            else:
+            else:  # binary content is looked for in the job (in a reading process of its own)
                 wanted.append(file)
-        if not wanted:
-            continue
-        tick = time.perf_counter()
-        output, wanted = _read_cached(reader, wanted, ctx)
-        total.extend(output)
+        if wanted:
+            jobs.append((reader, wanted))
+    all_tokens: list[tuple[str, ...]] = []
+    parts: list = []
+    for (reader, _), (output, kept, seconds, tokens, binary) in zip(jobs, _read_jobs(jobs, ctx)):
+        skipped.extend(binary)
+        parts.extend(output)
         if timings is not None:
-            timings[f"read:{reader.NAME}"] = time.perf_counter() - tick
-        read_files.update(f.rel for f in wanted)
-    for entity in total.entities:  # every entity knows its scope: linkers join only within one
-        entity.attrs.setdefault("scope", ctx.scopes.of(entity.location.path))
-    total.failures.extend(_skipped_notes(found, ctx, readers))
-    # a failure reported twice (two readers wanted a broken file) is one failure
-    total.failures = sorted(set(total.failures), key=lambda f: (f.location, f.message))
-    return total, read_files
+            timings[f"read:{reader.NAME}"] = seconds
+        read_files.update(kept)
+        all_tokens.extend(tokens)
+    notes = skipped + _skipped_notes(found, ctx, readers)
+    if ctx.read_cache is not None:
+        ctx.read_cache.tokens = all_tokens
+        ctx.read_cache.facts_key = _facts_key(ctx, notes)
+    return Read(parts, notes, read_files, ctx.scopes)
+
+
+def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> list[tuple]:
+    """Each job's (output parts, files read, seconds, cache tokens, binary-file notes), read in one
+    process or several (:mod:`portlint.parallel`); the same results in the same order either way.
+    A job looks for binary content itself, so that the sniffing is shared out too."""
+    from portlint import parallel
+
+    cache = ctx.read_cache if ctx.read_cache is not None and ctx.read_cache.usable else None
+    costs = [_cost(reader, files, cache) for reader, files in jobs]
+    processes = parallel.processes_for(getattr(ctx.config, "jobs", 0), sum(costs))
+    ctx.processes = processes if processes > 1 and len(jobs) > 1 else 1
+    wall = ctx.config.max_file_seconds * budget.WALL_FACTOR
+
+    def work(job):
+        reader, candidates = job
+        tick = time.perf_counter()
+        binary = [f for f in candidates if f.size and _binary(f, ctx)]
+        skip = {id(f) for f in binary}
+        files = [f for f in candidates if id(f) not in skip] if binary else candidates
+        notes = [ParseFailure(Location(f.rel), "skipped: binary content", reader.NAME, Severity.NOTE) for f in binary]
+        if not files:
+            return [], [], time.perf_counter() - tick, [], notes
+        if cache is not None:
+            cache.tokens = []
+        output, kept = _read_cached(reader, files, ctx)
+        tokens = cache.tokens if cache is not None else []
+        return output, [f.rel for f in kept], time.perf_counter() - tick, tokens, notes
+
+    def failed(job, reason: str):
+        reader, files = job
+        if cache is not None:
+            cache.complete = False  # a scan with unread files is never kept
+        output = ReadOutput()
+        for file in files:
+            output.fail(Location(file.rel), f"not read: the process reading it for the {reader.NAME} reader "
+                        f"{reason}; the rest of the tree is still checked", reader.NAME)
+        return [output], [], 0.0, [], []
+
+    ctx.worker_mb = []
+    return parallel.run(jobs, costs, work, ctx.processes, memory=ctx.worker_mb,
+                        state=lambda: cache.child_state() if cache is not None else None,
+                        merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
+                        failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]))
+
+
+def _cost(reader, files: list[SourceFile], cache) -> float:
+    """What reading ``files`` will cost, in weighted bytes: nothing for files the read cache knows
+    unchanged (a batch reader reads all its files again when one changed)."""
+    weight = getattr(reader, "WEIGHT", 1.0)
+    if cache is not None:
+        changed = [f for f in files if not cache.hashes.known(f)]
+        if not changed:
+            return 0.0
+        if getattr(reader, "PER_FILE", False):
+            files = changed
+    return weight * sum(f.size for f in files)
+
+
+def _facts_key(ctx: ReadContext, notes: list[ParseFailure]) -> str:
+    """What linking and checking start from, as a key: each reader's output by its cache token,
+    the scopes, and the notes the engine itself made (skipped files)."""
+    from portlint.cache import digest
+
+    scopes = (sorted(ctx.scope_map.roots.items()), sorted(ctx.scope_map.namespaces.items()))
+    return digest(repr((ctx.read_cache.tokens, scopes, notes)).encode("utf-8", "surrogatepass"))
 
 
 def _binary(file: SourceFile, ctx: ReadContext) -> bool:
@@ -307,11 +477,13 @@ class _CutByBudget(Exception):
         self.output, self.kept = output, kept
 
 
-def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[ReadOutput, list[SourceFile]]:
-    """The reader's output (and the files it read), from the read cache when its files and side
-    files are unchanged; a read the time budget cut short is never stored."""
+def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[list, list[SourceFile]]:
+    """The reader's output in parts (:class:`ReadOutput`, or :class:`portlint.cache.Pickled` from
+    the read cache when its files and side files are unchanged: unpickled only when needed) and
+    the files it read; a read the time budget cut short is never stored."""
     if ctx.read_cache is None or not ctx.read_cache.usable:
-        return _read_within_budget(reader, files, ctx)
+        output, kept = _read_within_budget(reader, files, ctx)
+        return [output], kept
     from portlint.cache import read_per_file, read_through
 
     context = repr(sorted(ctx.scope_map.roots.items())) + repr(sorted(ctx.scope_map.namespaces.items()))
@@ -325,10 +497,8 @@ def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[Rea
                 cut.append(file)
             return output, bool(kept)
 
-        total = ReadOutput()
-        for _, output in read_per_file(ctx.read_cache, reader.NAME, files, read_one, context):
-            total.extend(output)
-        return total, [f for f in files if not any(f is c for c in cut)]
+        parts = [output for _, output in read_per_file(ctx.read_cache, reader.NAME, files, read_one, context)]
+        return parts, [f for f in files if not any(f is c for c in cut)]
 
     def compute() -> ReadOutput:
         output, kept = _read_within_budget(reader, files, ctx)
@@ -338,10 +508,10 @@ def _read_cached(reader, files: list[SourceFile], ctx: ReadContext) -> tuple[Rea
 
     # the scopes (from the whole tree's markers) shape what a reader emits: part of the key
     try:
-        return read_through(ctx.read_cache, reader.NAME, files, compute, context), files
+        return [read_through(ctx.read_cache, reader.NAME, files, compute, context)], files
     except _CutByBudget as cut:
         ctx.read_cache.complete = False  # nor is the scan that holds it
-        return cut.output, cut.kept
+        return [cut.output], cut.kept
 
 
 def _skipped_notes(found: Discovery, ctx: ReadContext, readers) -> list[ParseFailure]:
@@ -510,13 +680,17 @@ def _finding(rule: Rule, problem: Problem, configured: Severity | None) -> Findi
 
 
 def apply_suppressions(findings: list[Finding], found: Discovery, read_files: set[str], active: list[Rule],
-                       config: Config, known_rules: set[str]) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
-    """Drop suppressed findings; report unused (PL003) and invalid or expired (PL004) suppressions."""
+                       config: Config, known_rules: set[str],
+                       comments_of: Callable[[SourceFile], list[Suppression]] | None = None,
+                       ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
+    """Drop suppressed findings; report unused (PL003) and invalid or expired (PL004) suppressions.
+    ``comments_of(file)`` gives a file's suppression comments (default: parsed from its text)."""
+    comments_of = comments_of or (lambda file: parse_suppressions(file.rel, file.text()))
     comments: list[Suppression] = []
     for file in found.files:
         if file.rel in read_files:
             try:
-                comments.extend(parse_suppressions(file.rel, file.text()))
+                comments.extend(comments_of(file))
             except Exception:  # undecodable files were reported by their reader already
                 continue
     if not comments:

@@ -46,6 +46,7 @@ class Contribution:
     example: bool = False
     env_conditional: bool = False
     owner: str = ""
+    client_of: str = ""  # a port the app connects to on this host or peer (attr `client_of`), not one it binds
 
     @property
     def config_key(self) -> str:
@@ -200,7 +201,7 @@ def _from_fact(graph: PortGraph, fact: PortFact) -> Contribution | None:
         unresolved=fact.value.unresolved, location=fact.location, environment=fact.environment, is_port=True,
         env_var=fact.attrs.get("env_var"), documented=bool(fact.attrs.get("documented")),
         example=bool(fact.attrs.get("example")), env_conditional=bool(fact.attrs.get("env_conditional")),
-        owner=fact.owner.id)
+        owner=fact.owner.id, client_of=str(fact.attrs.get("client_of") or ""))
 
 
 def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:

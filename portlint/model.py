@@ -267,6 +267,7 @@ class ParseFailure:
     message: str
     reader: str
     severity: Severity = Severity.ERROR  # skipped-but-harmless inputs (oversized) are notes
+    related: tuple[Related, ...] = ()  # what else the same cause explains (one cause, one finding)
 
 
 @dataclass(frozen=True)

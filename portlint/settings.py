@@ -79,6 +79,7 @@ def render_settings(config: Config, root: Path, rules: list[Rule], active: set[s
               f"include-ignored = {toml_value(config.include_ignored)}",
               f"max-file-size = {config.max_file_size}",
               f"max-file-seconds = {config.max_file_seconds:g}",
+              f"jobs = {getattr(config, 'jobs', 0)}",
               f"rules-dir = {toml_value([shown_path(d) for d in config.rules_dirs])}",
               f"environments = {toml_value(list(config.environments))}",
               f"precedence = {toml_value(config.precedence)}",

@@ -46,6 +46,7 @@ def check(ctx) -> Iterator[Problem]:
         yield Problem(
             location=failure.location,
             message=f"cannot read ({failure.reader}): {failure.message}",
+            related=failure.related,
             fix=_fix(failure),
             severity=failure.severity,
             key=failure.message,

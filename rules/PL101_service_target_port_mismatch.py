@@ -161,12 +161,24 @@ def _renderings_elsewhere(graph: PortGraph, service: Entity, target: PortFact) -
     overlay or environment built from the same file): an edit there changes them all, so their
     pods vote too."""
     places: list[PortFact] = []
-    for other in graph.entities("k8s/Service"):
-        if other.id == service.id or not any(f.location == target.location for f in graph.facts(other, Role.TARGET)):
+    for other in _services_by_target_line(graph).get(target.location, ()):
+        if other.id == service.id:
             continue
         for link in graph.outgoing(other.id, "selects"):
             places += [f for c in graph.children(link.target) for f in graph.facts(c)]
     return places
+
+
+def _services_by_target_line(graph: PortGraph) -> dict:
+    """Location of a targetPort -> the Services with a target there, in graph order (built once:
+    looking through every Service for each finding grew with findings x Services)."""
+    def build() -> dict:
+        index: dict = {}
+        for service in graph.entities("k8s/Service"):
+            for location in dict.fromkeys(f.location for f in graph.facts(service, Role.TARGET)):
+                index.setdefault(location, []).append(service)
+        return index
+    return graph.memo("PL101:services-by-target-line", build)
 
 
 def _sides(missing: list[tuple[Entity, list[PortFact]]]) -> str:

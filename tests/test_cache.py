@@ -265,3 +265,71 @@ def test_a_file_that_becomes_binary_is_seen(tmp_path: Path, cache_on) -> None:
     warm = _check(tree, cache_on)
     assert "PL406" not in warm.stdout, "a binary file is not read"
     assert warm.stdout == _check(tree, cache_on, "--no-cache").stdout
+
+
+# -- an edit that moves no fact: the links and findings of the last run still hold -----------------
+
+def _scan_counting(tree: Path, cache_dir: Path | None, monkeypatch) -> tuple[list, int]:
+    """(findings, how many times the graph was built) of one scan of ``tree``."""
+    from portlint import engine
+    from portlint.cache import ReadCache, settings_fingerprint
+    from portlint.config import load_config
+
+    config = load_config(tree, None)
+    built: list[int] = []
+    real = engine.build_graph
+
+    def counting(output, cfg):
+        built.append(1)
+        return real(output, cfg)
+
+    monkeypatch.setattr(engine, "build_graph", counting)
+    cache = ReadCache(cache_dir, settings_fingerprint(config)) if cache_dir else None
+    result = engine.scan([tree], tree, config, read_cache=cache, reuse=cache is not None)
+    monkeypatch.setattr(engine, "build_graph", real)
+    return [(f.rule_id, f.location, f.message) for f in result.findings], len(built)
+
+
+def test_an_edit_that_moves_no_fact_reuses_links_and_findings(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    tree = _conflict_tree(tmp_path)
+    (tree / "a").mkdir()
+    (tree / "a" / "Dockerfile").write_text("FROM python:3.12\nEXPOSE 8080\n")
+    (tree / "a" / "app.py").write_text("import os\nPORT = int(os.environ.get('PORT', '8080'))\n")
+    cache = tmp_path / "cache"
+    primed, built = _scan_counting(tree, cache, monkeypatch)
+    assert built == 1 and any(f[0] == "PL406" for f in primed)
+
+    for name in ("a/Dockerfile", "a/app.py"):  # per-file readers (a batch reader's edit links again)
+        path = tree / name
+        path.write_text(path.read_text() + "# a comment\n")
+        findings, built = _scan_counting(tree, cache, monkeypatch)
+        assert built == 0, f"an edit of {name} that moves no fact reuses the links and findings"
+        assert findings == _scan_counting(tree, None, monkeypatch)[0] == primed
+
+    # suppressions are read again: a new one applies although linking and checking were skipped
+    app = tree / "a" / "app.py"
+    app.write_text(app.read_text().replace("import os\n", "import os  # portlint: ignore[PL999] -- no such finding\n"))
+    findings, built = _scan_counting(tree, cache, monkeypatch)
+    assert built == 0 and any(f[0] == "PL003" or f[0] == "PL004" for f in findings)
+    assert findings == _scan_counting(tree, None, monkeypatch)[0]
+
+    # an edit that moves a fact links and checks again
+    (tree / "a" / "Dockerfile").write_text("FROM python:3.12\nEXPOSE 9090\n")
+    findings, built = _scan_counting(tree, cache, monkeypatch)
+    assert built == 1 and findings == _scan_counting(tree, None, monkeypatch)[0]
+    (tree / ".env").write_text("B_PORT=8081\n")  # a side file: the compose output changes
+    findings, built = _scan_counting(tree, cache, monkeypatch)
+    assert built == 1 and findings == _scan_counting(tree, None, monkeypatch)[0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_an_edited_file_gives_the_bytes_of_a_cold_run(tmp_path: Path, cache_on, fmt: str) -> None:
+    tree = tmp_path / "demo"
+    shutil.copytree(DEMO, tree)
+    run_cli("check", "--format", fmt, ".", cwd=tree, env=cache_on)
+    for i, path in enumerate(sorted(tree.rglob("*.py"))[:2] + sorted(tree.rglob("*.yaml"))[:2]):
+        path.write_text(path.read_text() + f"\n# edited {i}\n")
+        warm = run_cli("check", "--format", fmt, ".", cwd=tree, env=cache_on)
+        cold = run_cli("check", "--format", fmt, "--no-cache", ".", cwd=tree, env=cache_on)
+        assert warm.returncode == cold.returncode and warm.stdout == cold.stdout

@@ -416,3 +416,21 @@ def test_oversized_docs_are_skipped_without_a_note_of_ours() -> None:
     ours = sorted(f.location.path for f in graph.failures if f.reader == "parameter-store")
     assert ours == ["scripts/rotate.sh"]  # shell scripts are only ours; docs and .py are not noted by us
     assert not [f for f in graph.facts() if f.location.path == "docs/runbook.md"]
+
+
+def test_client_addresses_in_the_vocabulary() -> None:
+    from portlint.readers._config_keys import bundle_peer, client_host
+
+    assert client_host("REDIS_PORT", {"REDIS_HOST": "redis"}) == "redis"
+    assert client_host("SMTP_PORT", {"SMTP_SERVER": "smtp.example.com"}) == "smtp.example.com"
+    assert client_host("port", {"host": "cache.internal", "port": "6379"}) == "cache.internal"
+    assert client_host("API_PORT", {"API_HOST": "0.0.0.0"}) is None  # a bind host: its own port
+    assert client_host("API_PORT", {"API_HOST": "localhost"}) is None
+    assert client_host("API_PORT", {"API_HOST": "${HOST}"}) is None  # unknown host
+    assert client_host("API_PORT", {"DB_HOST": "db"}) is None  # another key's host
+    assert client_host("API_WORKERS", {"API_HOST": "db"}) is None  # not a port
+    assert bundle_peer("EXPO_PUBLIC_GATE_PORT") == ("EXPO_PUBLIC_", "gate")
+    assert bundle_peer("NEXT_PUBLIC_API_PORT") == ("NEXT_PUBLIC_", "api")
+    assert bundle_peer("REACT_APP_BACKEND_PORT") == ("REACT_APP_", "backend")
+    assert bundle_peer("VITE_PORT") is None  # the dev server's own port names no peer
+    assert bundle_peer("GATE_PORT") is None

@@ -58,3 +58,21 @@ def test_graph_json_paths_open_from_the_current_folder(tmp_path: Path) -> None:
     edges = {loc["path"] for edge in above["edges"] for loc in edge["locations"]}
     assert facts | edges <= paths
     assert [n["id"] for n in above["nodes"]] == [n["id"] for n in inside["nodes"]]  # ids are names, not paths
+
+
+def test_compose_project_id_in_messages_is_the_same_from_every_folder(tmp_path: Path) -> None:
+    """A non-default compose file's project id (its root-relative path) is a name: the message
+    bytes do not change with the folder portlint runs from; the location still opens from there."""
+    stack = tmp_path / "repo" / "stack"
+    stack.mkdir(parents=True)
+    (stack / "compose.yaml").write_text("services:\n  a:\n    image: example/a:1\n", encoding="utf-8")
+    (stack / "compose.alt.yml").write_text(
+        "services:\n  b:\n    image: example/b:1\n    environment:\n      - B_PORT=8o8o\n", encoding="utf-8")
+    repo = stack.parent
+    inside = run_cli("check", ".", "--no-cache", "-f", "json", cwd=repo)
+    above = run_cli("check", "repo", "--no-cache", "-f", "json", cwd=tmp_path)
+    assert inside.returncode == above.returncode == 1, inside.stderr + above.stderr
+    messages = [[f["message"] for f in json.loads(p.stdout)["findings"]] for p in (inside, above)]
+    assert messages[0] == messages[1]
+    assert any("(ns stack/compose.alt.yml)" in m for m in messages[0]), messages[0]
+    assert [f["location"]["path"] for f in json.loads(above.stdout)["findings"]] == ["repo/stack/compose.alt.yml"]

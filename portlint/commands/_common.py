@@ -35,6 +35,9 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-file-seconds", type=_seconds, metavar="S",
                         help="CPU time a reader may spend on one file before it is skipped with a note "
                              "(default: 5, or max-file-seconds in the config)")
+    parser.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                        help="processes that read the files: 1 reads in this one; default: as many as the cores "
+                             "when the tree is large enough to gain from it (or jobs in the config)")
     parser.add_argument("--select", action="append", default=[], metavar="RULE",
                         help="run only these rules: id, name, id prefix or group (consistency, hygiene); "
                              "repeatable, comma-separated")
@@ -42,6 +45,16 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run these rules or groups too, e.g. --extend-select hygiene (repeatable, comma-separated)")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="do not run these rules (repeatable, comma-separated)")
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"must be a number of processes in 0-256 (0: automatic), not {text!r}")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -77,6 +90,8 @@ def resolve_scan(args, load_code: bool = True) -> tuple[list[Path], Path, Config
         config.rules_dirs = []
     if getattr(args, "max_file_seconds", None):
         config.max_file_seconds = args.max_file_seconds
+    if getattr(args, "jobs", None) is not None:
+        config.jobs = args.jobs
     return [p.resolve() for p in paths], root, config
 
 

@@ -56,6 +56,23 @@ def _needs_graph(formats: list[str]) -> bool:
     return "json-full" in formats
 
 
+def _memory(result) -> str:
+    """Peak memory: this process's, and each reading child's proportional share (PSS: the pages
+    it shares with this process are divided between them) at its end."""
+    try:
+        import resource
+
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except Exception:
+        return "memory not known"
+    children = getattr(result, "worker_mb", [])
+    line = f"peak memory {own:.0f} MB"
+    if children:
+        line += (f" + {sum(children):.0f} MB in {len(children)} reading process(es) (PSS) = "
+                 f"{own + sum(children):.0f} MB; read in {len(children) + 1} processes")
+    return line
+
+
 def run(args) -> int:
     from portlint.cli import UsageError
 
@@ -124,5 +141,6 @@ def run(args) -> int:
         stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.timings.items())
         print(f"portlint: {result.files_seen} files seen, {result.files_read} read in "
               f"{result.seconds * 1000:.0f} ms ({stages})", file=sys.stderr)
+        print(f"portlint: {_memory(result)}", file=sys.stderr)
     threshold = Severity(args.fail_on).rank
     return 1 if any(f.severity.rank >= threshold for f in result.findings) else 0

@@ -119,6 +119,28 @@ class _ChartFiles:
         return data.decode("utf-8", errors="replace")
 
 
+class _PackedFiles:
+    """The non-template files of a chart read from an archive (:mod:`portlint.helm.packed`)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def names(self) -> list[str]:
+        return [name for name in sorted(self.files)
+                if name.split("/")[0] not in ("templates", "charts") and name not in _NOT_FILES][:MAX_FILES]
+
+    def read(self, name: Any) -> str | None:
+        rel = str(name)
+        if rel.split("/")[0] in ("templates", "charts") or rel in _NOT_FILES or rel not in self.files:
+            return None
+        return self.files[rel].decode("utf-8", errors="replace")
+
+
+def packed_files(files: dict[str, bytes], to_yaml: Any = None) -> GoMap:
+    """``.Files`` of a chart read from an archive."""
+    return _files_map(_PackedFiles(files), None, to_yaml)  # type: ignore[arg-type]
+
+
 def _regular_inside(path: Path, base: Path) -> bool:
     try:
         if path.is_symlink() or not path.is_file():

@@ -63,9 +63,12 @@ class ChartInfo:
     subcharts: list[ChartInfo] = field(default_factory=list)
     prefix: str = ""  # Helm's template-name prefix: ``parent/charts/sub``
     max_size: int = 1_000_000
-    parsed: dict[str, Any] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)  # dependencies neither vendored nor local  # template name → parse result, shared by renders
+    parsed: dict[str, Any] = field(default_factory=dict)  # template name → parse result, shared by renders
+    missing: list[str] = field(default_factory=list)  # dependencies neither vendored nor local
     notes: list[tuple[str, str]] = field(default_factory=list)  # (rel, message)
+    dependency_notes: dict[str, tuple[str, str]] = field(default_factory=dict)  # missing name → (rel, message)
+    unread_packed: list[tuple[str, str, str]] = field(default_factory=list)  # (file name, rel, note): unreadable
+    packed: dict[str, bytes] | None = None  # the chart's files, when it was read from an archive
 
 
 @dataclass
@@ -76,6 +79,16 @@ class Environment:
     overlays: list[ValuesFile]
 
 
+@dataclass(frozen=True)
+class Folded:
+    """A render failure a missing dependency explains: told in that dependency's note."""
+
+    dependency: str
+    rel: str
+    line: int
+    message: str
+
+
 @dataclass
 class ChartRender:
     """One environment's render: template rel path → :class:`Rendered`; template name → rel."""
@@ -84,6 +97,7 @@ class ChartRender:
     files: dict[str, Rendered]
     rels: dict[str, str]
     notes: list[Note]
+    folded: list[Folded] = field(default_factory=list)
 
 
 def find_root(path: Path, stop: Path) -> Path | None:
@@ -118,10 +132,37 @@ def load(path: Path, root: Path, max_size: int, depth: int = 0, prefix: str = ""
         for sub in sorted((path / CHARTS).iterdir()):
             if sub.is_dir() and not sub.is_symlink() and (sub / CHART_FILE).is_file():
                 chart.subcharts.append(load(sub, root, max_size, depth + 1, chart.prefix))
-            elif sub.suffix == ".tgz":
-                chart.notes.append((_relative(sub, root), "packed subchart not read: its templates are not checked"))
+            elif sub.suffix == ".tgz" and not sub.is_symlink():
+                _load_packed(chart, sub, root, max_size, depth)
     _local_dependencies(chart, root, max_size, depth)
     return chart
+
+
+def _load_packed(chart: ChartInfo, path: Path, root: Path, max_size: int, depth: int) -> None:
+    """A subchart vendored as ``charts/NAME-VERSION.tgz``, read in memory (:mod:`portlint.helm.packed`)."""
+    from portlint.helm import packed
+
+    rel = _relative(path, root)
+    try:
+        sub = packed.load_file(path, rel, root, max_size, depth + 1, chart.prefix)
+    except packed.NotRead as exc:
+        chart.unread_packed.append((path.name, rel, f"packed subchart not read ({exc.reason}): what the chart "
+                                                    "takes from it is unknown"))
+        return
+    if any(other.name == sub.name for other in chart.subcharts):
+        return  # the same chart vendored twice: the folder is read
+    chart.subcharts.append(sub)
+    objects = _object_templates(sub)
+    if objects:  # a library chart has none: all of it is read
+        chart.notes.append((rel, f"packed subchart read for its values and helpers; the {objects} templates of "
+                                 "objects it renders itself are not checked"))
+
+
+def _object_templates(chart: ChartInfo) -> int:
+    """How many templates of ``chart`` and its subcharts render objects (not ``_`` partials)."""
+    own = sum(1 for name in chart.templates
+              if not PurePosixPath(name).name.startswith("_") and name.endswith((".yaml", ".yml")))
+    return own + sum(_object_templates(sub) for sub in chart.subcharts)
 
 
 def _local_dependencies(chart: ChartInfo, root: Path, max_size: int, depth: int) -> None:
@@ -140,9 +181,15 @@ def _local_dependencies(chart: ChartInfo, root: Path, max_size: int, depth: int)
             present.add(name)
             continue
         chart.missing.append(name)
-        chart.notes.append((_relative(chart.path / CHART_FILE, root),
-                            f"dependency {name} ({repository or 'no repository'}) is not in charts/ "
-                            "(helm dependency build): what the chart takes from it is unknown"))
+        packed = [p for p in chart.unread_packed if p[0] == f"{name}.tgz" or p[0].startswith(f"{name}-")]
+        if packed:  # vendored, but its archive could not be read: one note, at the archive
+            chart.dependency_notes[name] = packed[0][1:]
+            continue
+        chart.dependency_notes[name] = (_relative(chart.path / CHART_FILE, root),
+                                        f"dependency {name} ({repository or 'no repository'}) is not in charts/ "
+                                        "(helm dependency build): what the chart takes from it is unknown")
+    used = set(chart.dependency_notes.values())
+    chart.notes.extend(p[1:] for p in chart.unread_packed if p[1:] not in used)
 
 
 def _load_templates(chart: ChartInfo, root: Path, max_size: int) -> None:
@@ -179,18 +226,24 @@ def read_values(path: Path, rel: str, max_size: int, root: Path | None = None) -
         return ValuesFile(rel)
     try:
         text = safe_io.read_text(path, root=root, limit=max_size)
-        documents = _yaml.compose_documents(text)
-        node = documents[0] if documents else None
-        if node is not None and "&" in text:
-            _yaml.count_nodes(node, max(_yaml.ALIAS_BUDGET, len(text)))
-    except _yaml.YamlError as exc:
-        return ValuesFile(rel, failure=exc)
     except safe_io.TooLarge:
         return ValuesFile(rel, failure=_yaml.YamlError(f"skipped: over max-file-size ({max_size})"))
     except safe_io.UnsafeFile as exc:
         return ValuesFile(rel, failure=_yaml.YamlError(f"skipped: not read ({exc.reason}); the chart is not rendered"))
     except (OSError, UnicodeDecodeError) as exc:
         return ValuesFile(rel, failure=_yaml.YamlError(f"cannot read: {exc}"))
+    return values_from_text(text, rel)
+
+
+def values_from_text(text: str, rel: str) -> ValuesFile:
+    """A values file's text composed with positions; a broken one says why."""
+    try:
+        documents = _yaml.compose_documents(text)
+        node = documents[0] if documents else None
+        if node is not None and "&" in text:
+            _yaml.count_nodes(node, max(_yaml.ALIAS_BUDGET, len(text)))
+    except _yaml.YamlError as exc:
+        return ValuesFile(rel, failure=exc)
     if node is not None and not _yaml.is_mapping(node):
         where = _yaml.location(node, rel)
         return ValuesFile(rel, failure=_yaml.YamlError(f"{PurePosixPath(rel).name} must be a mapping of values",
@@ -363,8 +416,10 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
         engine.add(name, info.templates[name][1], info.parsed)
     files: dict[str, Rendered] = {}
     charts = {id(i): builtins.chart(i.metadata) for i, _ in scoped}
-    missing = tuple(f'template "{dep}.' for i, _ in scoped for dep in i.missing)
-    chart_files = {id(i): builtins.files(i.path, i.max_size) for i, _ in scoped}
+    missing = [dep for i, _ in scoped for dep in i.missing]
+    folded: list[Folded] = []
+    chart_files = {id(i): builtins.files(i.path, i.max_size) if i.packed is None else builtins.packed_files(i.packed)
+                   for i, _ in scoped}
     tops = {id(i): {"Values": v, "Chart": charts[id(i)], "Release": release, "Capabilities": capabilities,
                     "Files": chart_files[id(i)], "Subcharts": {}} for i, v in scoped}
     for info, _ in scoped:
@@ -374,20 +429,35 @@ def render(chart: ChartInfo, env: Environment, functions: dict, namespace: str =
         base = PurePosixPath(name).name
         if base.startswith("_") or name not in engine.files and name not in engine.parse_errors:
             continue
-        if not base.endswith((".yaml", ".yml")):
-            continue
+        if not base.endswith((".yaml", ".yml")) or info.packed is not None:
+            continue  # a packed subchart's objects are not read: its partials are what the chart uses
         data = {**tops[id(info)], "Template": {"Name": name, "BasePath": f"{info.prefix}/{TEMPLATES}"}}
         rendered = engine.render(name, data)
         if missing:
-            rendered.notes[:] = [n for n in rendered.notes if not _from_missing(n.message, missing)]
+            folded.extend(_fold(rendered, info.templates[name][0], missing, engine))
         files[info.templates[name][0]] = rendered
     notes = [note for note in engine.parse_errors.values() if PurePosixPath(note.template).name.startswith("_")]
-    return ChartRender(env.name, files, rels, notes)
+    return ChartRender(env.name, files, rels, notes, folded)
 
 
-def _from_missing(message: str, missing: tuple[str, ...]) -> bool:
-    """A note about a template of a missing dependency (the chart-level note covers it)."""
-    return any(prefix in message for prefix in missing)
+_NO_TEMPLATE = re.compile(r'no (?:such )?template "(?P<name>[^"]*)"')
+
+
+def _fold(rendered: Rendered, rel: str, missing: list[str], engine: Engine) -> list[Folded]:
+    """The notes of ``rendered`` that a missing dependency explains (an ``include`` of a template
+    no chart defines), taken out of the file: they belong to the dependency's one note."""
+    kept: list[Note] = []
+    folded: list[Folded] = []
+    for note in rendered.notes:
+        match = _NO_TEMPLATE.search(note.message)
+        name = match.group("name") if match else None
+        if name is None or name in engine.defines or name in engine.files or engine.parse_errors:
+            kept.append(note)
+            continue
+        owner = next((dep for dep in missing if name.startswith(f"{dep}.")), missing[0])
+        folded.append(Folded(owner, rel, note.line, f"include of {name}, which it would define"))
+    rendered.notes[:] = kept
+    return folded
 
 
 def _scope(chart: ChartInfo, values: dict, builder: ValuesBuilder, out: list, depth: int) -> None:

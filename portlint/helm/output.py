@@ -4,6 +4,7 @@ are values-file values, missing ``.Values`` keys or unknown content, and the not
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from portlint.helm import parser as P
 
 MAX_OUTPUT = 8_000_000
 PLACEHOLDER = "__portlint_unknown_{}__"
+_NINDENT = re.compile(r"\|\s*nindent\s+[^|]*$")  # a pipeline whose output starts a new line
 
 
 class _Abort(Exception):
@@ -109,9 +111,11 @@ class _Out:
             return
         result = self.result
         tail = self._line_tail()
-        if not block and line_end and tail.endswith(":"):
-            # ``key: {{- include … | nindent 4 }}`` (trimmed up to the colon): the key's whole
-            # value is unknown, and a placeholder glued to the colon would not be YAML
+        opens_block = tail.endswith(":") or tail.rstrip(" ").endswith(":") and _NINDENT.search(expr)
+        if not block and line_end and opens_block:
+            # ``key: {{- include … | nindent 4 }}`` (trimmed up to the colon), or ``key: {{ … |
+            # nindent 4 }}`` (whose output starts a new line): the key's whole value is unknown, and
+            # a placeholder glued to the colon would not be YAML
             block, indent = True, len(tail) - len(tail.lstrip(" ")) + 2
         if block:
             lead = "" if not tail.strip(" \t") else "\n" + " " * indent

@@ -5,6 +5,9 @@
 - :mod:`portlint.query.targets`: does a Service ``targetPort`` (a number or a name) match a
   ``containerPort`` of each pod it selects?
 - :mod:`portlint.query.undeclared`: may a container listen on a number it does not declare?
+- :mod:`portlint.query.hosts`: which host (network namespace) would bind a configured port, and
+  is it a port at all or a client address?
+- :mod:`portlint.query.peers`: which server does a client address call, and on which ports does it listen?
 
 A rule turns a verdict into a finding; the audit turns the same verdict into a hop or a cell
 colour. Neither re-derives the answer, so ``portlint check`` and ``portlint audit`` cannot disagree.

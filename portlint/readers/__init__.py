@@ -11,7 +11,10 @@ A reader is any module in this package whose name does not start with ``_`` and 
 
 and may define ``PER_FILE = True`` when what it finds in a file depends on that file alone (and on
 the config, the scopes and side files it reads through :class:`ReadContext`): the read cache then
-keeps its results file by file, and an edit re-reads only the edited file.
+keeps its results file by file, and an edit re-reads only the edited file; and ``WEIGHT``, its CPU
+time per byte read relative to the others (default 1.0), which shares the readers out between
+processes (:mod:`portlint.parallel`). A reader may run in a child process: what it memoises in
+``ctx.cache`` is not seen by the readers of another process (each computes it again).
 
 Readers know nothing of rules. They never execute anything from the scanned tree.
 """
@@ -41,6 +44,8 @@ class ReadContext:
     cache: dict[str, Any] = field(default_factory=dict)
     scopes: Scopes | None = None  # filled from the discovered files by engine.read_all
     read_cache: Any = None  # a portlint.cache.ReadCache: reader results kept between runs
+    processes: int = 1  # how many processes read this scan (portlint.parallel); readers need not care
+    worker_mb: list[float] = field(default_factory=list)  # memory of the reading children (statistics)
 
     @property
     def scope_map(self) -> Scopes:

@@ -27,6 +27,52 @@ MAIN_PORT_KEYS = ("port", "http_port", "http-port", "webserver_port", "web_serve
                   "listen_port", "web_port")
 
 
+# Where a port key's sibling names the host it is on: `REDIS_HOST`+`REDIS_PORT`, `smtp.server`+`smtp.port`.
+HOST_LEAVES = ("host", "hostname", "server", "addr", "address")
+# Hosts that mean "this machine": a port beside one of these may be the app's own listen port.
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "0.0.0.0", "::", "::1", "[::]", "[::1]", "*"})
+# Prefixes that compile a variable into a browser or mobile bundle: the client reads it, so a port
+# named after a peer is the address the client calls, never a port anything binds. Sources: Expo
+# docs.expo.dev/guides/environment-variables (EXPO_PUBLIC_), Next.js nextjs.org/docs (NEXT_PUBLIC_),
+# Nuxt nuxt.com/docs runtime config (NUXT_PUBLIC_), Create React App create-react-app.dev
+# adding-custom-environment-variables (REACT_APP_), vite vite.dev/guide/env-and-mode (VITE_), Gatsby
+# gatsbyjs.com/docs environment-variables (GATSBY_), SvelteKit $env/static/public and Astro (PUBLIC_).
+CLIENT_BUNDLE_PREFIXES = ("EXPO_PUBLIC_", "NEXT_PUBLIC_", "NUXT_PUBLIC_", "REACT_APP_", "VITE_", "GATSBY_", "PUBLIC_")
+
+
+def bundle_peer(name: str) -> tuple[str, str] | None:
+    """(prefix, peer) of a client-bundle port variable: ``EXPO_PUBLIC_GATE_PORT`` → (``EXPO_PUBLIC_``,
+    ``gate``). ``VITE_PORT`` (no peer named: the dev server's own port) is ``None``."""
+    upper = name.upper()
+    for prefix in CLIENT_BUNDLE_PREFIXES:
+        if upper.startswith(prefix) and upper.endswith("_PORT"):
+            peer = upper[len(prefix):-len("_PORT")].strip("_")
+            return (prefix, peer.lower()) if peer else None
+    return None
+
+
+def client_host(key: str, siblings: dict[str, str]) -> str | None:
+    """The host a port key's sibling puts it on, when that host is not this machine: ``REDIS_PORT``
+    beside ``REDIS_HOST=redis``, ``port`` beside ``host: smtp.example.com``, ``LEAN_DB_PORT`` beside
+    ``LEAN_DB_HOST=leantime_db``. Such a port is where the app connects (a client address), not a
+    port it binds. ``None`` when no sibling names a host, the host is local (``0.0.0.0``,
+    ``localhost``) or not yet known (``${DB_HOST}``)."""
+    lowered = key.lower()
+    if lowered != "port" and not lowered.endswith(("_port", "-port")):
+        return None
+    stem = lowered[:-4]  # keeps the separator: redis_, smtp-, or nothing
+    by_lower = {name.lower(): value for name, value in siblings.items()}
+    for leaf in HOST_LEAVES:
+        value = by_lower.get(f"{stem}{leaf}")
+        if value is None:
+            continue
+        host = value.strip().strip("'\"").strip().lower()
+        if looks_unresolved(host) or host in LOCAL_HOSTS:
+            return None
+        return host
+    return None
+
+
 def is_port_key(key: str) -> bool:
     """``port``, ``webserver_port``, ``http-port``, ``PORT``, ``FASTAPI_PORT`` (a key or variable
     that holds a port). The one definition every reader uses."""

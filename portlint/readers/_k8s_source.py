@@ -13,12 +13,14 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portlint.discover import SourceFile
-from portlint.helm.exec import Rendered
 from portlint.model import Location, PortValue
 from portlint.readers import _yaml
+
+if TYPE_CHECKING:
+    from portlint.helm.exec import Rendered
 
 CORE_TAGS = frozenset({_yaml.STR_TAG, _yaml.INT_TAG, _yaml.BOOL_TAG, _yaml.NULL_TAG, "tag:yaml.org,2002:float"})
 MERGE_TAG = "tag:yaml.org,2002:merge"

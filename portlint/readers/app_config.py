@@ -19,7 +19,8 @@ from typing import Any
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Setting, Severity
 from portlint.readers import ReadContext, ReadOutput, _yaml
-from portlint.readers._config_keys import canonical_service, is_port_key, is_setting_key, looks_unresolved
+from portlint.readers._config_keys import (canonical_service, client_host, is_port_key, is_setting_key,
+                                          looks_unresolved)
 
 NAME = "app-config"
 LAYER = "yaml"
@@ -171,8 +172,9 @@ def _read_loose(loose: list[tuple[str, Any, Any]], file: SourceFile, environment
     """Top-level ``port: 8000`` with no service section: the file's own port (service by membership)."""
     ref = EntityRef(kind=ENTITY_KIND, name=file.rel)
     found = _Collector(ref, "", None, file, environment)
+    siblings = {name: str(_yaml.scalar_value(value)) for name, _key, value in loose}
     for name, _key, value in loose:
-        found.leaf(name, value, [])
+        found.leaf(name, value, [], siblings)
     out.entities.append(Entity(ref=ref, location=_yaml.location(loose[0][1], file.rel), environment=environment,
                                attrs={"layer": LAYER, "file": file.rel}))
     out.facts.extend(found.facts)
@@ -190,6 +192,7 @@ class _Collector:
         self.settings: list[Setting] = []
 
     def walk(self, node: Any, path: list[str], depth: int) -> None:
+        siblings = scalar_siblings(node)
         for key, value in _yaml.items(node):
             name = _yaml.text(key)
             if name is None:
@@ -197,9 +200,9 @@ class _Collector:
             if _yaml.is_mapping(value) and depth < MAX_DEPTH:
                 self.walk(value, [*path, name], depth + 1)
             elif _yaml.is_scalar(value):
-                self.leaf(name, value, path)
+                self.leaf(name, value, path, siblings)
 
-    def leaf(self, name: str, value: Any, path: list[str]) -> None:
+    def leaf(self, name: str, value: Any, path: list[str], siblings: dict[str, str] | None = None) -> None:
         if _yaml.scalar_value(value) is None:
             return
         rest = ".".join([*path, name])
@@ -210,6 +213,9 @@ class _Collector:
         if is_port_key(name):
             if value.style in ("'", '"'):
                 attrs["quoted"] = True
+            host = client_host(name, siblings or {})
+            if host is not None:
+                attrs["client_of"] = host  # `redis: {host: cache, port: 6379}`: where the app connects
             self.facts.append(PortFact(value=_port_value(value), role=Role.CONFIG, owner=self.owner, location=where,
                                        environment=self.environment, slot=key, attrs=attrs))
         elif is_setting_key(name):
@@ -218,6 +224,16 @@ class _Collector:
                 attrs["unresolved"] = True
             self.settings.append(Setting(key=key, value=raw, owner=self.owner, location=where,
                                          environment=self.environment, attrs=attrs))
+
+
+def scalar_siblings(node: Any) -> dict[str, str]:
+    """The scalar entries of a mapping, by key (``{host: cache, port: 6379}``)."""
+    out: dict[str, str] = {}
+    for key, value in _yaml.items(node):
+        name = _yaml.text(key)
+        if name is not None and _yaml.is_scalar(value) and _yaml.scalar_value(value) is not None:
+            out[name] = str(_yaml.scalar_value(value))
+    return out
 
 
 def _port_value(node: Any) -> PortValue:

@@ -14,6 +14,10 @@ Which environment a file describes (Compose, python-dotenv and vite conventions)
   unless ``[env-files]`` in the config binds it (``".env" = "dev"``);
 - templates (``.env.example``, ``.sample``, ``.template``, ``.dist``): every environment's, marked
   ``example`` (they rank below real values).
+
+A port that is an address the app calls carries ``client_of``: beside a host that is another
+machine (``REDIS_HOST=redis`` + ``REDIS_PORT``), or a client-bundle variable naming a peer
+(``EXPO_PUBLIC_GATE_PORT``, also ``bundle``; see :mod:`portlint.readers._config_keys`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from typing import Any
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
 from portlint.readers import ReadContext, ReadOutput
-from portlint.readers._config_keys import LOCAL_ENVIRONMENT, is_port_key, key_for_env_var, looks_unresolved
+from portlint.readers._config_keys import (LOCAL_ENVIRONMENT, bundle_peer, client_host, is_port_key, key_for_env_var,
+                                          looks_unresolved)
 
 NAME = "envfile"
 PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
@@ -94,21 +99,19 @@ def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -
     example = is_example(file.name)
     environment = environment_of(file, ctx)
     owners: dict[str, Entity] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parsed = parse_line(line)
-        if parsed is None:
-            continue
-        name, raw, column = parsed
+    assignments = _assignments(text)
+    siblings = {name: raw for _, name, raw, _ in assignments}
+    for number, name, raw, column in assignments:
         if raw == "":
             continue
         where = Location(file.rel, number, column + 1)
         key = key_for_env_var(name, ctx.config)
         if key is None and not is_port_key(name):
             continue
-        owner = _owner(owners, file, key[0] if key else None, Location(file.rel, number, 1), example, environment)
-        attrs: dict[str, Any] = {"env_var": name, "layer": LAYER, "field": name}
+        client = _client_attrs(name, siblings) if is_port_key(name) else {}
+        service = key[0] if key and "bundle" not in client else None  # a bundle's peer is not this file's service
+        owner = _owner(owners, file, service, Location(file.rel, number, 1), example, environment)
+        attrs: dict[str, Any] = {"env_var": name, "layer": LAYER, "field": name, **client}
         if key is not None:
             attrs["config_key"] = f"{key[0]}.{key[1]}"
         if example:
@@ -123,6 +126,29 @@ def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -
             out.settings.append(Setting(key=attrs["config_key"], value=raw, owner=owner.ref, location=where,
                                         environment=environment, attrs=attrs))
     out.entities.extend(owners[k] for k in sorted(owners))
+
+
+def _assignments(text: str) -> list[tuple[int, str, str, int]]:
+    """(line, name, value, 0-based value column) of every assignment, in order."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parsed = parse_line(line)
+        if parsed is not None:
+            found.append((number, *parsed))
+    return found
+
+
+def _client_attrs(name: str, siblings: dict[str, str]) -> dict[str, Any]:
+    """``client_of`` (and ``bundle``) when the variable is an address the app calls, not a port it
+    binds: a client-bundle variable naming a peer (``EXPO_PUBLIC_GATE_PORT``), or a port whose
+    sibling host is another machine (``REDIS_HOST=redis`` beside ``REDIS_PORT``)."""
+    bundle = bundle_peer(name)
+    if bundle is not None:
+        return {"client_of": bundle[1], "bundle": bundle[0]}
+    host = client_host(name, siblings)
+    return {"client_of": host} if host is not None else {}
 
 
 def _owner(owners: dict[str, Entity], file: SourceFile, service: str | None, first: Location,

@@ -18,14 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portlint import safe_io
-from portlint import kustomize
 from portlint.discover import SourceFile, UndecodableFile, infer_environment, relative
-from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Severity
-from portlint.helm.chart import find_root
-from portlint.helm.render import ChartRenders, render_chart
+from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Related, Role, Severity
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
 from portlint.readers._k8s_operators import generated_services
@@ -34,6 +31,11 @@ from portlint.readers._k8s_config_maps import config_map_volumes, container_conf
 from portlint.readers._well_known import well_known
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
 
+if TYPE_CHECKING:  # the Helm engine and kustomize are imported when a file needs them
+    from portlint import kustomize
+    from portlint.helm.render import ChartRenders
+
+WEIGHT = 0.6  # CPU per byte relative to other readers (sharing out processes): libyaml does the parsing
 NAME = "kubernetes"
 SUFFIXES = (".yaml", ".yml")
 MAX_LIST_DEPTH = 4
@@ -79,13 +81,26 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
             _read_file(file, ctx, out, names)
     _read_kustomize_renders(rendered, files, ctx, out, names)
     drop_test_inputs(out, NAME)
+    charts = [ctx.cache[key] for key in sorted(ctx.cache) if key.startswith("helm:chart:")]
+    note = _unrendered_note(charts) if charts else None  # the Helm engine is imported only for charts
+    if note is not None:
+        related = tuple(Related(where, text) for where, text in note.related)
+        out.failures.append(ParseFailure(note.location, note.message, NAME, Severity.NOTE, related))
     return out
+
+
+def _unrendered_note(charts: list):
+    from portlint.helm.render import unrendered_note
+
+    return unrendered_note(charts)
 
 
 # -- kustomize builds (portlint.kustomize renders; this reads what it rendered) ----------------------
 
 
 def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) -> kustomize.Plan:
+    from portlint import kustomize
+
     found = {f.rel: f for f in files if kustomize.is_kustomization(f.rel)}
     if not found:
         return kustomize.Plan()
@@ -109,6 +124,8 @@ def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) 
 def _read_kustomize_renders(plan: kustomize.Plan, files: list[SourceFile], ctx: ReadContext, out: ReadOutput,
                             names: _Names) -> None:
     """Read each root's build, in the overlay's environment; tag what it gave with the root."""
+    from portlint import kustomize
+
     by_rel = {f.rel: f for f in files}
     for render in plan.renders:
         file = by_rel.get(render.kustomization) or SourceFile(ctx.root / render.kustomization, render.kustomization, 0)
@@ -269,6 +286,9 @@ def _within_budget(document: Any, budget: _yaml.NodeBudget, source: Source, out:
 
 def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> ChartRenders | None:
     """The rendered Helm chart this file is a template of (rendered once per scan)."""
+    from portlint.helm.chart import find_root
+    from portlint.helm.render import render_chart
+
     directory = ctx.memo(f"helm:chart-dir:{file.path.parent}", lambda: find_root(file.path, ctx.root))
     if directory is None:
         return None
@@ -281,7 +301,8 @@ def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> ChartRende
     renders = ctx.memo(f"helm:chart:{directory}", load)
     for problem in renders.problems:
         severity = Severity.NOTE if problem.note else Severity.ERROR
-        failure = ParseFailure(problem.location, problem.message, NAME, severity)
+        related = tuple(Related(where, text) for where, text in problem.related)
+        failure = ParseFailure(problem.location, problem.message, NAME, severity, related)
         if failure not in out.failures:
             out.failures.append(failure)
     return renders

@@ -23,6 +23,7 @@ from pathlib import Path
 from portlint.model import Finding, Location, Related
 
 _WORD = re.compile(r"(?<![\w./\-])[\w.][\w./\-]*")
+_NAMESPACE = "(ns "  # EntityRef.label: the namespace that follows is an id, the same from every folder
 
 
 def prefix_for(root: Path, base: Path) -> str:
@@ -72,6 +73,8 @@ class Rebaser:
 
     def _word(self, match: re.Match) -> str:
         word = match.group()
+        if match.string.endswith(_NAMESPACE, 0, match.start()):
+            return word  # `(ns deploy/compose.alt.yml)`: a compose project's id, a name, not a place to open
         core = word.rstrip(".")
         if core in self.known or self._exists(core):
             return self.path(core) + word[len(core):]

@@ -12,12 +12,15 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/ioutil"
 	"os"
 	"path"
@@ -322,6 +325,7 @@ type Chart struct {
 	Subcharts []*Chart
 	Parent    *Chart
 	Disabled  bool
+	Raw       map[string][]byte // a packed chart's files (its subcharts among them)
 }
 
 // enabled evaluates the dependency's condition ("a.enabled,b.enabled": the first path that
@@ -363,11 +367,100 @@ func (c *Chart) fullPath() string {
 	return c.Parent.fullPath() + "/charts/" + c.Meta.Name
 }
 
-func loadChart(dir string, parent *Chart) (*Chart, error) {
-	c := &Chart{Dir: dir, Templates: map[string]string{}, Files: Files{}, Parent: parent}
-	raw, err := ioutil.ReadFile(filepath.Join(dir, "Chart.yaml"))
+// loadArchive reads a packed chart (charts/NAME-VERSION.tgz) as Helm's loader does: the members
+// under the top folder, which is stripped; folders skipped; no absolute or parent paths.
+func loadArchive(file string, parent *Chart) (*Chart, error) {
+	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(gz)
+	files := map[string][]byte{}
+	for {
+		hd, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if hd.FileInfo().IsDir() || hd.Typeflag == tar.TypeXGlobalHeader || hd.Typeflag == tar.TypeXHeader {
+			continue
+		}
+		parts := strings.Split(hd.Name, "/")
+		n := path.Clean(strings.Join(parts[1:], "/"))
+		if path.IsAbs(n) || n == "." || strings.HasPrefix(n, "..") || parts[0] == "Chart.yaml" {
+			return nil, fmt.Errorf("illegal member %q", hd.Name)
+		}
+		data, err := ioutil.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		files[n] = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	}
+	return loadFiles(file, files, parent)
+}
+
+func loadChart(dir string, parent *Chart) (*Chart, error) {
+	files := map[string][]byte{}
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if info.IsDir() {
+			if rel == "charts" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		data, err := ioutil.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[rel] = data
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := loadFiles(dir, files, parent)
+	if err != nil {
+		return nil, err
+	}
+	c.Raw = nil
+	subs, _ := ioutil.ReadDir(filepath.Join(dir, "charts"))
+	for _, s := range subs {
+		var sc *Chart
+		switch {
+		case s.IsDir():
+			sc, err = loadChart(filepath.Join(dir, "charts", s.Name()), c)
+		case strings.HasSuffix(s.Name(), ".tgz"):
+			sc, err = loadArchive(filepath.Join(dir, "charts", s.Name()), c)
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.Subcharts = append(c.Subcharts, sc)
+	}
+	return c, aliases(c)
+}
+
+// loadFiles makes a chart of its files (path inside the chart -> content); the subcharts of a
+// packed chart are among them (charts/x/... folders and charts/x.tgz archives).
+func loadFiles(dir string, files map[string][]byte, parent *Chart) (*Chart, error) {
+	c := &Chart{Dir: dir, Templates: map[string]string{}, Files: Files{}, Parent: parent, Raw: files}
+	raw, ok := files["Chart.yaml"]
+	if !ok {
+		return nil, fmt.Errorf("%s: no Chart.yaml", dir)
 	}
 	var meta map[string]interface{}
 	if err := sigsUnmarshal(raw, &meta); err != nil {
@@ -386,53 +479,65 @@ func loadChart(dir string, parent *Chart) (*Chart, error) {
 			c.Values = map[string]interface{}{}
 		}
 	}
-	err = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if info.IsDir() {
-			if rel == "charts" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		data, err := ioutil.ReadFile(p)
-		if err != nil {
-			return err
-		}
+	packedSubs := map[string]map[string][]byte{}
+	for rel, data := range files {
+		parts := strings.Split(rel, "/")
 		switch {
+		case parts[0] == "charts" && len(parts) == 2 && strings.HasSuffix(rel, ".tgz"):
+			packedSubs[rel] = nil
+		case parts[0] == "charts" && len(parts) > 2:
+			if packedSubs["charts/"+parts[1]+"/"] == nil {
+				packedSubs["charts/"+parts[1]+"/"] = map[string][]byte{}
+			}
+			packedSubs["charts/"+parts[1]+"/"][strings.Join(parts[2:], "/")] = data
+		case parts[0] == "charts":
 		case strings.HasPrefix(rel, "templates/"):
 			c.Templates[rel] = string(data)
 		case rel == "Chart.yaml" || rel == "values.yaml":
 		default:
 			c.Files[rel] = data
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	subs, _ := ioutil.ReadDir(filepath.Join(dir, "charts"))
-	byName := map[string]string{}
-	for _, s := range subs {
-		if !s.IsDir() {
-			continue
+	names := make([]string, 0, len(packedSubs))
+	for name := range packedSubs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var sc *Chart
+		var err error
+		if strings.HasSuffix(name, ".tgz") {
+			tmp, terr := ioutil.TempFile("", "oracle-*.tgz")
+			if terr != nil {
+				return nil, terr
+			}
+			tmp.Write(files[name])
+			tmp.Close()
+			sc, err = loadArchive(tmp.Name(), c)
+			os.Remove(tmp.Name())
+		} else {
+			sc, err = loadFiles(dir+"/"+name, packedSubs[name], c)
 		}
-		sc, err := loadChart(filepath.Join(dir, "charts", s.Name()), c)
 		if err != nil {
 			return nil, err
 		}
-		byName[sc.Meta.Name] = sc.Dir
 		c.Subcharts = append(c.Subcharts, sc)
+	}
+	return c, aliases(c)
+}
+
+// aliases renames a subchart listed with an alias, and adds a copy per further alias.
+func aliases(c *Chart) error {
+	byName := map[string]*Chart{}
+	for _, sc := range c.Subcharts {
+		byName[sc.Meta.Name] = sc
 	}
 	// A dependency with an alias is that chart under another name (Helm renames it); the same
 	// chart may be listed under several aliases.
 	for _, dep := range c.Meta.Dependencies {
 		name, _ := dep["name"].(string)
 		alias, _ := dep["alias"].(string)
-		if alias == "" || byName[name] == "" {
+		if alias == "" || byName[name] == nil {
 			continue
 		}
 		renamed := false
@@ -443,15 +548,21 @@ func loadChart(dir string, parent *Chart) (*Chart, error) {
 			}
 		}
 		if !renamed {
-			sc, err := loadChart(byName[name], c)
+			var sc *Chart
+			var err error
+			if byName[name].Raw != nil {
+				sc, err = loadFiles(byName[name].Dir, byName[name].Raw, c)
+			} else {
+				sc, err = loadChart(byName[name].Dir, c)
+			}
 			if err != nil {
-				return nil, err
+				return err
 			}
 			sc.Meta.Name = alias
 			c.Subcharts = append(c.Subcharts, sc)
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // coalesce merges src (higher priority) over dst (chart defaults) like Helm: nested maps merge,

@@ -10,8 +10,11 @@ must say so, never pass silently.
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import sys
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,6 +172,39 @@ def helm_unclosed_braces(root: Path) -> None:
     write(root, "chart/templates/service.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n"
           + "{{ .Values.port \n" * 60_000)
     good(root)
+
+
+def _packed_chart(root: Path, members: list[tuple[str, bytes, bytes]]) -> None:
+    """A chart whose only dependency is vendored as a hostile ``charts/*.tgz``: (name, type, data)."""
+    write(root, "chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 0.1.0\ndependencies:\n"
+          "  - name: lib\n    version: 1.0.0\n    repository: https://charts.example.org\n")
+    write(root, "chart/templates/service.yaml", SERVICE.format(name="svc", app="a", target=80))
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, kind, data in members:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            if kind == tarfile.SYMTYPE:
+                info.linkname = "/etc/passwd"
+            elif kind == tarfile.REGTYPE:
+                info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+    (root / "chart/charts").mkdir()
+    (root / "chart/charts/lib-1.0.0.tgz").write_bytes(gzip.compress(raw.getvalue(), compresslevel=6))
+    good(root)
+
+
+@case(note="over 32 MiB unpacked", issue="a packed subchart that unpacks to 48 MB of zeros")
+def helm_packed_bomb(root: Path) -> None:
+    _packed_chart(root, [("lib/Chart.yaml", tarfile.REGTYPE, b"name: lib\n"),
+                         ("lib/zeros", tarfile.REGTYPE, b"\0" * (48 << 20))])
+
+
+@case(note="into the parent folder", issue="a packed subchart with ../ and symlink members")
+def helm_packed_traversal(root: Path) -> None:
+    _packed_chart(root, [("lib/Chart.yaml", tarfile.REGTYPE, b"name: lib\n"),
+                         ("lib/templates/link.yaml", tarfile.SYMTYPE, b""),
+                         ("lib/../../../escaped.yaml", tarfile.REGTYPE, b"x: 1\n")])
 
 
 # -- discovery ------------------------------------------------------------------------------------
