@@ -2,7 +2,8 @@
 
 On the generated tree (bench/generate.py, 200 services by default):
 
-1. the Terraform reader on the whole tree (CPU time: read, parse, evaluate, facts; discovery excluded), once with
+1. the Terraform reader on the whole tree (CPU time: read, parse, evaluate, facts; discovery excluded; the
+   garbage collector set as a scan sets it), once with
    tree-sitter-hcl (the product) and once with python-hcl2 (the test oracle,
    tests/hcl2_oracle.py) patched in as its parser; median of ``--runs``;
 2. parse and convert every expression of every file with each parser (no laziness);
@@ -16,6 +17,7 @@ Usage: python bench/terraform.py [--services 200] [--runs 3] [--checkov /tmp/che
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import subprocess
 import sys
@@ -82,14 +84,17 @@ def _discovered(tree: Path):
 
 
 def _reader(tree: Path, found, parse=None) -> None:
-    """The Terraform reader on files already discovered (discovery is the same for both)."""
+    """The Terraform reader on files already discovered (discovery is the same for both), with
+    the garbage collector tuned as :func:`portlint.engine.scan` tunes it for a scan."""
+    from portlint import engine
     from portlint.readers import ReadContext, terraform
     from portlint.terraform import load
 
     config, files = found
-    original = load.parse
+    original, thresholds = load.parse, gc.get_threshold()
     if parse is not None:
         load.parse = parse
+    gc.set_threshold(*getattr(engine, "_GC_THRESHOLD", thresholds))
     try:
         ctx = ReadContext(root=tree, config=config)
         for file in files:
@@ -97,6 +102,7 @@ def _reader(tree: Path, found, parse=None) -> None:
         terraform.read([f for f in files if terraform.wants(f, ctx)], ctx)
     finally:
         load.parse = original
+        gc.set_threshold(*thresholds)
 
 
 def _subprocess(command: list[str], runs: int) -> float:

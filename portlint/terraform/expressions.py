@@ -102,28 +102,30 @@ class Expressions:
     def quick(self, node) -> Node | None:
         """A number, a plain string, a literal word or a dotted reference, from its text (and on
         one line of an ASCII file, a simple template or tuple of those)."""
-        text = self.text(node)
+        return self.quick_text(self.text(node), None, node)
+
+    def quick_text(self, text: str, loc: Location | None, node=None) -> Node | None:
+        """:meth:`quick` on the expression ``text`` written at ``loc`` (or at ``node``)."""
         first = text[:1]
         if first == '"':
             if _PLAIN_STRING.fullmatch(text):
-                return Node("str", self.loc(node), text, text[1:-1])
+                return Node("str", loc or self.loc(node), text, text[1:-1])
             if self.source.chars is not None and _SIMPLE_TEMPLATE.fullmatch(text):
-                return self._template_text(node, text)
+                return self._template_text(loc or self.loc(node), text)
         elif first == "[":
             if self.source.chars is not None and _SIMPLE_TUPLE.fullmatch(text):
-                return self._tuple_text(node, text)
+                return self._tuple_text(loc or self.loc(node), text)
         elif first.isdigit():
             if _INT.fullmatch(text):
-                return Node("int", self.loc(node), text, int(text))
+                return Node("int", loc or self.loc(node), text, int(text))
         elif text in _LITERAL_WORDS:
             kind, value = _LITERAL_WORDS[text]
-            return Node(kind, self.loc(node), text, value)
+            return Node(kind, loc or self.loc(node), text, value)
         elif _DOTTED.fullmatch(text):
-            return Node("ref", self.loc(node), text, items=tuple(text.split(".")))
+            return Node("ref", loc or self.loc(node), text, items=tuple(text.split(".")))
         return None
 
-    def _template_text(self, node, text: str) -> Node:
-        loc = self.loc(node)
+    def _template_text(self, loc: Location, text: str) -> Node:
         parts: list = []
         pos = 1
         for match in _INTERPOLATION.finditer(text, 1, len(text) - 1):
@@ -137,8 +139,7 @@ class Expressions:
             parts.append(text[pos:len(text) - 1])
         return Node("template", loc, text, items=tuple(parts))
 
-    def _tuple_text(self, node, text: str) -> Node:
-        loc = self.loc(node)
+    def _tuple_text(self, loc: Location, text: str) -> Node:
         items = []
         for match in _ITEM.finditer(text, 1, len(text) - 1):
             item = match.group()

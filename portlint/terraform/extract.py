@@ -64,7 +64,7 @@ class Extractor:
     def run(self, out: ReadOutput) -> None:
         base = self.evaluators.get(self.environment) or next(iter(self.evaluators.values()))
         namespace = self.instance.namespace if self.instance is not None else self.module.path
-        for resource in sorted(self.input.reported, key=lambda r: (r.rel, r.block.loc)):
+        for resource in sorted(self.input.reported, key=_declaration_order):
             handler = HANDLERS.get(resource.type)
             if handler is None and resource.type not in ENTITY_ONLY:
                 continue
@@ -110,6 +110,11 @@ class Extractor:
                 attrs["name"] = value.scalar_text() if value.is_scalar else attrs["name_expr"]
                 break
         return attrs
+
+
+def _declaration_order(resource: Resource) -> tuple:
+    loc = resource.block.loc
+    return (resource.rel, loc.path, loc.line, loc.column)
 
 
 MAX_INSTANCES = 1000
@@ -225,9 +230,17 @@ def _refs(resource: Resource, module: Module) -> list[dict[str, Any]]:
     """Every ``type.name.attr`` reference in a resource's arguments, with the argument path."""
     found: list[dict[str, Any]] = []
     _refs_in_body(resource.block.body, "", found)
+    addresses = module.addresses
     for ref in found:
-        ref["declared"] = ref["address"] in module.addresses
-    return sorted(found, key=lambda r: (r["location"], r["path"]))
+        ref["declared"] = ref["address"] in addresses
+    found.sort(key=_ref_order)
+    return found
+
+
+def _ref_order(ref: dict[str, Any]) -> tuple:
+    """By location, then argument path (the fields of :class:`Location` in its own order)."""
+    loc = ref["location"]
+    return (loc.path, loc.line, loc.column, ref["path"])
 
 
 # a ``type.name`` reference: a word with an underscore, a dot, a name (no resource type lacks "_")
@@ -240,12 +253,14 @@ def _refs_in_body(body: Body, prefix: str, found: list[dict[str, Any]]) -> None:
         if not search(attr.raw):
             continue  # no reference can be written here: the expression need not be converted
         node = attr.value
-        if node.kind == "ref" and len(node.items) >= 3 and all(isinstance(p, str) for p in node.items):
-            ref = ref_of(node, f"{prefix}{name}")  # the usual ``type.name.attr``
-            if ref is not None:
-                found.append(ref)
-            continue
-        found.extend(collect_refs(node, f"{prefix}{name}"))
+        if node.kind == "ref":
+            items = node.items
+            if len(items) >= 3 and all(isinstance(p, str) for p in items):
+                ref = ref_of(node, prefix + name)  # the usual ``type.name.attr``
+                if ref is not None:
+                    found.append(ref)
+                continue
+        found.extend(collect_refs(node, prefix + name))
     for block in body.blocks:
         label = f"{block.type}.{block.labels[0]}." if block.type == "dynamic" and block.labels else f"{block.type}."
         _refs_in_body(block.body, prefix + label, found)

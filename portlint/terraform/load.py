@@ -25,7 +25,8 @@ _TELLTALE = re.compile(
     r"|aws_db_|aws_rds_|elasticache|aws_ecs_|aws_docdb_|aws_redshift_|aws_memorydb_|aws_instance"
     r"|module|firewall|network_acl|security_rule|codedeploy|google_compute_instance|azurerm_network_interface"
     r"|virtual_machine|azurerm_subnet")
-_RESOURCE_HEADER = re.compile(r'^[ \t]*resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
+# ``resource "type" "name"`` at the start of a line (only blanks before it on its line)
+_RESOURCE_HEADER = re.compile(r'resource\s+"([A-Za-z0-9_-]+)"\s+"([A-Za-z0-9_-]+)"')
 
 
 @dataclass
@@ -94,8 +95,12 @@ def _load_module(folder: str, batch: list[SourceFile], ctx: ReadContext, out: Re
 
 
 def _note_addresses(module: Module, text: str) -> None:
+    add = module.addresses.add
     for match in _RESOURCE_HEADER.finditer(text):
-        module.addresses.add(f"{match.group(1)}.{match.group(2)}")
+        start = match.start()
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_start == start or not text[line_start:start].strip(" \t"):
+            add(f"{match.group(1)}.{match.group(2)}")
 
 
 def _parse_source(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> Body | None:

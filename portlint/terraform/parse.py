@@ -85,23 +85,40 @@ def _error(node, source: Source) -> HclError:
 
 
 class _TreeAttr(Attr):
-    """An argument read from the tree: ``node`` is the ``attribute`` node (name = expression)."""
+    """An argument read from the tree: ``node`` is the ``attribute`` node (name = expression).
+    ``at``: where the expression starts in an ASCII file's text when the name, ``=`` and the
+    expression share a line (-1 otherwise); a value in one of the quick forms is then read from
+    the text without visiting the expression's syntax tree."""
 
-    __slots__ = ("_node", "_expressions", "_depth")
+    __slots__ = ("_node", "_expressions", "_depth", "_at")
 
-    def __init__(self, name: str, node, expressions: Expressions, depth: int) -> None:
-        self.name, self._node, self._expressions, self._depth = name, node, expressions, depth
+    def __init__(self, name: str, node, expressions: Expressions, depth: int, at: int = -1) -> None:
+        self.name, self._node, self._expressions, self._depth, self._at = name, node, expressions, depth, at
         self._value = self._loc = self._raw = None
 
     def _expression(self):
         node = self._node
         return node.child(node.child_count - 1)
 
+    def _quick(self) -> bool:
+        """Value and text from the text alone (tried once)."""
+        at, self._at = self._at, -1
+        if at < 0 or self._depth >= MAX_NESTING:
+            return False
+        node, expressions = self._node, self._expressions
+        text = self._raw if self._raw is not None else expressions.source.chars[at:node.end_byte]  # type: ignore[index]
+        row, column = node.start_point
+        value = expressions.quick_text(text, Location(expressions.source.rel, row + 1, column + 1 + at - node.start_byte))
+        if value is None:
+            return False
+        self._value, self._raw = value, text
+        return True
+
     @property
     def value(self) -> Node:
-        if self._value is None:
+        if self._value is None and not self._quick():
             self._value = self._expressions.expr(self._expression(), self._depth + 1)
-        return self._value
+        return self._value  # type: ignore[return-value]
 
     @property
     def loc(self) -> Location:
@@ -112,12 +129,16 @@ class _TreeAttr(Attr):
     @property
     def raw(self) -> str:
         if self._raw is None:
-            self._raw = self._expressions.text(self._expression())
-        return self._raw
+            if self._at >= 0:
+                self._raw = self._expressions.source.chars[self._at:self._node.end_byte]  # type: ignore[index]
+            else:
+                self._raw = self._expressions.text(self._expression())
+        return self._raw  # type: ignore[return-value]
 
 
 # an argument's name, and a block's type and labels, read from the text at the node's start
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_ATTR_HEAD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=[ \t]*(?=[^#/\s])")  # no comment before the value
 _HEADER = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)((?:[ \t]+(?:"[^"\\{}\n]*"|[A-Za-z_][A-Za-z0-9_-]*))*)[ \t]*\{')
 _LABEL = re.compile(r'"([^"]*)"|([A-Za-z_][A-Za-z0-9_-]*)')
 
@@ -140,8 +161,11 @@ class _Walker:
             if depth == 0 and child.has_error:
                 continue  # a broken block is reported, not half-read; the others still are
             if kind == "attribute":
-                name = _NAME.match(chars, child.start_byte) if chars is not None else None
-                if name is not None:
+                at = -1
+                head = _ATTR_HEAD.match(chars, child.start_byte) if chars is not None else None
+                if head is not None:
+                    attr_name, at = head.group(1), head.end()
+                elif chars is not None and (name := _NAME.match(chars, child.start_byte)) is not None:
                     attr_name = name.group()
                 elif child.child_count >= 3 and child.child(0).type == "identifier":
                     attr_name = text(child.child(0))
@@ -149,7 +173,7 @@ class _Walker:
                     continue
                 # inside a block read at all there is no error: an argument is name = expression
                 if depth > 0 or child.child(child.child_count - 1).type == "expression":
-                    out.attrs[attr_name] = _TreeAttr(attr_name, child, self.expressions, depth)
+                    out.attrs[attr_name] = _TreeAttr(attr_name, child, self.expressions, depth, at)
             elif kind == "block":
                 block = self.block(child, keep, depth)
                 if block is not None:
@@ -160,7 +184,8 @@ class _Walker:
         header = _HEADER.match(self.chars, node.start_byte) if self.chars is not None else None
         if header is not None:
             kind = header.group(1)
-            labels = tuple(a or b for a, b in _LABEL.findall(header.group(2)))
+            written = header.group(2)
+            labels = tuple(a or b for a, b in _LABEL.findall(written)) if written else ()
             if keep is not None and not keep([kind, *labels]):
                 return None
             inner = node.child(node.child_count - 2) if node.child_count >= 2 else None

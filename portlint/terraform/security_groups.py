@@ -7,7 +7,7 @@ from typing import Any
 
 from portlint.model import Location, PortFact, PortValue, Role
 from portlint.terraform.evaluate import UNKNOWN, Evaluator, Val, flatten, iterate
-from portlint.terraform.facts import Res, fact, ref_addresses, scalar
+from portlint.terraform.facts import Res, port_value, ref_addresses, scalar
 from portlint.terraform.model import Attr, Block, Body, Module, Node, Variable
 
 SG_RULE = "aws_security_group_rule"
@@ -110,8 +110,9 @@ def allow_rule(res: Res, body: Body, ev: Evaluator, direction: str | None, slot:
                                       {"field": f"{prefix}{bound}_port", "bound": bound, "implicit": True, **common}))
         return
     for bound, attr in ports.items():
-        fact(res, attr, Role.ALLOW, f"{prefix}{bound}_port", slot=slot, transport=transport, ev=ev,
-              bound=bound, **common)
+        if attr is not None:  # as facts.fact, without copying ``common`` twice per bound
+            res.facts.append(PortFact(port_value(ev.ev(attr.value), attr.value), Role.ALLOW, res.ref, attr.value.loc,
+                                      transport, None, slot, {"field": f"{prefix}{bound}_port", "bound": bound, **common}))
 
 
 # Azure service tags and wildcards that mean "any source on the internet"
