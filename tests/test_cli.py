@@ -197,7 +197,7 @@ def test_a_clean_tree_without_ports_says_nothing_was_compared(tmp_path: Path) ->
     for args in (("--no-cache",), (), ()):  # cold, cold writing the scan cache, from the scan cache
         proc = run_cli("check", str(tmp_path), *args)
         assert proc.returncode == 0
-        assert "no findings (1 file read; no port was found in them, so nothing was compared)" in proc.stdout
+        assert "no findings (1 file read; no port was found in it, so nothing was compared)" in proc.stdout
     data = json.loads(run_cli("check", str(tmp_path), "--format", "json").stdout)
     assert data["summary"]["ports_read"] == 0
     (tmp_path / "compose.yaml").write_text('services:\n  web:\n    image: nginx\n    ports: ["8080:80"]\n')

@@ -43,7 +43,8 @@ def summary(result) -> str:
     hidden = [f"{n} {what}" for n, what in ((len(result.suppressed), "suppressed"), (len(result.baselined), "in baseline")) if n]
     tail = f"; {', '.join(hidden)}" if hidden else ""
     if not result.findings:
-        nothing = "; no port was found in them, so nothing was compared" if (
+        where = "it" if result.files_read == 1 else "them"
+        nothing = f"; no port was found in {where}, so nothing was compared" if (
             result.files_read and getattr(result, "ports_read", None) == 0) else ""
         return f"portlint: no findings ({plural(result.files_read, 'file')} read{nothing}{tail})"
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "note") if counts[s]]
