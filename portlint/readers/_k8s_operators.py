@@ -42,7 +42,6 @@ GENERATED_SERVICES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-def generated_services(api_version: str, kind: str, name: str) -> list[str]:
+def generated_services(group: str, kind: str, name: str) -> list[str]:
     """The Service names an operator creates for this resource (none for other kinds)."""
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
     return [pattern.format(name=name) for pattern in GENERATED_SERVICES.get((group, kind), ())]

@@ -20,11 +20,6 @@ POLICY_KINDS = frozenset({("templates.gatekeeper.sh", "ConstraintTemplate"), ("k
 TEST_FOLDERS = ("tests", "test", "testdata")
 
 
-def is_policy(api_version: str, kind: str) -> bool:
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
-    return (group, kind) in POLICY_KINDS
-
-
 def drop_test_inputs(out, reader: str) -> None:
     """Remove the entities and facts read from the test folders beside a policy; one note each."""
     policies = sorted({e.location.path for e in out.entities if e.ref.kind == POLICY})

@@ -28,6 +28,11 @@ _RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\$?\.Release\.Namespace\s*(\|\s*quote
 
 
 
+def api_group(api_version: str) -> str:
+    """The API group of an ``apiVersion`` (``apps/v1`` → ``apps``; the core ``v1`` → ``""``)."""
+    return api_version.rpartition("/")[0] if "/" in api_version else ""
+
+
 def canonical_namespace(name: str) -> str:
     """A namespace as portlint keys it: ``default`` and no namespace are one (``""``). An object
     that names no namespace lands in the context's namespace, ``default`` unless told otherwise, so

@@ -25,11 +25,11 @@ from portlint.discover import SourceFile, UndecodableFile, infer_environment, re
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Related, Role, Severity
 from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
-from portlint.readers._k8s_operators import generated_services
-from portlint.readers._k8s_policy_tests import POLICY, drop_test_inputs, is_policy
+from portlint.readers._k8s_operators import GENERATED_SERVICES, generated_services
+from portlint.readers._k8s_policy_tests import POLICY, POLICY_KINDS, drop_test_inputs
 from portlint.readers._k8s_config_maps import config_map_volumes, container_config_maps, read_config_map
 from portlint.readers._well_known import well_known
-from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, get, key_node_of, readable
+from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, api_group, get, key_node_of, readable
 
 if TYPE_CHECKING:  # the Helm engine and kustomize are imported when a file needs them
     from portlint import kustomize
@@ -476,10 +476,10 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         _k8s_routes.read_monitor(doc)
     elif kind.value == "ConfigMap" and _served_by(api, SERVICE_GROUPS):
         read_config_map(doc)
-    elif api.resolved and is_policy(api.value, kind.value):
+    elif api.resolved and (api_group(api.value), kind.value) in POLICY_KINDS:
         doc.entity(POLICY, {})
-    elif api.resolved and generated_services(api.value, kind.value, "x"):
-        _read_operator_resource(doc, api.value)
+    elif api.resolved and (api_group(api.value), kind.value) in GENERATED_SERVICES:
+        _read_operator_resource(doc, api_group(api.value))
     elif kind.value == "Endpoints" and _served_by(api, SERVICE_GROUPS):
         endpoints = doc.entity("k8s/Endpoints", {})
         endpoints.attrs["service_name"] = endpoints.attrs.get("name")  # Endpoints are named after their Service
@@ -488,7 +488,7 @@ def _read_document(node: Any, source: Source, out: ReadOutput, names: _Names, de
         doc.entity("k8s/EndpointSlice", {"service_name": (labels or {}).get("kubernetes.io/service-name")})
 
 
-def _read_operator_resource(doc: _Doc, api_version: str) -> None:
+def _read_operator_resource(doc: _Doc, group: str) -> None:
     """A custom resource an operator turns into Services: one ``k8s/GeneratedService`` per name."""
     metadata = get(doc.node, "metadata")
     name_node = get(metadata, "name")
@@ -496,7 +496,7 @@ def _read_operator_resource(doc: _Doc, api_version: str) -> None:
     if name is None or not name.resolved:
         return
     namespace = doc.source.namespace(get(metadata, "namespace"))
-    for service in generated_services(api_version, doc.kind, name.value):
+    for service in generated_services(group, doc.kind, name.value):
         ref = doc.names.unique(EntityRef(kind="k8s/GeneratedService", name=service, namespace=namespace))
         attrs = {"name": service, "generated_by": f"{doc.kind} {name.value}"}
         doc.out.entities.append(Entity(ref=ref, location=doc.source.loc(name_node), environment=doc.source.environment,
@@ -521,8 +521,7 @@ def _served_by(api: Text, groups: frozenset[str]) -> bool:
     """A templated apiVersion is trusted; otherwise its group must serve the kind (not a CRD)."""
     if not api.resolved:
         return True
-    group = api.value.rpartition("/")[0] if "/" in api.value else ""
-    return group in groups
+    return api_group(api.value) in groups
 
 
 # -- workloads and containers -------------------------------------------------------------------
