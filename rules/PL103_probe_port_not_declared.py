@@ -87,9 +87,10 @@ def check(ctx) -> Iterator[Problem]:
             if any(p.value.number == probe.value.number and p.protocol == "TCP" for p in own):
                 continue
             siblings = _siblings_declaring(graph, container, probe)
-            if not siblings and may_listen_undeclared(graph, probe.value.number, "TCP", own, [container]):
-                continue  # the app may listen there undeclared: unknown, not a finding
-            yield _problem(graph, container, probe, own, siblings)
+            if siblings:
+                yield _sibling_problem(graph, container, probe, own, siblings)
+            elif not may_listen_undeclared(graph, probe.value.number, "TCP", own, [container]):
+                yield _problem(graph, container, probe, own)  # else it may listen there undeclared: unknown
 
 
 def _ports_beside(graph: PortGraph, container: Entity, probe: PortFact) -> list[PortFact]:
@@ -108,14 +109,19 @@ def _siblings_declaring(graph: PortGraph, container: Entity, probe: PortFact) ->
             if p.value.number == probe.value.number and p.protocol == "TCP" and same_definition(p, probe)]
 
 
-def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact],
-             siblings: list[tuple[Entity, PortFact]]) -> Problem:
+def _related(container: Entity, own: list[PortFact], siblings: list[tuple[Entity, PortFact]]) -> tuple[Related, ...]:
+    """The container's declared ports, and the siblings' that declare the probed number."""
+    related = [Related(p.location, f"containerPort {port_text(p)} of container {container_label(container)}")
+               for p in own]
+    related += [Related(p.location, f"containerPort {port_text(p)} of container {container_label(s)}")
+                for s, p in siblings]
+    return tuple(sorted(related, key=lambda r: r.location))
+
+
+def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact]) -> Problem:
     name = container_label(container)
     number = probe.value.number
     declared = ", ".join(port_text(p) for p in own)
-    related = [Related(p.location, f"containerPort {port_text(p)} of container {name}") for p in own]
-    related += [Related(p.location, f"containerPort {port_text(p)} of container {container_label(s)}")
-                for s, p in siblings]
     udp_only = any(p.value.number == number for p in own)
     why = f"it declares {number} only for {_protocols(own, number)}, probes connect over TCP" if udp_only else (
         f"it declares {declared}")
@@ -126,38 +132,35 @@ def _problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[Por
         fix = (f"point the probe at {tcp[0]}" if len(tcp) == 1 else "point the probe at a declared port") + (
             f", or declare containerPort {number} if the app really serves its health check there")
     kind = probe.attrs.get("probe")
-    if siblings:
-        return _sibling_problem(graph, container, siblings[0][0], probe, related,
-                                _intent(graph, container, probe, tcp, siblings))
     return Problem(
         location=probe.location,
         message=(f"{probe.field} {number} of container {name}{_owner(graph, container)} is not a port the "
                  f"container declares ({why}): the {kind + ' ' if kind else ''}probe fails while the app "
                  f"is healthy, unless the app also listens there undeclared (then Services and policies "
                  f"cannot name that port)"),
-        related=tuple(sorted(related, key=lambda r: r.location)),
+        related=_related(container, own, []),
         fix=fix,
         key=f"{container.id}|{probe.field}|{number}",
-        fix_intent=_intent(graph, container, probe, tcp, siblings),
+        fix_intent=_intent(graph, container, probe, tcp, []),
     )
 
 
-def _sibling_problem(graph: PortGraph, container: Entity, sibling: Entity, probe: PortFact, related: list[Related],
-                     intent) -> Problem:
+def _sibling_problem(graph: PortGraph, container: Entity, probe: PortFact, own: list[PortFact],
+                     siblings: list[tuple[Entity, PortFact]]) -> Problem:
     """The probed port is another container's of the pod: the probe succeeds or fails with that
     container (one network namespace), which may be deliberate (a health sidecar): a note."""
-    name, number = container_label(container), probe.value.number
+    name, number, sibling = container_label(container), probe.value.number, siblings[0][0]
     return Problem(
         location=probe.location,
         message=(f"{probe.field} {number} of container {name}{_owner(graph, container)} is served by container "
                  f"{container_label(sibling)} of the same pod: the probe checks {container_label(sibling)}, so "
                  f"{name} is restarted or taken out of service by that container's health, not its own"),
-        related=tuple(sorted(related, key=lambda r: r.location)),
+        related=_related(container, own, siblings),
         fix=(f"keep it if {container_label(sibling)} reports {name}'s health on purpose; otherwise point the probe "
              f"at a port {name} serves"),
         severity=Severity.NOTE,
         key=f"{container.id}|{probe.field}|{number}",
-        fix_intent=intent,
+        fix_intent=_intent(graph, container, probe, [], siblings),
     )
 
 
