@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from conftest import scan_tree
-from portlint.kustomize import patch_json6902, patch_smp, plan
+from portlint.kustomize import patch_json6902, patch_smp
+from portlint.kustomize.builds import plan
 from portlint.kustomize.nodes import copy, name_marks
 from portlint.kustomize.render import Renderer
 from portlint.model import Role

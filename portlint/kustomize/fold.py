@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from portlint.kustomize import ATTR
 from portlint.model import Finding, Location
-
-ATTR = "kustomize"
 
 
 def _index(graph) -> dict[Location, set[tuple[str, str]]]:

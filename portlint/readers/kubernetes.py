@@ -29,11 +29,12 @@ from portlint.readers._k8s_operators import GENERATED_SERVICES, generated_servic
 from portlint.readers._k8s_policy_tests import POLICY, POLICY_KINDS, drop_test_inputs
 from portlint.readers._k8s_config_maps import config_map_volumes, container_config_maps, read_config_map
 from portlint.readers._well_known import well_known
+from portlint.scopes import KUSTOMIZATIONS
 from portlint.readers._k8s_source import CORE_TAGS, MERGE_TAG, Source, Text, api_group, get, key_node_of, readable
 
 if TYPE_CHECKING:  # the Helm engine and kustomize are imported when a file needs them
-    from portlint import kustomize
     from portlint.helm.render import ChartRenders
+    from portlint.kustomize import builds
 
 WEIGHT = 0.6  # CPU per byte relative to other readers (sharing out processes): libyaml does the parsing
 NAME = "kubernetes"
@@ -77,9 +78,10 @@ def read(files: list[SourceFile], ctx: ReadContext) -> ReadOutput:
     names = _Names()
     rendered = _kustomize_plan(files, ctx, out)
     for file in files:
-        if file.rel not in rendered.managed:
+        if rendered is None or file.rel not in rendered.managed:
             _read_file(file, ctx, out, names)
-    _read_kustomize_renders(rendered, files, ctx, out, names)
+    if rendered is not None:
+        _read_kustomize_renders(rendered, files, ctx, out, names)
     drop_test_inputs(out, NAME)
     charts = [ctx.cache[key] for key in sorted(ctx.cache) if key.startswith("helm:chart:")]
     note = _unrendered_note(charts) if charts else None  # the Helm engine is imported only for charts
@@ -98,12 +100,13 @@ def _unrendered_note(charts: list):
 # -- kustomize builds (portlint.kustomize renders; this reads what it rendered) ----------------------
 
 
-def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) -> kustomize.Plan:
-    from portlint import kustomize
-
-    found = {f.rel: f for f in files if kustomize.is_kustomization(f.rel)}
+def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) -> builds.Plan | None:
+    """The kustomize builds among ``files``; None when there is no kustomization (kustomize's
+    ~50 ms of imports are paid only by trees that have one)."""
+    found = {f.rel: f for f in files if f.name in KUSTOMIZATIONS}
     if not found:
-        return kustomize.Plan()
+        return None
+    from portlint.kustomize import builds
 
     def starting(rel: str) -> None:  # the time budget watches the file being worked on
         try:
@@ -111,9 +114,9 @@ def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) 
         except (UndecodableFile, OSError):
             pass
 
-    plan = kustomize.plan(sorted(found), ctx.root, ctx.scope_map.of,
-                          lambda rel: infer_environment(rel, ctx.config.environments), starting,
-                          ctx.config.max_file_size)
+    plan = builds.plan(sorted(found), ctx.root, ctx.scope_map.of,
+                       lambda rel: infer_environment(rel, ctx.config.environments), starting,
+                       ctx.config.max_file_size)
     for location, message in plan.notes:
         note = ParseFailure(location, message, NAME, Severity.NOTE)
         if note not in out.failures:
@@ -121,7 +124,7 @@ def _kustomize_plan(files: list[SourceFile], ctx: ReadContext, out: ReadOutput) 
     return plan
 
 
-def _read_kustomize_renders(plan: kustomize.Plan, files: list[SourceFile], ctx: ReadContext, out: ReadOutput,
+def _read_kustomize_renders(plan: builds.Plan, files: list[SourceFile], ctx: ReadContext, out: ReadOutput,
                             names: _Names) -> None:
     """Read each root's build, in the overlay's environment; tag what it gave with the root."""
     from portlint import kustomize
@@ -287,6 +290,8 @@ def _within_budget(document: Any, budget: _yaml.NodeBudget, source: Source, out:
 
 def _chart_of(file: SourceFile, ctx: ReadContext, out: ReadOutput) -> ChartRenders | None:
     """The rendered Helm chart this file is a template of (rendered once per scan)."""
+    if "templates" not in file.path.parts[:-1]:  # a template's parent chain holds ``templates/``
+        return None  # (and the Helm engine's imports are paid only by trees with charts)
     from portlint.helm.chart import find_root
     from portlint.helm.render import render_chart
 
