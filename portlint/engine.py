@@ -560,9 +560,12 @@ def build_graph(output: ReadOutput, config: Config) -> PortGraph:
     graph = PortGraph(config)
     for entity in sorted(output.entities, key=lambda e: e.id):
         graph.add_entity(entity)
-    for fact in sorted(output.facts, key=lambda f: (f.location, f.owner.id, f.role.value, f.slot)):
+    # a Location orders as its (path, line, column): comparing those directly is several times faster
+    for fact in sorted(output.facts, key=lambda f: (f.location.path, f.location.line, f.location.column,
+                                                    f.owner.id, f.role.value, f.slot)):
         graph.add_fact(fact)
-    for setting in sorted(output.settings, key=lambda s: (s.location, s.key)):
+    for setting in sorted(output.settings, key=lambda s: (s.location.path, s.location.line, s.location.column,
+                                                          s.key)):
         graph.add_setting(setting)
     graph.failures = list(output.failures)
     link_all(graph)

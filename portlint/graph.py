@@ -122,10 +122,13 @@ class PortGraph:
               field: str | None = None) -> list[PortFact]:
         """Facts, optionally of one owner, one role, one field; in source order."""
         if owner is None:
-            pool = self._facts if role is None else self._facts_by_role.get(role, [])
+            pool = self._facts if role is None else self._facts_by_role.get(role, ())
+            if field is None:
+                return list(pool)
         else:
-            owner_id = owner if isinstance(owner, str) else owner.id
-            pool = self._facts_by_owner.get(owner_id, [])
+            pool = self._facts_by_owner.get(owner if isinstance(owner, str) else owner.id, ())
+            if role is None and field is None:
+                return list(pool)
         return [f for f in pool if (role is None or f.role == role) and (field is None or f.field == field)]
 
     def links(self, kind: str | None = None) -> Iterator[Link]:
@@ -182,10 +185,16 @@ class PortGraph:
         self._links_sorted = True
 
     def targets(self, entity_id: str, kind: str) -> list[Entity]:
-        return [self._entities[link.target] for link in self.outgoing(entity_id, kind)]
+        if not self._links_sorted:
+            self._sort_links()
+        entities = self._entities
+        return [entities[link.target] for link in self._out_kind.get((entity_id, kind), ())]
 
     def sources(self, entity_id: str, kind: str) -> list[Entity]:
-        return [self._entities[link.source] for link in self.incoming(entity_id, kind)]
+        if not self._links_sorted:
+            self._sort_links()
+        entities = self._entities
+        return [entities[link.source] for link in self._in_kind.get((entity_id, kind), ())]
 
     def children(self, entity_id: str) -> list[Entity]:
         return self.targets(entity_id, "contains")
@@ -253,13 +262,11 @@ def members(graph: PortGraph, service_name: str) -> list[Entity]:
 def member_facts(graph: PortGraph, service_name: str, roles: Iterable[Role] | None = None) -> list[PortFact]:
     """Facts of every member of a logical service and of the members' children (containers)."""
     wanted = set(roles) if roles is not None else None
-    owners: dict[str, Entity] = {}
     member_list = members(graph, service_name)
     member_ids = {e.id for e in member_list}
+    owners = set(member_ids)
     for entity in member_list:
-        owners[entity.id] = entity
-        for child in _serving_children(graph, entity, member_ids):
-            owners[child.id] = child
+        owners.update(child.id for child in _serving_children(graph, entity, member_ids))
     return [fact for owner_id in sorted(owners) for fact in graph.facts(owner_id)
             if wanted is None or fact.role in wanted]
 

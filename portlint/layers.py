@@ -146,12 +146,18 @@ def port_key_of(graph: PortGraph, fact: PortFact) -> tuple[str, str | None] | No
 
 def owner_service(graph: PortGraph, owner_id: str) -> str | None:
     """The logical service of an entity, or of the entity it is declared in."""
+    known: dict[str, str | None] = graph.memo("layers:owner-service", dict)  # one answer per graph state
+    try:
+        return known[owner_id]
+    except KeyError:
+        pass
     service = service_of(graph, owner_id)
     if service is None:
         entity = graph.entity(owner_id)
         parent = graph.parent(entity) if entity is not None else None
         service = service_of(graph, parent.id) if parent is not None else None
-    return service.ref.name if service is not None else None
+    name = known[owner_id] = service.ref.name if service is not None else None
+    return name
 
 
 # -- computation ----------------------------------------------------------------------------------
@@ -178,7 +184,8 @@ def _collect(graph: PortGraph) -> list[Contribution]:
         contribution = _from_setting(graph, setting)
         if contribution is not None:
             _keep(best, contribution, rank)
-    return sorted(best.values(), key=lambda c: (c.service, c.key, c.location, c.environment or ""))
+    return sorted(best.values(), key=lambda c: (c.service, c.key, c.location.path, c.location.line,
+                                                c.location.column, c.environment or ""))
 
 
 def _keep(best: dict, contribution: Contribution, rank) -> None:
@@ -208,7 +215,7 @@ def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
     layer = setting.attrs.get("layer")
     if not isinstance(layer, str):
         return None
-    key = _named_key(graph, setting.owner.id, {**setting.attrs, "config_key": setting.key})
+    key = _named_key(graph, setting.owner.id, setting.attrs, setting.key)
     if key is None or key[1] is None:
         return None
     text = setting.value
@@ -221,10 +228,12 @@ def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
         env_conditional=bool(setting.attrs.get("env_conditional")), owner=setting.owner.id)
 
 
-def _named_key(graph: PortGraph, owner_id: str, attrs: dict) -> tuple[str, str | None] | None:
-    """(service, key) named by a config key or env var, the service as its app knows it
-    (:func:`portlint.links.services.qualify`: two separate apps' ``web`` are two services)."""
-    named = _key_by_name(graph, owner_id, attrs)
+def _named_key(graph: PortGraph, owner_id: str, attrs: dict,
+               config_key: str | None = None) -> tuple[str, str | None] | None:
+    """(service, key) named by a config key (``config_key``, else the attrs') or env var, the
+    service as its app knows it (:func:`portlint.links.services.qualify`: two separate apps'
+    ``web`` are two services)."""
+    named = _key_by_name(graph, owner_id, attrs, config_key)
     if named is None or owner_service(graph, owner_id) == named[0]:
         return named
     from portlint.links.services import qualify
@@ -233,9 +242,11 @@ def _named_key(graph: PortGraph, owner_id: str, attrs: dict) -> tuple[str, str |
     return (qualified or named[0], named[1])
 
 
-def _key_by_name(graph: PortGraph, owner_id: str, attrs: dict) -> tuple[str, str | None] | None:
+def _key_by_name(graph: PortGraph, owner_id: str, attrs: dict,
+                 config_key: str | None = None) -> tuple[str, str | None] | None:
     config = graph.config
-    config_key = attrs.get("config_key")
+    if config_key is None:
+        config_key = attrs.get("config_key")
     if isinstance(config_key, str) and config_key:
         if "." not in config_key:
             service = owner_service(graph, owner_id)
@@ -287,19 +298,23 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
         groups[(contribution.service, contribution.key)].append(contribution)
     out = []
     for (service, key) in sorted(groups):
-        group = groups[(service, key)]
+        # sorted once: each environment's share of a sorted group is in order (the sort is stable)
+        group = sorted(groups[(service, key)], key=lambda c: _order(c, rank))
+        is_port = any(c.is_port for c in group)
         for env in envs:
-            applicable = sorted((c for c in group if c.applies_to(env)), key=lambda c: _order(c, rank))
+            applicable = tuple(c for c in group if c.environment is None or c.environment == env)
             if not applicable:
                 continue
             winner = next((c for c in applicable if not c.documented), None)
-            out.append(Effective(service=service, key=key, environment=env, is_port=any(c.is_port for c in group),
-                                 contributions=tuple(applicable), winner=winner))
+            out.append(Effective(service=service, key=key, environment=env, is_port=is_port,
+                                 contributions=applicable, winner=winner))
     return out
 
 
 def _order(c: Contribution, rank) -> tuple:
-    return (rank(c.layer), c.documented, c.environment is None, c.unresolved, c.example, c.location)
+    location = c.location  # a Location orders as its (path, line, column)
+    return (rank(c.layer), c.documented, c.environment is None, c.unresolved, c.example,
+            location.path, location.line, location.column)
 
 
 def explain(graph: PortGraph, contribution: Contribution) -> list[str]:
