@@ -24,16 +24,20 @@ class PortGraph:
         self._entities: dict[str, Entity] = {}
         self._facts: list[PortFact] = []
         self._facts_by_owner: dict[str, list[PortFact]] = defaultdict(list)
-        self._facts_by_location: dict[Location, list[PortFact]] = defaultdict(list)
+        self._facts_by_location: dict[Location, list[PortFact]] | None = None  # built when first asked
         self._facts_by_role: dict[Role, list[PortFact]] = defaultdict(list)
+        self._facts_by_owner_role: dict[tuple[str, Role], list[PortFact]] = defaultdict(list)
         self._ids_by_kind: dict[str, list[str]] = defaultdict(list)
         self._sorted: dict[str | None, list[Entity]] = {}  # kind (None: all) -> entities by id
         self._out: dict[str, list[Link]] = defaultdict(list)
         self._in: dict[str, list[Link]] = defaultdict(list)
         self._out_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (source, kind)
         self._in_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (target, kind)
-        self._links_sorted = True
-        self._unsorted: set[tuple[str, str, str]] = set()  # edges whose lists need sorting
+        # link lists appended to since they were last sorted: each is sorted when next read
+        self._dirty_out: set[str] = set()
+        self._dirty_in: set[str] = set()
+        self._dirty_out_kind: set[tuple[str, str]] = set()
+        self._dirty_in_kind: set[tuple[str, str]] = set()
         self._version = 0  # bumped by every addition; derived views are memoised per version
         self._memo: dict[str, tuple[int, object]] = {}
         self.failures: list[ParseFailure] = []
@@ -42,26 +46,37 @@ class PortGraph:
     # -- building -------------------------------------------------------------------------
     def add_entity(self, entity: Entity) -> Entity:
         """Add an entity; a second entity with the same id keeps the first (and is returned)."""
-        existing = self._entities.get(entity.id)
+        ref = entity.ref
+        entity_id = ref.id
+        existing = self._entities.get(entity_id)
         if existing is not None:
             return existing
-        self._entities[entity.id] = entity
-        self._ids_by_kind[entity.ref.kind].append(entity.id)
-        self._sorted.clear()
+        self._entities[entity_id] = entity
+        self._ids_by_kind[ref.kind].append(entity_id)
+        if self._sorted:
+            self._sorted.clear()
         self._version += 1
-        if entity.ref.parent:
-            self.add_link(Link(entity.ref.parent, entity.id, "contains", "declared inside it", (entity.location,)))
+        if ref.parent:
+            self.add_link(Link(ref.parent, entity_id, "contains", "declared inside it", (entity.location,)))
         return entity
 
     def add_fact(self, fact: PortFact) -> None:
         self._facts.append(fact)
-        self._facts_by_owner[fact.owner.id].append(fact)
-        self._facts_by_location[fact.location].append(fact)
+        owner_id = fact.owner.id
+        self._facts_by_owner[owner_id].append(fact)
+        self._facts_by_owner_role[(owner_id, fact.role)].append(fact)
+        if self._facts_by_location is not None:
+            self._facts_by_location.setdefault(fact.location, []).append(fact)
         self._facts_by_role[fact.role].append(fact)
         self._version += 1
 
     def facts_at(self, location: Location) -> list[PortFact]:
         """The facts written exactly at ``location``."""
+        if self._facts_by_location is None:  # few ask: no index until one does
+            index: dict[Location, list[PortFact]] = {}
+            for fact in self._facts:
+                index.setdefault(fact.location, []).append(fact)
+            self._facts_by_location = index
         return list(self._facts_by_location.get(location, ()))
 
     def add_setting(self, setting: Setting) -> None:
@@ -75,16 +90,19 @@ class PortGraph:
     def add_link(self, link: Link) -> None:
         if link.source not in self._entities or link.target not in self._entities:
             return
-        edge = (link.source, link.target, link.kind)
+        source, target, kind = link.source, link.target, link.kind
+        edge = (source, target, kind)
         if edge in self._edges:
             return  # one link per (source, target, kind): the first reason stands
         self._edges.add(edge)
-        self._out[link.source].append(link)
-        self._in[link.target].append(link)
-        self._out_kind[(link.source, link.kind)].append(link)
-        self._in_kind[(link.target, link.kind)].append(link)
-        self._links_sorted = False
-        self._unsorted.add(edge)
+        self._out[source].append(link)
+        self._in[target].append(link)
+        self._out_kind[(source, kind)].append(link)
+        self._in_kind[(target, kind)].append(link)
+        self._dirty_out.add(source)
+        self._dirty_in.add(target)
+        self._dirty_out_kind.add((source, kind))
+        self._dirty_in_kind.add((target, kind))
         self._version += 1
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -126,16 +144,19 @@ class PortGraph:
             if field is None:
                 return list(pool)
         else:
-            pool = self._facts_by_owner.get(owner if isinstance(owner, str) else owner.id, ())
-            if role is None and field is None:
+            owner_id = owner if isinstance(owner, str) else owner.id
+            if role is None:
+                pool = self._facts_by_owner.get(owner_id, ())
+            else:
+                pool = self._facts_by_owner_role.get((owner_id, role), ())
+            if field is None:
                 return list(pool)
-        return [f for f in pool if (role is None or f.role == role) and (field is None or f.field == field)]
+        return [f for f in pool if f.field == field]
 
     def links(self, kind: str | None = None) -> Iterator[Link]:
         """Every link (of one kind), ordered by source, target and kind."""
-        self._sort_links()
         for source in sorted(self._out):
-            for link in self._out[source]:
+            for link in self._outgoing(source):
                 if kind is None or link.kind == kind:
                     yield link
 
@@ -154,47 +175,57 @@ class PortGraph:
 
     def outgoing(self, entity_id: str, kind: str | None = None) -> list[Link]:
         """Links from an entity, ordered by target then kind."""
-        self._sort_links()
         if kind is not None:
-            return list(self._out_kind.get((entity_id, kind), ()))
-        return list(self._out.get(entity_id, ()))
+            return list(self._outgoing_kind(entity_id, kind))
+        return list(self._outgoing(entity_id))
 
     def incoming(self, entity_id: str, kind: str | None = None) -> list[Link]:
         """Links to an entity, ordered by source then kind."""
-        self._sort_links()
         if kind is not None:
-            return list(self._in_kind.get((entity_id, kind), ()))
-        return list(self._in.get(entity_id, ()))
+            return list(self._incoming_kind(entity_id, kind))
+        return list(self._incoming(entity_id))
 
-    def _sort_links(self) -> None:
-        """Sort the link lists changed since the last sort (only those: links are added while
-        linkers query, and sorting every list each time would be quadratic)."""
-        if self._links_sorted:
-            return
-        sources = {source for source, _, _ in self._unsorted}
-        targets = {target for _, target, _ in self._unsorted}
-        for source in sources:
+    # Each link list is sorted when it is read after links were added to it (only that list:
+    # links are added while linkers query, and sorting every list each time would be quadratic).
+    # A list holds each (source, target, kind) once, so its sorted order does not depend on when
+    # it was sorted.
+    def _outgoing(self, source: str) -> list[Link]:
+        if source in self._dirty_out:
+            self._dirty_out.discard(source)
             self._out[source].sort(key=_by_target_kind)
-        for target in targets:
+        return self._out.get(source, _EMPTY)
+
+    def _incoming(self, target: str) -> list[Link]:
+        if target in self._dirty_in:
+            self._dirty_in.discard(target)
             self._in[target].sort(key=_by_source_kind)
-        for key in {(source, kind) for source, _, kind in self._unsorted}:
+        return self._in.get(target, _EMPTY)
+
+    def _outgoing_kind(self, source: str, kind: str) -> list[Link]:
+        key = (source, kind)
+        if key in self._dirty_out_kind:
+            self._dirty_out_kind.discard(key)
             self._out_kind[key].sort(key=_by_target)
-        for key in {(target, kind) for _, target, kind in self._unsorted}:
+        return self._out_kind.get(key, _EMPTY)
+
+    def _incoming_kind(self, target: str, kind: str) -> list[Link]:
+        key = (target, kind)
+        if key in self._dirty_in_kind:
+            self._dirty_in_kind.discard(key)
             self._in_kind[key].sort(key=_by_source)
-        self._unsorted.clear()
-        self._links_sorted = True
+        return self._in_kind.get(key, _EMPTY)
 
     def targets(self, entity_id: str, kind: str) -> list[Entity]:
-        if not self._links_sorted:
-            self._sort_links()
         entities = self._entities
-        return [entities[link.target] for link in self._out_kind.get((entity_id, kind), ())]
+        return [entities[link.target] for link in self._outgoing_kind(entity_id, kind)]
 
     def sources(self, entity_id: str, kind: str) -> list[Entity]:
-        if not self._links_sorted:
-            self._sort_links()
         entities = self._entities
-        return [entities[link.source] for link in self._in_kind.get((entity_id, kind), ())]
+        return [entities[link.source] for link in self._incoming_kind(entity_id, kind)]
+
+    def has_incoming(self, entity_id: str, kind: str) -> bool:
+        """Whether any ``kind`` link points at the entity (no sorting needed to say so)."""
+        return bool(self._in_kind.get((entity_id, kind)))
 
     def children(self, entity_id: str) -> list[Entity]:
         return self.targets(entity_id, "contains")
@@ -204,6 +235,9 @@ class PortGraph:
 
     def __len__(self) -> int:
         return len(self._entities)
+
+
+_EMPTY: list[Link] = []  # never mutated: the answer for an entity without links
 
 
 def _by_target_kind(link: Link) -> tuple[str, str]:

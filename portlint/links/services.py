@@ -25,14 +25,17 @@ _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 def link(graph: PortGraph) -> None:
     matches = _matches(graph)
     apps = _separate_apps(graph)  # once: adding service entities below would void a memo per link
+    services: dict[str, str] = {}  # qualified name -> the service entity's id
     for entity, name, reason in matches:
         qualified = _qualified(apps, name, entity)
         if qualified is None:
             continue  # several separate apps name this service: which one is unknown
         if qualified != name:
             reason = f"{reason}, in its app {scope_of(entity) or '(root)'}"
-        service = _ensure_service(graph, qualified, entity)
-        graph.add_link(Link(service.id, entity.id, MEMBER, reason, (entity.location,)))
+        service_id = services.get(qualified)
+        if service_id is None:
+            service_id = services[qualified] = _ensure_service(graph, qualified, entity).id
+        graph.add_link(Link(service_id, entity.id, MEMBER, reason, (entity.location,)))
 
 
 def _matches(graph: PortGraph) -> list[tuple[Entity, str, str]]:

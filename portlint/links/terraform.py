@@ -437,7 +437,7 @@ def service_port_facts(graph: PortGraph, service: str, environment: str | None =
 def _numbered_member_facts(graph: PortGraph, service: str) -> list[PortFact]:
     """Every numeric fact of a service's members, sorted (one computation per service and graph)."""
     found = [f for f in member_facts(graph, service) if f.value.number is not None]
-    return sorted(found, key=lambda f: (f.location, f.environment or ""))
+    return sorted(found, key=lambda f: (f.location.path, f.location.line, f.location.column, f.environment or ""))
 
 
 def membership(graph: PortGraph, entity_id: str) -> list[Link]:
