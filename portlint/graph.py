@@ -223,6 +223,31 @@ class PortGraph:
         entities = self._entities
         return [entities[link.source] for link in self._incoming_kind(entity_id, kind)]
 
+    def member_facts(self, service_id: str, roles: Iterable[Role] | None = None) -> list[PortFact]:
+        """Facts of every member of a logical service (by its entity id) and of the members'
+        serving children (:func:`member_facts`), by owner id, each owner's in source order."""
+        wanted = set(roles) if roles is not None else None
+        member_ids = {link.target for link in self._outgoing_kind(service_id, "member")}
+        owners = set(member_ids)
+        for member_id in member_ids:
+            if (member_id, "contains") in self._out_kind:
+                owners.update(self._serving_child_ids(member_id, member_ids))
+        by_owner = self._facts_by_owner
+        if wanted is None:
+            return [fact for owner_id in sorted(owners) for fact in by_owner.get(owner_id, ())]
+        return [fact for owner_id in sorted(owners) for fact in by_owner.get(owner_id, ()) if fact.role in wanted]
+
+    def _serving_child_ids(self, entity_id: str, member_ids: set[str]) -> list[str]:
+        """The children of a member that serve the service: those that are members themselves, or
+        else the only main container (sidecars and init containers do not speak for the service)."""
+        children = [link.target for link in self._outgoing_kind(entity_id, "contains")]
+        named = [c for c in children if c in member_ids]
+        if named:
+            return named
+        entities = self._entities
+        main = [c for c in children if entities[c].attrs.get("container_kind", "container") == "container"]
+        return main if len(main) == 1 else []
+
     def has_incoming(self, entity_id: str, kind: str) -> bool:
         """Whether any ``kind`` link points at the entity (no sorting needed to say so)."""
         return bool(self._in_kind.get((entity_id, kind)))
@@ -295,22 +320,5 @@ def members(graph: PortGraph, service_name: str) -> list[Entity]:
 
 def member_facts(graph: PortGraph, service_name: str, roles: Iterable[Role] | None = None) -> list[PortFact]:
     """Facts of every member of a logical service and of the members' children (containers)."""
-    wanted = set(roles) if roles is not None else None
-    member_list = members(graph, service_name)
-    member_ids = {e.id for e in member_list}
-    owners = set(member_ids)
-    for entity in member_list:
-        owners.update(child.id for child in _serving_children(graph, entity, member_ids))
-    return [fact for owner_id in sorted(owners) for fact in graph.facts(owner_id)
-            if wanted is None or fact.role in wanted]
+    return graph.member_facts(EntityRef(kind="app/service", name=service_name).id, roles)
 
-
-def _serving_children(graph: PortGraph, entity: Entity, member_ids: set[str]) -> list[Entity]:
-    """The children of a member that serve the service: those that are members themselves, or
-    else the only main container (sidecars and init containers do not speak for the service)."""
-    children = graph.children(entity.id)
-    named = [c for c in children if c.id in member_ids]
-    if named:
-        return named
-    main = [c for c in children if c.attrs.get("container_kind", "container") == "container"]
-    return main if len(main) == 1 else []
