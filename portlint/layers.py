@@ -120,6 +120,11 @@ def effective_values(graph: PortGraph) -> list[Effective]:
     return _computed(graph)[2]
 
 
+def effective_by_key(graph: PortGraph) -> dict[tuple[str, str], dict[str, Effective]]:
+    """:func:`by_key` of :func:`effective_values`, computed once per graph state (do not change it)."""
+    return graph.memo("layers:effective-by-key", lambda: by_key(effective_values(graph)))
+
+
 def by_key(values: list[Effective]) -> dict[tuple[str, str], dict[str, Effective]]:
     """(service, key) → environment → effective value, in the order given."""
     out: dict[tuple[str, str], dict[str, Effective]] = {}
@@ -174,26 +179,22 @@ def _compute(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effe
 
 
 def _collect(graph: PortGraph) -> list[Contribution]:
-    rank = _layer_rank(graph.config)
+    order = {layer: i for i, layer in enumerate(graph.config.precedence)}
+    lowest = len(order)
+    # one written value is one contribution: two readers of the same spot keep the higher layer
     best: dict[tuple[Location, str, str], Contribution] = {}
-    for fact in graph.facts():
-        contribution = _from_fact(graph, fact)
-        if contribution is not None:
-            _keep(best, contribution, rank)
-    for setting in graph.settings():
-        contribution = _from_setting(graph, setting)
-        if contribution is not None:
-            _keep(best, contribution, rank)
+    found = [_from_fact(graph, fact) for fact in graph.facts() if isinstance(fact.attrs.get("layer"), str)]
+    found += [_from_setting(graph, setting) for setting in graph.settings()
+              if isinstance(setting.attrs.get("layer"), str)]
+    for contribution in found:
+        if contribution is None:
+            continue
+        slot = (contribution.location, contribution.environment or "", f"{contribution.service}.{contribution.key}")
+        current = best.get(slot)
+        if current is None or order.get(contribution.layer, lowest) < order.get(current.layer, lowest):
+            best[slot] = contribution
     return sorted(best.values(), key=lambda c: (c.service, c.key, c.location.path, c.location.line,
                                                 c.location.column, c.environment or ""))
-
-
-def _keep(best: dict, contribution: Contribution, rank) -> None:
-    """One written value is one contribution: two readers of the same spot keep the higher layer."""
-    slot = (contribution.location, contribution.environment or "", contribution.config_key)
-    current = best.get(slot)
-    if current is None or rank(contribution.layer) < rank(current.layer):
-        best[slot] = contribution
 
 
 def _from_fact(graph: PortGraph, fact: PortFact) -> Contribution | None:
@@ -251,9 +252,15 @@ def _key_by_name(graph: PortGraph, owner_id: str, attrs: dict,
         if "." not in config_key:
             service = owner_service(graph, owner_id)
             return (service, config_key) if service else None
+        named = graph.memo("layers:dotted-keys", dict)  # one answer per key and graph state
+        try:
+            return named[config_key]
+        except KeyError:
+            pass
         service, rest = config_key.split(".", 1)
         policy = config.service_for_name(service)
-        return (policy.name if policy else service), rest
+        answer = named[config_key] = ((policy.name if policy else service), rest)
+        return answer
     env_var = attrs.get("env_var")
     if isinstance(env_var, str) and env_var:
         named = key_for_env_var(env_var, config)

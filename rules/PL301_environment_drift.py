@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from portlint.layers import (Effective, by_key, contributions, deployed, effective_values, environments, explain,
+from portlint.layers import (Effective, contributions, deployed, effective_by_key, environments, explain,
                              precedence_line)
 from portlint.model import Problem, Related
 from portlint.query import Drift, port_keys, standard_port, value_drift
@@ -60,7 +60,7 @@ FIX = ("the odd environment's winning value is set to the majority's, or to the 
 def check(ctx) -> Iterator[Problem]:
     graph = ctx.graph
     envs = deployed(environments(graph))  # a developer's machine (a bare .env) may differ
-    grouped = by_key(effective_values(graph))
+    grouped = effective_by_key(graph)
     keys = port_keys(grouped)
     for (service, key), per_env in grouped.items():
         per_env = {env: e for env, e in per_env.items() if env in envs}

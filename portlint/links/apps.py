@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from portlint.graph import PortGraph, service_of
-from portlint.layers import Contribution, by_key, effective_values, environments, owner_service, port_key_of
+from portlint.layers import Contribution, effective_by_key, environments, owner_service, port_key_of
 from portlint.links.containers import BUILDS, COMPOSE, RUNS
 from portlint.model import Entity, EntityRef, Link, Location, PortFact, Role
 from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
@@ -85,7 +85,7 @@ def dev_environment(graph: PortGraph, preferred: str = "dev") -> str:
 
 
 def _effective_by_key(graph: PortGraph):
-    return graph.memo("apps:effective-by-key", lambda: by_key(effective_values(graph)))
+    return effective_by_key(graph)
 
 
 @dataclass(frozen=True)

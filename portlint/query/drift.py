@@ -37,9 +37,10 @@ class Drift:
 def port_drift(values: Mapping[str, int], standard: int | None = None) -> Drift:
     """The drift of known ports per environment (in environment order)."""
     values = dict(values)
+    distinct = set(values.values())
+    if len(distinct) < 2:  # nothing to count
+        return Drift(values, next(iter(distinct), None), ())
     counts = Counter(values.values())
-    if len(counts) < 2:
-        return Drift(values, next(iter(counts), None), ())
     best = max(counts.values())
     tied = [number for number, count in counts.items() if count == best]
     if len(tied) == 1:
