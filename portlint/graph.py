@@ -13,6 +13,7 @@ from portlint.config import Config
 from portlint.model import Entity, EntityRef, Link, Location, ParseFailure, PortFact, Role, Setting
 
 T = TypeVar("T")
+LOGICAL_SERVICE = "app/service"  # the kind of a logical service's entity (portlint.links.services)
 
 
 class PortGraph:
@@ -33,6 +34,7 @@ class PortGraph:
         self._in: dict[str, list[Link]] = defaultdict(list)
         self._out_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (source, kind)
         self._in_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (target, kind)
+        self._of_link_kind: dict[str, list[Link]] = defaultdict(list)  # kind -> links in the order added
         # link lists appended to since they were last sorted: each is sorted when next read
         self._dirty_out: set[str] = set()
         self._dirty_in: set[str] = set()
@@ -40,6 +42,7 @@ class PortGraph:
         self._dirty_in_kind: set[tuple[str, str]] = set()
         self._version = 0  # bumped by every addition; derived views are memoised per version
         self._memo: dict[str, tuple[int, object]] = {}
+        self._entity_memo: dict[str, tuple[int, object]] = {}
         self.failures: list[ParseFailure] = []
         self._settings: list[Setting] = []
 
@@ -99,6 +102,7 @@ class PortGraph:
         self._in[target].append(link)
         self._out_kind[(source, kind)].append(link)
         self._in_kind[(target, kind)].append(link)
+        self._of_link_kind[kind].append(link)
         self._dirty_out.add(source)
         self._dirty_in.add(target)
         self._dirty_out_kind.add((source, kind))
@@ -112,6 +116,18 @@ class PortGraph:
         if entry is None or entry[0] != self._version:
             entry = (self._version, compute())
             self._memo[key] = entry
+        return entry[1]  # type: ignore[return-value]
+
+    def memo_entities(self, key: str, compute: Callable[[], T], ignore: tuple[str, ...] = (LOGICAL_SERVICE,)) -> T:
+        """A view derived from entities alone (their kinds, ids, attrs, locations: no links, no
+        facts), computed again only when an entity of a kind not in ``ignore`` is added. Linkers
+        add logical services (``app/service``) and links while later linkers and the rules ask:
+        such a view stays valid for all of them. Entities are never changed once added."""
+        stamp = len(self._entities) - sum(len(self._ids_by_kind.get(kind, ())) for kind in ignore)
+        entry = self._entity_memo.get(key)
+        if entry is None or entry[0] != stamp:
+            entry = (stamp, compute())
+            self._entity_memo[key] = entry
         return entry[1]  # type: ignore[return-value]
 
     # -- reading --------------------------------------------------------------------------
@@ -155,6 +171,9 @@ class PortGraph:
 
     def links(self, kind: str | None = None) -> Iterator[Link]:
         """Every link (of one kind), ordered by source, target and kind."""
+        if kind is not None:  # one link per (source, target) of a kind: that order is total
+            yield from sorted(self._of_link_kind.get(kind, ()), key=_by_source_target)
+            return
         for source in sorted(self._out):
             for link in self._outgoing(source):
                 if kind is None or link.kind == kind:
@@ -263,6 +282,10 @@ class PortGraph:
 
 
 _EMPTY: list[Link] = []  # never mutated: the answer for an entity without links
+
+
+def _by_source_target(link: Link) -> tuple[str, str]:
+    return (link.source, link.target)
 
 
 def _by_target_kind(link: Link) -> tuple[str, str]:

@@ -49,8 +49,10 @@ def _share_membership(graph: PortGraph) -> None:
         changed = False
         for a, b, via in pairs:
             for giver, taker in ((a, b), (b, a)):
+                if graph.has_incoming(taker, MEMBER):
+                    continue
                 service = service_of(graph, giver)
-                if service is None or service_of(graph, taker) is not None:
+                if service is None:
                     continue
                 giver_label = graph.entity(giver).ref.label  # type: ignore[union-attr]
                 graph.add_link(Link(service.id, taker, MEMBER,

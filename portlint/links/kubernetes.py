@@ -50,7 +50,7 @@ def selected_workloads(graph: PortGraph, service: Entity | str) -> list[Entity]:
 
 def selection(graph: PortGraph) -> dict[str, tuple[Entity, ...]]:
     """Service id -> the workloads its selector matches; equal selectors share one tuple."""
-    return graph.memo("k8s:selection", lambda: _select(graph))
+    return graph.memo_entities("k8s:selection", lambda: _select(graph))  # selectors and labels only
 
 
 def containers_of(graph: PortGraph, workload: Entity | str) -> list[Entity]:

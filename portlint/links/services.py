@@ -51,7 +51,7 @@ def _matches(graph: PortGraph) -> list[tuple[Entity, str, str]]:
             if match is not None:
                 out.append((entity, *match))
         return out
-    return graph.memo("services:matches", compute)
+    return graph.memo_entities("services:matches", compute)  # names, attrs and the config only
 
 
 # -- separate apps ------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def qualify(graph: PortGraph, name: str, entity: Entity | None) -> str | None:
     ``<scope>/<name>``; a scope above several of them (the scan root) names none of them: ``None``.
     A name of the ``[services]`` catalog is always one service (the config says so).
     """
-    return _qualified(graph.memo("services:apps", lambda: _separate_apps(graph)), name, entity)
+    return _qualified(graph.memo_entities("services:apps", lambda: _separate_apps(graph)), name, entity)
 
 
 def _qualified(apps: dict[str, list[str]], name: str, entity: Entity | None) -> str | None:
