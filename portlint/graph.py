@@ -267,6 +267,10 @@ class PortGraph:
         main = [c for c in children if entities[c].attrs.get("container_kind", "container") == "container"]
         return main if len(main) == 1 else []
 
+    def has_outgoing(self, entity_id: str, kind: str) -> bool:
+        """Whether the entity has any ``kind`` link (no sorting needed to say so)."""
+        return bool(self._out_kind.get((entity_id, kind)))
+
     def has_incoming(self, entity_id: str, kind: str) -> bool:
         """Whether any ``kind`` link points at the entity (no sorting needed to say so)."""
         return bool(self._in_kind.get((entity_id, kind)))

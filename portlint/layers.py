@@ -272,11 +272,6 @@ def _key_by_name(graph: PortGraph, owner_id: str, attrs: dict,
     return None
 
 
-def _layer_rank(config: Config):
-    order = {layer: i for i, layer in enumerate(config.precedence)}
-    return lambda layer: order.get(layer, len(order))
-
-
 def _environments(found: list[Contribution], config: Config) -> list[str]:
     """The environments the repository names (paths, env files, values files); none named: one
     implicit environment, :data:`ANY_ENVIRONMENT`, that messages do not name."""
@@ -299,14 +294,20 @@ def deployed(names: list[str]) -> list[str]:
 
 
 def _effective(found: list[Contribution], envs: list[str], config: Config) -> list[Effective]:
-    rank = _layer_rank(config)
+    order = {layer: i for i, layer in enumerate(config.precedence)}
+    lowest = len(order)
+
+    def precedence(c: Contribution) -> tuple:  # a Location orders as its (path, line, column)
+        return (order.get(c.layer, lowest), c.documented, c.environment is None, c.unresolved, c.example,
+                c.location.path, c.location.line, c.location.column)
+
     groups: dict[tuple[str, str], list[Contribution]] = defaultdict(list)
     for contribution in found:
         groups[(contribution.service, contribution.key)].append(contribution)
     out = []
     for (service, key) in sorted(groups):
         # sorted once: each environment's share of a sorted group is in order (the sort is stable)
-        group = sorted(groups[(service, key)], key=lambda c: _order(c, rank))
+        group = sorted(groups[(service, key)], key=precedence)
         is_port = any(c.is_port for c in group)
         for env in envs:
             applicable = tuple(c for c in group if c.environment is None or c.environment == env)
@@ -316,12 +317,6 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
             out.append(Effective(service=service, key=key, environment=env, is_port=is_port,
                                  contributions=applicable, winner=winner))
     return out
-
-
-def _order(c: Contribution, rank) -> tuple:
-    location = c.location  # a Location orders as its (path, line, column)
-    return (rank(c.layer), c.documented, c.environment is None, c.unresolved, c.example,
-            location.path, location.line, location.column)
 
 
 def explain(graph: PortGraph, contribution: Contribution) -> list[str]:

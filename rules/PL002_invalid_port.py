@@ -65,9 +65,10 @@ def _problem(fact: PortFact) -> str | None:
     value = fact.value
     if value.unresolved:
         return None
-    if value.bounds is not None:
+    bounds = value.bounds
+    if bounds is not None:
         low = 0 if fact.attrs.get("allows_zero") else 1
-        if not all(low <= end <= 65535 for end in value.bounds):
+        if not (low <= bounds[0] <= 65535 and low <= bounds[1] <= 65535):
             return f"outside {low}-65535"
         return None
     if value.name is not None:

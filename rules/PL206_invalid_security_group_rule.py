@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from functools import lru_cache
 
 from portlint.links.terraform import FirewallRule, environments_note, firewall_rules, rules_by_slot
 from portlint.model import Location, Problem, Related
@@ -159,9 +160,8 @@ def _bad_cidrs(rule: FirewallRule) -> Iterator[Problem]:
     aws = rule.family == "aws"
     for cidr, key, site, _ in rule.attrs.get("cidr_sites", []):
         text = cidr.strip()
-        try:
-            network = ipaddress.ip_network(text, strict=False)
-        except ValueError:
+        network = _network(text)
+        if network is None:
             yield _problem(rule, site, f"{cidr!r} in {key} is not a CIDR block", "write it as address/prefix, e.g. 10.0.0.0/16",
                            f"cidr:{cidr}")
             continue
@@ -175,12 +175,28 @@ def _bad_cidrs(rule: FirewallRule) -> Iterator[Problem]:
         if aws and "/" not in text:
             yield _problem(rule, site, f"{cidr!r} in {key} is an address without a prefix length: AWS rejects it",
                            f"write {text}/{network.max_prefixlen} for this one address", f"bare:{cidr}")
-        elif aws and network.network_address != ipaddress.ip_interface(text).ip:
+        elif aws and network.network_address != _address(text):
             meant = "the whole internet" if network.prefixlen == 0 else f"the network {network}"
             yield _problem(rule, site, f"{cidr} in {key} has host bits set: AWS rejects it as an invalid CIDR "
                            f"(it does not mean {meant})",
-                           f"write {network} for the network, or {ipaddress.ip_interface(text).ip}/{network.max_prefixlen} "
+                           f"write {network} for the network, or {_address(text)}/{network.max_prefixlen} "
                            "for the one address", f"host-bits:{cidr}")
+
+
+@lru_cache(maxsize=4096)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network a CIDR block names (host bits allowed), or ``None``; parsed once per text
+    (every environment of a module repeats the same blocks)."""
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address part of a CIDR block as written."""
+    return ipaddress.ip_interface(text).ip
 
 
 def _bad_action(rule: FirewallRule) -> Iterator[Problem]:

@@ -96,6 +96,8 @@ def _k8s_workloads(graph, entity: Entity) -> list[tuple[Entity, list[Entity]]]:
     if entity.ref.kind == K8S_CONTAINER:
         parent = graph.parent(entity)
         return [(parent, [c for c in graph.children(parent.id) if c.ref.kind == K8S_CONTAINER])] if parent else []
+    if not graph.has_outgoing(entity.id, "contains"):
+        return []  # most members (config files, code, cloud resources) hold nothing
     containers = [c for c in graph.children(entity.id) if c.ref.kind == K8S_CONTAINER]
     return [(entity, containers)] if containers else []
 
