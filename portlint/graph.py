@@ -98,15 +98,24 @@ class PortGraph:
         if edge in self._edges:
             return  # one link per (source, target, kind): the first reason stands
         self._edges.add(edge)
-        self._out[source].append(link)
-        self._in[target].append(link)
-        self._out_kind[(source, kind)].append(link)
-        self._in_kind[(target, kind)].append(link)
+        # a list stays sorted when the link goes after its last one (linkers mostly add in order)
+        out = self._out[source]
+        if out and (out[-1].target, out[-1].kind) > (target, kind):
+            self._dirty_out.add(source)
+        out.append(link)
+        into = self._in[target]
+        if into and (into[-1].source, into[-1].kind) > (source, kind):
+            self._dirty_in.add(target)
+        into.append(link)
+        out = self._out_kind[(source, kind)]
+        if out and out[-1].target > target:
+            self._dirty_out_kind.add((source, kind))
+        out.append(link)
+        into = self._in_kind[(target, kind)]
+        if into and into[-1].source > source:
+            self._dirty_in_kind.add((target, kind))
+        into.append(link)
         self._of_link_kind[kind].append(link)
-        self._dirty_out.add(source)
-        self._dirty_in.add(target)
-        self._dirty_out_kind.add((source, kind))
-        self._dirty_in_kind.add((target, kind))
         self._version += 1
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
