@@ -562,7 +562,7 @@ def build_graph(output: ReadOutput, config: Config) -> PortGraph:
         graph.add_entity(entity)
     # a Location orders as its (path, line, column): comparing those directly is several times faster
     for fact in sorted(output.facts, key=lambda f: (f.location.path, f.location.line, f.location.column,
-                                                    f.owner.id, f.role.value, f.slot)):
+                                                    f.owner.id, f.role, f.slot)):  # a Role orders as its value
         graph.add_fact(fact)
     for setting in sorted(output.settings, key=lambda s: (s.location.path, s.location.line, s.location.column,
                                                           s.key)):

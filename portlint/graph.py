@@ -29,7 +29,7 @@ class PortGraph:
         self._facts_by_role: dict[Role, list[PortFact]] = defaultdict(list)
         self._facts_by_owner_role: dict[tuple[str, Role], list[PortFact]] = defaultdict(list)
         self._ids_by_kind: dict[str, list[str]] = defaultdict(list)
-        self._sorted: dict[str | None, list[Entity]] = {}  # kind (None: all) -> entities by id
+        self._sorted: dict[str | tuple[str, ...] | None, list[Entity]] = {}  # kind(s) (None: all) -> entities by id
         self._out: dict[str, list[Link]] = defaultdict(list)
         self._in: dict[str, list[Link]] = defaultdict(list)
         self._out_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (source, kind)
@@ -146,13 +146,15 @@ class PortGraph:
     def entities(self, kind: str | Iterable[str] | None = None) -> Iterator[Entity]:
         """Entities in id order, optionally of one kind or several."""
         if kind is None or isinstance(kind, str):
-            yield from self._of_kind(kind)
-            return
-        kinds = sorted(set(kind))
+            return iter(self._of_kind(kind))
+        kinds = tuple(sorted(set(kind)))
         if len(kinds) == 1:
-            yield from self._of_kind(kinds[0])
-            return
-        yield from sorted((e for k in kinds for e in self._of_kind(k)), key=lambda e: e.id)
+            return iter(self._of_kind(kinds[0]))
+        cached = self._sorted.get(kinds)  # type: ignore[call-overload]
+        if cached is None:
+            cached = self._sorted[kinds] = sorted(  # type: ignore[index]
+                (e for k in kinds for e in self._of_kind(k)), key=lambda e: e.id)
+        return iter(cached)
 
     def _of_kind(self, kind: str | None) -> list[Entity]:
         cached = self._sorted.get(kind)

@@ -42,7 +42,7 @@ from portlint.layers import port_key_of
 from portlint.links.apps import entity_label, service_name
 from portlint.links.containers import COMPOSE, IMAGE, modules_run_by
 from portlint.links.kubernetes import serving_containers
-from portlint.model import Entity, PortFact, Problem, Related, Role
+from portlint.model import Entity, Link, PortFact, Problem, Related, Role
 from portlint.readers._config_keys import key_for_env_var
 
 ID = "PL410"
@@ -69,19 +69,18 @@ def check(ctx) -> Iterator[Problem]:
                 yield _problem(graph, holder, variable, listens, how)
 
 
-def _code_of(graph, holder: Entity) -> tuple[list[Entity], list[str]]:
+def _code_of(graph, holder: Entity) -> tuple[list[Entity], list[Link]]:
     """The code modules a container runs, and the links that say so."""
     if holder.ref.kind in (COMPOSE, IMAGE):
         modules = modules_run_by(graph, holder)
-        return modules, [explain_link(link) for link in graph.outgoing(holder.id, "runs")]
+        return modules, graph.outgoing(holder.id, "runs")
     workload = graph.parent(holder)
     siblings = serving_containers(graph, workload) if workload else []
     service = service_name(graph, holder)
     if len(siblings) != 1 or service is None:
         return [], []
     modules = [e for e in members(graph, service) if e.ref.kind == "code/python"]
-    explain = [explain_link(link) for e in (holder, *modules) for link in graph.incoming(e.id, "member")]
-    return modules, explain
+    return modules, [link for e in (holder, *modules) for link in graph.incoming(e.id, "member")]
 
 
 def _visible(fact: PortFact) -> bool:
@@ -99,7 +98,7 @@ def _read(graph, name: str, modules: list[Entity], listens: list[PortFact]) -> b
     return key is not None and any(port_key_of(graph, f) == key for f in listens if f.value.unresolved)
 
 
-def _problem(graph, holder: Entity, variable: PortFact, listens: list[PortFact], how: list[str]) -> Problem:
+def _problem(graph, holder: Entity, variable: PortFact, listens: list[PortFact], how: list[Link]) -> Problem:
     name = variable.attrs["env_var"]
     sources = sorted({_source(f) for f in listens})
     return Problem(
@@ -109,7 +108,7 @@ def _problem(graph, holder: Entity, variable: PortFact, listens: list[PortFact],
         related=tuple(Related(f.location, f"listens on {_source(f)}") for f in sorted(listens, key=lambda f: f.location)),
         fix=(f"set the variable the code reads instead of {name}, or make the code read {name}"),
         key=f"{holder.id}|{name}",
-        explain=tuple(how),
+        explain=tuple(explain_link(link) for link in how),  # formatted only for a finding
     )
 
 
