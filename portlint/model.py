@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 
@@ -189,15 +190,11 @@ class EntityRef:
     namespace: str = ""
     parent: str = ""
 
-    @property
+    @cached_property  # kept in the instance once computed: linkers and rules ask tens of thousands of times
     def id(self) -> str:
-        try:  # computed once per ref: linkers and rules ask for it tens of thousands of times
-            return self.__dict__["_id"]
-        except KeyError:
-            scope = f"{self.namespace}/" if self.namespace else ""
-            inner = f"{self.parent}::" if self.parent else ""
-            value = self.__dict__["_id"] = f"{inner}{self.kind}:{scope}{self.name}"
-            return value
+        scope = f"{self.namespace}/" if self.namespace else ""
+        inner = f"{self.parent}::" if self.parent else ""
+        return f"{inner}{self.kind}:{scope}{self.name}"
 
     @property
     def label(self) -> str:
@@ -217,7 +214,7 @@ class Entity:
     labels: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property  # an entity's ref never changes
     def id(self) -> str:
         return self.ref.id
 
