@@ -25,7 +25,8 @@ class PortGraph:
         self._entities: dict[str, Entity] = {}
         self._facts: list[PortFact] = []
         self._facts_by_owner: dict[str, list[PortFact]] = defaultdict(list)
-        self._facts_by_location: dict[Location, list[PortFact]] | None = None  # built when first asked
+        # (path, line, column) -> facts: built when first asked; a Location hashes through Python code
+        self._facts_by_location: dict[tuple[str, int, int], list[PortFact]] | None = None
         self._facts_by_role: dict[Role, list[PortFact]] = defaultdict(list)
         self._facts_by_owner_role: dict[tuple[str, Role], list[PortFact]] = defaultdict(list)
         self._ids_by_kind: dict[str, list[str]] = defaultdict(list)
@@ -56,8 +57,10 @@ class PortGraph:
             return existing
         self._entities[entity_id] = entity
         self._ids_by_kind[ref.kind].append(entity_id)
-        if self._sorted:
-            self._sorted.clear()
+        if self._sorted:  # forget the id-ordered lists this entity belongs in (all, its kind's)
+            kind = ref.kind
+            for key in [k for k in self._sorted if k is None or k == kind or (isinstance(k, tuple) and kind in k)]:
+                del self._sorted[key]
         self._version += 1
         if ref.parent:
             self.add_link(Link(ref.parent, entity_id, "contains", "declared inside it", (entity.location,)))
@@ -69,18 +72,20 @@ class PortGraph:
         self._facts_by_owner[owner_id].append(fact)
         self._facts_by_owner_role[(owner_id, fact.role)].append(fact)
         if self._facts_by_location is not None:
-            self._facts_by_location.setdefault(fact.location, []).append(fact)
+            where = fact.location
+            self._facts_by_location.setdefault((where.path, where.line, where.column), []).append(fact)
         self._facts_by_role[fact.role].append(fact)
         self._version += 1
 
     def facts_at(self, location: Location) -> list[PortFact]:
         """The facts written exactly at ``location``."""
         if self._facts_by_location is None:  # few ask: no index until one does
-            index: dict[Location, list[PortFact]] = {}
+            index: dict[tuple[str, int, int], list[PortFact]] = {}
             for fact in self._facts:
-                index.setdefault(fact.location, []).append(fact)
+                where = fact.location
+                index.setdefault((where.path, where.line, where.column), []).append(fact)
             self._facts_by_location = index
-        return list(self._facts_by_location.get(location, ()))
+        return list(self._facts_by_location.get((location.path, location.line, location.column), ()))
 
     def add_setting(self, setting: Setting) -> None:
         self._settings.append(setting)

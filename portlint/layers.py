@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from portlint.config import Config
 from portlint.graph import PortGraph, service_of
 from portlint.model import Location, PortFact, Setting
 from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
+
+T = TypeVar("T")
 
 # A repository that names no environment has one, which messages do not name.
 ANY_ENVIRONMENT = "(any)"
@@ -182,14 +185,16 @@ def _collect(graph: PortGraph) -> list[Contribution]:
     order = {layer: i for i, layer in enumerate(graph.config.precedence)}
     lowest = len(order)
     # one written value is one contribution: two readers of the same spot keep the higher layer
-    best: dict[tuple[Location, str, str], Contribution] = {}
+    best: dict[tuple[str, int, int, str, str], Contribution] = {}
     found = [_from_fact(graph, fact) for fact in graph.facts() if isinstance(fact.attrs.get("layer"), str)]
     found += [_from_setting(graph, setting) for setting in graph.settings()
               if isinstance(setting.attrs.get("layer"), str)]
     for contribution in found:
         if contribution is None:
             continue
-        slot = (contribution.location, contribution.environment or "", f"{contribution.service}.{contribution.key}")
+        location = contribution.location  # hashed as its fields: a Location hashes through Python code
+        slot = (location.path, location.line, location.column, contribution.environment or "",
+                f"{contribution.service}.{contribution.key}")
         current = best.get(slot)
         if current is None or order.get(contribution.layer, lowest) < order.get(current.layer, lowest):
             best[slot] = contribution
@@ -204,12 +209,12 @@ def _from_fact(graph: PortGraph, fact: PortFact) -> Contribution | None:
     key = _named_key(graph, fact.owner.id, fact.attrs)
     if key is None or key[1] is None:
         return None
-    return Contribution(
+    return _built(Contribution, dict(
         service=key[0], key=key[1], layer=layer, text=fact.value.text, number=fact.value.number,
         unresolved=fact.value.unresolved, location=fact.location, environment=fact.environment, is_port=True,
         env_var=fact.attrs.get("env_var"), documented=bool(fact.attrs.get("documented")),
         example=bool(fact.attrs.get("example")), env_conditional=bool(fact.attrs.get("env_conditional")),
-        owner=fact.owner.id, client_of=str(fact.attrs.get("client_of") or ""))
+        owner=fact.owner.id, client_of=str(fact.attrs.get("client_of") or "")))
 
 
 def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
@@ -220,13 +225,22 @@ def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
     if key is None or key[1] is None:
         return None
     text = setting.value
-    return Contribution(
+    return _built(Contribution, dict(
         service=key[0], key=key[1], layer=layer, text=text,
         number=int(text) if text.isascii() and text.isdigit() else None,
         unresolved=bool(setting.attrs.get("unresolved")), location=setting.location,
         environment=setting.environment, is_port=False, env_var=setting.attrs.get("env_var"),
         documented=bool(setting.attrs.get("documented")), example=bool(setting.attrs.get("example")),
-        env_conditional=bool(setting.attrs.get("env_conditional")), owner=setting.owner.id)
+        env_conditional=bool(setting.attrs.get("env_conditional")), owner=setting.owner.id, client_of=""))
+
+
+def _built(cls: type[T], values: dict[str, Any]) -> T:
+    """``cls(**values)`` for a frozen dataclass given every field: the generated ``__init__`` sets
+    each field through ``object.__setattr__``, which costs more than the rest of the layer
+    computation when done for thousands of values; this fills the instance's dict at once."""
+    built = object.__new__(cls)
+    built.__dict__.update(values)
+    return built
 
 
 def _named_key(graph: PortGraph, owner_id: str, attrs: dict,
@@ -314,8 +328,8 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
             if not applicable:
                 continue
             winner = next((c for c in applicable if not c.documented), None)
-            out.append(Effective(service=service, key=key, environment=env, is_port=is_port,
-                                 contributions=applicable, winner=winner))
+            out.append(_built(Effective, dict(service=service, key=key, environment=env, is_port=is_port,
+                                              contributions=applicable, winner=winner)))
     return out
 
 
