@@ -27,7 +27,7 @@ def link(graph: PortGraph) -> None:
     apps = _separate_apps(graph)  # once: adding service entities below would void a memo per link
     services: dict[str, str] = {}  # qualified name -> the service entity's id
     for entity, name, reason in matches:
-        qualified = _qualified(apps, name, entity)
+        qualified = _qualified(apps, name, entity) if name in apps else name
         if qualified is None:
             continue  # several separate apps name this service: which one is unknown
         if qualified != name:
@@ -112,6 +112,8 @@ def _same_kind_apart(graph: PortGraph, entities: list[Entity]) -> bool:
         charted = bool(entity.attrs.get("chart") or (parent is not None and parent.attrs.get("chart")))
         by_kind.setdefault((entity.ref.kind, charted), set()).add((scope_of(entity), entity.environment or ""))
     for places in by_kind.values():
+        if len(places) < 2:
+            continue
         ordered = sorted(places)
         for i, (sa, ea) in enumerate(ordered):
             for sb, eb in ordered[i + 1:]:

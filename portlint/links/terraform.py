@@ -431,7 +431,9 @@ def service_port_facts(graph: PortGraph, service: str, environment: str | None =
     own target groups, listeners or firewall rules), for an environment."""
     wanted = set(roles)
     every = graph.memo(f"terraform:service-facts:{service}", lambda: _numbered_member_facts(graph, service))
-    return [f for f in every if f.role in wanted and compatible(f.environment, environment)]
+    if environment is None:  # every environment is compatible with it
+        return [f for f in every if f.role in wanted]
+    return [f for f in every if f.role in wanted and (f.environment is None or f.environment == environment)]
 
 
 def _numbered_member_facts(graph: PortGraph, service: str) -> list[PortFact]:
