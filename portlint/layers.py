@@ -324,10 +324,14 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
         group = sorted(groups[(service, key)], key=precedence)
         is_port = any(c.is_port for c in group)
         for env in envs:
-            applicable = tuple(c for c in group if c.environment is None or c.environment == env)
+            applicable = tuple([c for c in group if c.environment is None or c.environment == env])
             if not applicable:
                 continue
-            winner = next((c for c in applicable if not c.documented), None)
+            winner = None
+            for c in applicable:
+                if not c.documented:
+                    winner = c
+                    break
             out.append(_built(Effective, dict(service=service, key=key, environment=env, is_port=is_port,
                                               contributions=applicable, winner=winner)))
     return out

@@ -60,9 +60,11 @@ def link(graph: PortGraph) -> None:
             kind = link_kind(entity.ref.kind, ref["path"], PREFIX + ref["type"])
             if kind is None:
                 continue
-            target = EntityRef(PREFIX + ref["type"], ref["name"], namespace=entity.ref.namespace)
+            target = EntityRef(PREFIX + ref["type"], ref["name"], namespace=entity.ref.namespace).id
+            if graph.entity(target) is None:
+                continue  # a resource the scan does not model (a VPC, a certificate): no link, no reason
             reason = f"{ref['path']} = {ref['address']}.{ref['attribute']}".rstrip(".")
-            graph.add_link(Link(entity.id, target.id, kind, reason, (ref["location"],)))
+            graph.add_link(Link(entity.id, target, kind, reason, (ref["location"],)))
 
 
     _protects(graph)
