@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import TypeVar
 
 from portlint.config import Config
@@ -171,18 +172,16 @@ class PortGraph:
     def facts(self, owner: str | EntityRef | Entity | None = None, role: Role | None = None,
               field: str | None = None) -> list[PortFact]:
         """Facts, optionally of one owner, one role, one field; in source order."""
-        if owner is None:
-            pool = self._facts if role is None else self._facts_by_role.get(role, ())
-            if field is None:
-                return list(pool)
-        else:
+        if owner is not None:
             owner_id = owner if isinstance(owner, str) else owner.id
             if role is None:
-                pool = self._facts_by_owner.get(owner_id, ())
+                pool = self._facts_by_owner.get(owner_id, _NO_FACTS)
             else:
-                pool = self._facts_by_owner_role.get((owner_id, role), ())
-            if field is None:
-                return list(pool)
+                pool = self._facts_by_owner_role.get((owner_id, role), _NO_FACTS)
+        else:
+            pool = self._facts if role is None else self._facts_by_role.get(role, _NO_FACTS)
+        if field is None:
+            return pool.copy()
         return [f for f in pool if f.field == field]
 
     def links(self, kind: str | None = None) -> Iterator[Link]:
@@ -302,6 +301,7 @@ class PortGraph:
 
 
 _EMPTY: list[Link] = []  # never mutated: the answer for an entity without links
+_NO_FACTS: list[PortFact] = []  # never mutated: the pool of an owner without facts
 
 
 def _by_source_target(link: Link) -> tuple[str, str]:
@@ -358,10 +358,17 @@ def runs_in_scan(graph: PortGraph, service_name: str) -> bool:
 
 def members(graph: PortGraph, service_name: str) -> list[Entity]:
     """Entities linked to the logical service ``service_name``."""
-    return graph.targets(EntityRef(kind="app/service", name=service_name).id, "member")
+    return graph.targets(service_id(service_name), "member")
 
 
 def member_facts(graph: PortGraph, service_name: str, roles: Iterable[Role] | None = None) -> list[PortFact]:
     """Facts of every member of a logical service and of the members' children (containers)."""
-    return graph.member_facts(EntityRef(kind="app/service", name=service_name).id, roles)
+    return graph.member_facts(service_id(service_name), roles)
+
+
+@lru_cache(maxsize=65536)
+def service_id(service_name: str) -> str:
+    """The entity id of the logical service ``service_name`` (asked for each service by many
+    rules: computed once per name, not through a new EntityRef each time)."""
+    return EntityRef(kind=LOGICAL_SERVICE, name=service_name).id
 
