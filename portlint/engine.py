@@ -13,6 +13,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -556,16 +557,20 @@ def _read_safely(reader, files: list[SourceFile], ctx: ReadContext) -> ReadOutpu
     return output
 
 
+# Sort keys of build_graph. A Location orders as its (path, line, column) and a Role as its value:
+# comparing those directly is several times faster than through the dataclass and enum methods.
+_BY_ID = attrgetter("id")
+_FACT_ORDER = attrgetter("location.path", "location.line", "location.column", "owner.id", "role", "slot")
+_SETTING_ORDER = attrgetter("location.path", "location.line", "location.column", "key")
+
+
 def build_graph(output: ReadOutput, config: Config) -> PortGraph:
     graph = PortGraph(config)
-    for entity in sorted(output.entities, key=lambda e: e.id):
+    for entity in sorted(output.entities, key=_BY_ID):
         graph.add_entity(entity)
-    # a Location orders as its (path, line, column): comparing those directly is several times faster
-    for fact in sorted(output.facts, key=lambda f: (f.location.path, f.location.line, f.location.column,
-                                                    f.owner.id, f.role, f.slot)):  # a Role orders as its value
+    for fact in sorted(output.facts, key=_FACT_ORDER):
         graph.add_fact(fact)
-    for setting in sorted(output.settings, key=lambda s: (s.location.path, s.location.line, s.location.column,
-                                                          s.key)):
+    for setting in sorted(output.settings, key=_SETTING_ORDER):
         graph.add_setting(setting)
     graph.failures = list(output.failures)
     link_all(graph)
