@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from portlint.config import Config
 from portlint.graph import PortGraph, service_of
+from portlint.links.services import qualify
 from portlint.model import Location, PortFact, Setting
 from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
 
@@ -251,8 +252,6 @@ def _named_key(graph: PortGraph, owner_id: str, attrs: dict,
     named = _key_by_name(graph, owner_id, attrs, config_key)
     if named is None or owner_service(graph, owner_id) == named[0]:
         return named
-    from portlint.links.services import qualify
-
     qualified = qualify(graph, named[0], graph.entity(owner_id))
     return (qualified or named[0], named[1])
 
