@@ -26,12 +26,20 @@ ORDER = 60
 
 def link(graph: PortGraph) -> None:
     known = _known(graph)
-    port_index = _ports_of_services(graph, known)
+    # what each entity not yet a member matches by name or engine, and else the one port it
+    # could match by; neither depends on the links added below (each adds a link to its own entity)
+    pending = []
     for entity in list(graph.entities()):
         if not entity.ref.kind.startswith(PREFIX) or graph.incoming(entity.id, MEMBER):
             continue
-        match = (_by_name(entity, known) or _by_engine(entity, known)
-                 or _by_port(graph, entity, port_index))
+        match = _by_name(entity, known) or _by_engine(entity, known)
+        pending.append((entity, match, _single_port(graph, entity) if match is None else None))
+    # the services' ports as they are before any link below: the whole index only when some
+    # entity needs it (a pass over every service's members)
+    port_index = _ports_of_services(graph, known) if any(port is not None for _, _, port in pending) else {}
+    for entity, match, port in pending:
+        if match is None and port is not None:
+            match = _by_port(port, port_index)
         if match is not None:
             name, reason = match
             service = _service(graph, name, entity)
@@ -81,7 +89,8 @@ def _ports_of_services(graph: PortGraph, known: dict[str, str]) -> dict[int, set
     return index
 
 
-def _by_port(graph: PortGraph, entity: Entity, index: dict[int, set[str]]) -> tuple[str, str] | None:
+def _single_port(graph: PortGraph, entity: Entity) -> int | None:
+    """The one port a target group, or a single-port ingress rule, is about; else ``None``."""
     if entity.ref.kind in TARGET_GROUP_KINDS:
         facts = graph.facts(entity, role=Role.TARGET, field="port")
     elif entity.ref.kind in RULE_KINDS and entity.attrs.get("direction") == "ingress":
@@ -91,7 +100,10 @@ def _by_port(graph: PortGraph, entity: Entity, index: dict[int, set[str]]) -> tu
     numbers = {f.value.number for f in facts}
     if len(numbers) != 1 or None in numbers:
         return None
-    port = numbers.pop()
+    return numbers.pop()
+
+
+def _by_port(port: int, index: dict[int, set[str]]) -> tuple[str, str] | None:
     services = index.get(port, set())
     if len(services) != 1:
         return None
