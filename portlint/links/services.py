@@ -95,9 +95,9 @@ def _separate_apps(graph: PortGraph) -> dict[str, list[str]]:
     for name in sorted(claims):
         if graph.config.services.get(name) is not None:
             continue
-        if not _same_kind_apart(graph, claims[name]):
-            continue
         scopes = {scope_of(e) for e in claims[name]}
+        if len(scopes) < 2 or not _same_kind_apart(graph, claims[name]):
+            continue  # one scope: no two places are apart
         out[name] = sorted(s for s in scopes if not any(o != s and _within(o, s) for o in scopes))
     return out
 
