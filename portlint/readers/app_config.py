@@ -107,6 +107,8 @@ def _compose(text: str) -> tuple[list[Any], _yaml.BudgetExceeded | None]:
 
     Raises :class:`YamlError` on an alias bomb before anything walks it."""
     docs = _yaml.compose_documents(text)
+    if not _yaml.may_alias(text):
+        return docs, None
     budget = _yaml.NodeBudget(len(text))
     for i, doc in enumerate(docs):
         try:

@@ -84,7 +84,7 @@ def _parse(file: SourceFile, ctx: ReadContext, output: ReadOutput, documents: P.
         return False
     try:
         parsed = ctx.memo(f"yaml:{file.rel}", lambda: Y.compose_documents(text))
-        if parsed:
+        if parsed and Y.may_alias(text):
             Y.count_nodes(parsed[0])
     except Y.YamlError as exc:
         error = Y.foreign_template(exc, text, file.rel, dollar=False)
