@@ -23,6 +23,7 @@ from portlint.readers._config_keys import (canonical_service, client_host, is_po
                                           looks_unresolved)
 
 NAME = "app-config"
+IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 LAYER = "yaml"
 ENTITY_KIND = "config/yaml"
 # File stems whose values every environment inherits.

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the Helm engine and kustomize are imported when a file need
 
 WEIGHT = 0.6  # CPU per byte relative to other readers (sharing out processes): libyaml does the parsing
 NAME = "kubernetes"
+IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 SUFFIXES = (".yaml", ".yml")
 MAX_LIST_DEPTH = 4
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
