@@ -139,7 +139,7 @@ def test_files_the_cache_knows_unchanged_cost_nothing(tmp_path: Path) -> None:
     """An edit run loads cached results: it is not worth a second process."""
     from portlint.cache import FileHashes
     from portlint.discover import SourceFile
-    from portlint.engine import _cost
+    from portlint.reading import _cost
     from portlint.readers import dockerfile, kubernetes
 
     files = []
