@@ -129,12 +129,54 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
                         f"{reason}; the rest of the tree is still checked", reader.NAME)
         return [output], [], 0.0, [], []
 
+    pieces, owners = _pieces(jobs, cache, ctx.processes)
     ctx.worker_mb = []
-    return parallel.run(jobs, costs, work, ctx.processes, memory=ctx.worker_mb,
-                        state=lambda: cache.child_state() if cache is not None else None,
-                        merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
-                        failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]),
-                        imports=lambda job: getattr(job[0], "IMPORTS", ()))
+    results = parallel.run(pieces, [_cost(reader, files, cache) for reader, files in pieces], work, ctx.processes,
+                           memory=ctx.worker_mb,
+                           state=lambda: cache.child_state() if cache is not None else None,
+                           merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
+                           failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]),
+                           imports=lambda job: getattr(job[0], "IMPORTS", ()))
+    return _joined(results, owners, len(jobs))
+
+
+def _pieces(jobs: list[tuple[Any, list[SourceFile]]], cache, processes: int) -> tuple[list, list[int]]:
+    """The jobs, with each per-file reader's files cut into ``processes`` runs of about equal cost
+    (in order), so that the processes can be balanced finely; and the job each piece belongs to.
+    A per-file reader's output is that of its files one by one, so the pieces joined in order are
+    what one job gives."""
+    if processes <= 1:
+        return jobs, list(range(len(jobs)))
+    pieces: list[tuple[Any, list[SourceFile]]] = []
+    owners: list[int] = []
+    for index, (reader, files) in enumerate(jobs):
+        runs = _runs(reader, files, cache, processes) if getattr(reader, "PER_FILE", False) else [files]
+        pieces.extend((reader, run) for run in runs)
+        owners.extend(index for _ in runs)
+    return pieces, owners
+
+
+def _runs(reader, files: list[SourceFile], cache, parts: int) -> list[list[SourceFile]]:
+    costs = [_cost(reader, [file], cache) for file in files]
+    target = sum(costs) / parts
+    runs: list[list[SourceFile]] = [[]]
+    spent = 0.0
+    for file, cost in zip(files, costs):
+        if spent >= target * len(runs) and len(runs) < parts:
+            runs.append([])
+        runs[-1].append(file)
+        spent += cost
+    return [run for run in runs if run]
+
+
+def _joined(results: list[tuple], owners: list[int], count: int) -> list[tuple]:
+    """Each job's result from those of its pieces, in order: parts, files, tokens and notes
+    chained, seconds added."""
+    joined: list[tuple] = [([], [], 0.0, [], []) for _ in range(count)]
+    for owner, (output, kept, seconds, tokens, notes) in zip(owners, results):
+        parts, files, total, all_tokens, all_notes = joined[owner]
+        joined[owner] = (parts + output, files + kept, total + seconds, all_tokens + tokens, all_notes + notes)
+    return joined
 
 
 def _cost(reader, files: list[SourceFile], cache) -> float:
