@@ -8,9 +8,9 @@ file format or a rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
 from typing import Any
 
 
@@ -176,6 +176,23 @@ def _is_port_name(text: str) -> bool:
     )
 
 
+class _kept:
+    """A computed attribute kept in the instance's dict once asked: later reads are plain
+    attribute reads (functools' cached_property without its lock, which costs more than the
+    value on a first read; frozen dataclasses allow it: the dict is written directly)."""
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
+
 @dataclass(frozen=True, order=True)
 class EntityRef:
     """Identity of something that owns ports: a Service, a Deployment's container, a target group.
@@ -190,7 +207,7 @@ class EntityRef:
     namespace: str = ""
     parent: str = ""
 
-    @cached_property  # kept in the instance once computed: linkers and rules ask tens of thousands of times
+    @_kept  # linkers and rules ask tens of thousands of times
     def id(self) -> str:
         scope = f"{self.namespace}/" if self.namespace else ""
         inner = f"{self.parent}::" if self.parent else ""
@@ -214,7 +231,7 @@ class Entity:
     labels: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, Any] = field(default_factory=dict)
 
-    @cached_property  # an entity's ref never changes
+    @_kept  # an entity's ref never changes
     def id(self) -> str:
         return self.ref.id
 
