@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from portlint.graph import PortGraph
-from portlint.model import Entity, EntityRef, Link
+from portlint.graph import PortGraph, new_link
+from portlint.model import Entity, EntityRef
 
 ORDER = 50
 SERVICE_KIND = "app/service"
@@ -35,7 +35,7 @@ def link(graph: PortGraph) -> None:
         service_id = services.get(qualified)
         if service_id is None:
             service_id = services[qualified] = _ensure_service(graph, qualified, entity).id
-        graph.add_link(Link(service_id, entity.id, MEMBER, reason, (entity.location,)))
+        graph.add_link(new_link(service_id, entity.id, MEMBER, reason, (entity.location,)))
 
 
 def _matches(graph: PortGraph) -> list[tuple[Entity, str, str]]:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from portlint.graph import PortGraph, explain_link, member_facts, service_of
+from portlint.graph import PortGraph, explain_link, member_facts, new_link, service_of
 from portlint.model import Entity, EntityRef, Link, Location, PortFact, Role
 
 ORDER = 20
@@ -64,7 +64,7 @@ def link(graph: PortGraph) -> None:
             if graph.entity(target) is None:
                 continue  # a resource the scan does not model (a VPC, a certificate): no link, no reason
             reason = f"{ref['path']} = {ref['address']}.{ref['attribute']}".rstrip(".")
-            graph.add_link(Link(entity.id, target, kind, reason, (ref["location"],)))
+            graph.add_link(new_link(entity.id, target, kind, reason, (ref["location"],)))
 
 
     _protects(graph)
