@@ -147,6 +147,12 @@ def infer_environment(rel: str, environments: tuple[str, ...]) -> str | None:
     found = _folder_environment(folder, environments)
     if found is not None:
         return found
+    return _name_environment(name, environments)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_environment(name: str, environments: tuple[str, ...]) -> str | None:
+    """The environment a file name names (``.env.uat``, ``values-prod.yaml``), once per name."""
     envs = _lowered(environments)
     for token in _ENV_SPLIT.split(name.lower()):
         if token in envs:
@@ -188,45 +194,58 @@ def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped:
     Iterative (an explicit stack, not recursion): 1,000 nested folders do not exhaust the
     interpreter's stack, and a folder that cannot be listed (a path longer than PATH_MAX,
     permission denied) is recorded in ``skipped`` while the rest of the tree is still walked.
+
+    Paths are handled as strings (``os.scandir`` gives each entry's): one listing per folder
+    tells whether it holds a ``.gitignore`` or is a virtualenv (``pyvenv.cfg``), and the
+    relative paths are built by joining names, not by pathlib arithmetic.
     """
-    stack: list[tuple[Path, tuple[tuple[Path, object], ...], int]] = [(start, (), 0)]
+    # (folder, its path as a string, its path relative to the root, .gitignore specs in force, depth)
+    stack: list[tuple[Path, str, str, tuple[tuple[str, object], ...], int]] = [
+        (start, str(start), relative(start, root), (), 0)]
     while stack:
-        current, inherited, depth = stack.pop()
-        specs = inherited
-        if not config.include_ignored:
-            spec = _load_gitignore(current, root)
-            if spec is not None:
-                specs = (*specs, (current, spec))
+        current, where, base, specs, depth = stack.pop()
         try:
-            with os.scandir(current) as entries:
-                listed = sorted(((e.name, e.is_dir(follow_symlinks=False), e) for e in entries), key=lambda e: e[0])
+            with os.scandir(where) as entries:
+                listed = sorted(entries, key=_entry_name)
         except OSError as exc:
-            skipped.append(Skipped(relative(current, root), f"folder not scanned: {_os_reason(exc)}", current))
+            if depth and os.path.lexists(os.path.join(where, VENV_MARKER)):
+                continue  # a virtualenv that cannot be listed
+            skipped.append(Skipped(base, f"folder not scanned: {_os_reason(exc)}", current))
             continue
+        names = {entry.name for entry in listed} if listed else ()
+        if depth and VENV_MARKER in names:
+            continue  # a virtualenv: other people's code
         if depth >= MAX_DEPTH:
-            skipped.append(Skipped(relative(current, root), f"folder not scanned: deeper than {MAX_DEPTH} levels",
-                                   current))
+            skipped.append(Skipped(base, f"folder not scanned: deeper than {MAX_DEPTH} levels", current))
             continue
+        if ".gitignore" in names and not config.include_ignored:
+            spec = _load_gitignore(os.path.join(where, ".gitignore"), root)
+            if spec is not None:
+                specs = (*specs, (where if where.endswith(os.sep) else where + os.sep, spec))
         folders = []
-        base = relative(current, root)
         child = getattr(current, "_make_child_relpath", current.joinpath)  # skips re-parsing the name
-        for name, is_dir, entry in listed:
-            full = child(name)
+        for entry in listed:
+            name = entry.name
             rel = name if base == "." else f"{base}/{name}"
-            if is_dir:
-                if _keep_dir(full, rel, excludes, specs):
-                    folders.append(full)
-            elif not _ignored(full, specs, is_dir=False):
-                yield full, rel, entry
-        stack.extend((folder, specs, depth + 1) for folder in reversed(folders))
+            if entry.is_dir(follow_symlinks=False):
+                if _keep_dir(name, entry.path, rel, excludes, specs):
+                    folders.append((child(name), entry.path, rel))
+            elif not specs or not _ignored(entry.path, specs, is_dir=False):
+                yield child(name), rel, entry
+        stack.extend((folder, path, rel, specs, depth + 1) for folder, path, rel in reversed(folders))
 
 
-def _keep_dir(full: Path, rel: str, excludes: list[str], specs) -> bool:
-    if full.name in SKIPPED_DIRS or _excluded(rel, excludes):
+VENV_MARKER = "pyvenv.cfg"  # a folder holding it is a virtualenv
+
+
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _keep_dir(name: str, path: str, rel: str, excludes: list[str], specs) -> bool:
+    if name in SKIPPED_DIRS or (excludes and _excluded(rel, excludes)):
         return False
-    if os.path.lexists(os.path.join(full, "pyvenv.cfg")):
-        return False
-    return not _ignored(full, specs, is_dir=True)
+    return not specs or not _ignored(path, specs, is_dir=True)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -242,10 +261,7 @@ def _is_within(path: Path, base: Path) -> bool:
 MAX_STARS = 2  # without RE2, a pattern segment with more ``*`` backtracks polynomially: not used
 
 
-def _load_gitignore(directory: Path, root: Path):
-    gitignore = directory / ".gitignore"
-    if not os.path.lexists(gitignore):  # most folders have none: one stat, no open
-        return None
+def _load_gitignore(gitignore: str, root: Path):
     try:
         data = safe_io.read_bytes(gitignore, root=root, limit=GITIGNORE_LIMIT)
     except (OSError, ValueError):
@@ -271,9 +287,13 @@ def gitignore_spec(lines: list[str]):
         return None
 
 
-def _ignored(path: Path, specs: list[tuple[Path, object]], is_dir: bool) -> bool:
+def _ignored(path: str, specs: tuple[tuple[str, object], ...], is_dir: bool) -> bool:
+    """Whether a .gitignore in force ignores ``path`` (a string below each spec's folder, which
+    is given with its trailing ``/``)."""
     for base, spec in specs:
-        rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+        rel = path[len(base):] + ("/" if is_dir else "")
+        if os.sep != "/":
+            rel = rel.replace(os.sep, "/")
         if spec.match_file(rel):  # type: ignore[attr-defined]
             return True
     return False
@@ -319,7 +339,7 @@ def _consider_plain(path: Path, rel: str, entry: os.DirEntry, config: Config, ex
                     files: dict[str, SourceFile], skipped: list[Skipped], root: Path) -> None:
     """:func:`_consider` for a walked entry that is not a symlink: one ``lstat`` (from the
     directory entry), no path arithmetic."""
-    if _excluded(rel, excludes):
+    if excludes and _excluded(rel, excludes):
         return
     try:
         info = entry.stat(follow_symlinks=False)
