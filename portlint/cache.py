@@ -284,6 +284,31 @@ class ReadCache:
         if slot is not None and self.hashes.settled:
             self._write(self.scan_slot(setup), (self.hashes.kept(), *slot))
 
+    # -- the built-in rules' descriptions ----------------------------------------------------
+    # A warm run needs each rule's id, name, group, options and docs, never its check(): they are
+    # kept here, keyed by the rules' and portlint's code, so that such a run imports no rule module.
+
+    def rule_index(self, folder: Path) -> tuple[str, Any | None]:
+        """(key, the descriptions kept for ``folder``'s rules under that key, or None)."""
+        key = _rule_index_key(folder)
+        if not self.usable:
+            return key, None
+        path = self.directory / f"rules-{digest(str(folder).encode('utf-8', 'surrogatepass'))}.bin"
+        try:
+            if path.is_symlink() or not path.is_file():
+                return key, None
+            blob = path.read_bytes()
+            signature, payload = blob[:_SIG_BYTES], blob[_SIG_BYTES:]
+            if not hmac.compare_digest(signature, self._sign(payload)):
+                return key, None
+            stored_key, index = pickle.loads(payload)
+        except Exception:  # unreadable, unsigned or another build's: describe the rules afresh
+            return key, None
+        return key, index if stored_key == key else None
+
+    def keep_rule_index(self, folder: Path, key: str, index: Any) -> None:
+        self._write(f"rules-{digest(str(folder).encode('utf-8', 'surrogatepass'))}.bin", (key, index))
+
     def _sign(self, payload: bytes) -> bytes:
         assert self.key is not None
         return hmac.new(self.key, payload, hashlib.sha256).digest()
@@ -440,11 +465,24 @@ def rules_fingerprint(rules: list) -> str:
     """The rules' code: every ``.py`` of each folder a rule came from (helpers included)."""
     h = hashlib.blake2b(digest_size=16)
     for folder in sorted({Path(r.source).parent for r in rules}):
-        for path in sorted(folder.glob("*.py")):
-            try:
-                h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + path.read_bytes())
-            except OSError:
-                h.update(b"?")
+        _hash_folder(h, folder)
+    return h.hexdigest()
+
+
+def _hash_folder(h: Any, folder: Path) -> None:
+    for path in sorted(folder.glob("*.py")):
+        try:
+            h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + path.read_bytes())
+        except OSError:
+            h.update(b"?")
+
+
+def _rule_index_key(folder: Path) -> str:
+    """What a folder's rules (ids, names, docs, options...) follow from: their code, portlint's."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), str(folder)):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    _hash_folder(h, folder)
     return h.hexdigest()
 
 
