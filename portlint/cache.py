@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import os
 import pickle
-import secrets
 import sys
 import time
 from collections.abc import Iterable
@@ -52,7 +51,7 @@ def _signing_key() -> bytes | None:
         pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = secrets.token_bytes(_KEY_BYTES)
+        fresh = os.urandom(_KEY_BYTES)  # what secrets.token_bytes returns; secrets imports base64 & co.
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -212,7 +211,7 @@ class ReadCache:
             self._ensure_dir()
             target = self.directory / name
             key = name.removesuffix(".bin")
-            tmp = self.directory / f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+            tmp = self.directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(self._sign(payload) + payload)
