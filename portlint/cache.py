@@ -66,14 +66,34 @@ def _signing_key() -> bytes | None:
 def code_fingerprint() -> str:
     """A hash of portlint's own source (readers included): an entry written by other reader code,
     even at the same version number (a checkout between releases), is never used."""
-    package = Path(__file__).resolve().parent
     h = hashlib.blake2b(digest_size=16)
-    for path in sorted(package.rglob("*.py")):
+    for rel, path in _python_files(os.path.dirname(os.path.realpath(__file__))):
         try:
-            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+            with open(path, "rb") as handle:
+                h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + handle.read())
         except OSError:
             h.update(b"?")
     return h.hexdigest()
+
+
+def _python_files(package: str) -> list[tuple[str, str]]:
+    """(POSIX path relative to ``package``, path) of every ``.py`` below it, sorted (os.scandir:
+    half the time of pathlib's rglob)."""
+    found: list[tuple[str, str]] = []
+    stack = [("", package)]
+    while stack:
+        rel, folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        if entry.name != "__pycache__":
+                            stack.append((f"{rel}{entry.name}/", entry.path))
+                    elif entry.name.endswith(".py"):
+                        found.append((rel + entry.name, entry.path))
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def digest(data: bytes) -> str:
@@ -372,6 +392,12 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     return output
 
 
+def _where(file: Any) -> str:
+    """A file's absolute path as a string: the SourceFile's own when it has one."""
+    where = getattr(file, "where", None)
+    return where if isinstance(where, str) else str(file.path)
+
+
 RACY_NS = 2_000_000_000  # a file written this close to its hashing may change again unseen (git's "racy clean")
 
 
@@ -395,7 +421,7 @@ class FileHashes:
 
     def of(self, file) -> str:
         """``file``'s content hash: from the table when its signature is unchanged, else read."""
-        key = str(file.path)
+        key = _where(file)
         signature = file.signature
         known = self.table.get(key)
         if known is not None and signature is not None and known[0] == signature and not known[2]:
@@ -414,14 +440,14 @@ class FileHashes:
 
     def known(self, file) -> bool:
         """Whether ``file``'s hash is known and trusted unchanged (without reading it)."""
-        known = self.table.get(str(file.path))
+        known = self.table.get(_where(file))
         signature = file.signature
         return known is not None and signature is not None and known[0] == signature and not known[2]
 
     def binary(self, file, sniff) -> bool:
         """``sniff(file)`` (is it binary?), remembered with the file's hash while its signature
         holds: an edit run does not open every file again to look for NUL bytes."""
-        key = str(file.path)
+        key = _where(file)
         known = self.table.get(key)
         signature = file.signature
         if (known is not None and signature is not None and known[0] == signature and not known[2]
@@ -451,12 +477,13 @@ def scan_key(cache: ReadCache, files: list, extra: str) -> str:
     h = hashlib.sha256()
     for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), extra):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    parts: list[str] = []  # one update with the bytes of all files: the same digest, fewer calls
+    of = cache.hashes.of
     for file in files:
-        h.update(file.rel.encode("utf-8", "surrogatepass") + b"\0")
-        h.update(f"{file.size}:{file.environment}\0".encode("utf-8", "surrogatepass"))
-        if file.size > file.limit:
-            continue
-        h.update(cache.hashes.of(file).encode())
+        parts.append(f"{file.rel}\0{file.size}:{file.environment}\0")
+        if file.size <= file.limit:
+            parts.append(of(file))
+    h.update("".join(parts).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 

@@ -50,6 +50,15 @@ class SourceFile:
     signature: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
     _name: str | None = field(default=None, repr=False, compare=False)
     _suffix: str | None = field(default=None, repr=False, compare=False)
+    _where: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def where(self) -> str:
+        """``str(path)``, known from the walk (pathlib formats a deep path in microseconds, and
+        the cache asks for every file's on every run)."""
+        if self._where is None:
+            self._where = str(self.path)
+        return self._where
 
     @property
     def name(self) -> str:
@@ -352,7 +361,7 @@ def _consider_plain(path: Path, rel: str, entry: os.DirEntry, config: Config, ex
             skipped.append(Skipped(rel, f"not read: not a regular file ({safe_io.file_kind(mode)})", path))
         return
     files[rel] = SourceFile(path=path, rel=rel, size=info.st_size, environment=infer_environment(rel, config.environments),
-                            root=root, limit=config.max_file_size, signature=stat_signature(info))
+                            root=root, limit=config.max_file_size, signature=stat_signature(info), _where=entry.path)
 
 
 def stat_signature(info: os.stat_result) -> tuple[int, ...]:
