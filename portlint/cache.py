@@ -65,21 +65,22 @@ def _signing_key() -> bytes | None:
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of portlint's own source (readers included): an entry written by other reader code,
-    even at the same version number (a checkout between releases), is never used."""
+    even at the same version number (a checkout between releases), is never used. (A
+    :class:`ReadCache` computes the same through :meth:`ReadCache.code`, without reading every
+    file on every run.)"""
+    return _code_fingerprint(FileHashes())
+
+
+def _code_fingerprint(hashes: "FileHashes") -> str:
     h = hashlib.blake2b(digest_size=16)
-    for rel, path in _python_files(os.path.dirname(os.path.realpath(__file__))):
-        try:
-            with open(path, "rb") as handle:
-                h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + handle.read())
-        except OSError:
-            h.update(b"?")
+    for rel, path, signature in _python_files(os.path.dirname(os.path.realpath(__file__))):
+        h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + hashes.of(_Source(path, signature)).encode() + b"\0")
     return h.hexdigest()
 
 
-def _python_files(package: str) -> list[tuple[str, str]]:
-    """(POSIX path relative to ``package``, path) of every ``.py`` below it, sorted (os.scandir:
-    half the time of pathlib's rglob)."""
-    found: list[tuple[str, str]] = []
+def _python_files(package: str) -> list[tuple[str, str, tuple[int, ...] | None]]:
+    """(POSIX path relative to ``package``, path, stat signature) of every ``.py`` below it, sorted."""
+    found: list[tuple[str, str, tuple[int, ...] | None]] = []
     stack = [("", package)]
     while stack:
         rel, folder = stack.pop()
@@ -90,10 +91,32 @@ def _python_files(package: str) -> list[tuple[str, str]]:
                         if entry.name != "__pycache__":
                             stack.append((f"{rel}{entry.name}/", entry.path))
                     elif entry.name.endswith(".py"):
-                        found.append((rel + entry.name, entry.path))
+                        found.append((rel + entry.name, entry.path, _signature(entry)))
         except OSError:
             continue
     return sorted(found)
+
+
+def _signature(entry: os.DirEntry) -> tuple[int, ...] | None:
+    try:
+        info = entry.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+class _Source:
+    """A file of code (portlint's own, a rules folder's) as :class:`FileHashes` hashes it."""
+
+    __slots__ = ("where", "path", "signature")
+
+    def __init__(self, path: str, signature: tuple[int, ...] | None) -> None:
+        self.where = self.path = path
+        self.signature = signature
+
+    def raw(self) -> bytes:
+        with open(self.where, "rb") as handle:
+            return handle.read()
 
 
 def digest(data: bytes) -> str:
@@ -154,6 +177,59 @@ class ReadCache:
         # :meth:`output_token`); the engine keys the link and rule results on them
         self.tokens: list[tuple[str, ...]] = []
         self._loaded_side: dict = {}
+        self._code: str | None = None
+        self._code_hashes: FileHashes | None = None
+        self._code_hashes_changed = False
+
+    # -- the code's own hashes -----------------------------------------------------------
+    # Every key names portlint's code and the rules' code. Their files' hashes are kept here and
+    # trusted by stat signature, as the scan's files are (:class:`FileHashes`, git's rule): an
+    # unchanged install costs a stat per file, not a read.
+
+    _CODE_SLOT = "code-hashes.bin"
+
+    def code(self) -> str:
+        """:func:`code_fingerprint`, through the kept hashes."""
+        if self._code is None:
+            self._code = _code_fingerprint(self._source_hashes())
+            self._keep_code_hashes()
+        return self._code
+
+    def folder_fingerprint(self, folder: Path) -> str:
+        """Every ``.py`` file of ``folder`` (a rules folder: helpers included), by path and content."""
+        value = folder_fingerprint(folder, self._source_hashes())
+        self._keep_code_hashes()
+        return value
+
+    def _source_hashes(self) -> "FileHashes":
+        if self._code_hashes is None:
+            kept = self._read_signed(self._CODE_SLOT)
+            self._code_hashes = kept.fresh() if isinstance(kept, FileHashes) else FileHashes()
+            self._code_hashes_before = dict(self._code_hashes.table)
+        return self._code_hashes
+
+    def _keep_code_hashes(self) -> None:
+        hashes = self._code_hashes
+        if hashes is not None and (hashes.table != self._code_hashes_before or hashes.settled):
+            self._write(self._CODE_SLOT, hashes)
+            self._code_hashes_before = dict(hashes.table)
+            hashes.settled = False
+
+    def _read_signed(self, name: str) -> Any | None:
+        """The value of the signed file ``name``, or None (absent, unsigned, unreadable)."""
+        if not self.usable:
+            return None
+        path = self.directory / name
+        try:
+            if path.is_symlink() or not path.is_file():
+                return None
+            blob = path.read_bytes()
+            signature, payload = blob[:_SIG_BYTES], blob[_SIG_BYTES:]
+            if not hmac.compare_digest(signature, self._sign(payload)):
+                return None
+            return pickle.loads(payload)
+        except Exception:  # unreadable or another build's: computed afresh
+            return None
 
     @property
     def usable(self) -> bool:
@@ -163,7 +239,7 @@ class ReadCache:
         """The entry's name: version, portlint's own code, settings, reader and each (path, content
         hash) of its input."""
         h = hashlib.sha256()
-        for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), self.settings, reader):
+        for part in (str(FORMAT), __version__, _PYTHON, self.code(), self.settings, reader):
             h.update(part.encode("utf-8", "surrogatepass") + b"\0")
         for rel, content in sorted(inputs):
             h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + content.encode() + b"\0")
@@ -309,20 +385,12 @@ class ReadCache:
 
     def rule_index(self, folder: Path) -> tuple[str, Any | None]:
         """(key, the descriptions kept for ``folder``'s rules under that key, or None)."""
-        key = _rule_index_key(folder)
-        if not self.usable:
+        key = digest("\0".join((str(FORMAT), __version__, _PYTHON, self.code(), str(folder),
+                                 self.folder_fingerprint(folder))).encode("utf-8", "surrogatepass"))
+        kept = self._read_signed(f"rules-{digest(str(folder).encode('utf-8', 'surrogatepass'))}.bin")
+        if not (isinstance(kept, tuple) and len(kept) == 2):
             return key, None
-        path = self.directory / f"rules-{digest(str(folder).encode('utf-8', 'surrogatepass'))}.bin"
-        try:
-            if path.is_symlink() or not path.is_file():
-                return key, None
-            blob = path.read_bytes()
-            signature, payload = blob[:_SIG_BYTES], blob[_SIG_BYTES:]
-            if not hmac.compare_digest(signature, self._sign(payload)):
-                return key, None
-            stored_key, index = pickle.loads(payload)
-        except Exception:  # unreadable, unsigned or another build's: describe the rules afresh
-            return key, None
+        stored_key, index = kept
         return key, index if stored_key == key else None
 
     def keep_rule_index(self, folder: Path, key: str, index: Any) -> None:
@@ -475,7 +543,7 @@ def scan_key(cache: ReadCache, files: list, extra: str) -> str:
     the rules, the selection and the day, which decides expired suppressions) and each file's
     path and content (a file over ``max-file-size`` by its size: it is not read)."""
     h = hashlib.sha256()
-    for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), extra):
+    for part in (str(FORMAT), __version__, _PYTHON, cache.code(), extra):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
     parts: list[str] = []  # one update with the bytes of all files: the same digest, fewer calls
     of = cache.hashes.of
@@ -487,28 +555,26 @@ def scan_key(cache: ReadCache, files: list, extra: str) -> str:
     return h.hexdigest()
 
 
-def rules_fingerprint(rules: list) -> str:
+def rules_fingerprint(rules: list, cache: "ReadCache | None" = None) -> str:
     """The rules' code: every ``.py`` of each folder a rule came from (helpers included)."""
     h = hashlib.blake2b(digest_size=16)
     for folder in sorted({Path(r.source).parent for r in rules}):
-        _hash_folder(h, folder)
+        h.update((cache.folder_fingerprint(folder) if cache is not None else folder_fingerprint(folder)).encode())
     return h.hexdigest()
 
 
-def _hash_folder(h: Any, folder: Path) -> None:
-    for path in sorted(folder.glob("*.py")):
-        try:
-            h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + path.read_bytes())
-        except OSError:
-            h.update(b"?")
-
-
-def _rule_index_key(folder: Path) -> str:
-    """What a folder's rules (ids, names, docs, options...) follow from: their code, portlint's."""
+def folder_fingerprint(folder: Path, hashes: "FileHashes | None" = None) -> str:
+    """Every ``.py`` of ``folder``, by path and content hash (``hashes``: trusted by stat signature)."""
+    hashes = hashes if hashes is not None else FileHashes()
     h = hashlib.blake2b(digest_size=16)
-    for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), str(folder)):
-        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    _hash_folder(h, folder)
+    try:
+        with os.scandir(folder) as entries:
+            found = sorted((entry.path, _signature(entry)) for entry in entries
+                           if entry.name.endswith(".py") and not entry.is_dir())
+    except OSError:
+        return "?"
+    for path, signature in found:
+        h.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashes.of(_Source(path, signature)).encode() + b"\0")
     return h.hexdigest()
 
 

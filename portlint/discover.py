@@ -361,7 +361,8 @@ def _consider_plain(path: Path, rel: str, entry: os.DirEntry, config: Config, ex
             skipped.append(Skipped(rel, f"not read: not a regular file ({safe_io.file_kind(mode)})", path))
         return
     files[rel] = SourceFile(path=path, rel=rel, size=info.st_size, environment=infer_environment(rel, config.environments),
-                            root=root, limit=config.max_file_size, signature=stat_signature(info), _where=entry.path)
+                            root=root, limit=config.max_file_size, signature=stat_signature(info), _where=entry.path,
+                            _name=entry.name)
 
 
 def stat_signature(info: os.stat_result) -> tuple[int, ...]:

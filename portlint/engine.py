@@ -252,7 +252,7 @@ def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, 
     skipped = repr([(s.rel, s.reason, s.quiet) for s in found.skipped])
     nested = repr([(item.rel, item.folder, item.exclude, item.ignored, item.keys, config_fingerprint(item.config))
                    for item in scoped])
-    checking = "\0".join((setup, rules_fingerprint(rules), nested))
+    checking = "\0".join((setup, rules_fingerprint(rules, read_cache), nested))
     extra = "\0".join((checking, today().isoformat(), skipped))
     return setup, scan_key(read_cache, found.files, extra), scan_key(read_cache, [], checking)
 

@@ -121,3 +121,32 @@ def test_built_in_rules_described_from_the_cache_equal_the_imported_ones(tmp_pat
     skip = {"check"}
     assert [{k: v for k, v in vars(r).items() if k not in skip} for r in described] == \
         [{k: v for k, v in vars(r).items() if k not in skip} for r in plain]
+
+
+def test_code_hashes_are_trusted_by_stat_signature_only_while_it_holds(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    import portlint.cache as cache_module
+    from portlint.cache import code_fingerprint, folder_fingerprint
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # no file is too fresh to trust (else: 2 s)
+    reads: list[str] = []
+    real_raw = cache_module._Source.raw
+    monkeypatch.setattr(cache_module._Source, "raw", lambda self: reads.append(self.where) or real_raw(self))
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    helper = folder / "_helper.py"
+    helper.write_text("LIMIT = 1\n")
+    stamp = os.stat(helper).st_mtime_ns
+    first = ReadCache(tmp_path / "cache", "s").folder_fingerprint(folder)
+    assert reads == [str(helper)] and (tmp_path / "cache" / "code-hashes.bin").is_file()
+    reads.clear()
+    assert ReadCache(tmp_path / "cache", "s").folder_fingerprint(folder) == first
+    assert reads == [], "an unchanged file is trusted by its stat signature"
+    helper.write_text("LIMIT = 2\n")  # same size, mtime put back: the ctime still moves
+    os.utime(helper, ns=(stamp, stamp))
+    second = ReadCache(tmp_path / "cache", "s").folder_fingerprint(folder)
+    assert reads == [str(helper)] and second != first
+    assert second == folder_fingerprint(folder)  # the value of reading every file
+    assert ReadCache(tmp_path / "cache", "s").code() == code_fingerprint()
