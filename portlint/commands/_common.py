@@ -256,7 +256,8 @@ def run_scan(args, reuse: bool = False) -> Scanned | None:
     from portlint.engine import scan
 
     paths, root, config = resolve_scan(args)
-    read_cache = read_cache_for(args, root, config)
+    # --show-settings only prints: it keeps nothing in the cache
+    read_cache = None if getattr(args, "show_settings", False) else read_cache_for(args, root, config)
     rules = rules_for(config, read_cache)
     chosen = selection(args, rules)
     if show_settings(args, paths, root, config, rules, chosen):
