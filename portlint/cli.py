@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] in (["--version"], ["-V"]) and len(argv) == 1:
         print(f"portlint {__version__}")
         return EXIT_CLEAN
+    from portlint import _compiled
+
+    _compiled.install()  # before any module defines a dataclass
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=first if first in command_names() else None)
     args = parser.parse_args(argv)

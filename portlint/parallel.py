@@ -69,16 +69,21 @@ def share(costs: list[float], parts: int) -> list[list[int]]:
 
 def run(jobs: list[Any], costs: list[float], work: Callable[[Any], Any], processes: int,
         state: Callable[[], Any], merge: Callable[[Any], None], failed: Callable[[Any, str], Any],
-        wall_budget: Callable[[Any], float], memory: list[float] | None = None) -> list[Any]:
+        wall_budget: Callable[[Any], float], memory: list[float] | None = None,
+        imports: Callable[[Any], tuple[str, ...]] | None = None) -> list[Any]:
     """``[work(job) for job in jobs]``, over ``processes`` processes.
 
     ``state()`` is what a child sends back besides its results (its cache's new knowledge) and
     ``merge`` takes it in the parent; ``failed(job, reason)`` is the result of a job whose child
     died or hung; ``wall_budget(job)`` bounds how long the parent waits for it. ``memory`` gets
-    each child's proportional set size in MB at its end (:func:`memory_mb`)."""
+    each child's proportional set size in MB at its end (:func:`memory_mb`). ``imports(job)``
+    names the modules a job will import (its parsers): those that more than one process needs
+    are imported here, once, before the children are made."""
     if processes <= 1 or len(jobs) < 2 or not available():
         return [work(job) for job in jobs]
     groups = [g for g in share(costs, min(processes, len(jobs))) if g]
+    if imports is not None:
+        _import_shared([{name for i in group for name in imports(jobs[i])} for group in groups])
     children: list[_Child] = []
     results: dict[int, Any] = {}
     try:
@@ -104,6 +109,22 @@ def run(jobs: list[Any], costs: list[float], work: Callable[[Any], Any], process
             memory.append(child_mb)
         results.update(zip(child.group, child_results))
     return [results[i] for i in range(len(jobs))]
+
+
+def _import_shared(needs: list[set[str]]) -> None:
+    """Import each module that several processes need in this one (a child inherits it); a
+    module that fails to import is left to the job that needs it to report."""
+    import importlib
+
+    counts: dict[str, int] = {}
+    for names in needs:
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    for name in sorted(n for n, count in counts.items() if count > 1):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
 
 
 class _Child:

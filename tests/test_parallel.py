@@ -159,3 +159,27 @@ def test_files_the_cache_knows_unchanged_cost_nothing(tmp_path: Path) -> None:
     assert _cost(kubernetes, files, Cache) == 2000 * kubernetes.WEIGHT, "a batch reader reads all again"
     Cache.hashes.of(files[1])
     assert _cost(kubernetes, files, Cache) == 0.0
+
+
+def test_a_module_two_processes_need_is_imported_once_before_the_fork(monkeypatch) -> None:
+    """Only modules needed by jobs of more than one process are imported ahead; a module that
+    cannot be imported is left to its job."""
+    import importlib
+    import sys
+
+    imported: list[str] = []
+    monkeypatch.setattr(importlib, "import_module", lambda name: imported.append(name) or sys)
+    needs = {0: ("shared_parser", "only_a"), 1: ("shared_parser",), 2: ("only_a",)}
+    results = parallel.run([0, 1, 2], [2.0, 5.0, 1.0], lambda job: job + 1, 2, state=lambda: None,
+                           merge=lambda s: None, failed=lambda j, r: None, wall_budget=lambda j: 30.0,
+                           imports=lambda job: needs[job])
+    assert results == [1, 2, 3]
+    assert imported == ["shared_parser"]  # job 0 and job 2 share a process: only_a is not shared
+
+    def failing(name: str):
+        raise ImportError(name)
+
+    monkeypatch.setattr(importlib, "import_module", failing)
+    assert parallel.run([0, 1], [1.0, 1.0], lambda job: job, 2, state=lambda: None, merge=lambda s: None,
+                        failed=lambda j, r: None, wall_budget=lambda j: 30.0,
+                        imports=lambda job: ("missing_parser",)) == [0, 1]

@@ -109,6 +109,18 @@ def test_module_constant_used_twice_is_one_default(tmp_path: Path) -> None:
     assert len([f for f in output.facts if f.role == Role.LISTEN]) == 2
 
 
+def test_a_port_named_only_in_the_module_docstring_is_no_reason_to_parse(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text('#!/usr/bin/env python\n"""Records; the ports live elsewhere."""\n\n'
+                                        "class Record:\n    amount: float\n")
+    (tmp_path / "server.py").write_text('"""Serves on a port."""  # the listener\nimport uvicorn\n'
+                                        "uvicorn.run(None, port=8081)\n")
+    (tmp_path / "joined.py").write_text('"""doc""" if True else None\nimport uvicorn\n'
+                                        "uvicorn.run(None, port=8082)\n")
+    output, ctx = read(tmp_path)
+    assert "python-ast:models.py" not in ctx.cache
+    assert sorted(f.value.text for f in output.facts if f.role == Role.LISTEN) == ["8081", "8082"]
+
+
 def test_files_without_port_text_are_not_parsed() -> None:
     output, ctx = read()
     assert "python-ast:forms/no_ports.py" not in ctx.cache

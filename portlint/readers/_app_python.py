@@ -10,6 +10,7 @@ expression: the reader turns it into an unresolved value.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from portlint.readers._app_common import is_port_env, is_port_key, split_host_port
@@ -99,6 +100,30 @@ def relevant_offsets(lowered: str) -> list[int]:
             found.append(index)
         index = lowered.find("port", index + 1)
     return found
+
+
+_DOCSTRING_START = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*[rRuU]?(\"\"\"|\'\'\')")
+_LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
+
+
+def docstring_end(text: str) -> int:
+    """The offset where the module's docstring ends (0 when it has none): text before it holds no
+    code. The first closing quotes are taken, so an escaped one only makes the span shorter."""
+    opening = _DOCSTRING_START.match(text)
+    if opening is None:
+        return 0
+    closing = text.find(opening.group(1), opening.end())
+    if closing < 0 or not _LINE_END.match(text, closing + 3):  # ``"""a""" + b`` is an expression
+        return 0
+    return closing + 3
+
+
+def code_mentions(text: str) -> bool:
+    """Whether a tell-tale word occurs past the module docstring ("no ports here" in a docstring
+    is no reason to parse a module)."""
+    lowered = text.lower()
+    start = docstring_end(text)
+    return any(offset >= start for offset in relevant_offsets(lowered))
 
 
 class Relevance:

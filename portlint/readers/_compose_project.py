@@ -116,7 +116,7 @@ class Documents:
             return None
         try:
             documents = Y.compose_documents(text)
-            if documents:
+            if documents and Y.may_alias(text):
                 Y.count_nodes(documents[0])
         except Y.YamlError:
             return None

@@ -221,6 +221,12 @@ def _line_col(node: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+def may_alias(text: str) -> bool:
+    """Whether ``text`` can hold an alias (``*name`` needs an ``&name`` anchor). Without one, a
+    document's nodes are at most about one per byte, so no budget walk is needed to bound it."""
+    return "&" in text and "*" in text
+
+
 def count_nodes(node: Any, budget: int = ALIAS_BUDGET) -> int:
     """The number of nodes reachable with aliases followed (what a walk would visit); raise
     :class:`YamlError` past ``budget`` or on a cyclic alias.

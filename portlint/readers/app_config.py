@@ -23,6 +23,7 @@ from portlint.readers._config_keys import (canonical_service, client_host, is_po
                                           looks_unresolved)
 
 NAME = "app-config"
+IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 LAYER = "yaml"
 ENTITY_KIND = "config/yaml"
 # File stems whose values every environment inherits.
@@ -107,6 +108,8 @@ def _compose(text: str) -> tuple[list[Any], _yaml.BudgetExceeded | None]:
 
     Raises :class:`YamlError` on an alias bomb before anything walks it."""
     docs = _yaml.compose_documents(text)
+    if not _yaml.may_alias(text):
+        return docs, None
     budget = _yaml.NodeBudget(len(text))
     for i, doc in enumerate(docs):
         try:

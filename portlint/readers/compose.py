@@ -42,6 +42,7 @@ from portlint.readers._app_compose import (
 )
 
 NAME = "compose"
+IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 KIND = "compose/service"
 
 
@@ -84,7 +85,7 @@ def _parse(file: SourceFile, ctx: ReadContext, output: ReadOutput, documents: P.
         return False
     try:
         parsed = ctx.memo(f"yaml:{file.rel}", lambda: Y.compose_documents(text))
-        if parsed:
+        if parsed and Y.may_alias(text):
             Y.count_nodes(parsed[0])
     except Y.YamlError as exc:
         error = Y.foreign_template(exc, text, file.rel, dollar=False)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the Helm engine and kustomize are imported when a file need
 
 WEIGHT = 0.6  # CPU per byte relative to other readers (sharing out processes): libyaml does the parsing
 NAME = "kubernetes"
+IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 SUFFIXES = (".yaml", ".yml")
 MAX_LIST_DEPTH = 4
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -165,7 +166,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, out: ReadOutput, names: _Name
         error = _yaml.foreign_template(error, text, file.rel)
         out.failures.append(ParseFailure(Location(file.rel, error.line, error.column), error.message, NAME,
                                          Severity.NOTE if isinstance(error, _yaml.CutShort) else Severity.ERROR))
-    budget = _yaml.NodeBudget(len(text)) if "&" in text and "*" in text else None
+    budget = _yaml.NodeBudget(len(text)) if _yaml.may_alias(text) else None
     for document in documents:
         if budget is not None and not _within_budget(document, budget, source, out):
             if budget.left <= 0:
@@ -336,7 +337,7 @@ def _read_chart_file(file: SourceFile, renders: ChartRenders, out: ReadOutput, n
             failure = ParseFailure(where, f"rendered template is {error.message}", NAME)
             if failure not in out.failures:
                 out.failures.append(failure)
-        budget = _yaml.NodeBudget(len(rendered.text)) if "&" in rendered.text and "*" in rendered.text else None
+        budget = _yaml.NodeBudget(len(rendered.text)) if _yaml.may_alias(rendered.text) else None
         for document in documents:
             if budget is not None and not _within_budget(document, budget, source, out):
                 if budget.left <= 0:

@@ -17,7 +17,7 @@ from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, 
 from portlint.readers._templates import note as template_note, template_reason
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_config_key, service_for_env_var
-from portlint.readers._app_python import Relevance, Site, Trace, analyse, relevant_offsets
+from portlint.readers._app_python import Relevance, Site, Trace, analyse, code_mentions
 
 NAME = "python"
 PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
@@ -112,7 +112,7 @@ def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput) -> None:
     text = output.text_of(file, NAME)
     if text is None:
         return
-    if not relevant_offsets(text.lower()):
+    if not code_mentions(text):
         return
     tree = ctx.memo(f"python-ast:{file.rel}", lambda: parse_module(text))
     if isinstance(tree, _Failed):

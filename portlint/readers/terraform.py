@@ -12,6 +12,7 @@ from portlint.discover import SourceFile
 from portlint.readers import ReadContext, ReadOutput
 
 NAME = "terraform"
+IMPORTS = ("tree_sitter", "tree_sitter_hcl")  # parsers it loads on first use (docs/model.md)
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
