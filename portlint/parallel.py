@@ -35,7 +35,7 @@ from typing import Any
 # 0.05-0.1 s) and saves about half the reading's wall time on free cores. Below about this much
 # weighted input (~80 synthetic services, ~0.3 s of reading) the saving is under 0.1 s and not
 # worth the extra CPU on a busy CI machine.
-MIN_BYTES = 200_000
+MIN_BYTES = 375_000
 GRACE_SECONDS = 30.0  # waited for a child besides its files' wall-clock budgets
 _HEADER = struct.Struct(">Q")
 

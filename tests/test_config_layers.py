@@ -11,7 +11,8 @@ import pytest
 from conftest import FIXTURES, ROOT, run_cli, scan_tree
 from portlint.config import Config, load_config, parse_config
 from portlint.discover import discover
-from portlint.engine import build_graph, read_all
+from portlint.engine import build_graph
+from portlint.reading import read_all
 from portlint.graph import PortGraph, service_of
 from portlint.layers import by_key, contributions, effective_values, environments
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role

@@ -139,7 +139,7 @@ def test_files_the_cache_knows_unchanged_cost_nothing(tmp_path: Path) -> None:
     """An edit run loads cached results: it is not worth a second process."""
     from portlint.cache import FileHashes
     from portlint.discover import SourceFile
-    from portlint.engine import _cost
+    from portlint.reading import _cost
     from portlint.readers import dockerfile, kubernetes
 
     files = []
@@ -183,3 +183,24 @@ def test_a_module_two_processes_need_is_imported_once_before_the_fork(monkeypatc
     assert parallel.run([0, 1], [1.0, 1.0], lambda job: job, 2, state=lambda: None, merge=lambda s: None,
                         failed=lambda j, r: None, wall_budget=lambda j: 30.0,
                         imports=lambda job: ("missing_parser",)) == [0, 1]
+
+
+def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
+    """Per-file readers are shared out in pieces (so the processes balance); the pieces' results
+    join back into the one job's, in file order."""
+    from types import SimpleNamespace
+
+    from portlint.discover import SourceFile
+    from portlint.reading import _joined, _pieces
+
+    per_file = SimpleNamespace(NAME="per-file", PER_FILE=True, WEIGHT=1.0)
+    batch = SimpleNamespace(NAME="batch", WEIGHT=1.0)
+    files = [SourceFile(Path(f"/x/{i}.py"), f"{i}.py", size) for i, size in enumerate([10, 10, 10, 10, 40])]
+    pieces, owners = _pieces([(batch, files[:2]), (per_file, files)], None, 2)
+    assert owners == [0, 1, 1]
+    assert [[f.rel for f in run] for _, run in pieces] == [["0.py", "1.py"], ["0.py", "1.py", "2.py", "3.py"], ["4.py"]]
+    assert _pieces([(per_file, files)], None, 1) == ([(per_file, files)], [0])
+    results = [(["b"], ["0.py", "1.py"], 1.0, [], []), (["p1"], ["0.py"], 2.0, ["t1"], []),
+               (["p2"], ["4.py"], 3.0, ["t2"], ["n"])]
+    assert _joined(results, owners, 2) == [(["b"], ["0.py", "1.py"], 1.0, [], []),
+                                           (["p1", "p2"], ["0.py", "4.py"], 5.0, ["t1", "t2"], ["n"])]

@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 from portlint.commands._common import resolve_scan, write_output
-from portlint.engine import build_graph, read_all
+from portlint.engine import build_graph
+from portlint.reading import read_all
 from portlint.discover import discover
 from portlint.layers import Contribution, Effective, effective_values, environments, same_value
 from portlint.options import did_you_mean

@@ -21,7 +21,8 @@ from portlint.commands._common import write_file
 from portlint.commands._validation_script import FoundBounds, find_bounds
 from portlint.config import CONFIG_FILE, DEFAULT_PRECEDENCE, VALIDATION_KEYS, Config
 from portlint.discover import discover
-from portlint.engine import build_graph, read_all
+from portlint.engine import build_graph
+from portlint.reading import read_all
 from portlint.graph import PortGraph
 from portlint.layers import contributions, environments, port_key_of
 from portlint.model import Location
