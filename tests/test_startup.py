@@ -150,3 +150,15 @@ def test_code_hashes_are_trusted_by_stat_signature_only_while_it_holds(tmp_path:
     assert reads == [str(helper)] and second != first
     assert second == folder_fingerprint(folder)  # the value of reading every file
     assert ReadCache(tmp_path / "cache", "s").code() == code_fingerprint()
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "text", "junit"])
+def test_reports_from_described_rules_equal_those_of_imported_ones(tmp_path: Path, cache_on, fmt: str) -> None:
+    """SARIF carries each rule's summary, docs and help: the same bytes whether the rules were
+    imported (--no-cache) or described from the cache."""
+    tree = tmp_path / "demo"
+    shutil.copytree(DEMO, tree)
+    args = ("check", "--format", fmt, "--extend-select", "hygiene", ".")
+    run_cli(*args, cwd=tree, env=cache_on)  # primes the descriptions and the scan
+    warm = run_cli(*args, cwd=tree, env=cache_on)
+    assert warm.stdout and warm.stdout == run_cli(*args, "--no-cache", cwd=tree, env=cache_on).stdout
