@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 
 # C0 and C1 controls, DEL, bidi embeddings/overrides/isolates and marks, line/paragraph separators
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -78,6 +77,8 @@ def mermaid_label(parts: list[str]) -> str:
 
 def is_printable(text: str) -> bool:
     """No control, bidi or separator character (for tests and asserts)."""
+    import unicodedata  # a C extension no report needs
+
     return not _UNSAFE.search(text) and all(unicodedata.category(c) != "Cc" for c in text)
 
 
