@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -115,18 +116,19 @@ _DESCRIBED = ("id", "name", "severity", "summary", "doc", "options", "builtin", 
 
 
 def _folder_rules(directory: Path, builtin: bool, cache: Any) -> list[Rule]:
-    paths = [path for path in sorted(directory.glob("*.py")) if not path.name.startswith("_")]
+    # the names ``directory.glob("*.py")`` gives, in the order of their paths, without making a
+    # Path of each (``_`` modules are helpers, not rules)
+    names = sorted(name for name in os.listdir(directory) if name.endswith(".py") and not name.startswith("_"))
     if cache is None:
-        return [_load_rule(path, builtin) for path in paths]
+        return [_load_rule(directory / name, builtin) for name in names]
     key, index = cache.rule_index(directory)
-    if isinstance(index, list) and [name for name, _ in index] == [path.name for path in paths]:
+    if isinstance(index, list) and [name for name, _ in index] == names:
         try:
-            return [Rule(**described, source=directory / name,
-                         check=_LazyCheck(directory / name, _module_name(directory / name, builtin)))
-                    for name, described in index]
+            return [Rule(**described, source=path, check=_LazyCheck(path, _module_name(path, builtin)))
+                    for path, described in ((directory / name, described) for name, described in index)]
         except TypeError:  # described by another build
             pass
-    rules = [_load_rule(path, builtin) for path in paths]
+    rules = [_load_rule(directory / name, builtin) for name in names]
     cache.keep_rule_index(directory, key,
                           [(r.source.name, {name: getattr(r, name) for name in _DESCRIBED}) for r in rules])
     return rules
