@@ -179,7 +179,8 @@ class ReadCache:
         self._loaded_side: dict = {}
         self._code: str | None = None
         self._code_hashes: FileHashes | None = None
-        self._code_hashes_changed = False
+        self._ignores: dict[str, dict[str, bool]] | None = None  # .gitignore answers (see discover)
+        self._ignores_kept: dict = {}
 
     # -- the code's own hashes -----------------------------------------------------------
     # Every key names portlint's code and the rules' code. Their files' hashes are kept here and
@@ -214,6 +215,35 @@ class ReadCache:
             self._write(self._CODE_SLOT, hashes)
             self._code_hashes_before = dict(hashes.table)
             hashes.settled = False
+
+    # -- .gitignore answers (portlint.discover) ----------------------------------------------
+
+    _GITIGNORE_SLOT = "gitignore.bin"
+
+    def gitignore_decisions(self, identity: bytes) -> dict[str, bool]:
+        """What a ``.gitignore`` (``identity``: the matcher's name and the file's bytes) answered
+        for each path asked before, under this code: filled as new paths are asked, and kept by
+        :meth:`keep_gitignore_decisions`."""
+        if self._ignores is None:
+            kept = self._read_signed(self._GITIGNORE_SLOT)
+            self._ignores_kept = kept if isinstance(kept, dict) else {}
+            self._ignores = {}
+        key = digest(self.code().encode() + b"\0" + identity)
+        if key not in self._ignores:
+            table = self._ignores_kept.get(key)
+            self._ignores[key] = dict(table) if isinstance(table, dict) else {}
+        return self._ignores[key]
+
+    def keep_gitignore_decisions(self) -> None:
+        """Write the answers of this run's ``.gitignore`` files when some are new (answers of files
+        no longer seen are dropped)."""
+        if self._ignores is None:
+            return
+        kept = self._ignores_kept
+        if self._ignores.keys() != kept.keys() or any(
+                len(table) != len(kept[key]) for key, table in self._ignores.items()):
+            self._write(self._GITIGNORE_SLOT, self._ignores)
+            self._ignores_kept = {key: dict(table) for key, table in self._ignores.items()}
 
     def _read_signed(self, name: str) -> Any | None:
         """The value of the signed file ``name``, or None (absent, unsigned, unreadable)."""

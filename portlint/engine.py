@@ -138,7 +138,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
 
     tick = time.perf_counter()
     report("discovering files", 0, 1)
-    found = discover(paths, root, config)
+    found = discover(paths, root, config, read_cache)  # it remembers .gitignore answers
     scoped = load_nested(found.files, config)
     if any(item.exclude for item in scoped):
         found = Discovery(found.root, [f for f in found.files if not excluded(scoped, f.rel)], found.skipped)

@@ -162,3 +162,58 @@ def test_reports_from_described_rules_equal_those_of_imported_ones(tmp_path: Pat
     run_cli(*args, cwd=tree, env=cache_on)  # primes the descriptions and the scan
     warm = run_cli(*args, cwd=tree, env=cache_on)
     assert warm.stdout and warm.stdout == run_cli(*args, "--no-cache", cwd=tree, env=cache_on).stdout
+
+
+def _discovered(tree: Path, memo=None) -> tuple[list[str], list[str]]:
+    from portlint.config import Config
+    from portlint.discover import discover
+
+    found = discover([tree], tree, Config(), memo)
+    return [f.rel for f in found.files], [s.rel for s in found.skipped]
+
+
+def test_gitignore_answers_are_remembered_by_the_files_bytes(tmp_path: Path, monkeypatch) -> None:
+    import portlint.discover as discover_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    built: list[int] = []
+    real = discover_module.gitignore_spec
+    monkeypatch.setattr(discover_module, "gitignore_spec", lambda lines: built.append(1) or real(lines))
+    tree = tmp_path / "tree"
+    (tree / "app" / "build").mkdir(parents=True)
+    (tree / "app" / "keep").mkdir()
+    (tree / ".gitignore").write_text("*.log\nbuild/\n!important.log\n")
+    (tree / "app" / ".gitignore").write_text("secret.env\n")
+    for rel in ("app/a.py", "app/x.log", "app/important.log", "app/build/out.py", "app/secret.env", "app/keep/k.env"):
+        (tree / rel).write_text("x\n")
+
+    def memo() -> ReadCache:
+        return ReadCache(tmp_path / "cache", "s")
+
+    plain = _discovered(tree)
+    assert plain[0] == [".gitignore", "app/.gitignore", "app/a.py", "app/important.log", "app/keep/k.env"]
+    built.clear()
+    assert _discovered(tree, memo()) == plain and built  # first time: the matchers answer
+    built.clear()
+    assert _discovered(tree, memo()) == plain and not built  # then: every answer is remembered
+    (tree / "app" / "keep" / "new.log").write_text("x\n")  # a path never asked: the matcher answers
+    assert _discovered(tree, memo()) == _discovered(tree) and "app/keep/new.log" not in _discovered(tree)[0]
+    (tree / ".gitignore").write_text("*.py\n")  # other bytes: other answers
+    assert _discovered(tree, memo()) == _discovered(tree)
+    assert "app/x.log" in _discovered(tree, memo())[0] and "app/a.py" not in _discovered(tree, memo())[0]
+
+
+def test_a_warm_run_over_a_gitignored_tree_imports_no_matcher(tmp_path: Path, cache_on) -> None:
+    tree = tmp_path / "demo"
+    shutil.copytree(DEMO, tree)
+    (tree / ".gitignore").write_text("*.log\nbuild/\n")
+    (tree / "debug.log").write_text("PORT=1\n")
+    code = ("import sys\nfrom portlint.cli import main\n"
+            "rc = main(['check', '--format', 'json', '-o', '../report.json', '.'])\n"
+            "print('pathspec' in sys.modules)\n")
+    import os
+
+    env = {**os.environ, "NO_COLOR": "1", **cache_on}
+    first = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, timeout=120)
+    second = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, timeout=120)
+    assert first.stdout.split() == ["True"] and second.stdout.split() == ["False"], (first.stderr, second.stderr)
