@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from portlint import __version__
+from portlint.cache_startup import StartupMemo
 
 CACHE_DIR = ".portlint_cache"
 FORMAT = 3  # bump when what an entry holds changes shape
@@ -68,55 +69,9 @@ def code_fingerprint() -> str:
     even at the same version number (a checkout between releases), is never used. (A
     :class:`ReadCache` computes the same through :meth:`ReadCache.code`, without reading every
     file on every run.)"""
-    return _code_fingerprint(FileHashes())
+    from portlint.cache_startup import code_fingerprint_with
 
-
-def _code_fingerprint(hashes: "FileHashes") -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for rel, path, signature in _python_files(os.path.dirname(os.path.realpath(__file__))):
-        h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + hashes.of(_Source(path, signature)).encode() + b"\0")
-    return h.hexdigest()
-
-
-def _python_files(package: str) -> list[tuple[str, str, tuple[int, ...] | None]]:
-    """(POSIX path relative to ``package``, path, stat signature) of every ``.py`` below it, sorted."""
-    found: list[tuple[str, str, tuple[int, ...] | None]] = []
-    stack = [("", package)]
-    while stack:
-        rel, folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        if entry.name != "__pycache__":
-                            stack.append((f"{rel}{entry.name}/", entry.path))
-                    elif entry.name.endswith(".py"):
-                        found.append((rel + entry.name, entry.path, _signature(entry)))
-        except OSError:
-            continue
-    return sorted(found)
-
-
-def _signature(entry: os.DirEntry) -> tuple[int, ...] | None:
-    try:
-        info = entry.stat()
-    except OSError:
-        return None
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-
-
-class _Source:
-    """A file of code (portlint's own, a rules folder's) as :class:`FileHashes` hashes it."""
-
-    __slots__ = ("where", "path", "signature")
-
-    def __init__(self, path: str, signature: tuple[int, ...] | None) -> None:
-        self.where = self.path = path
-        self.signature = signature
-
-    def raw(self) -> bytes:
-        with open(self.where, "rb") as handle:
-            return handle.read()
+    return code_fingerprint_with(FileHashes())
 
 
 def digest(data: bytes) -> str:
@@ -161,7 +116,7 @@ def current_state(path: str, expected: str | None) -> str | None:
         return None
 
 
-class ReadCache:
+class ReadCache(StartupMemo):
     """Signed reader results under ``directory``; every failure means "not cached"."""
 
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
@@ -181,69 +136,6 @@ class ReadCache:
         self._code_hashes: FileHashes | None = None
         self._ignores: dict[str, dict[str, bool]] | None = None  # .gitignore answers (see discover)
         self._ignores_kept: dict = {}
-
-    # -- the code's own hashes -----------------------------------------------------------
-    # Every key names portlint's code and the rules' code. Their files' hashes are kept here and
-    # trusted by stat signature, as the scan's files are (:class:`FileHashes`, git's rule): an
-    # unchanged install costs a stat per file, not a read.
-
-    _CODE_SLOT = "code-hashes.bin"
-
-    def code(self) -> str:
-        """:func:`code_fingerprint`, through the kept hashes."""
-        if self._code is None:
-            self._code = _code_fingerprint(self._source_hashes())
-            self._keep_code_hashes()
-        return self._code
-
-    def folder_fingerprint(self, folder: Path) -> str:
-        """Every ``.py`` file of ``folder`` (a rules folder: helpers included), by path and content."""
-        value = folder_fingerprint(folder, self._source_hashes())
-        self._keep_code_hashes()
-        return value
-
-    def _source_hashes(self) -> "FileHashes":
-        if self._code_hashes is None:
-            kept = self._read_signed(self._CODE_SLOT)
-            self._code_hashes = kept.fresh() if isinstance(kept, FileHashes) else FileHashes()
-            self._code_hashes_before = dict(self._code_hashes.table)
-        return self._code_hashes
-
-    def _keep_code_hashes(self) -> None:
-        hashes = self._code_hashes
-        if hashes is not None and (hashes.table != self._code_hashes_before or hashes.settled):
-            self._write(self._CODE_SLOT, hashes)
-            self._code_hashes_before = dict(hashes.table)
-            hashes.settled = False
-
-    # -- .gitignore answers (portlint.discover) ----------------------------------------------
-
-    _GITIGNORE_SLOT = "gitignore.bin"
-
-    def gitignore_decisions(self, identity: bytes) -> dict[str, bool]:
-        """What a ``.gitignore`` (``identity``: the matcher's name and the file's bytes) answered
-        for each path asked before, under this code: filled as new paths are asked, and kept by
-        :meth:`keep_gitignore_decisions`."""
-        if self._ignores is None:
-            kept = self._read_signed(self._GITIGNORE_SLOT)
-            self._ignores_kept = kept if isinstance(kept, dict) else {}
-            self._ignores = {}
-        key = digest(self.code().encode() + b"\0" + identity)
-        if key not in self._ignores:
-            table = self._ignores_kept.get(key)
-            self._ignores[key] = dict(table) if isinstance(table, dict) else {}
-        return self._ignores[key]
-
-    def keep_gitignore_decisions(self) -> None:
-        """Write the answers of this run's ``.gitignore`` files when some are new (answers of files
-        no longer seen are dropped)."""
-        if self._ignores is None:
-            return
-        kept = self._ignores_kept
-        if self._ignores.keys() != kept.keys() or any(
-                len(table) != len(kept[key]) for key, table in self._ignores.items()):
-            self._write(self._GITIGNORE_SLOT, self._ignores)
-            self._ignores_kept = {key: dict(table) for key, table in self._ignores.items()}
 
     def _read_signed(self, name: str) -> Any | None:
         """The value of the signed file ``name``, or None (absent, unsigned, unreadable)."""
@@ -409,23 +301,6 @@ class ReadCache:
         if slot is not None and self.hashes.settled:
             self._write(self.scan_slot(setup), (self.hashes.kept(), *slot))
 
-    # -- the built-in rules' descriptions ----------------------------------------------------
-    # A warm run needs each rule's id, name, group, options and docs, never its check(): they are
-    # kept here, keyed by the rules' and portlint's code, so that such a run imports no rule module.
-
-    def rule_index(self, folder: Path) -> tuple[str, Any | None]:
-        """(key, the descriptions kept for ``folder``'s rules under that key, or None)."""
-        key = digest("\0".join((str(FORMAT), __version__, _PYTHON, self.code(), str(folder),
-                                 self.folder_fingerprint(folder))).encode("utf-8", "surrogatepass"))
-        kept = self._read_signed(f"rules-{digest(str(folder).encode('utf-8', 'surrogatepass'))}.bin")
-        if not (isinstance(kept, tuple) and len(kept) == 2):
-            return key, None
-        stored_key, index = kept
-        return key, index if stored_key == key else None
-
-    def keep_rule_index(self, folder: Path, key: str, index: Any) -> None:
-        self._write(f"rules-{digest(str(folder).encode('utf-8', 'surrogatepass'))}.bin", (key, index))
-
     def _sign(self, payload: bytes) -> bytes:
         assert self.key is not None
         return hmac.new(self.key, payload, hashlib.sha256).digest()
@@ -589,22 +464,12 @@ def rules_fingerprint(rules: list, cache: "ReadCache | None" = None) -> str:
     """The rules' code: every ``.py`` of each folder a rule came from (helpers included)."""
     h = hashlib.blake2b(digest_size=16)
     for folder in sorted({Path(r.source).parent for r in rules}):
-        h.update((cache.folder_fingerprint(folder) if cache is not None else folder_fingerprint(folder)).encode())
-    return h.hexdigest()
+        if cache is not None:
+            h.update(cache.folder_fingerprint(folder).encode())
+        else:
+            from portlint.cache_startup import folder_fingerprint
 
-
-def folder_fingerprint(folder: Path, hashes: "FileHashes | None" = None) -> str:
-    """Every ``.py`` of ``folder``, by path and content hash (``hashes``: trusted by stat signature)."""
-    hashes = hashes if hashes is not None else FileHashes()
-    h = hashlib.blake2b(digest_size=16)
-    try:
-        with os.scandir(folder) as entries:
-            found = sorted((entry.path, _signature(entry)) for entry in entries
-                           if entry.name.endswith(".py") and not entry.is_dir())
-    except OSError:
-        return "?"
-    for path, signature in found:
-        h.update(path.encode("utf-8", "surrogatepass") + b"\0" + hashes.of(_Source(path, signature)).encode() + b"\0")
+            h.update(folder_fingerprint(folder).encode())
     return h.hexdigest()
 
 

@@ -127,13 +127,15 @@ def test_code_hashes_are_trusted_by_stat_signature_only_while_it_holds(tmp_path:
     import os
 
     import portlint.cache as cache_module
-    from portlint.cache import code_fingerprint, folder_fingerprint
+    import portlint.cache_startup as startup_module
+    from portlint.cache import code_fingerprint
+    from portlint.cache_startup import folder_fingerprint
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.setattr(cache_module, "RACY_NS", 0)  # no file is too fresh to trust (else: 2 s)
     reads: list[str] = []
-    real_raw = cache_module._Source.raw
-    monkeypatch.setattr(cache_module._Source, "raw", lambda self: reads.append(self.where) or real_raw(self))
+    real_raw = startup_module._Source.raw
+    monkeypatch.setattr(startup_module._Source, "raw", lambda self: reads.append(self.where) or real_raw(self))
     folder = tmp_path / "rules"
     folder.mkdir()
     helper = folder / "_helper.py"
