@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import os
 import pickle
-import secrets
 import sys
 import time
 from collections.abc import Iterable
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from portlint import __version__
+from portlint.cache_startup import StartupMemo
 
 CACHE_DIR = ".portlint_cache"
 FORMAT = 3  # bump when what an entry holds changes shape
@@ -52,7 +52,7 @@ def _signing_key() -> bytes | None:
         pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = secrets.token_bytes(_KEY_BYTES)
+        fresh = os.urandom(_KEY_BYTES)  # what secrets.token_bytes returns; secrets imports base64 & co.
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -66,15 +66,12 @@ def _signing_key() -> bytes | None:
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of portlint's own source (readers included): an entry written by other reader code,
-    even at the same version number (a checkout between releases), is never used."""
-    package = Path(__file__).resolve().parent
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(package.rglob("*.py")):
-        try:
-            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-        except OSError:
-            h.update(b"?")
-    return h.hexdigest()
+    even at the same version number (a checkout between releases), is never used. (A
+    :class:`ReadCache` computes the same through :meth:`ReadCache.code`, without reading every
+    file on every run.)"""
+    from portlint.cache_startup import code_fingerprint_with
+
+    return code_fingerprint_with(FileHashes())
 
 
 def digest(data: bytes) -> str:
@@ -119,7 +116,7 @@ def current_state(path: str, expected: str | None) -> str | None:
         return None
 
 
-class ReadCache:
+class ReadCache(StartupMemo):
     """Signed reader results under ``directory``; every failure means "not cached"."""
 
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
@@ -135,6 +132,26 @@ class ReadCache:
         # :meth:`output_token`); the engine keys the link and rule results on them
         self.tokens: list[tuple[str, ...]] = []
         self._loaded_side: dict = {}
+        self._code: str | None = None
+        self._code_hashes: FileHashes | None = None
+        self._ignores: dict[str, dict[str, bool]] | None = None  # .gitignore answers (see discover)
+        self._ignores_kept: dict = {}
+
+    def _read_signed(self, name: str) -> Any | None:
+        """The value of the signed file ``name``, or None (absent, unsigned, unreadable)."""
+        if not self.usable:
+            return None
+        path = self.directory / name
+        try:
+            if path.is_symlink() or not path.is_file():
+                return None
+            blob = path.read_bytes()
+            signature, payload = blob[:_SIG_BYTES], blob[_SIG_BYTES:]
+            if not hmac.compare_digest(signature, self._sign(payload)):
+                return None
+            return pickle.loads(payload)
+        except Exception:  # unreadable or another build's: computed afresh
+            return None
 
     @property
     def usable(self) -> bool:
@@ -144,7 +161,7 @@ class ReadCache:
         """The entry's name: version, portlint's own code, settings, reader and each (path, content
         hash) of its input."""
         h = hashlib.sha256()
-        for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), self.settings, reader):
+        for part in (str(FORMAT), __version__, _PYTHON, self.code(), self.settings, reader):
             h.update(part.encode("utf-8", "surrogatepass") + b"\0")
         for rel, content in sorted(inputs):
             h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + content.encode() + b"\0")
@@ -212,7 +229,7 @@ class ReadCache:
             self._ensure_dir()
             target = self.directory / name
             key = name.removesuffix(".bin")
-            tmp = self.directory / f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+            tmp = self.directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(self._sign(payload) + payload)
@@ -348,6 +365,12 @@ def read_through(cache: ReadCache, reader: str, files: list, read, context: str 
     return output
 
 
+def _where(file: Any) -> str:
+    """A file's absolute path as a string: the SourceFile's own when it has one."""
+    where = getattr(file, "where", None)
+    return where if isinstance(where, str) else str(file.path)
+
+
 RACY_NS = 2_000_000_000  # a file written this close to its hashing may change again unseen (git's "racy clean")
 
 
@@ -371,7 +394,7 @@ class FileHashes:
 
     def of(self, file) -> str:
         """``file``'s content hash: from the table when its signature is unchanged, else read."""
-        key = str(file.path)
+        key = _where(file)
         signature = file.signature
         known = self.table.get(key)
         if known is not None and signature is not None and known[0] == signature and not known[2]:
@@ -390,14 +413,14 @@ class FileHashes:
 
     def known(self, file) -> bool:
         """Whether ``file``'s hash is known and trusted unchanged (without reading it)."""
-        known = self.table.get(str(file.path))
+        known = self.table.get(_where(file))
         signature = file.signature
         return known is not None and signature is not None and known[0] == signature and not known[2]
 
     def binary(self, file, sniff) -> bool:
         """``sniff(file)`` (is it binary?), remembered with the file's hash while its signature
         holds: an edit run does not open every file again to look for NUL bytes."""
-        key = str(file.path)
+        key = _where(file)
         known = self.table.get(key)
         signature = file.signature
         if (known is not None and signature is not None and known[0] == signature and not known[2]
@@ -425,26 +448,28 @@ def scan_key(cache: ReadCache, files: list, extra: str) -> str:
     the rules, the selection and the day, which decides expired suppressions) and each file's
     path and content (a file over ``max-file-size`` by its size: it is not read)."""
     h = hashlib.sha256()
-    for part in (str(FORMAT), __version__, _PYTHON, code_fingerprint(), extra):
+    for part in (str(FORMAT), __version__, _PYTHON, cache.code(), extra):
         h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    parts: list[str] = []  # one update with the bytes of all files: the same digest, fewer calls
+    of = cache.hashes.of
     for file in files:
-        h.update(file.rel.encode("utf-8", "surrogatepass") + b"\0")
-        h.update(f"{file.size}:{file.environment}\0".encode("utf-8", "surrogatepass"))
-        if file.size > file.limit:
-            continue
-        h.update(cache.hashes.of(file).encode())
+        parts.append(f"{file.rel}\0{file.size}:{file.environment}\0")
+        if file.size <= file.limit:
+            parts.append(of(file))
+    h.update("".join(parts).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
-def rules_fingerprint(rules: list) -> str:
+def rules_fingerprint(rules: list, cache: "ReadCache | None" = None) -> str:
     """The rules' code: every ``.py`` of each folder a rule came from (helpers included)."""
     h = hashlib.blake2b(digest_size=16)
     for folder in sorted({Path(r.source).parent for r in rules}):
-        for path in sorted(folder.glob("*.py")):
-            try:
-                h.update(str(path).encode("utf-8", "surrogatepass") + b"\0" + path.read_bytes())
-            except OSError:
-                h.update(b"?")
+        if cache is not None:
+            h.update(cache.folder_fingerprint(folder).encode())
+        else:
+            from portlint.cache_startup import folder_fingerprint
+
+            h.update(folder_fingerprint(folder).encode())
     return h.hexdigest()
 
 

@@ -11,7 +11,7 @@ import sys
 
 from portlint import __version__
 
-# argparse, importlib and pkgutil are imported where used: `portlint --version` needs none of them
+# argparse and importlib are imported where used: `portlint --version` needs neither
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -55,11 +55,10 @@ def build_parser(only: str | None = None):
 
 def command_names() -> list[str]:
     """Subcommand module names (a module's NAME is its file name), without importing them."""
-    import pkgutil
-
     import portlint.commands as commands
+    from portlint._modules import module_names
 
-    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    return module_names(commands.__path__)
 
 
 def main(argv: list[str] | None = None) -> int:

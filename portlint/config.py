@@ -8,7 +8,6 @@ and the key; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,6 +229,8 @@ def _parse_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    import tomllib  # here: a tree without a config file never needs the parser
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

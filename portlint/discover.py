@@ -14,6 +14,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from portlint import safe_io
 from portlint.config import Config
@@ -50,6 +51,15 @@ class SourceFile:
     signature: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
     _name: str | None = field(default=None, repr=False, compare=False)
     _suffix: str | None = field(default=None, repr=False, compare=False)
+    _where: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def where(self) -> str:
+        """``str(path)``, known from the walk (pathlib formats a deep path in microseconds, and
+        the cache asks for every file's on every run)."""
+        if self._where is None:
+            self._where = str(self.path)
+        return self._where
 
     @property
     def name(self) -> str:
@@ -109,8 +119,12 @@ class Discovery:
     skipped: list[Skipped]
 
 
-def discover(paths: list[Path], root: Path, config: Config) -> Discovery:
-    """All candidate files under ``paths`` (files or folders), sorted by relative path."""
+def discover(paths: list[Path], root: Path, config: Config, memo: Any = None) -> Discovery:
+    """All candidate files under ``paths`` (files or folders), sorted by relative path.
+
+    ``memo`` (a :class:`portlint.cache.ReadCache`) remembers what each ``.gitignore`` decided
+    for each path, by its bytes: a run over paths decided before never builds a matcher (nor
+    imports pathspec, ~20 ms)."""
     files: dict[str, SourceFile] = {}
     skipped: list[Skipped] = []
     excludes = [_normalise_glob(g) for g in config.exclude]
@@ -119,11 +133,13 @@ def discover(paths: list[Path], root: Path, config: Config) -> Discovery:
         if not start.is_dir():
             _consider(start, root, config, excludes, files, skipped, explicit=True)
             continue
-        for file_path, rel, entry in _walk(start, root, config, excludes, skipped):
+        for file_path, rel, entry in _walk(start, root, config, excludes, skipped, memo):
             if not entry.is_symlink() and rel not in files:
                 _consider_plain(file_path, rel, entry, config, excludes, files, skipped, root)
             else:
                 _consider(file_path, root, config, excludes, files, skipped, explicit=False)
+    if memo is not None:
+        memo.keep_gitignore_decisions()
     ordered = [files[k] for k in sorted(files)]
     return Discovery(root=root, files=ordered, skipped=sorted(skipped, key=lambda s: s.rel))
 
@@ -147,6 +163,12 @@ def infer_environment(rel: str, environments: tuple[str, ...]) -> str | None:
     found = _folder_environment(folder, environments)
     if found is not None:
         return found
+    return _name_environment(name, environments)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_environment(name: str, environments: tuple[str, ...]) -> str | None:
+    """The environment a file name names (``.env.uat``, ``values-prod.yaml``), once per name."""
     envs = _lowered(environments)
     for token in _ENV_SPLIT.split(name.lower()):
         if token in envs:
@@ -182,51 +204,64 @@ def _excluded(rel: str, excludes: list[str]) -> bool:
     return False
 
 
-def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped: list[Skipped]):
+def _walk(start: Path, root: Path, config: Config, excludes: list[str], skipped: list[Skipped], memo: Any = None):
     """Yield files below ``start``, never following directory symlinks (no loops).
 
     Iterative (an explicit stack, not recursion): 1,000 nested folders do not exhaust the
     interpreter's stack, and a folder that cannot be listed (a path longer than PATH_MAX,
     permission denied) is recorded in ``skipped`` while the rest of the tree is still walked.
+
+    Paths are handled as strings (``os.scandir`` gives each entry's): one listing per folder
+    tells whether it holds a ``.gitignore`` or is a virtualenv (``pyvenv.cfg``), and the
+    relative paths are built by joining names, not by pathlib arithmetic.
     """
-    stack: list[tuple[Path, tuple[tuple[Path, object], ...], int]] = [(start, (), 0)]
+    # (folder, its path as a string, its path relative to the root, .gitignore specs in force, depth)
+    stack: list[tuple[Path, str, str, tuple[tuple[str, object], ...], int]] = [
+        (start, str(start), relative(start, root), (), 0)]
     while stack:
-        current, inherited, depth = stack.pop()
-        specs = inherited
-        if not config.include_ignored:
-            spec = _load_gitignore(current, root)
-            if spec is not None:
-                specs = (*specs, (current, spec))
+        current, where, base, specs, depth = stack.pop()
         try:
-            with os.scandir(current) as entries:
-                listed = sorted(((e.name, e.is_dir(follow_symlinks=False), e) for e in entries), key=lambda e: e[0])
+            with os.scandir(where) as entries:
+                listed = sorted(entries, key=_entry_name)
         except OSError as exc:
-            skipped.append(Skipped(relative(current, root), f"folder not scanned: {_os_reason(exc)}", current))
+            if depth and os.path.lexists(os.path.join(where, VENV_MARKER)):
+                continue  # a virtualenv that cannot be listed
+            skipped.append(Skipped(base, f"folder not scanned: {_os_reason(exc)}", current))
             continue
+        names = {entry.name for entry in listed} if listed else ()
+        if depth and VENV_MARKER in names:
+            continue  # a virtualenv: other people's code
         if depth >= MAX_DEPTH:
-            skipped.append(Skipped(relative(current, root), f"folder not scanned: deeper than {MAX_DEPTH} levels",
-                                   current))
+            skipped.append(Skipped(base, f"folder not scanned: deeper than {MAX_DEPTH} levels", current))
             continue
+        if ".gitignore" in names and not config.include_ignored:
+            spec = _load_gitignore(os.path.join(where, ".gitignore"), root, memo)
+            if spec is not None:
+                specs = (*specs, (where if where.endswith(os.sep) else where + os.sep, spec))
         folders = []
-        base = relative(current, root)
         child = getattr(current, "_make_child_relpath", current.joinpath)  # skips re-parsing the name
-        for name, is_dir, entry in listed:
-            full = child(name)
+        for entry in listed:
+            name = entry.name
             rel = name if base == "." else f"{base}/{name}"
-            if is_dir:
-                if _keep_dir(full, rel, excludes, specs):
-                    folders.append(full)
-            elif not _ignored(full, specs, is_dir=False):
-                yield full, rel, entry
-        stack.extend((folder, specs, depth + 1) for folder in reversed(folders))
+            if entry.is_dir(follow_symlinks=False):
+                if _keep_dir(name, entry.path, rel, excludes, specs):
+                    folders.append((child(name), entry.path, rel))
+            elif not specs or not _ignored(entry.path, specs, is_dir=False):
+                yield child(name), rel, entry
+        stack.extend((folder, path, rel, specs, depth + 1) for folder, path, rel in reversed(folders))
 
 
-def _keep_dir(full: Path, rel: str, excludes: list[str], specs) -> bool:
-    if full.name in SKIPPED_DIRS or _excluded(rel, excludes):
+VENV_MARKER = "pyvenv.cfg"  # a folder holding it is a virtualenv
+
+
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _keep_dir(name: str, path: str, rel: str, excludes: list[str], specs) -> bool:
+    if name in SKIPPED_DIRS or (excludes and _excluded(rel, excludes)):
         return False
-    if os.path.lexists(os.path.join(full, "pyvenv.cfg")):
-        return False
-    return not _ignored(full, specs, is_dir=True)
+    return not specs or not _ignored(path, specs, is_dir=True)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -242,15 +277,57 @@ def _is_within(path: Path, base: Path) -> bool:
 MAX_STARS = 2  # without RE2, a pattern segment with more ``*`` backtracks polynomially: not used
 
 
-def _load_gitignore(directory: Path, root: Path):
-    gitignore = directory / ".gitignore"
-    if not os.path.lexists(gitignore):  # most folders have none: one stat, no open
-        return None
+def _load_gitignore(gitignore: str, root: Path, memo: Any = None):
     try:
         data = safe_io.read_bytes(gitignore, root=root, limit=GITIGNORE_LIMIT)
     except (OSError, ValueError):
         return None
-    return gitignore_spec(data.decode("utf-8", errors="replace").splitlines())
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if memo is None:
+        return gitignore_spec(lines)
+    return _Remembered(lines, memo.gitignore_decisions(_matcher_identity().encode() + b"\0" + data))
+
+
+class _Remembered:
+    """A ``.gitignore`` whose answers are remembered (``decided``: path -> ignored, kept between
+    runs by the cache under the file's bytes, portlint's code and the matcher's); the matcher is
+    built only for a path not decided before."""
+
+    __slots__ = ("lines", "decided", "spec")
+
+    def __init__(self, lines: list[str], decided: dict[str, bool]) -> None:
+        self.lines = lines
+        self.decided = decided
+        self.spec: Any = _UNBUILT
+
+    def match_file(self, rel: str) -> bool:
+        answer = self.decided.get(rel)
+        if answer is None:
+            if self.spec is _UNBUILT:
+                self.spec = gitignore_spec(self.lines)  # None when no matcher can be built: ignores nothing
+            answer = self.decided[rel] = bool(self.spec is not None and self.spec.match_file(rel))
+        return answer
+
+
+_UNBUILT = object()
+
+
+@functools.lru_cache(maxsize=1)
+def _matcher_identity() -> str:
+    """Which matcher would answer (pathspec, re2), named by their installed files, without
+    importing them: an upgrade replaces the files, so remembered answers are not reused."""
+    import importlib.util
+
+    parts = []
+    for name in ("pathspec", "re2"):
+        try:
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec is not None else None
+            info = os.stat(origin) if origin else None
+        except (ImportError, ValueError, OSError):
+            origin, info = None, None
+        parts.append(f"{name}={origin}:{(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if info else ''}")
+    return ";".join(parts)
 
 
 def gitignore_spec(lines: list[str]):
@@ -271,9 +348,13 @@ def gitignore_spec(lines: list[str]):
         return None
 
 
-def _ignored(path: Path, specs: list[tuple[Path, object]], is_dir: bool) -> bool:
+def _ignored(path: str, specs: tuple[tuple[str, object], ...], is_dir: bool) -> bool:
+    """Whether a .gitignore in force ignores ``path`` (a string below each spec's folder, which
+    is given with its trailing ``/``)."""
     for base, spec in specs:
-        rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+        rel = path[len(base):] + ("/" if is_dir else "")
+        if os.sep != "/":
+            rel = rel.replace(os.sep, "/")
         if spec.match_file(rel):  # type: ignore[attr-defined]
             return True
     return False
@@ -319,7 +400,7 @@ def _consider_plain(path: Path, rel: str, entry: os.DirEntry, config: Config, ex
                     files: dict[str, SourceFile], skipped: list[Skipped], root: Path) -> None:
     """:func:`_consider` for a walked entry that is not a symlink: one ``lstat`` (from the
     directory entry), no path arithmetic."""
-    if _excluded(rel, excludes):
+    if excludes and _excluded(rel, excludes):
         return
     try:
         info = entry.stat(follow_symlinks=False)
@@ -332,7 +413,8 @@ def _consider_plain(path: Path, rel: str, entry: os.DirEntry, config: Config, ex
             skipped.append(Skipped(rel, f"not read: not a regular file ({safe_io.file_kind(mode)})", path))
         return
     files[rel] = SourceFile(path=path, rel=rel, size=info.st_size, environment=infer_environment(rel, config.environments),
-                            root=root, limit=config.max_file_size, signature=stat_signature(info))
+                            root=root, limit=config.max_file_size, signature=stat_signature(info), _where=entry.path,
+                            _name=entry.name)
 
 
 def stat_signature(info: os.stat_result) -> tuple[int, ...]:

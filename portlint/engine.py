@@ -142,7 +142,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
 
     tick = time.perf_counter()
     report("discovering files", 0, 1)
-    found = discover(paths, root, config)
+    found = discover(paths, root, config, read_cache)  # it remembers .gitignore answers
     scoped = load_nested(found.files, config)
     if any(item.exclude for item in scoped):
         found = Discovery(found.root, [f for f in found.files if not excluded(scoped, f.rel)], found.skipped)
@@ -255,7 +255,7 @@ def _scan_identity(read_cache, found: Discovery, paths: list[Path], root: Path, 
     skipped = repr([(s.rel, s.reason, s.quiet) for s in found.skipped])
     nested = repr([(item.rel, item.folder, item.exclude, item.ignored, item.keys, config_fingerprint(item.config))
                    for item in scoped])
-    checking = "\0".join((setup, rules_fingerprint(rules), nested))
+    checking = "\0".join((setup, rules_fingerprint(rules, read_cache), nested))
     extra = "\0".join((checking, today().isoformat(), skipped))
     return setup, scan_key(read_cache, found.files, extra), scan_key(read_cache, [], checking)
 

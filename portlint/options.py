@@ -13,7 +13,6 @@ plain defaults (``OPTIONS = {"limit": 3}``): the type is then read from the defa
 
 from __future__ import annotations
 
-import difflib
 import os
 import typing
 from collections.abc import Iterable
@@ -128,6 +127,8 @@ def as_option(default: Any) -> Option:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean X?)`` for the closest candidate, or an empty string."""
+    import difflib  # only a mistake needs it
+
     target = word.lower()
     best: tuple[float, int, str] | None = None
     for candidate in sorted({c for c in candidates if c}):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -93,27 +94,75 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
-    """Built-in rules, then every extra folder's rules; ids must be unique. Sorted by id."""
+def load_rules(extra_dirs: Iterable[Path] = (), cache: Any = None) -> list[Rule]:
+    """Built-in rules, then every extra folder's rules; ids must be unique. Sorted by id.
+
+    With ``cache`` (a :class:`portlint.cache.ReadCache`), the built-in rules are described from
+    what it kept for the same code, and each rule module is imported only when its ``check``
+    is first called (a warm run calls none). User rules are always imported."""
     rules: dict[str, Rule] = {}
     for directory, builtin in [(builtin_rules_dir(), True), *((Path(d), False) for d in extra_dirs)]:
         if not directory.is_dir():
             raise RuleLoadError(f"{directory}: rules directory not found")
-        for path in sorted(directory.glob("*.py")):
-            if path.name.startswith("_"):
-                continue
-            rule = _load_rule(path, builtin)
+        for rule in _folder_rules(directory, builtin, cache if builtin else None):
             if rule.id in rules:
-                raise RuleLoadError(f"{path}: rule id {rule.id} already defined in {rules[rule.id].source}")
+                raise RuleLoadError(f"{rule.source}: rule id {rule.id} already defined in {rules[rule.id].source}")
             rules[rule.id] = rule
     return [rules[k] for k in sorted(rules)]
 
 
-def _load_rule(path: Path, builtin: bool) -> Rule:
-    module_name = f"portlint_rule_{'builtin' if builtin else 'user'}_{path.stem}"
+_DESCRIBED = ("id", "name", "severity", "summary", "doc", "options", "builtin", "tags", "engine", "group",
+              "folds_into", "help_uri", "fix")
+
+
+def _folder_rules(directory: Path, builtin: bool, cache: Any) -> list[Rule]:
+    # the names ``directory.glob("*.py")`` gives, in the order of their paths, without making a
+    # Path of each (``_`` modules are helpers, not rules)
+    names = sorted(name for name in os.listdir(directory) if name.endswith(".py") and not name.startswith("_"))
+    if cache is None:
+        return [_load_rule(directory / name, builtin) for name in names]
+    key, index = cache.rule_index(directory)
+    if isinstance(index, list) and [name for name, _ in index] == names:
+        try:
+            return [Rule(**described, source=path, check=_LazyCheck(path, _module_name(path, builtin)))
+                    for path, described in ((directory / name, described) for name, described in index)]
+        except TypeError:  # described by another build
+            pass
+    rules = [_load_rule(directory / name, builtin) for name in names]
+    cache.keep_rule_index(directory, key,
+                          [(r.source.name, {name: getattr(r, name) for name in _DESCRIBED}) for r in rules])
+    return rules
+
+
+class _LazyCheck:
+    """A rule's ``check``, its module imported on the first call."""
+
+    __slots__ = ("path", "module_name", "_check")
+
+    def __init__(self, path: Path, module_name: str) -> None:
+        self.path = path
+        self.module_name = module_name
+        self._check: Callable[..., Iterable[Problem]] | None = None
+
+    def __call__(self, ctx: Any) -> Iterable[Problem]:
+        if self._check is None:
+            self._check = _module(self.path, self.module_name).check
+        return self._check(ctx)
+
+
+def _module_name(path: Path, builtin: bool) -> str:
+    return f"portlint_rule_{'builtin' if builtin else 'user'}_{path.stem}"
+
+
+def _module(path: Path, module_name: str) -> ModuleType:
     module = sys.modules.get(module_name)
     if module is None or getattr(module, "__file__", None) != str(path):
         module = _import(path, module_name)
+    return module
+
+
+def _load_rule(path: Path, builtin: bool) -> Rule:
+    module = _module(path, _module_name(path, builtin))
     missing = [a for a in ("ID", "NAME", "SEVERITY", "SUMMARY", "check") if not hasattr(module, a)]
     if missing:
         raise RuleLoadError(f"{path}: a rule module must define {', '.join(missing)}")

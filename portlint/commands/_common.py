@@ -133,9 +133,10 @@ def selection(args, rules: list[Rule]) -> RuleSelection:
     return chosen
 
 
-def rules_for(config: Config) -> list[Rule]:
-    """The rules of a run; the config's [rules] tables are checked against them (names, options, types)."""
-    rules = load_rules(config.rules_dirs)
+def rules_for(config: Config, read_cache=None) -> list[Rule]:
+    """The rules of a run; the config's [rules] tables are checked against them (names, options, types).
+    With the run's ``read_cache``, built-in rule modules are imported only when a rule runs."""
+    rules = load_rules(config.rules_dirs, cache=read_cache)
     check_rule_settings(config, rules)
     check_config_selectors(config, rules)
     return rules
@@ -255,11 +256,13 @@ def run_scan(args, reuse: bool = False) -> Scanned | None:
     from portlint.engine import scan
 
     paths, root, config = resolve_scan(args)
-    rules = rules_for(config)
+    # --show-settings only prints: it keeps nothing in the cache
+    read_cache = None if getattr(args, "show_settings", False) else read_cache_for(args, root, config)
+    rules = rules_for(config, read_cache)
     chosen = selection(args, rules)
     if show_settings(args, paths, root, config, rules, chosen):
         return None
     with progress_bar(args) as progress:
         result = scan(paths, root, config, rules=rules, selection=chosen, progress=progress,
-                      read_cache=read_cache_for(args, root, config), reuse=reuse)
+                      read_cache=read_cache, reuse=reuse)
     return Scanned(paths, root, config, rules, chosen, result)

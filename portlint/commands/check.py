@@ -5,12 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
 from portlint.commands._common import (read_cache_for, add_scan_arguments, note_nested_configs, run_scan, use_color,
                                       write_output)
-from portlint.discover import relative
-from portlint.safe_io import UnsafeWrite
-from portlint.engine import scan
 from portlint.model import Severity
 from portlint.report import RenderOptions, available_formats, plural, reporter
 from portlint.report._paths import prefix_for, rebased, repository_root
@@ -84,6 +80,8 @@ def run(args) -> int:
         raise UsageError("with several --format values, give an --output for each (the last may go to stdout)")
     touched: set[str] | None = None
     if args.hook:
+        from portlint.discover import relative
+
         root = Path.cwd().resolve()
         touched = {relative(Path(p).resolve(), root) for p in args.paths}
         args.paths = [str(root)]
@@ -95,7 +93,11 @@ def run(args) -> int:
     note_nested_configs(result, config)
     if touched is not None and not args.show_all:
         result.findings = [f for f in result.findings if _touches(f, touched)]
+    if args.baseline or args.write_baseline:  # imported only when asked for
+        from portlint.baseline import BaselineError, load_baseline, split_new, write_baseline
     if args.write_baseline:
+        from portlint.safe_io import UnsafeWrite
+
         try:
             write_baseline(result.findings, args.write_baseline)
         except OSError as exc:
@@ -115,6 +117,8 @@ def run(args) -> int:
         status = apply_fixes(result.findings, root, config.max_file_size, diff_only=args.diff, log=sys.stderr)
         if args.diff or status == 2:
             return status
+        from portlint.engine import scan
+
         result = scan(paths, root, config, rules=rules, selection=chosen, read_cache=read_cache_for(args, root, config))
         if touched is not None and not args.show_all:
             result.findings = [f for f in result.findings if _touches(f, touched)]

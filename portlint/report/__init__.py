@@ -8,7 +8,6 @@ fixed order. Paths are rebased onto the current folder first (:mod:`portlint.rep
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -29,7 +28,9 @@ def plural(count: int, word: str) -> str:
 
 def available_formats() -> list[str]:
     """Format names: a module's name, ``_`` written ``-`` (``json_full`` is ``json-full``)."""
-    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+    from portlint._modules import module_names
+
+    return sorted(name.replace("_", "-") for name in module_names(__path__))
 
 
 def reporter(name: str) -> ModuleType:

@@ -8,13 +8,19 @@ reader and shows such characters instead of obeying them.
 
 from __future__ import annotations
 
+import functools
 import re
-import unicodedata
 
 # C0 and C1 controls, DEL, bidi embeddings/overrides/isolates and marks, line/paragraph separators
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
-# what XML 1.0 cannot carry at all (even as a character reference)
-_XML_INVALID = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# what XML 1.0 cannot carry at all (even as a character reference); compiled on first use (the
+# negated class spans all of Unicode: ~10 ms, which a JSON or text report never needs)
+_XML_INVALID_PATTERN = "[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+
+
+@functools.cache
+def _xml_invalid() -> re.Pattern[str]:
+    return re.compile(_XML_INVALID_PATTERN)
 
 
 def _visible(match: re.Match) -> str:
@@ -31,7 +37,7 @@ def visible(text: str) -> str:
 
 def xml_text(text: str) -> str:
     """Text an XML 1.0 document can hold: controls shown as ``\\x01``; ElementTree escapes ``<&"``."""
-    return _XML_INVALID.sub(_visible, visible(text))
+    return _xml_invalid().sub(_visible, visible(text))
 
 
 def github_data(text: str) -> str:
@@ -71,6 +77,8 @@ def mermaid_label(parts: list[str]) -> str:
 
 def is_printable(text: str) -> bool:
     """No control, bidi or separator character (for tests and asserts)."""
+    import unicodedata  # a C extension no report needs
+
     return not _UNSAFE.search(text) and all(unicodedata.category(c) != "Cc" for c in text)
 
 
