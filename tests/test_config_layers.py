@@ -420,16 +420,16 @@ def test_oversized_docs_are_skipped_without_a_note_of_ours() -> None:
 
 
 def test_client_addresses_in_the_vocabulary() -> None:
-    from portlint.readers._config_keys import bundle_peer, client_host
+    from portlint.readers._config_keys import bundle_peer, by_lower_name, client_host
 
-    assert client_host("REDIS_PORT", {"REDIS_HOST": "redis"}) == "redis"
-    assert client_host("SMTP_PORT", {"SMTP_SERVER": "smtp.example.com"}) == "smtp.example.com"
-    assert client_host("port", {"host": "cache.internal", "port": "6379"}) == "cache.internal"
-    assert client_host("API_PORT", {"API_HOST": "0.0.0.0"}) is None  # a bind host: its own port
-    assert client_host("API_PORT", {"API_HOST": "localhost"}) is None
+    assert client_host("REDIS_PORT", by_lower_name({"REDIS_HOST": "redis"})) == "redis"
+    assert client_host("SMTP_PORT", by_lower_name({"SMTP_SERVER": "smtp.example.com"})) == "smtp.example.com"
+    assert client_host("port", by_lower_name({"host": "cache.internal", "port": "6379"})) == "cache.internal"
+    assert client_host("API_PORT", by_lower_name({"API_HOST": "0.0.0.0"})) is None  # a bind host: its own port
+    assert client_host("API_PORT", by_lower_name({"API_HOST": "localhost"})) is None
     assert client_host("API_PORT", {"API_HOST": "${HOST}"}) is None  # unknown host
-    assert client_host("API_PORT", {"DB_HOST": "db"}) is None  # another key's host
-    assert client_host("API_WORKERS", {"API_HOST": "db"}) is None  # not a port
+    assert client_host("API_PORT", by_lower_name({"DB_HOST": "db"})) is None  # another key's host
+    assert client_host("API_WORKERS", by_lower_name({"API_HOST": "db"})) is None  # not a port
     assert bundle_peer("EXPO_PUBLIC_GATE_PORT") == ("EXPO_PUBLIC_", "gate")
     assert bundle_peer("NEXT_PUBLIC_API_PORT") == ("NEXT_PUBLIC_", "api")
     assert bundle_peer("REACT_APP_BACKEND_PORT") == ("REACT_APP_", "backend")

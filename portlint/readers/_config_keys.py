@@ -51,8 +51,14 @@ def bundle_peer(name: str) -> tuple[str, str] | None:
     return None
 
 
+def by_lower_name(siblings: dict[str, str]) -> dict[str, str]:
+    """Sibling settings keyed by lower-case name, as :func:`client_host` looks them up (built once
+    per mapping or file: a ``.env`` of 2,000 lines asked it 2,000 times)."""
+    return {name.lower(): value for name, value in siblings.items()}
+
+
 def client_host(key: str, siblings: dict[str, str]) -> str | None:
-    """The host a port key's sibling puts it on, when that host is not this machine: ``REDIS_PORT``
+    """The host a port key's sibling (``siblings``: :func:`by_lower_name`) puts it on, when that host is not this machine: ``REDIS_PORT``
     beside ``REDIS_HOST=redis``, ``port`` beside ``host: smtp.example.com``, ``LEAN_DB_PORT`` beside
     ``LEAN_DB_HOST=leantime_db``. Such a port is where the app connects (a client address), not a
     port it binds. ``None`` when no sibling names a host, the host is local (``0.0.0.0``,
@@ -61,9 +67,8 @@ def client_host(key: str, siblings: dict[str, str]) -> str | None:
     if lowered != "port" and not lowered.endswith(("_port", "-port")):
         return None
     stem = lowered[:-4]  # keeps the separator: redis_, smtp-, or nothing
-    by_lower = {name.lower(): value for name, value in siblings.items()}
     for leaf in HOST_LEAVES:
-        value = by_lower.get(f"{stem}{leaf}")
+        value = siblings.get(f"{stem}{leaf}")
         if value is None:
             continue
         host = value.strip().strip("'\"").strip().lower()

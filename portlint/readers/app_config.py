@@ -19,7 +19,7 @@ from typing import Any
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, PortValue, Role, Setting, Severity
 from portlint.readers import ReadContext, ReadOutput, _yaml
-from portlint.readers._config_keys import (canonical_service, client_host, is_port_key, is_setting_key,
+from portlint.readers._config_keys import (by_lower_name, canonical_service, client_host, is_port_key, is_setting_key,
                                           looks_unresolved)
 
 WEIGHT = 3.0  # CPU per byte, relative (measured on the bench tree): every key is walked and merged across layers
@@ -178,7 +178,7 @@ def _read_loose(loose: list[tuple[str, Any, Any]], file: SourceFile, environment
     """Top-level ``port: 8000`` with no service section: the file's own port (service by membership)."""
     ref = EntityRef(kind=ENTITY_KIND, name=file.rel)
     found = _Collector(ref, "", None, file, environment)
-    siblings = {name: str(_yaml.scalar_value(value)) for name, _key, value in loose}
+    siblings = by_lower_name({name: str(_yaml.scalar_value(value)) for name, _key, value in loose})
     for name, _key, value in loose:
         found.leaf(name, value, [], siblings)
     out.entities.append(Entity(ref=ref, location=_yaml.location(loose[0][1], file.rel), environment=environment,
@@ -198,7 +198,7 @@ class _Collector:
         self.settings: list[Setting] = []
 
     def walk(self, node: Any, path: list[str], depth: int) -> None:
-        siblings = scalar_siblings(node)
+        siblings = by_lower_name(scalar_siblings(node))
         for key, value in _yaml.items(node):
             name = _yaml.text(key)
             if name is None:

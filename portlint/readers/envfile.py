@@ -29,8 +29,8 @@ from typing import Any
 from portlint.discover import SourceFile
 from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Role, Setting
 from portlint.readers import ReadContext, ReadOutput
-from portlint.readers._config_keys import (LOCAL_ENVIRONMENT, bundle_peer, client_host, is_port_key, key_for_env_var,
-                                          looks_unresolved)
+from portlint.readers._config_keys import (LOCAL_ENVIRONMENT, bundle_peer, by_lower_name, client_host, is_port_key,
+                                          key_for_env_var, looks_unresolved)
 
 WEIGHT = 3.0  # CPU per byte, relative (measured on the bench tree): every line is a setting
 NAME = "envfile"
@@ -101,7 +101,7 @@ def _read_file(file: SourceFile, text: str, ctx: ReadContext, out: ReadOutput) -
     environment = environment_of(file, ctx)
     owners: dict[str, Entity] = {}
     assignments = _assignments(text)
-    siblings = {name: raw for _, name, raw, _ in assignments}
+    siblings = by_lower_name({name: raw for _, name, raw, _ in assignments})
     for number, name, raw, column in assignments:
         if raw == "":
             continue
