@@ -19,6 +19,7 @@ from portlint.model import Location, ParseFailure, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.scopes import build_scopes
 
+DEFAULT_TRANSFER = 0.15  # pickling a reader's results in a child and unpickling them here, per unit of reading
 Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
 
@@ -136,7 +137,8 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
                            state=lambda: cache.child_state() if cache is not None else None,
                            merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
                            failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]),
-                           imports=lambda job: getattr(job[0], "IMPORTS", ()))
+                           imports=lambda job: getattr(job[0], "IMPORTS", ()),
+                           transfer=lambda job: getattr(job[0], "TRANSFER", DEFAULT_TRANSFER))
     return _joined(results, owners, len(jobs))
 
 

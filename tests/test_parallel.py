@@ -73,7 +73,7 @@ def _sabotaged(monkeypatch, how) -> None:
     monkeypatch.setattr(dockerfile, "read", read)
     monkeypatch.setattr(dockerfile, "WEIGHT", 1e9, raising=False)  # the costliest job...
 
-    def share(costs, parts):  # ... alone in the child
+    def share(costs, parts, transfer=None):  # ... alone in the child
         top = max(range(len(costs)), key=costs.__getitem__)
         return [[i for i in range(len(costs)) if i != top], [top]]
 
@@ -204,3 +204,12 @@ def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
                (["p2"], ["4.py"], 3.0, ["t2"], ["n"])]
     assert _joined(results, owners, 2) == [(["b"], ["0.py", "1.py"], 1.0, [], []),
                                            (["p1", "p2"], ["0.py", "4.py"], 5.0, ["t1", "t2"], ["n"])]
+
+
+def test_jobs_whose_results_cost_much_to_send_back_stay_in_this_process() -> None:
+    """Two equal jobs: without transfer costs they are split; a job that is costly to send back
+    goes to this process (the first group), the cheap one to the child."""
+    assert parallel.share([10.0, 10.0], 2) == [[0], [1]]
+    assert parallel.share([10.0, 10.0], 2, transfer=[0.05, 0.9]) == [[1], [0]]
+    # a child is still used when this process is busy enough
+    assert parallel.share([30.0, 10.0, 10.0], 2, transfer=[0.1, 0.9, 0.9]) == [[0], [1, 2]]

@@ -21,7 +21,8 @@ from portlint.readers._app_common import (Token, is_port_env, modules_run, ports
 from portlint.readers._app_compose import parse_range
 from portlint.readers._app_dockerfile import Instruction, final_chain, parse, substitute
 
-WEIGHT = 1.5  # CPU per byte, relative (measured on the bench tree): a line-by-line read
+WEIGHT = 1.1  # CPU per byte, relative (measured on the bench tree): a line-by-line read
+TRANSFER = 0.2  # results sent back from a reading process, per unit of reading (docs/model.md)
 NAME = "dockerfile"
 PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 KIND = "docker/image"

@@ -32,7 +32,8 @@ from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._config_keys import (LOCAL_ENVIRONMENT, bundle_peer, by_lower_name, client_host, is_port_key,
                                           key_for_env_var, looks_unresolved)
 
-WEIGHT = 3.0  # CPU per byte, relative (measured on the bench tree): every line is a setting
+WEIGHT = 1.6  # CPU per byte, relative (measured on the bench tree): every line is a setting
+TRANSFER = 0.5  # results sent back from a reading process, per unit of reading: a setting per line
 NAME = "envfile"
 PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 LAYER = "env"

@@ -36,7 +36,8 @@ if TYPE_CHECKING:  # the Helm engine and kustomize are imported when a file need
     from portlint.helm.render import ChartRenders
     from portlint.kustomize import builds
 
-WEIGHT = 1.2  # CPU per byte, relative (measured on the bench tree): libyaml does the parsing
+WEIGHT = 0.85  # CPU per byte, relative (measured on the bench tree): libyaml does the parsing
+TRANSFER = 0.15  # results sent back from a reading process, per unit of reading (docs/model.md)
 NAME = "kubernetes"
 IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 SUFFIXES = (".yaml", ".yml")

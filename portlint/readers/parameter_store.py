@@ -29,7 +29,8 @@ from portlint.model import Entity, EntityRef, Location, PortFact, PortValue, Rol
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._config_keys import canonical_service, is_port_key, is_setting_key, looks_unresolved
 
-WEIGHT = 0.1  # CPU per byte, relative (measured on the bench tree): a quick scan of most files
+WEIGHT = 0.09  # CPU per byte, relative (measured on the bench tree): a quick scan of most files
+TRANSFER = 0.02  # results sent back from a reading process, per unit of reading: most files hold nothing
 NAME = "parameter-store"
 PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 LAYER = "parameter-store"

@@ -20,6 +20,7 @@ from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_conf
 from portlint.readers._app_python import Relevance, Site, Trace, analyse, code_mentions
 
 NAME = "python"
+TRANSFER = 0.07  # results sent back from a reading process, per unit of reading: few facts for a parse
 PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 KIND = "code/python"
 # a module that writes parameters is the Parameter Store script: its fallbacks are parameter

@@ -11,7 +11,8 @@ from __future__ import annotations
 from portlint.discover import SourceFile
 from portlint.readers import ReadContext, ReadOutput
 
-WEIGHT = 2.2  # CPU per byte, relative (measured on the bench tree): a module is parsed, then evaluated
+WEIGHT = 1.25  # CPU per byte, relative (measured on the bench tree): a module is parsed, then evaluated
+TRANSFER = 0.12  # results sent back from a reading process, per unit of reading (docs/model.md)
 NAME = "terraform"
 IMPORTS = ("tree_sitter", "tree_sitter_hcl")  # parsers it loads on first use (docs/model.md)
 
