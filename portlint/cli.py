@@ -106,7 +106,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    hard_exit(main())
+
+
+def hard_exit(code: int) -> None:
+    """Exit without tearing down the heap, as mypy does: a run ends holding every fact, link and
+    finding it made, and freeing them one by one took ~75 ms of a 200-service check. Output is
+    flushed and exit handlers (portlint's helper process, kept code) run first; every file
+    portlint writes is closed before this point."""
+    import atexit
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said there
+            pass
+    run_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_handlers is None:  # not CPython: leave the normal way
+        sys.exit(code)
+    run_handlers()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -203,3 +203,19 @@ def test_a_clean_tree_without_ports_says_nothing_was_compared(tmp_path: Path) ->
     (tmp_path / "compose.yaml").write_text('services:\n  web:\n    image: nginx\n    ports: ["8080:80"]\n')
     proc = run_cli("check", str(tmp_path))
     assert "nothing was compared" not in proc.stdout
+
+
+def test_a_run_ends_without_teardown_but_with_all_its_output(tmp_path) -> None:
+    """The CLI leaves with ``os._exit`` (no heap teardown): everything it printed, however long,
+    reaches the pipe, exit handlers still run, and the exit code is kept."""
+    import json
+
+    from conftest import ROOT
+
+    run = run_cli("check", str(ROOT / "examples" / "genai-monorepo"), "--no-cache", "--format", "json-full")
+    assert run.returncode == 1, run.stderr
+    document = json.loads(run.stdout)  # complete: a cut-off document does not parse
+    assert len(run.stdout) > 50_000 and document["findings"]  # a long document, whole
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    assert run_cli("check", str(clean), "--no-cache").returncode == 0
