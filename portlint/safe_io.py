@@ -41,7 +41,6 @@ import errno
 import functools
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
@@ -259,6 +258,8 @@ def write_text(path: os.PathLike | str, text: str) -> None:
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     mode = _mode_of(target)
+    import tempfile  # imported when something is written (a report file, a fix), not on every run
+
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -51,7 +51,6 @@ spec:
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import replace
 from collections.abc import Iterator
 
@@ -111,6 +110,8 @@ def _problem(backend: Backend, same_ns: list[Entity], everywhere: list[Entity]) 
     name = backend.service_name
     namespace = ingress.ref.namespace
     where = f"namespace {namespace!r}" if namespace else "the default namespace"
+    import difflib  # only when a backend is missing
+
     close = difflib.get_close_matches(name, sorted({written_name(s) for s in same_ns}), n=3, cutoff=0.8)
     elsewhere = [s for s in everywhere if written_name(s) == name and s not in same_ns]
     related = [Related(s.location, f"Service {written_name(s)} is defined here, in {where}")
