@@ -19,6 +19,7 @@ from portlint.model import Location, ParseFailure, Severity
 from portlint.readers import ReadContext, ReadOutput, load_readers
 from portlint.scopes import build_scopes
 
+PIECES = 4  # per process, for each per-file reader: fine enough to even the shares out
 DEFAULT_TRANSFER = 0.15  # pickling a reader's results in a child and unpickling them here, per unit of reading
 Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
@@ -152,7 +153,7 @@ def _pieces(jobs: list[tuple[Any, list[SourceFile]]], cache, processes: int) -> 
     pieces: list[tuple[Any, list[SourceFile]]] = []
     owners: list[int] = []
     for index, (reader, files) in enumerate(jobs):
-        runs = _runs(reader, files, cache, processes) if getattr(reader, "PER_FILE", False) else [files]
+        runs = _runs(reader, files, cache, processes * PIECES) if getattr(reader, "PER_FILE", False) else [files]
         pieces.extend((reader, run) for run in runs)
         owners.extend(index for _ in runs)
     return pieces, owners

@@ -191,19 +191,22 @@ def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
     from types import SimpleNamespace
 
     from portlint.discover import SourceFile
-    from portlint.reading import _joined, _pieces
+    from portlint.reading import PIECES, _joined, _pieces
 
     per_file = SimpleNamespace(NAME="per-file", PER_FILE=True, WEIGHT=1.0)
     batch = SimpleNamespace(NAME="batch", WEIGHT=1.0)
     files = [SourceFile(Path(f"/x/{i}.py"), f"{i}.py", size) for i, size in enumerate([10, 10, 10, 10, 40])]
+    pieces, owners = _pieces([(batch, files[:2]), (per_file, files)], None, 1)
+    assert owners == [0, 1] and pieces == [(batch, files[:2]), (per_file, files)]  # one process: no cut
     pieces, owners = _pieces([(batch, files[:2]), (per_file, files)], None, 2)
-    assert owners == [0, 1, 1]
-    assert [[f.rel for f in run] for _, run in pieces] == [["0.py", "1.py"], ["0.py", "1.py", "2.py", "3.py"], ["4.py"]]
-    assert _pieces([(per_file, files)], None, 1) == ([(per_file, files)], [0])
+    runs = [[f.rel for f in run] for _, run in pieces]
+    assert runs[0] == ["0.py", "1.py"] and owners[0] == 0  # a batch reader is never cut
+    assert [rel for run in runs[1:] for rel in run] == [f.rel for f in files] and set(owners[1:]) == {1}
+    assert 2 < len(runs) - 1 <= 2 * PIECES and runs[-1] == ["4.py"]  # the big file alone
     results = [(["b"], ["0.py", "1.py"], 1.0, [], []), (["p1"], ["0.py"], 2.0, ["t1"], []),
                (["p2"], ["4.py"], 3.0, ["t2"], ["n"])]
-    assert _joined(results, owners, 2) == [(["b"], ["0.py", "1.py"], 1.0, [], []),
-                                           (["p1", "p2"], ["0.py", "4.py"], 5.0, ["t1", "t2"], ["n"])]
+    assert _joined(results, [0, 1, 1], 2) == [(["b"], ["0.py", "1.py"], 1.0, [], []),
+                                               (["p1", "p2"], ["0.py", "4.py"], 5.0, ["t1", "t2"], ["n"])]
 
 
 def test_jobs_whose_results_cost_much_to_send_back_stay_in_this_process() -> None:
