@@ -122,8 +122,8 @@ def hard_exit(code: int) -> None:
         except (OSError, ValueError):  # a closed pipe: nothing more can be said there
             pass
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
-    if run_handlers is None:  # not CPython: leave the normal way
-        sys.exit(code)
+    if run_handlers is None or sys.getprofile() or sys.gettrace():  # not CPython, or a profiler or
+        sys.exit(code)  # debugger that reports when the program returns: leave the normal way
     run_handlers()
     os._exit(code)
 

@@ -187,7 +187,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
 
     tick = time.perf_counter()
     known = {r.id for r in rules} | {r.name for r in rules} | {"ALL"}
-    comments = _CommentMemo(read_cache, whole)
+    comments = _CommentMemo(read_cache, whole, read.unmarked)
     findings, suppressed = apply_suppressions(findings, found, read_files, active, config, known, comments)
     timings["suppress"] = time.perf_counter() - tick
     result = ScanResult(root=root, graph=graph, findings=findings, rules=rules, files_read=len(read_files),  # type: ignore[arg-type]
@@ -207,7 +207,8 @@ class _CommentMemo:
     """The suppression comments of each file, kept in the scan slot by the file's content hash:
     an edit run does not open every file again to look for them."""
 
-    def __init__(self, read_cache, whole) -> None:
+    def __init__(self, read_cache, whole, unmarked: frozenset[str] = frozenset()) -> None:
+        self.unmarked = unmarked  # read (maybe in a child) and found to hold no marker: not opened again
         self.cache = read_cache if whole is not None else None
         slot = getattr(read_cache, "_slot", None) if self.cache is not None else None
         kept = slot[2].get("comments") if slot is not None and isinstance(slot[2], dict) else None
@@ -216,11 +217,11 @@ class _CommentMemo:
 
     def __call__(self, file: SourceFile) -> list[Suppression]:
         if self.cache is None:
-            return parse_suppressions(file.rel, file.text())
+            return [] if file.rel in self.unmarked else parse_suppressions(file.rel, file.text())
         content = self.cache.hashes.of(file)
         entry = self.kept.get(file.rel)
         if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == content):
-            entry = (content, parse_suppressions(file.rel, file.text()))
+            entry = (content, [] if file.rel in self.unmarked else parse_suppressions(file.rel, file.text()))
         self.fresh[file.rel] = entry
         return entry[1]
 

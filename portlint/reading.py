@@ -40,6 +40,7 @@ class Read:
     notes: list[ParseFailure]  # the engine's own: files skipped (size, binary, unreadable paths)
     files: set[str]  # the files read
     scopes: Any
+    unmarked: frozenset[str] = frozenset()  # files read whose text holds no suppression marker
 
     def output(self) -> ReadOutput:
         total = ReadOutput()
@@ -80,7 +81,9 @@ def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | N
             jobs.append((reader, wanted))
     all_tokens: list[tuple[str, ...]] = []
     parts: list = []
-    for (reader, _), (output, kept, seconds, tokens, binary) in zip(jobs, _read_jobs(jobs, ctx)):
+    unmarked: set[str] = set()
+    for (reader, _), (output, kept, seconds, tokens, binary, plain) in zip(jobs, _read_jobs(jobs, ctx)):
+        unmarked.update(plain)
         skipped.extend(binary)
         parts.extend(output)
         if timings is not None:
@@ -91,13 +94,15 @@ def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | N
     if ctx.read_cache is not None:
         ctx.read_cache.tokens = all_tokens
         ctx.read_cache.facts_key = _facts_key(ctx, notes)
-    return Read(parts, notes, read_files, ctx.scopes)
+    return Read(parts, notes, read_files, ctx.scopes, frozenset(unmarked))
 
 
 def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> list[tuple]:
-    """Each job's (output parts, files read, seconds, cache tokens, binary-file notes), read in one
-    process or several (:mod:`portlint.parallel`); the same results in the same order either way.
-    A job looks for binary content itself, so that the sniffing is shared out too."""
+    """Each job's (output parts, files read, seconds, cache tokens, binary-file notes, files whose
+    text holds no suppression marker), read in one process or several (:mod:`portlint.parallel`);
+    the same results in the same order either way. A job looks for binary content itself, so that
+    the sniffing is shared out too; and it says which of its files hold no suppression comment, so
+    that the suppressions stage need not open again what a child read."""
     from portlint import parallel
 
     cache = ctx.read_cache if ctx.read_cache is not None and ctx.read_cache.usable else None
@@ -114,12 +119,12 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
         files = [f for f in candidates if id(f) not in skip] if binary else candidates
         notes = [ParseFailure(Location(f.rel), "skipped: binary content", reader.NAME, Severity.NOTE) for f in binary]
         if not files:
-            return [], [], time.perf_counter() - tick, [], notes
+            return [], [], time.perf_counter() - tick, [], notes, []
         if cache is not None:
             cache.tokens = []
         output, kept = _read_cached(reader, files, ctx)
         tokens = cache.tokens if cache is not None else []
-        return output, [f.rel for f in kept], time.perf_counter() - tick, tokens, notes
+        return output, [f.rel for f in kept], time.perf_counter() - tick, tokens, notes, _unmarked(files)
 
     def failed(job, reason: str):
         reader, files = job
@@ -129,7 +134,7 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
         for file in files:
             output.fail(Location(file.rel), f"not read: the process reading it for the {reader.NAME} reader "
                         f"{reason}; the rest of the tree is still checked", reader.NAME)
-        return [output], [], 0.0, [], []
+        return [output], [], 0.0, [], [], []
 
     pieces, owners = _pieces(jobs, cache, ctx.processes)
     ctx.worker_mb = []
@@ -173,13 +178,19 @@ def _runs(reader, files: list[SourceFile], cache, parts: int) -> list[list[Sourc
 
 
 def _joined(results: list[tuple], owners: list[int], count: int) -> list[tuple]:
-    """Each job's result from those of its pieces, in order: parts, files, tokens and notes
-    chained, seconds added."""
-    joined: list[tuple] = [([], [], 0.0, [], []) for _ in range(count)]
-    for owner, (output, kept, seconds, tokens, notes) in zip(owners, results):
-        parts, files, total, all_tokens, all_notes = joined[owner]
-        joined[owner] = (parts + output, files + kept, total + seconds, all_tokens + tokens, all_notes + notes)
+    """Each job's result from those of its pieces, in order: seconds added, the rest chained."""
+    joined: list[tuple] = [([], [], 0.0, [], [], []) for _ in range(count)]
+    for owner, result in zip(owners, results):
+        joined[owner] = tuple(a + b for a, b in zip(joined[owner], result))
     return joined
+
+
+def _unmarked(files: list[SourceFile]) -> list[str]:
+    """The files whose decoded text (already at hand: the reader read it) holds no suppression
+    marker; a file not decoded here is left to be opened by the suppressions stage."""
+    from portlint.suppressions import MARKER
+
+    return [f.rel for f in files if f._text is not None and MARKER not in f._text]
 
 
 def _cost(reader, files: list[SourceFile], cache) -> float:

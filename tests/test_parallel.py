@@ -203,10 +203,10 @@ def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
     assert runs[0] == ["0.py", "1.py"] and owners[0] == 0  # a batch reader is never cut
     assert [rel for run in runs[1:] for rel in run] == [f.rel for f in files] and set(owners[1:]) == {1}
     assert 2 < len(runs) - 1 <= 2 * PIECES and runs[-1] == ["4.py"]  # the big file alone
-    results = [(["b"], ["0.py", "1.py"], 1.0, [], []), (["p1"], ["0.py"], 2.0, ["t1"], []),
-               (["p2"], ["4.py"], 3.0, ["t2"], ["n"])]
-    assert _joined(results, [0, 1, 1], 2) == [(["b"], ["0.py", "1.py"], 1.0, [], []),
-                                               (["p1", "p2"], ["0.py", "4.py"], 5.0, ["t1", "t2"], ["n"])]
+    results = [(["b"], ["0.py", "1.py"], 1.0, [], [], ["0.py"]), (["p1"], ["0.py"], 2.0, ["t1"], [], []),
+               (["p2"], ["4.py"], 3.0, ["t2"], ["n"], ["4.py"])]
+    assert _joined(results, [0, 1, 1], 2) == [(["b"], ["0.py", "1.py"], 1.0, [], [], ["0.py"]),
+                                              (["p1", "p2"], ["0.py", "4.py"], 5.0, ["t1", "t2"], ["n"], ["4.py"])]
 
 
 def test_jobs_whose_results_cost_much_to_send_back_stay_in_this_process() -> None:
@@ -216,3 +216,23 @@ def test_jobs_whose_results_cost_much_to_send_back_stay_in_this_process() -> Non
     assert parallel.share([10.0, 10.0], 2, transfer=[0.05, 0.9]) == [[1], [0]]
     # a child is still used when this process is busy enough
     assert parallel.share([30.0, 10.0, 10.0], 2, transfer=[0.1, 0.9, 0.9]) == [[0], [1, 2]]
+
+
+def test_suppressions_in_files_a_child_read_are_honoured(tmp_path: Path) -> None:
+    """The child says which of its files hold no suppression comment (so they are not opened
+    again); those that do are still read for their comments: the same findings and the same
+    suppressions with one process or two."""
+    import json
+
+    tree = tmp_path / "demo"
+    shutil.copytree(DEMO, tree)
+    for rel, number, comment in (("deploy/kubernetes/ingress.yaml", 33, "# portlint: ignore[PL105] -- a test"),
+                                 ("infrastructure/terraform/alb.tf", 4, "# portlint: ignore[PL209] -- a test")):
+        path = tree / rel
+        lines = path.read_text(encoding="utf-8").split("\n")
+        lines[number - 1] += f"  {comment}"
+        path.write_text("\n".join(lines), encoding="utf-8")
+    runs = [run_cli("check", "--format", "json", "--no-cache", "--jobs", jobs, ".", cwd=tree) for jobs in ("1", "2")]
+    assert runs[0].stdout == runs[1].stdout
+    suppressed = json.loads(runs[1].stdout)["suppressed"]
+    assert sorted(s["rule_id"] for s in suppressed) == ["PL105", "PL209"], suppressed
