@@ -79,6 +79,11 @@ class SourceFile:
             self._raw = safe_io.read_bytes(self.path, root=self.root, limit=self.limit)
         return self._raw
 
+    @property
+    def decoded(self) -> str | None:
+        """The text if it has been decoded in this process (never reads the file)."""
+        return self._text
+
     def text(self) -> str:
         """The decoded text, BOM stripped, newlines normalised; raises :class:`UndecodableFile`."""
         if self._text is None:

@@ -190,7 +190,7 @@ def _unmarked(files: list[SourceFile]) -> list[str]:
     marker; a file not decoded here is left to be opened by the suppressions stage."""
     from portlint.suppressions import MARKER
 
-    return [f.rel for f in files if f._text is not None and MARKER not in f._text]
+    return [f.rel for f in files if f.decoded is not None and MARKER not in f.decoded]
 
 
 def _cost(reader, files: list[SourceFile], cache) -> float:
