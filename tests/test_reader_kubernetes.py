@@ -369,3 +369,57 @@ def test_admission_policy_test_inputs_are_dropped_with_one_note() -> None:
     [note] = [f for f in result.findings if f.rule_id == "PL001"]
     assert note.severity.value == "note" and note.location.short.endswith("require-tls/tests/plain-http.yaml:1")
     assert "tests/ beside the admission policy policy.yaml holds its test inputs (1 file(s))" in note.message
+
+
+_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          port: {type: integer, description: "kind: Service is only text here"}
+"""
+_SERVICE = """apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 8080
+"""
+
+
+def test_crd_documents_are_not_composed_and_the_rest_keeps_its_lines(tmp_path: Path, monkeypatch) -> None:
+    """A CRD declares a schema, never a port: a bundle's CRDs are skipped, and the Service after
+    them is read at its own line; a broken document beside them is still an error at its line."""
+    from portlint.readers import _yaml
+
+    composed: list[str] = []
+    real = _yaml.compose_documents
+    monkeypatch.setattr(_yaml, "compose_documents", lambda text: composed.append(text) or real(text))
+    (tmp_path / "install.yaml").write_text(f"{_CRD}---\n{_CRD}---\n{_SERVICE}", encoding="utf-8")
+    result = scan_tree(tmp_path)
+    assert composed and not [text for text in composed if "CustomResourceDefinition" in text]
+    facts = [f for f in result.graph.facts() if f.location.path == "install.yaml"]
+    crd_lines = _CRD.count("\n")
+    assert sorted((f.location.line, f.value.number) for f in facts) == [(2 * (crd_lines + 1) + 7, 80),
+                                                                        (2 * (crd_lines + 1) + 8, 8080)]
+    assert not [e for e in result.graph.entities() if "widgets" in e.id]
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "install.yaml").write_text(f"{_CRD}---\nkind: [unclosed\n---\n{_SERVICE}", encoding="utf-8")
+    result = scan_tree(broken)
+    errors = [f for f in result.graph.failures if "invalid YAML" in f.message]
+    assert [e.location.line for e in errors] == [crd_lines + 3]
+    assert any(f.value.number == 8080 for f in result.graph.facts())

@@ -105,7 +105,7 @@ def compose_file(root: Path, rel: str, text: str | None = None,
         return None, "cannot be read (missing, not a regular file inside the scan, too big or not UTF-8)"
     try:
         documents = _yaml.compose_documents(text)
-        for document in documents:
+        for document in documents if _yaml.may_alias(text) else ():
             _yaml.count_nodes(document)
     except _yaml.YamlError as exc:
         return None, f"{exc.message} (line {exc.line})"
@@ -253,7 +253,7 @@ def _inline(node: Any, found: Kustomization) -> list[Any] | None:
     text = node.value
     try:
         documents = _yaml.compose_documents(text)
-        for document in documents:
+        for document in documents if _yaml.may_alias(text) else ():
             _yaml.count_nodes(document)
     except _yaml.YamlError:
         return None

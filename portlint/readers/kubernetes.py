@@ -15,7 +15,6 @@ unresolved (:mod:`portlint.readers._k8s_source`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from portlint.readers import ReadContext, ReadOutput, _k8s_routes, _yaml
 from portlint.readers._k8s_args import named_ports
 from portlint.readers._k8s_operators import GENERATED_SERVICES, generated_services
 from portlint.readers._k8s_policy_tests import POLICY, POLICY_KINDS, drop_test_inputs
+from portlint.readers._k8s_documents import compose
 from portlint.readers._k8s_config_maps import config_map_volumes, container_config_maps, read_config_map
 from portlint.readers._well_known import well_known
 from portlint.scopes import KUSTOMIZATIONS
@@ -64,8 +64,6 @@ ENDPOINT_SLICE_GROUPS = frozenset({"discovery.k8s.io"})
 NETWORK_POLICY_GROUPS = frozenset({"networking.k8s.io", "extensions"})
 SCRAPE_PORT = "prometheus.io/port"  # the pod annotation Prometheus' kubernetes_sd relabelling scrapes
 # scalars with any other tag (``!!python/name:…``, ``!Ref``, ``!!binary``) are inert: never read
-MAX_BROKEN_DOCUMENTS = 100  # a file with more is not read further (a note says so)
-_DOCUMENT_START = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:
@@ -215,64 +213,6 @@ def _documents(source: Source, ctx: ReadContext) -> tuple[list[Any], list[_yaml.
     if isinstance(shared, list):
         return shared, []
     return compose(source.yaml_text)
-
-
-def compose(text: str) -> tuple[list[Any], list[_yaml.YamlError]]:
-    """Compose every document; when one is broken, still compose the others (one error each)."""
-    try:
-        return _yaml.compose_documents(text), []
-    except _yaml.YamlError as exc:
-        return _recover(text, exc)
-
-
-def _recover(text: str, first: _yaml.YamlError) -> tuple[list[Any], list[_yaml.YamlError]]:
-    """After ``first`` failed the whole text, compose each ``---`` document on its own.
-
-    Linear in the file: each document is composed once, then its marks are moved to its lines.
-    """
-    chunks = _document_chunks(text)
-    if len(chunks) < 2:
-        return [], [first]
-    documents: list[Any] = []
-    errors: list[_yaml.YamlError] = []
-    for start_line, offset, chunk in chunks:
-        if len(errors) == MAX_BROKEN_DOCUMENTS:
-            errors.append(_yaml.CutShort(f"skipped from here: more than {MAX_BROKEN_DOCUMENTS} broken documents in "
-                                         "this file", start_line + 1, 1))
-            break
-        try:
-            composed = _yaml.compose_documents(chunk)
-        except _yaml.YamlError as exc:  # a fresh error: the traceback would pin the parser's buffers
-            errors.append(_yaml.YamlError(exc.message, exc.line + start_line, exc.column))
-            continue
-        _yaml.shift_lines(composed, start_line, offset)
-        documents.extend(composed)
-    return documents, errors or [first]
-
-
-def _document_chunks(text: str) -> list[tuple[int, int, str]]:
-    """Split at ``---``/``...`` lines: (0-based first line, offset, text) per document."""
-    starts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text) if m.start() > 0]
-    chunks: list[tuple[int, int, str]] = []
-    pending = 0
-    line = 0  # lines before ``pending``
-    for i in range(len(starts)):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        body = text[pending:end]
-        if i + 1 < len(starts) and not _has_content(body):
-            continue  # directives or comments only: they belong to the next document
-        chunks.append((line, pending, body))
-        line += body.count("\n")
-        pending = end
-    return chunks
-
-
-def _has_content(chunk: str) -> bool:
-    for line in chunk.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", "%", "---", "...")):
-            return True
-    return False
 
 
 def _within_budget(document: Any, budget: _yaml.NodeBudget, source: Source, out: ReadOutput) -> bool:
