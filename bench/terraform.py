@@ -85,8 +85,8 @@ def _discovered(tree: Path):
 
 def _reader(tree: Path, found, parse=None) -> None:
     """The Terraform reader on files already discovered (discovery is the same for both), with
-    the garbage collector tuned as :func:`portlint.engine.scan` tunes it for a scan."""
-    from portlint import engine
+    the garbage collector tuned as a scan tunes it (:mod:`portlint.collector`)."""
+    from portlint import collector
     from portlint.readers import ReadContext, terraform
     from portlint.terraform import load
 
@@ -94,7 +94,7 @@ def _reader(tree: Path, found, parse=None) -> None:
     original, thresholds = load.parse, gc.get_threshold()
     if parse is not None:
         load.parse = parse
-    gc.set_threshold(*getattr(engine, "_GC_THRESHOLD", thresholds))
+    gc.set_threshold(*collector.THRESHOLD)
     try:
         ctx = ReadContext(root=tree, config=config)
         for file in files:

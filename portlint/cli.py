@@ -66,14 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] in (["--version"], ["-V"]) and len(argv) == 1:
         print(f"portlint {__version__}")
         return EXIT_CLEAN
-    import gc
-
-    from portlint import _compiled
+    from portlint import _compiled, collector
 
     _compiled.install()  # before any module defines a dataclass
-    # a run allocates mostly objects that live until it ends: young collections at the default
-    # threshold (700) walk them ~30 times during start-up alone (~12 ms) and free nearly nothing
-    gc.set_threshold(300_000, 50, 100)
+    collector.tune()  # a run keeps most of what it allocates, start-up included
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=first if first in command_names() else None)
     args = parser.parse_args(argv)

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from portlint.config import Config
+from portlint import collector
 from portlint.discover import Discovery, SourceFile, discover
 from portlint.graph import PortGraph
 from portlint.links import link_all
 from portlint.model import Finding, Location, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput
-from portlint.reading import read_parts
+from portlint.reading import Progress, read_parts
 from portlint.registry import DEFAULT_GROUP, Rule, load_rules
 from portlint.settings import nested_configs
 from portlint.nested import ScopedConfig, closest, excluded, load_nested, same_policy
@@ -93,7 +94,6 @@ class RuleSelection:
         return named(config.extend_select) or named(config.select or (DEFAULT_GROUP,))
 
 
-Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
 
 
 def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None = None,
@@ -103,33 +103,12 @@ def scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None
     given), link, check. With ``reuse`` (and a cache), an unchanged tree gives the findings of
     the last run without reading, linking or checking; that result has no graph
     (``graph is None``, ``graph_paths`` set)."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*_GC_THRESHOLD)
+    thresholds = collector.tune()
     try:
         return _scan(paths, root, config, rules, selection, progress, read_cache, reuse)
     finally:
-        _age_survivors()
+        collector.age_survivors()
         gc.set_threshold(*thresholds)
-
-
-# A scan allocates millions of small objects and frees few of them: with the default threshold
-# (700) the cyclic collector walks the ever larger heap again and again, which grows faster than
-# the tree (2,000 services: 23 % of the CPU). Collections still happen, just less often: a young
-# collection walks every object allocated since the last one and finds almost nothing to free
-# (11 objects), so 300,000 rather than 100,000 (200 services: one 24 ms collection -> none;
-# 2,000 services: 16 collections, 742 ms -> 4, 542 ms; peak memory unchanged).
-_GC_THRESHOLD = (300_000, 50, 100)
-
-
-def _age_survivors() -> None:
-    """Move every object alive now to the oldest generation without walking them (``freeze`` then
-    ``unfreeze``). What a stage built (facts, the graph) lives on; left young, it is walked by
-    the next middle-generation collection, once per ~50 young ones: at 2,000 services one such
-    walk after the scan took 0.75 s. The oldest generation is still collected (rarely), so cyclic
-    garbage is freed eventually."""
-    if gc.isenabled():
-        gc.freeze()
-        gc.unfreeze()
 
 
 def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | None,
@@ -147,7 +126,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     if any(item.exclude for item in scoped):
         found = Discovery(found.root, [f for f in found.files if not excluded(scoped, f.rel)], found.skipped)
     timings["discover"] = time.perf_counter() - tick
-    _age_survivors()
+    collector.age_survivors()
 
     whole = None
     if reuse and read_cache is not None and read_cache.usable:
@@ -166,7 +145,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     checked = _checked_before(read_cache, whole)
     output = read.output() if checked is None else None
     timings["read"] = time.perf_counter() - tick
-    _age_survivors()
+    collector.age_survivors()
 
     active = [r for r in rules if selection.active(r, config)]
     if checked is not None:  # the facts are those of the last run: so are the links and findings
@@ -176,7 +155,7 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
         report("linking", 0, 1)
         graph = build_graph(output, config)
         timings["link"] = time.perf_counter() - tick
-        _age_survivors()
+        collector.age_survivors()
 
         tick = time.perf_counter()
         findings = run_rules([r for r in active if not r.engine], graph, config, report)
@@ -217,13 +196,16 @@ class _CommentMemo:
 
     def __call__(self, file: SourceFile) -> list[Suppression]:
         if self.cache is None:
-            return [] if file.rel in self.unmarked else parse_suppressions(file.rel, file.text())
+            return self._parsed(file)
         content = self.cache.hashes.of(file)
         entry = self.kept.get(file.rel)
         if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == content):
-            entry = (content, [] if file.rel in self.unmarked else parse_suppressions(file.rel, file.text()))
+            entry = (content, self._parsed(file))
         self.fresh[file.rel] = entry
         return entry[1]
+
+    def _parsed(self, file: SourceFile) -> list[Suppression]:
+        return [] if file.rel in self.unmarked else parse_suppressions(file.rel, file.text())
 
 
 def _checked_before(read_cache, whole: tuple[str, str, str] | None) -> dict | None:

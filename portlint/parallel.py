@@ -56,11 +56,10 @@ def processes_for(jobs_setting: int, weighted_bytes: float) -> int:
 
 
 def share(costs: list[float], parts: int, transfer: list[float] | None = None) -> list[list[int]]:
-    """Job indices per process: the costliest job first (counting what sending its results back
-    costs), each where it ends soonest. A job done in
-    a child also costs ``transfer[i]`` times its cost: its results are pickled there and unpickled
-    here (measured per reader: 0.07 of the reading for Python sources, 0.35 for app config), so
-    jobs with big results for their work tend to stay in this process, the first."""
+    """Job indices per process: the costliest job first (sending its results back counted), each
+    where it ends soonest. A job done in a child also costs ``transfer[i]`` times its cost: its results are pickled there and
+    unpickled here (measured per reader: 0.07 of the reading for Python sources, 0.35 for app
+    config), so jobs with big results for their work tend to stay in this process, the first."""
     transfer = transfer or [0.0] * len(costs)
     loads = [0.0] * parts
     groups: list[list[int]] = [[] for _ in range(parts)]

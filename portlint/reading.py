@@ -136,10 +136,9 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
                         f"{reason}; the rest of the tree is still checked", reader.NAME)
         return [output], [], 0.0, [], [], []
 
-    pieces, owners = _pieces(jobs, cache, ctx.processes)
+    pieces, owners, piece_costs = _pieces(jobs, costs, cache, ctx.processes)
     ctx.worker_mb = []
-    results = parallel.run(pieces, [_cost(reader, files, cache) for reader, files in pieces], work, ctx.processes,
-                           memory=ctx.worker_mb,
+    results = parallel.run(pieces, piece_costs, work, ctx.processes, memory=ctx.worker_mb,
                            state=lambda: cache.child_state() if cache is not None else None,
                            merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
                            failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]),
@@ -148,33 +147,41 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
     return _joined(results, owners, len(jobs))
 
 
-def _pieces(jobs: list[tuple[Any, list[SourceFile]]], cache, processes: int) -> tuple[list, list[int]]:
-    """The jobs, with each per-file reader's files cut into ``processes`` runs of about equal cost
-    (in order), so that the processes can be balanced finely; and the job each piece belongs to.
-    A per-file reader's output is that of its files one by one, so the pieces joined in order are
-    what one job gives."""
+def _pieces(jobs: list[tuple[Any, list[SourceFile]]], costs: list[float], cache,
+            processes: int) -> tuple[list, list[int], list[float]]:
+    """The jobs, with each per-file reader's files cut into ``processes * PIECES`` runs of about
+    equal cost (in order), so that the processes can be balanced finely; the job each piece
+    belongs to; and each piece's cost. A per-file reader's output is that of its files one by
+    one, so the pieces joined in order are what one job gives."""
     if processes <= 1:
-        return jobs, list(range(len(jobs)))
+        return jobs, list(range(len(jobs))), costs
     pieces: list[tuple[Any, list[SourceFile]]] = []
     owners: list[int] = []
-    for index, (reader, files) in enumerate(jobs):
-        runs = _runs(reader, files, cache, processes * PIECES) if getattr(reader, "PER_FILE", False) else [files]
-        pieces.extend((reader, run) for run in runs)
-        owners.extend(index for _ in runs)
-    return pieces, owners
+    piece_costs: list[float] = []
+    for index, ((reader, files), cost) in enumerate(zip(jobs, costs)):
+        per_file = getattr(reader, "PER_FILE", False)
+        runs = _runs(reader, files, cache, processes * PIECES) if per_file else [(files, cost)]
+        for run, run_cost in runs:
+            pieces.append((reader, run))
+            owners.append(index)
+            piece_costs.append(run_cost)
+    return pieces, owners, piece_costs
 
 
-def _runs(reader, files: list[SourceFile], cache, parts: int) -> list[list[SourceFile]]:
+def _runs(reader, files: list[SourceFile], cache, parts: int) -> list[tuple[list[SourceFile], float]]:
+    """``files`` cut in order into at most ``parts`` runs of about equal cost, with their costs."""
     costs = [_cost(reader, [file], cache) for file in files]
     target = sum(costs) / parts
-    runs: list[list[SourceFile]] = [[]]
+    runs: list[tuple[list[SourceFile], float]] = []
     spent = 0.0
     for file, cost in zip(files, costs):
-        if spent >= target * len(runs) and len(runs) < parts:
-            runs.append([])
-        runs[-1].append(file)
+        if not runs or (spent >= target * len(runs) and len(runs) < parts):
+            runs.append(([], 0.0))
+        run, run_cost = runs[-1]
+        run.append(file)
+        runs[-1] = (run, run_cost + cost)
         spent += cost
-    return [run for run in runs if run]
+    return runs
 
 
 def _joined(results: list[tuple], owners: list[int], count: int) -> list[tuple]:

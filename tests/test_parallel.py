@@ -196,9 +196,9 @@ def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
     per_file = SimpleNamespace(NAME="per-file", PER_FILE=True, WEIGHT=1.0)
     batch = SimpleNamespace(NAME="batch", WEIGHT=1.0)
     files = [SourceFile(Path(f"/x/{i}.py"), f"{i}.py", size) for i, size in enumerate([10, 10, 10, 10, 40])]
-    pieces, owners = _pieces([(batch, files[:2]), (per_file, files)], None, 1)
+    pieces, owners, _ = _pieces([(batch, files[:2]), (per_file, files)], [20.0, 80.0], None, 1)
     assert owners == [0, 1] and pieces == [(batch, files[:2]), (per_file, files)]  # one process: no cut
-    pieces, owners = _pieces([(batch, files[:2]), (per_file, files)], None, 2)
+    pieces, owners, _ = _pieces([(batch, files[:2]), (per_file, files)], [20.0, 80.0], None, 2)
     runs = [[f.rel for f in run] for _, run in pieces]
     assert runs[0] == ["0.py", "1.py"] and owners[0] == 0  # a batch reader is never cut
     assert [rel for run in runs[1:] for rel in run] == [f.rel for f in files] and set(owners[1:]) == {1}

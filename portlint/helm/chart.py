@@ -240,7 +240,7 @@ def values_from_text(text: str, rel: str) -> ValuesFile:
     try:
         documents = _yaml.compose_documents(text)
         node = documents[0] if documents else None
-        if node is not None and "&" in text:
+        if node is not None and _yaml.may_alias(text):
             _yaml.count_nodes(node, max(_yaml.ALIAS_BUDGET, len(text)))
     except _yaml.YamlError as exc:
         return ValuesFile(rel, failure=exc)

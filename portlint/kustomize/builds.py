@@ -13,7 +13,6 @@ from portlint.kustomize.load import kustomization_file
 from portlint.kustomize.render import Renderer
 from portlint.kustomize.resource import Resource
 from portlint.model import Location
-from portlint.scopes import KUSTOMIZATIONS
 
 
 
@@ -29,10 +28,6 @@ class Plan:
     renders: list[Render] = field(default_factory=list)
     managed: set[str] = field(default_factory=set)  # files read through a render, never on their own
     notes: list[tuple[Location, str]] = field(default_factory=list)
-
-
-def is_kustomization(rel: str) -> bool:
-    return posixpath.basename(rel) in KUSTOMIZATIONS
 
 
 def plan(kustomizations: list[str], root: Path, scope_of: Callable[[str], str],
