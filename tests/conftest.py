@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,18 @@ from portlint.engine import RuleSelection, ScanResult, scan
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+RUN_ARTIFACTS = (".portlint_cache", "__pycache__")  # what running portlint leaves in a tree
+
+
+def copy_tree(source: Path, target: Path, ignore=None) -> Path:
+    """``shutil.copytree`` without what earlier runs left in ``source`` (``make demo`` caches its
+    scan in examples/: a copy must start as a fresh checkout does)."""
+    def skipped(folder, names):
+        extra = set(ignore(folder, names)) if ignore is not None else set()
+        return extra | {name for name in names if name in RUN_ARTIFACTS}
+
+    shutil.copytree(source, target, ignore=skipped)
+    return target
 # The tests scan fixtures in place: no reader cache is written among them (tests of the cache
 # turn it back on for their own temporary trees).
 os.environ["PORTLINT_NO_CACHE"] = "1"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli, scan_tree
+from conftest import FIXTURES, ROOT, copy_tree, run_cli, scan_tree
 from portlint.audit import build_report, render
 from portlint.audit.model import ERROR, OK, WARNING, AuditReport, Route
 from portlint.audit.svg import EM, NODE_H, NODE_W, fit, layout
@@ -311,8 +311,8 @@ def test_output_ending_in_md_is_markdown_and_format_wins(tmp_path: Path) -> None
 def test_same_tree_same_bytes_without_absolute_paths(tmp_path: Path) -> None:
     # paths are relative to where you stand: the same tree seen from the same place, wherever it lies
     here, there = tmp_path / "a" / "demo", tmp_path / "b" / "c" / "demo"
-    shutil.copytree(DEMO, here)
-    shutil.copytree(DEMO, there)
+    copy_tree(DEMO, here)
+    copy_tree(DEMO, there)
     for fmt in ("html", "md"):
         first = run_cli("audit", "demo", "--format", fmt, "-o", "-", cwd=here.parent)
         second = run_cli("audit", "demo", "--format", fmt, "-o", "-", cwd=there.parent)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, copy_tree, run_cli
 
 DEMO = ROOT / "examples" / "genai-monorepo"
 
@@ -42,7 +41,7 @@ def _published(tree: Path, env: dict[str, str]) -> list[int]:
 
 def test_warm_run_is_byte_identical_to_cold(tmp_path: Path, cache_on) -> None:
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     cold = run_cli("check", "--format", "json", ".", cwd=tree, env=cache_on)
     assert _entries(tree), "the cold run keeps its reader results"
     assert (tree / ".portlint_cache" / ".gitignore").read_text().strip().endswith("*")
@@ -143,7 +142,7 @@ def _scan_slots(tree: Path) -> list[Path]:
 @pytest.mark.parametrize("fmt", ["json", "text", "sarif", "concise"])
 def test_scan_cache_output_is_byte_identical_to_cold(tmp_path: Path, cache_on, fmt: str) -> None:
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     cold = run_cli("check", "--format", fmt, "--no-cache", ".", cwd=tree, env=cache_on)
     primed = run_cli("check", "--format", fmt, ".", cwd=tree, env=cache_on)
     assert len(_scan_slots(tree)) == 1
@@ -207,7 +206,7 @@ def test_concurrent_runs_agree_and_leave_a_usable_cache(tmp_path: Path, cache_on
     import sys
 
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     expected = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tree, env=cache_on).stdout
     command = [sys.executable, "-m", "portlint", "check", "--format", "json", "."]
     env = {**os.environ, **cache_on, "NO_COLOR": "1"}
@@ -326,7 +325,7 @@ def test_an_edit_that_moves_no_fact_reuses_links_and_findings(tmp_path: Path, mo
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_an_edited_file_gives_the_bytes_of_a_cold_run(tmp_path: Path, cache_on, fmt: str) -> None:
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     run_cli("check", "--format", fmt, ".", cwd=tree, env=cache_on)
     for i, path in enumerate(sorted(tree.rglob("*.py"))[:2] + sorted(tree.rglob("*.yaml"))[:2]):
         path.write_text(path.read_text() + f"\n# edited {i}\n")

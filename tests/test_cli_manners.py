@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, copy_tree, run_cli
 
 NUMERIC = FIXTURES / "rules" / "PL101" / "fire-numeric"
 DEMO = ROOT / "examples" / "genai-monorepo"
@@ -18,7 +17,7 @@ DEMO = ROOT / "examples" / "genai-monorepo"
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     target = tmp_path / "tree"
-    shutil.copytree(NUMERIC, target)
+    copy_tree(NUMERIC, target)
     (target / "expected.txt").unlink(missing_ok=True)
     return target
 

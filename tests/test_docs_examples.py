@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, copy_tree, run_cli
 from portlint.config import parse_config
 from portlint.registry import load_rules
 from portlint.suppressions import parse_suppressions
@@ -64,7 +63,7 @@ def test_toml_example_is_a_valid_config(where: str, body: str, tmp_path: Path) -
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     tree = tmp_path_factory.mktemp("docs") / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     (tree / "ci" / "portlint-rules").mkdir(parents=True)  # the folder docs/ci.md names with --rules-dir
     return tree
 
@@ -75,7 +74,7 @@ def test_command_example_runs(where: str, command: str, demo: Path, tmp_path: Pa
     cwd = demo
     if args[0] == "init":  # init writes a new config: give it a tree without one
         cwd = tmp_path / "fresh"
-        shutil.copytree(DEMO, cwd)
+        copy_tree(DEMO, cwd)
         (cwd / ".portlint.toml").unlink()
     if "--baseline" in args and not (cwd / args[args.index("--baseline") + 1]).exists():  # run alone (-k)
         run_cli("check", "--write-baseline", args[args.index("--baseline") + 1], cwd=cwd)

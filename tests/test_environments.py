@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, scan_tree
+from conftest import FIXTURES, copy_tree, scan_tree
 from portlint.layers import ANY_ENVIRONMENT, environments
 
 RULES = FIXTURES / "rules"
@@ -26,7 +25,7 @@ def test_bare_dotenv_is_local_and_never_overrides_a_deployed_environment() -> No
 
 def test_config_binds_a_bare_dotenv_to_an_environment(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
-    shutil.copytree(RULES / "PL302" / "silent-bare-dotenv-is-local", tree)
+    copy_tree(RULES / "PL302" / "silent-bare-dotenv-is-local", tree)
     (tree / ".portlint.toml").write_text('[env-files]\n".env" = "dev"\n')
     findings = scan_tree(tree, select=("PL302",)).findings
     assert [(f.location.short, "in dev" in f.message) for f in findings] == [("config/dev.yaml:2", True)]

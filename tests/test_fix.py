@@ -7,12 +7,11 @@ of it, byte for byte (no ``after/``: the tree must stay as it is).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli, scan_tree
+from conftest import FIXTURES, ROOT, copy_tree, run_cli, scan_tree
 from portlint.fix.apply import prepare, write
 from portlint.fix.plan import plan
 from portlint.registry import load_rules
@@ -28,7 +27,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 def _copy(source: Path, tmp_path: Path) -> Path:
     target = tmp_path / "tree"
-    shutil.copytree(source, target)
+    copy_tree(source, target)
     return target
 
 

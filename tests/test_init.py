@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, copy_tree, run_cli
 from portlint.config import load_config
 
 DEMO = ROOT / "examples" / "genai-monorepo"
@@ -17,7 +17,7 @@ DEMO = ROOT / "examples" / "genai-monorepo"
 def repo(tmp_path: Path) -> Path:
     """A copy of the consistent config tree without its .portlint.toml."""
     target = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "consistent" / "config", target)
+    copy_tree(FIXTURES / "consistent" / "config", target)
     (target / ".portlint.toml").unlink()
     return target
 
@@ -63,7 +63,7 @@ def test_init_majority_port_and_the_minority_in_a_comment(tmp_path: Path) -> Non
 
 def test_init_on_the_demo_then_check_uses_it(tmp_path: Path) -> None:
     copy = tmp_path / "demo"
-    shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns("__pycache__", ".portlint.toml"))
+    copy_tree(DEMO, copy, ignore=shutil.ignore_patterns("__pycache__", ".portlint.toml"))
     assert run_cli("init", str(copy)).returncode == 0
     config = load_config(copy)
     assert config.services["fastapi"].port == 8000 and config.services["web"].port == 3000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_cli, scan_tree
+from conftest import FIXTURES, ROOT, copy_tree, run_cli, scan_tree
 from portlint.graph import members
 from portlint.links.apps import code_ports, normalise_path
 from portlint.model import Role
@@ -52,7 +52,7 @@ def test_consistent_tree_is_linked_across_stacks() -> None:
 ])
 def test_breaking_the_consistent_tree_fires_the_rule(tmp_path: Path, path: str, old: str, new: str, rule: str) -> None:
     tree = tmp_path / "apps"
-    shutil.copytree(CONSISTENT, tree)
+    copy_tree(CONSISTENT, tree)
     target = tree / path
     text = target.read_text(encoding="utf-8")
     assert old in text
@@ -66,7 +66,7 @@ def test_code_ports_follow_the_configuration_per_environment(tmp_path: Path) -> 
     (listen,) = result.graph.facts("code/python:services/risk_api.py", Role.LISTEN)
     (port,) = code_ports(result.graph, listen)  # every environment agrees: one value
     assert (port.number, port.environment, port.source.layer) == (8000, None, "env")  # .env.example outranks YAML
-    shutil.copytree(CONSISTENT / "config", tmp_path / "config")
+    copy_tree(CONSISTENT / "config", tmp_path / "config")
     shutil.copy(CONSISTENT / "services" / "risk_api.py", tmp_path / "risk_api.py")
     prod = tmp_path / "config" / "prod.yaml"
     prod.write_text(prod.read_text().replace("port: 8000", "port: 8001"))

@@ -4,14 +4,13 @@ that dies or hangs becomes errors on its files while the rest is still checked."
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, copy_tree, run_cli
 from portlint import parallel
 
 DEMO = ROOT / "examples" / "genai-monorepo"
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.skipif(not parallel.available(), reason="reading in pro
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
 def test_two_processes_give_the_bytes_of_one(tmp_path: Path, fmt: str) -> None:
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     serial = run_cli("check", "--format", fmt, "--jobs", "1", ".", cwd=tree)
     outputs = {run_cli("check", "--format", fmt, "--jobs", "2", ".", cwd=tree,
                        env={"PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "12345")}
@@ -30,7 +29,7 @@ def test_two_processes_give_the_bytes_of_one(tmp_path: Path, fmt: str) -> None:
 
 def test_a_cache_primed_by_two_processes_serves_one(tmp_path: Path) -> None:
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     env = {"PORTLINT_NO_CACHE": "", "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
     cold = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tree, env=env).stdout
     assert run_cli("check", "--format", "json", "--jobs", "2", ".", cwd=tree, env=env).stdout == cold
@@ -225,7 +224,7 @@ def test_suppressions_in_files_a_child_read_are_honoured(tmp_path: Path) -> None
     import json
 
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     for rel, number, comment in (("deploy/kubernetes/ingress.yaml", 33, "# portlint: ignore[PL105] -- a test"),
                                  ("infrastructure/terraform/alb.tf", 4, "# portlint: ignore[PL209] -- a test")):
         path = tree / rel

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, copy_tree, run_cli
 
 TREE = FIXTURES / "query" / "ingress"
 
 
 def _tree(tmp_path: Path) -> Path:
     target = tmp_path / "repo" / "deploy"
-    shutil.copytree(TREE, target)
+    copy_tree(TREE, target)
     return target
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, scan_tree
+from conftest import FIXTURES, copy_tree, scan_tree
 from portlint.config import Config
 from portlint.discover import discover
 from portlint.model import Location, Role
@@ -203,7 +202,7 @@ def test_links(graph) -> None:
 
 
 def test_name_argument_links_a_target_group_to_its_service(tmp_path: Path) -> None:
-    shutil.copytree(MODULE, tmp_path / "infra")
+    copy_tree(MODULE, tmp_path / "infra")
     (tmp_path / ".portlint.toml").write_text('[services]\nfastapi = { port = 8000 }\n')
     graph = scan_tree(tmp_path, select=("PL000",)).graph
     [link] = graph.incoming("tf/aws_lb_target_group:infra/api", "member")
@@ -296,7 +295,7 @@ def test_consistent_tree_is_silent_under_every_rule() -> None:
 ], ids=["target-group-port", "database-port", "ssh-to-the-world", "renamed-target-group", "dynamic-rule-port"])
 def test_breaking_the_consistent_tree_is_reported(tmp_path: Path, path: str, old: str, new: str, expected: set) -> None:
     tree = tmp_path / "tree"
-    shutil.copytree(CONSISTENT, tree)
+    copy_tree(CONSISTENT, tree)
     target = tree / path
     text = target.read_text()
     assert old in text

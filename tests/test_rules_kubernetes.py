@@ -9,12 +9,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, SCHEMA, run_cli, scan_tree
+from conftest import FIXTURES, ROOT, SCHEMA, copy_tree, run_cli, scan_tree
 from portlint.model import Role
 
 CONSISTENT = FIXTURES / "consistent" / "kubernetes"
@@ -24,7 +23,7 @@ KUBERNETES_RULES = ("PL101", "PL102", "PL103", "PL104", "PL105", "PL106", "PL107
 
 def _copy(source: Path, tmp_path: Path) -> Path:
     target = tmp_path / source.name
-    shutil.copytree(source, target)
+    copy_tree(source, target)
     return target
 
 
@@ -221,7 +220,7 @@ def test_one_port_under_two_names_is_a_warning_with_the_tooling_reason() -> None
 def test_missing_service_in_a_cluster_namespace_is_a_note_and_configurable(tmp_path: Path) -> None:
     [note] = scan_tree(RULES / "PL105" / "fire-cluster-namespace-note", select=("PL105",)).findings
     assert note.severity.value == "note" and "installed apart from the repository" in note.message
-    shutil.copytree(RULES / "PL105" / "fire-cluster-namespace-note", tmp_path / "tree")
+    copy_tree(RULES / "PL105" / "fire-cluster-namespace-note", tmp_path / "tree")
     (tmp_path / "tree" / ".portlint.toml").write_text("[rules.PL105]\ncluster_namespaces = []\n")
     [error] = scan_tree(tmp_path / "tree", select=("PL105",)).findings
     assert error.severity.value == "error"

@@ -3,14 +3,13 @@ module; the descriptions follow the rules' code, and a bad cache entry is never 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, copy_tree, run_cli
 from portlint.cache import ReadCache
 from portlint.registry import _LazyCheck, _folder_rules, load_rules
 
@@ -67,7 +66,7 @@ def _rule_modules_after(args: list[str], cwd: Path, env: dict[str, str]) -> tupl
 
 def test_a_warm_run_imports_no_rule_module(tmp_path: Path, cache_on) -> None:
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     cold, imported = _rule_modules_after(["check", "--format", "json", "."], tree, cache_on)
     assert imported, "a cold run imports the rules it runs"
     warm, imported = _rule_modules_after(["check", "--format", "json", "."], tree, cache_on)
@@ -159,7 +158,7 @@ def test_reports_from_described_rules_equal_those_of_imported_ones(tmp_path: Pat
     """SARIF carries each rule's summary, docs and help: the same bytes whether the rules were
     imported (--no-cache) or described from the cache."""
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     args = ("check", "--format", fmt, "--extend-select", "hygiene", ".")
     run_cli(*args, cwd=tree, env=cache_on)  # primes the descriptions and the scan
     warm = run_cli(*args, cwd=tree, env=cache_on)
@@ -207,7 +206,7 @@ def test_gitignore_answers_are_remembered_by_the_files_bytes(tmp_path: Path, mon
 
 def test_a_warm_run_over_a_gitignored_tree_imports_no_matcher(tmp_path: Path, cache_on) -> None:
     tree = tmp_path / "demo"
-    shutil.copytree(DEMO, tree)
+    copy_tree(DEMO, tree)
     (tree / ".gitignore").write_text("*.log\nbuild/\n")
     (tree / "debug.log").write_text("PORT=1\n")
     code = ("import sys\nfrom portlint.cli import main\n"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, SCHEMA, run_cli
+from conftest import FIXTURES, SCHEMA, copy_tree, run_cli
 
 USED = FIXTURES / "rules" / "PL003" / "silent-used"
 OTHER_SIDE = FIXTURES / "rules" / "PL003" / "silent-other-side"
@@ -17,7 +16,7 @@ OTHER_SIDE = FIXTURES / "rules" / "PL003" / "silent-other-side"
 @pytest.fixture
 def mismatch(tmp_path: Path) -> Path:
     tree = tmp_path / "tree"
-    shutil.copytree(OTHER_SIDE, tree)
+    copy_tree(OTHER_SIDE, tree)
     deployment = tree / "deployment.yaml"
     deployment.write_text(deployment.read_text().replace("  # portlint: ignore[PL101] -- Service is wrong on purpose in this test", ""))
     return tree
