@@ -4,6 +4,9 @@ tree-sitter columns count bytes; every :class:`Location` here counts characters 
 Where tree-sitter marks an ERROR or MISSING node, the error is recorded (line, column, what) and
 the rest of the file is still read: :func:`parse` returns a :class:`Parsed` with both.
 
+A file written only in plain line shapes (most of a module) is read from its lines instead
+(:mod:`portlint.terraform.lines`), without tree-sitter.
+
 This module reads the structure (blocks, labels, arguments); an argument's value, location and
 source text are taken from the tree only when first read (:class:`_TreeAttr`), and converted by
 :mod:`portlint.terraform.expressions`. Nesting deeper than :data:`MAX_NESTING` is not read.
@@ -15,6 +18,7 @@ import re
 from collections.abc import Callable
 
 from portlint.model import Location
+from portlint.terraform import lines
 from portlint.terraform.expressions import MAX_NESTING, Expressions, Source
 from portlint.terraform.model import Attr, Block, Body, HclError, Node, Parsed
 
@@ -35,7 +39,16 @@ def _parser():
 
 def parse(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) -> Parsed:
     """Parse HCL ``text`` of the file ``rel``. ``keep(words)`` (block type and labels) chooses the
-    top-level blocks worth converting; the others are skipped (their errors still count)."""
+    top-level blocks worth converting; the others are skipped (their errors still count).
+    A file written only in plain line shapes is read from its lines (:mod:`portlint.terraform.lines`)."""
+    plain = lines.read(text, rel, keep)
+    if plain is not None:
+        return Parsed(plain, [])
+    return parse_tree(text, rel, keep)
+
+
+def parse_tree(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) -> Parsed:
+    """:func:`parse` through the syntax tree, whatever the file's shape."""
     src = text.encode("utf-8", "surrogatepass")
     tree = _parser().parse(src)
     source = Source(src, rel, text)
