@@ -78,14 +78,19 @@ def read(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) -
             return None
         line += 1
         pos = match.end()
-        if match.group(2) is not None:  # "}"
-            if len(stack) == 1:
+        shape = match.lastindex  # 1: nothing (blank or comment), 2: "}", 4: a block header, 6: an argument
+        if shape == 6:
+            name, raw = match.group(5, 6)
+            if name in _KEYWORDS or raw in _KEYWORDS:
                 return None
-            stack.pop()
-        elif (kind := match.group(3)) is not None:  # a block header
+            parent = stack[-1]
+            if parent is not None:
+                parent.attrs[name] = _LineAttr(name, raw, expressions, line, len(match.group(1)) + 1,
+                                               match.start(6) - match.start() + 1)
+        elif shape == 4:
+            kind, written = match.group(3, 4)
             if kind in _KEYWORDS or len(stack) > MAX_DEPTH:
                 return None
-            written = match.group(4)
             found = _LABEL.findall(written) if written else ()
             if any(word in _KEYWORDS for _, word in found):
                 return None
@@ -97,14 +102,10 @@ def read(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) -
             body = Body()
             parent.blocks.append(Block(kind, labels, body, Location(rel, line, len(match.group(1)) + 1)))
             stack.append(body)
-        elif (name := match.group(5)) is not None:  # an argument
-            raw = match.group(6)
-            if name in _KEYWORDS or raw in _KEYWORDS:
+        elif shape == 2:
+            if len(stack) == 1:
                 return None
-            parent = stack[-1]
-            if parent is not None:
-                parent.attrs[name] = _LineAttr(name, raw, expressions, line, len(match.group(1)) + 1,
-                                               match.start(6) - match.start() + 1)
+            stack.pop()
         if pos >= end:
             break
     if pos != end or len(stack) != 1:
