@@ -55,33 +55,51 @@ def compose_documents(text: str) -> list[Any]:
 
 
 _LOADER: Any = None
-_TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}  # (scalar text, implicit) -> resolved tag
+_TAGS: dict[str, str] = {}  # plain scalar text -> resolved tag
 _MAX_TAGS = 50_000
 
 
 def _loader() -> Any:
     """libyaml's safe loader, with the tag of a plain scalar remembered by its text.
 
-    The safe loader has no path resolvers, so a scalar's implicit tag depends on its text alone;
-    resolving it is Python code run for every scalar (half the time of composing a manifest)."""
+    The safe loader has no path resolvers, so a scalar's implicit tag depends on its text alone
+    (and a quoted one is a string); resolving it is Python code run for every scalar (half the
+    time of composing a manifest). For the same reason, the composer's calls to
+    ``descend_resolver``/``ascend_resolver`` around every node are no-ops: they call C functions
+    that take the same arguments and do nothing with them, instead of Python methods."""
     global _LOADER
     if _LOADER is None:
+        import operator
+
         import yaml
 
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        scalar = yaml.ScalarNode
+        scalar, sequence, mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+        default_scalar, default_sequence, default_mapping = \
+            base.DEFAULT_SCALAR_TAG, base.DEFAULT_SEQUENCE_TAG, base.DEFAULT_MAPPING_TAG
 
         class Loader(base):  # type: ignore[misc, valid-type]
             def resolve(self, kind, value, implicit):
-                if kind is not scalar or len(value) > 64:
-                    return super().resolve(kind, value, implicit)
-                key = (value, implicit)
-                tag = _TAGS.get(key)
-                if tag is None:
-                    if len(_TAGS) > _MAX_TAGS:
-                        _TAGS.clear()
-                    tag = _TAGS[key] = super().resolve(kind, value, implicit)
-                return tag
+                if kind is scalar:
+                    if not implicit[0]:
+                        return default_scalar  # quoted (or "!"): no implicit resolver applies
+                    tag = _TAGS.get(value)
+                    if tag is None:
+                        tag = super().resolve(kind, value, implicit)
+                        if len(value) <= 64:
+                            if len(_TAGS) > _MAX_TAGS:
+                                _TAGS.clear()
+                            _TAGS[value] = tag
+                    return tag
+                if kind is mapping:
+                    return default_mapping
+                if kind is sequence:
+                    return default_sequence
+                return super().resolve(kind, value, implicit)
+
+            if not base.yaml_path_resolvers:
+                descend_resolver = staticmethod(operator.is_)  # (parent, index): nothing to descend
+                ascend_resolver = staticmethod(tuple)  # (): nothing to ascend
 
         _LOADER = Loader
     return _LOADER
