@@ -10,6 +10,7 @@ expression: the reader turns it into an unresolved value.
 from __future__ import annotations
 
 import ast
+from collections import deque
 import re
 from dataclasses import dataclass, field
 
@@ -200,6 +201,12 @@ def _collect_scope(body: list[ast.stmt], parent: _Scope | None, args: ast.argume
     return scope
 
 
+# the fields of a statement that hold statements (or handlers and cases, which hold some), in
+# field order; simple statements have none
+_STATEMENT_FIELDS = {cls: tuple(f for f in cls._fields if f in ("body", "handlers", "orelse", "finalbody", "cases"))
+                     for cls in ast.stmt.__subclasses__()}
+
+
 def _own_statements(body: list[ast.stmt]):
     """Statements of a scope, entering if/for/while/with/try/match blocks but not defs or classes."""
     stack = list(reversed(body))
@@ -208,13 +215,42 @@ def _own_statements(body: list[ast.stmt]):
         yield node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        fields = _STATEMENT_FIELDS.get(type(node))
+        if fields is None:
+            fields = tuple(f for f in node._fields if f in ("body", "handlers", "orelse", "finalbody", "cases"))
+        if not fields:
+            continue
         nested: list[ast.stmt] = []
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                nested.append(child)
-            elif isinstance(child, (ast.excepthandler, ast.match_case)):
-                nested.extend(child.body)
+        for name in fields:
+            for child in getattr(node, name, None) or ():
+                if isinstance(child, ast.stmt):
+                    nested.append(child)
+                elif isinstance(child, (ast.excepthandler, ast.match_case)):
+                    nested.extend(child.body)
         stack.extend(reversed(nested))
+
+
+def _calls(expr: ast.AST) -> list[ast.Call]:
+    """The calls in ``expr``, in the order of :func:`ast.walk` (breadth first), without its
+    generators."""
+    calls: list[ast.Call] = []
+    todo = deque([expr])
+    pop, push, add = todo.popleft, todo.append, todo.extend
+    Call, AST = ast.Call, ast.AST
+    while todo:
+        node = pop()
+        if isinstance(node, Call):
+            calls.append(node)
+        for name in node._fields:
+            try:
+                value = getattr(node, name)
+            except AttributeError:
+                continue
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                add(item for item in value if isinstance(item, AST))
+    return calls
 
 
 def _visit(body: list[ast.stmt], scope: _Scope, sites: list[Site], relevant, main: bool = False) -> None:
@@ -232,7 +268,7 @@ def _visit(body: list[ast.stmt], scope: _Scope, sites: list[Site], relevant, mai
         if isinstance(node, ast.Assign):
             found.extend(_bind_assignment(node, scope))
         for expr in _expressions(node):
-            for call in (n for n in ast.walk(expr) if isinstance(n, ast.Call)):
+            for call in _calls(expr):
                 found.extend(_call_sites(call, scope))
         sites.extend(_in_main(found) if main else found)
         if isinstance(node, ast.If) and _is_main_test(node.test):
