@@ -160,6 +160,12 @@ def items(node: Any) -> list[tuple[Any, Any]]:
     """Key/value node pairs of a mapping, with ``<<`` merge keys applied (explicit keys win)."""
     if not is_mapping(node):
         return []
+    pairs = node.value
+    for key, _ in pairs:
+        if key.id == "scalar" and key.tag == "tag:yaml.org,2002:merge":
+            break
+    else:
+        return list(pairs)  # no merge key (the common case)
     own: list[tuple[Any, Any]] = []
     merged: list[tuple[Any, Any]] = []
     for key, value in node.value:

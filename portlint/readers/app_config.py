@@ -199,14 +199,17 @@ class _Collector:
         self.settings: list[Setting] = []
 
     def walk(self, node: Any, path: list[str], depth: int) -> None:
-        siblings = by_lower_name(scalar_siblings(node))
-        for key, value in _yaml.items(node):
+        pairs = _yaml.items(node)
+        siblings: dict[str, str] | None = None  # made when a port key first needs them
+        for key, value in pairs:
             name = _yaml.text(key)
             if name is None:
                 continue
             if _yaml.is_mapping(value) and depth < MAX_DEPTH:
                 self.walk(value, [*path, name], depth + 1)
             elif _yaml.is_scalar(value):
+                if siblings is None and is_port_key(name):
+                    siblings = by_lower_name(_scalar_entries(pairs))
                 self.leaf(name, value, path, siblings)
 
     def leaf(self, name: str, value: Any, path: list[str], siblings: dict[str, str] | None = None) -> None:
@@ -238,11 +241,17 @@ class _Collector:
 
 def scalar_siblings(node: Any) -> dict[str, str]:
     """The scalar entries of a mapping, by key (``{host: cache, port: 6379}``)."""
+    return _scalar_entries(_yaml.items(node))
+
+
+def _scalar_entries(pairs: list[tuple[Any, Any]]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for key, value in _yaml.items(node):
+    for key, value in pairs:
         name = _yaml.text(key)
-        if name is not None and _yaml.is_scalar(value) and _yaml.scalar_value(value) is not None:
-            out[name] = str(_yaml.scalar_value(value))
+        if name is not None and _yaml.is_scalar(value):
+            scalar = _yaml.scalar_value(value)
+            if scalar is not None:
+                out[name] = str(scalar)
     return out
 
 
