@@ -17,18 +17,20 @@ import re
 from collections.abc import Callable
 
 from portlint.model import Location
-from portlint.terraform.expressions import _DOTTED_TEXT, Expressions, Source
+from portlint.terraform.expressions import Expressions, Source
 from portlint.terraform.model import Attr, Block, Body, Node
 
 MAX_DEPTH = 32  # deeper files are left to the tree walk (it bounds its own nesting)
 
-_WORD = r"[A-Za-z_][A-Za-z0-9_-]*"
+# only ASCII text is matched: \w is [A-Za-z0-9_] there (and compiles in half the time)
+_WORD = r"[^\W\d][\w-]*"
+_DOTTED_WORDS = rf"{_WORD}(?:\.{_WORD})*"
 _STRING = r'"[^"\\{}\n]*"'
-_TEMPLATE = r'"(?:[^"\\$%{}\n]|[$%](?![{$%])|\$\{' + _DOTTED_TEXT + r'\})*"'
-_ITEM = r'(?:[0-9]+|"[^"\\{}\n]*"|' + _DOTTED_TEXT + ")"
+_TEMPLATE = r'"(?:[^"\\$%{}\n]|[$%](?![{$%])|\$\{' + _DOTTED_WORDS + r'\})*"'
+_ITEM = r'(?:[0-9]+|"[^"\\{}\n]*"|' + _DOTTED_WORDS + ")"
 _TUPLE = r"\[[ \t]*(?:" + _ITEM + r"(?:[ \t]*,[ \t]*" + _ITEM + r")*[ \t]*,?[ \t]*)?\]"
 # a value :meth:`Expressions.quick_text` reads (the same expressions, in its order)
-_VALUE = f"{_STRING}|{_TEMPLATE}|{_TUPLE}|[0-9]+|{_DOTTED_TEXT}"
+_VALUE = f"{_STRING}|{_TEMPLATE}|{_TUPLE}|[0-9]+|{_DOTTED_WORDS}"
 # one line: a lone "}", a block header, an argument, or nothing; then an optional comment after
 # a space (or alone on its line)
 _LINE = re.compile(
