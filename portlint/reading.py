@@ -142,7 +142,6 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
                            state=lambda: cache.child_state() if cache is not None else None,
                            merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
                            failed=failed, wall_budget=lambda job: wall * len(job[1]),
-                           imports=lambda job: getattr(job[0], "IMPORTS", ()),
                            transfer=lambda job: getattr(job[0], "TRANSFER", DEFAULT_TRANSFER))
     return _joined(results, owners, len(jobs))
 

@@ -201,30 +201,6 @@ def test_files_the_cache_knows_unchanged_cost_nothing(tmp_path: Path) -> None:
     assert _cost(kubernetes, files, Cache) == 0.0
 
 
-def test_the_jobs_parsers_are_imported_once_before_the_fork(monkeypatch) -> None:
-    """The modules the jobs need are imported here, once, before the children are made (any
-    process may take any job); a module that cannot be imported is left to its job."""
-    import importlib
-    import sys
-
-    imported: list[str] = []
-    monkeypatch.setattr(importlib, "import_module", lambda name: imported.append(name) or sys)
-    needs = {0: ("shared_parser", "only_a"), 1: ("shared_parser",), 2: ("only_a",)}
-    results = parallel.run([0, 1, 2], [2.0, 5.0, 1.0], lambda job: job + 1, 2, state=lambda: None,
-                           merge=lambda s: None, failed=lambda j, r: None, wall_budget=lambda j: 30.0,
-                           imports=lambda job: needs[job])
-    assert results == [1, 2, 3]
-    assert imported == ["only_a", "shared_parser"]
-
-    def failing(name: str):
-        raise ImportError(name)
-
-    monkeypatch.setattr(importlib, "import_module", failing)
-    assert parallel.run([0, 1], [1.0, 1.0], lambda job: job, 2, state=lambda: None, merge=lambda s: None,
-                        failed=lambda j, r: None, wall_budget=lambda j: 30.0,
-                        imports=lambda job: ("missing_parser",)) == [0, 1]
-
-
 def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
     """Per-file readers are shared out in pieces (so the processes balance); the pieces' results
     join back into the one job's, in file order."""
