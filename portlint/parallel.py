@@ -84,7 +84,7 @@ def plan(costs: list[float], processes: int, transfer: list[float] | None = None
 def run(jobs: list[Any], costs: list[float], work: Callable[[Any], Any], processes: int,
         state: Callable[[], Any], merge: Callable[[Any], None], failed: Callable[[Any, str], Any],
         wall_budget: Callable[[Any], float], memory: list[float] | None = None,
-        transfer: Callable[[Any], float] | None = None) -> list[Any]:
+        transfer: Callable[[Any], float] | None = None, meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """``[work(job) for job in jobs]``, over ``processes`` processes.
 
     ``state()`` is what a child sends back besides its results (its cache's new knowledge) and
@@ -92,7 +92,8 @@ def run(jobs: list[Any], costs: list[float], work: Callable[[Any], Any], process
     reason)`` is the result of a job whose child died or hung; ``wall_budget(job)`` bounds how long
     the parent waits for it. ``memory`` gets each child's proportional set size in MB at its end
     (:func:`memory_mb`). ``transfer(job)`` is what sending its results back costs, relative to
-    the job (:func:`plan`).
+    the job (:func:`plan`). ``meanwhile()`` is work this process needs done later anyway (importing
+    the rules): with children, it is done once they are started, and the queue evens it out.
 
     Nothing is imported ahead of the fork: each process imports the parsers its jobs need on first
     use. When both need one, that costs the same wall time as importing it once before the fork;
@@ -110,6 +111,8 @@ def run(jobs: list[Any], costs: list[float], work: Callable[[Any], Any], process
     results: dict[int, Any] = {}
     try:
         children.extend(_Child.start(queue, jobs, work, state) for _ in range(processes - 1))
+        if meanwhile is not None:
+            meanwhile()
         for index in first:
             results[index] = work(jobs[index])
             _poll(children, results)
