@@ -18,7 +18,6 @@ read-only, and never from a child process; a write is an atomic rename.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
@@ -31,16 +30,34 @@ _owner = os.getpid()
 
 
 def key(folder: Path) -> str:
-    """What the descriptions of ``folder``'s rules depend on: portlint's code and the folder's."""
+    """What the descriptions of ``folder``'s rules depend on: portlint's code and the folder's (the
+    signatures themselves, compared whole: no hash to import)."""
     from portlint import __version__
-    from portlint.cache_startup import _python_files
 
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{__version__}\0{sys.version}\0{folder}\0".encode("utf-8", "surrogatepass"))
+    parts = [__version__, sys.version, str(folder)]
     for package in (os.path.dirname(os.path.realpath(__file__)), str(folder)):
-        for rel, _, signature in _python_files(package):
-            h.update(f"{rel}\0{signature}\0".encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+        parts.extend(_signatures(package))
+    return "\n".join(parts)
+
+
+def _signatures(folder: str) -> list[str]:
+    """``path size mtime ctime inode`` of every ``.py`` file below ``folder``, sorted."""
+    found: list[str] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith(".py"):
+                        info = entry.stat()
+                        found.append(f"{entry.path} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}")
+                    elif name != "__pycache__" and entry.is_dir():
+                        stack.append(entry.path)
+        except OSError:
+            found.append(f"{current} unreadable")
+    return sorted(found)
 
 
 def load(folder_key: str) -> Any | None:
