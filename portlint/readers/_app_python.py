@@ -119,33 +119,31 @@ def docstring_end(text: str) -> int:
     return closing + 3
 
 
-def code_mentions(text: str) -> bool:
+def code_mentions(text: str, offsets: list[int] | None = None) -> bool:
     """Whether a tell-tale word occurs past the module docstring ("no ports here" in a docstring
-    is no reason to parse a module)."""
-    lowered = text.lower()
+    is no reason to parse a module). ``offsets``: :func:`relevant_offsets` of the text, if known."""
+    if offsets is None:
+        offsets = relevant_offsets(text.lower())
     start = docstring_end(text)
-    return any(offset >= start for offset in relevant_offsets(lowered))
+    return any(offset >= start for offset in offsets)
 
 
 class Relevance:
     """Which lines of a module can hold a listen site or a port fallback (by their text), so that
     statements spanning none of them are never walked."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, offsets: list[int] | None = None) -> None:
         import bisect
+        from itertools import accumulate
 
-        starts, total = [], 0
-        for line in text.split("\n"):
-            starts.append(total)
-            total += len(line) + 1
+        starts = [0]  # each line's offset
+        starts += accumulate(map((1).__add__, map(len, text.split("\n"))))
+        starts.pop()
         hit = [0] * (len(starts) + 1)
-        for offset in relevant_offsets(text.lower()):
+        for offset in relevant_offsets(text.lower()) if offsets is None else offsets:
             hit[bisect.bisect_right(starts, offset)] = 1  # 1-based line number of the offset
-        marks, running = [0], 0
-        for flag in hit[1:]:
-            running += flag
-            marks.append(running)
-        self._marks = marks
+        hit[0] = 0
+        self._marks = list(accumulate(hit))  # [0, lines 1..n with a hit so far]
 
     def __call__(self, node: ast.AST) -> bool:
         first = getattr(node, "lineno", 1)

@@ -17,7 +17,7 @@ from portlint.model import Entity, EntityRef, Location, ParseFailure, PortFact, 
 from portlint.readers._templates import note as template_note, template_reason
 from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, service_for_config_key, service_for_env_var
-from portlint.readers._app_python import Relevance, Site, Trace, analyse, code_mentions
+from portlint.readers._app_python import Relevance, Site, Trace, analyse, code_mentions, relevant_offsets
 
 NAME = "python"
 TRANSFER = 0.07  # results sent back from a reading process, per unit of reading: few facts for a parse
@@ -113,13 +113,14 @@ def _read_file(file: SourceFile, ctx: ReadContext, output: ReadOutput) -> None:
     text = output.text_of(file, NAME)
     if text is None:
         return
-    if not code_mentions(text):
+    offsets = relevant_offsets(text.lower())
+    if not code_mentions(text, offsets):
         return
     tree = ctx.memo(f"python-ast:{file.rel}", lambda: parse_module(text))
     if isinstance(tree, _Failed):
         output.failures.append(_failure(file, tree, text))
         return
-    sites = analyse(tree, skip_defaults=_PARAMETER_WRITER in text, relevant=Relevance(text))
+    sites = analyse(tree, skip_defaults=_PARAMETER_WRITER in text, relevant=Relevance(text, offsets))
     if sites:
         _ModuleFacts(file, ctx, LineIndex(text)).emit(sites, output)
 
