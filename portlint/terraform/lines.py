@@ -22,8 +22,9 @@ from portlint.terraform.model import Attr, Block, Body, Node
 
 MAX_DEPTH = 32  # deeper files are left to the tree walk (it bounds its own nesting)
 
-# only ASCII text is matched: \w is [A-Za-z0-9_] there (and compiles in half the time)
-_WORD = r"[^\W\d][\w-]*"
+# only ASCII text is matched: \w is [A-Za-z0-9_] there (and compiles in half the time); a word is
+# never followed by a word character, so it is matched possessively (no backtracking into it)
+_WORD = r"[^\W\d][\w-]*+"
 _DOTTED_WORDS = rf"{_WORD}(?:\.{_WORD})*"
 _STRING = r'"[^"\\{}\n]*"'
 _TEMPLATE = r'"(?:[^"\\$%{}\n]|[$%](?![{$%])|\$\{' + _DOTTED_WORDS + r'\})*"'
@@ -31,12 +32,14 @@ _ITEM = r'(?:[0-9]+|"[^"\\{}\n]*"|' + _DOTTED_WORDS + ")"
 _TUPLE = r"\[[ \t]*(?:" + _ITEM + r"(?:[ \t]*,[ \t]*" + _ITEM + r")*[ \t]*,?[ \t]*)?\]"
 # a value :meth:`Expressions.quick_text` reads (the same expressions, in its order)
 _VALUE = f"{_STRING}|{_TEMPLATE}|{_TUPLE}|[0-9]+|{_DOTTED_WORDS}"
-# one line: a lone "}", a block header, an argument, or nothing; then an optional comment after
-# a space (or alone on its line)
+# one line: an argument, a block header, a lone "}", or nothing (the shapes exclude each other);
+# then an optional comment after a space (or alone on its line)
 _LINE = re.compile(
-    r"([ \t]*)(?:(\})|(" + _WORD + r")((?:[ \t]+(?:" + _STRING + "|" + _WORD + r"))*)[ \t]*\{"
-    r"|(" + _WORD + r")[ \t]*=[ \t]*(" + _VALUE + r"))?"
+    r"([ \t]*)(?:(" + _WORD + r")[ \t]*=[ \t]*(" + _VALUE + r")"
+    r"|(\})"
+    r"|(" + _WORD + r")((?:[ \t]+(?:" + _STRING + "|" + _WORD + r"))*)[ \t]*\{)?"
     r"(?:[ \t]*\n|[ \t]*\Z|[ \t]+(?:#|//)[^\n]*(?:\n|\Z)|(?<![^\n])(?:#|//)[^\n]*(?:\n|\Z))")
+_ARGUMENT, _CLOSE, _HEADER = 3, 4, 6  # the line's last matched group (1: nothing but a comment)
 _LABEL = re.compile(r'"([^"]*)"|(' + _WORD + ")")
 # words the grammar reads as keywords: a file using one as a name or a value goes to tree-sitter
 _KEYWORDS = frozenset({"for", "in", "if", "else", "endif", "endfor"})
@@ -80,17 +83,17 @@ def read(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) -
             return None
         line += 1
         pos = match.end()
-        shape = match.lastindex  # 1: nothing (blank or comment), 2: "}", 4: a block header, 6: an argument
-        if shape == 6:
-            name, raw = match.group(5, 6)
+        shape = match.lastindex
+        if shape == _ARGUMENT:
+            name, raw = match.group(2, 3)
             if name in _KEYWORDS or raw in _KEYWORDS:
                 return None
             parent = stack[-1]
             if parent is not None:
                 parent.attrs[name] = _LineAttr(name, raw, expressions, line, len(match.group(1)) + 1,
-                                               match.start(6) - match.start() + 1)
-        elif shape == 4:
-            kind, written = match.group(3, 4)
+                                               match.start(3) - match.start() + 1)
+        elif shape == _HEADER:
+            kind, written = match.group(5, 6)
             if kind in _KEYWORDS or len(stack) > MAX_DEPTH:
                 return None
             found = _LABEL.findall(written) if written else ()
@@ -104,7 +107,7 @@ def read(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) -
             body = Body()
             parent.blocks.append(Block(kind, labels, body, Location(rel, line, len(match.group(1)) + 1)))
             stack.append(body)
-        elif shape == 2:
+        elif shape == _CLOSE:
             if len(stack) == 1:
                 return None
             stack.pop()
