@@ -138,3 +138,12 @@ def _files(draw) -> str:
 @given(_files())
 def test_any_file_read_from_lines_agrees_with_the_tree(text: str) -> None:
     agree(text)
+
+
+@pytest.mark.parametrize("line", [" " * 50_000 + "x", "a = [1" + " " * 50_000 + "x", "x" + " " * 50_000 + "=",
+                                  "a = 1" + " " * 50_000 + "x", 'x "a"' + ' "a"' * 20_000 + " =",
+                                  "a = [" + "1, " * 20_000 + "x", "a = " + "b." * 20_000])
+def test_long_broken_lines_are_refused_in_one_pass(line: str) -> None:
+    """Every repetition is possessive: with backtracking, 2,000 spaces before a stray word took 40 s
+    (this would not finish)."""
+    assert lines.read(line + "\n", "f.tf") is None

@@ -22,23 +22,26 @@ from portlint.terraform.model import Attr, Block, Body, Node
 
 MAX_DEPTH = 32  # deeper files are left to the tree walk (it bounds its own nesting)
 
-# only ASCII text is matched: \w is [A-Za-z0-9_] there (and compiles in half the time); a word is
-# never followed by a word character, so it is matched possessively (no backtracking into it)
+# Only ASCII text is matched: \w is [A-Za-z0-9_] there (and compiles in half the time). Every
+# repetition is possessive and the value's forms are one atomic choice (they are told apart by
+# their first character, and a string and a template end at the same quote): a line is matched
+# in one pass, never backtracked into, whatever its length (a line of 2,000 spaces and a stray
+# word took 40 s with plain repetitions).
 _WORD = r"[^\W\d][\w-]*+"
-_DOTTED_WORDS = rf"{_WORD}(?:\.{_WORD})*"
-_STRING = r'"[^"\\{}\n]*"'
-_TEMPLATE = r'"(?:[^"\\$%{}\n]|[$%](?![{$%])|\$\{' + _DOTTED_WORDS + r'\})*"'
-_ITEM = r'(?:[0-9]+|"[^"\\{}\n]*"|' + _DOTTED_WORDS + ")"
-_TUPLE = r"\[[ \t]*(?:" + _ITEM + r"(?:[ \t]*,[ \t]*" + _ITEM + r")*[ \t]*,?[ \t]*)?\]"
-# a value :meth:`Expressions.quick_text` reads (the same expressions, in its order)
-_VALUE = f"{_STRING}|{_TEMPLATE}|{_TUPLE}|[0-9]+|{_DOTTED_WORDS}"
+_DOTTED_WORDS = rf"{_WORD}(?:\.{_WORD})*+"
+_STRING = r'"[^"\\{}\n]*+"'
+_TEMPLATE = r'"(?:[^"\\$%{}\n]++|[$%](?![{$%])|\$\{' + _DOTTED_WORDS + r'\})*+"'
+_ITEM = r'(?:[0-9]++|"[^"\\{}\n]*+"|' + _DOTTED_WORDS + ")"
+_TUPLE = r"\[[ \t]*+(?:" + _ITEM + r"(?:[ \t]*+,[ \t]*+" + _ITEM + r")*+[ \t]*+,?[ \t]*+)?\]"
+# a value :meth:`Expressions.quick_text` reads (the same expressions)
+_VALUE = f"(?>{_STRING}|{_TEMPLATE}|{_TUPLE}|[0-9]++|{_DOTTED_WORDS})"
 # one line: an argument, a block header, a lone "}", or nothing (the shapes exclude each other);
-# then an optional comment after a space (or alone on its line)
+# then an optional comment after a space or tab (or alone on its line)
 _LINE = re.compile(
-    r"([ \t]*)(?:(" + _WORD + r")[ \t]*=[ \t]*(" + _VALUE + r")"
+    r"([ \t]*+)(?:(" + _WORD + r")[ \t]*+=[ \t]*+(" + _VALUE + r")"
     r"|(\})"
-    r"|(" + _WORD + r")((?:[ \t]+(?:" + _STRING + "|" + _WORD + r"))*)[ \t]*\{)?"
-    r"(?:[ \t]*\n|[ \t]*\Z|[ \t]+(?:#|//)[^\n]*(?:\n|\Z)|(?<![^\n])(?:#|//)[^\n]*(?:\n|\Z))")
+    r"|(" + _WORD + r")((?:[ \t]++(?:" + _STRING + "|" + _WORD + r"))*+)[ \t]*+\{)?"
+    r"[ \t]*+(?:\n|\Z|(?:(?<=[ \t])|(?<![^\n]))(?:#|//)[^\n]*+(?:\n|\Z))")
 _ARGUMENT, _CLOSE, _HEADER = 3, 4, 6  # the line's last matched group (1: nothing but a comment)
 _LABEL = re.compile(r'"([^"]*)"|(' + _WORD + ")")
 # words the grammar reads as keywords: a file using one as a name or a value goes to tree-sitter
@@ -78,8 +81,10 @@ def read(text: str, rel: str, keep: Callable[[list[str]], bool] | None = None) -
     root = Body()
     stack: list[Body | None] = [root]  # None: inside a top-level block ``keep`` refused
     pos, end, line = 0, len(text), 0
-    for match in _LINE.finditer(text):
-        if match.start() != pos:
+    match_line = _LINE.match
+    while True:
+        match = match_line(text, pos)
+        if match is None:
             return None
         line += 1
         pos = match.end()
