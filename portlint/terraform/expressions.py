@@ -28,7 +28,8 @@ _DOTTED_TEXT = r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*"
 _SIMPLE_TEMPLATE = re.compile(r'"(?:[^"\\$%{}\n]|[$%](?![{$%])|\$\{' + _DOTTED_TEXT + r'\})*"')
 _INTERPOLATION = re.compile(r"\$\{(" + _DOTTED_TEXT + r")\}")
 _ITEM_TEXT = r'(?:[0-9]+|"[^"\\{}\n]*"|' + _DOTTED_TEXT + ")"
-_SIMPLE_TUPLE = re.compile(r"\[[ \t]*(?:" + _ITEM_TEXT + r"(?:[ \t]*,[ \t]*" + _ITEM_TEXT + r")*[ \t]*,?[ \t]*)?\]")
+# possessive: adjacent blank runs made a tuple with thousands of spaces before a non-item quadratic
+_SIMPLE_TUPLE = re.compile(r"\[[ \t]*+(?:" + _ITEM_TEXT + r"(?:[ \t]*+,[ \t]*+" + _ITEM_TEXT + r")*+[ \t]*+,?[ \t]*+)?\]")
 _ITEM = re.compile(_ITEM_TEXT)
 
 
