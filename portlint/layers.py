@@ -16,7 +16,7 @@ effective value is unknown, and rules say nothing about it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from operator import itemgetter
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -185,62 +185,91 @@ def _compute(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effe
 def _collect(graph: PortGraph) -> list[Contribution]:
     order = {layer: i for i, layer in enumerate(graph.config.precedence)}
     lowest = len(order)
+    key_of = _key_finder(graph)
     # one written value is one contribution: two readers of the same spot keep the higher layer
-    best: dict[tuple[str, int, int, str, str], Contribution] = {}
-    found = [_from_fact(graph, fact) for fact in graph.facts() if isinstance(fact.attrs.get("layer"), str)]
-    found += [_from_setting(graph, setting) for setting in graph.settings()
-              if isinstance(setting.attrs.get("layer"), str)]
-    for contribution in found:
-        if contribution is None:
+    best: dict[tuple[str, int, int, str, str], tuple[tuple, Contribution]] = {}
+    for fact in graph.facts():
+        attrs = fact.attrs
+        layer = attrs.get("layer")
+        if not isinstance(layer, str):
             continue
-        location = contribution.location  # hashed as its fields: a Location hashes through Python code
-        slot = (location.path, location.line, location.column, contribution.environment or "",
-                f"{contribution.service}.{contribution.key}")
-        current = best.get(slot)
-        if current is None or order.get(contribution.layer, lowest) < order.get(current.layer, lowest):
-            best[slot] = contribution
-    return sorted(best.values(), key=lambda c: (c.service, c.key, c.location.path, c.location.line,
-                                                c.location.column, c.environment or ""))
+        owner_id = fact.owner.id
+        key = key_of(owner_id, attrs, attrs.get("config_key"))
+        if key is None or key[1] is None:
+            continue
+        value = fact.value
+        _keep(best, order, lowest, _made(Contribution, {
+            "service": key[0], "key": key[1], "layer": layer, "text": value.text, "number": value.number,
+            "unresolved": value.unresolved, "location": fact.location, "environment": fact.environment,
+            "is_port": True, "env_var": attrs.get("env_var"), "documented": bool(attrs.get("documented")),
+            "example": bool(attrs.get("example")), "env_conditional": bool(attrs.get("env_conditional")),
+            "owner": owner_id, "client_of": str(attrs.get("client_of") or "")}))
+    for setting in graph.settings():
+        attrs = setting.attrs
+        layer = attrs.get("layer")
+        if not isinstance(layer, str):
+            continue
+        owner_id = setting.owner.id
+        key = key_of(owner_id, attrs, setting.key)
+        if key is None or key[1] is None:
+            continue
+        text = setting.value
+        _keep(best, order, lowest, _made(Contribution, {
+            "service": key[0], "key": key[1], "layer": layer, "text": text,
+            "number": int(text) if text.isascii() and text.isdigit() else None,
+            "unresolved": bool(attrs.get("unresolved")), "location": setting.location,
+            "environment": setting.environment, "is_port": False, "env_var": attrs.get("env_var"),
+            "documented": bool(attrs.get("documented")), "example": bool(attrs.get("example")),
+            "env_conditional": bool(attrs.get("env_conditional")), "owner": owner_id, "client_of": ""}))
+    # by service, key, location, environment (each slot has its own such key: no ties)
+    return [kept for _, kept in sorted(best.values(), key=_FIRST)]
 
 
-def _from_fact(graph: PortGraph, fact: PortFact) -> Contribution | None:
-    layer = fact.attrs.get("layer")
-    if not isinstance(layer, str):
-        return None
-    key = _named_key(graph, fact.owner.id, fact.attrs)
-    if key is None or key[1] is None:
-        return None
-    return _built(Contribution, dict(
-        service=key[0], key=key[1], layer=layer, text=fact.value.text, number=fact.value.number,
-        unresolved=fact.value.unresolved, location=fact.location, environment=fact.environment, is_port=True,
-        env_var=fact.attrs.get("env_var"), documented=bool(fact.attrs.get("documented")),
-        example=bool(fact.attrs.get("example")), env_conditional=bool(fact.attrs.get("env_conditional")),
-        owner=fact.owner.id, client_of=str(fact.attrs.get("client_of") or "")))
+_FIRST = itemgetter(0)
 
 
-def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
-    layer = setting.attrs.get("layer")
-    if not isinstance(layer, str):
-        return None
-    key = _named_key(graph, setting.owner.id, setting.attrs, setting.key)
-    if key is None or key[1] is None:
-        return None
-    text = setting.value
-    return _built(Contribution, dict(
-        service=key[0], key=key[1], layer=layer, text=text,
-        number=int(text) if text.isascii() and text.isdigit() else None,
-        unresolved=bool(setting.attrs.get("unresolved")), location=setting.location,
-        environment=setting.environment, is_port=False, env_var=setting.attrs.get("env_var"),
-        documented=bool(setting.attrs.get("documented")), example=bool(setting.attrs.get("example")),
-        env_conditional=bool(setting.attrs.get("env_conditional")), owner=setting.owner.id, client_of=""))
+def _keep(best: dict, order: dict[str, int], lowest: int, contribution: Contribution) -> None:
+    """Keep ``contribution`` in its slot unless a contribution of a higher layer holds it."""
+    location = contribution.location  # hashed as its fields: a Location hashes through Python code
+    service, key, environment = contribution.service, contribution.key, contribution.environment or ""
+    slot = (location.path, location.line, location.column, environment, f"{service}.{key}")
+    current = best.get(slot)
+    if current is None or order.get(contribution.layer, lowest) < order.get(current[1].layer, lowest):
+        best[slot] = ((service, key, location.path, location.line, location.column, environment), contribution)
 
 
-def _built(cls: type[T], values: dict[str, Any]) -> T:
-    """``cls(**values)`` for a frozen dataclass given every field: the generated ``__init__`` sets
-    each field through ``object.__setattr__``, which costs more than the rest of the layer
-    computation when done for thousands of values; this fills the instance's dict at once."""
+def _key_finder(graph: PortGraph):
+    """:func:`_named_key` for many values at once: the graph's memos fetched once, each owner's
+    service asked once."""
+    known: dict[str, str | None] = graph.memo("layers:owner-service", dict)
+    dotted: dict[str, tuple[str, str]] = graph.memo("layers:dotted-keys", dict)
+
+    def key_of(owner_id: str, attrs: dict, config_key: Any) -> tuple[str, str | None] | None:
+        try:
+            service = known[owner_id]
+        except KeyError:
+            service = owner_service(graph, owner_id)
+        if isinstance(config_key, str) and config_key:
+            if "." not in config_key:
+                return (service, config_key) if service else None
+            try:
+                named = dotted[config_key]
+            except KeyError:
+                named = _key_by_name(graph, owner_id, attrs, config_key)
+        else:
+            named = _key_by_name(graph, owner_id, attrs, config_key)
+        if named is None or service == named[0]:
+            return named
+        qualified = qualify(graph, named[0], graph.entity(owner_id))
+        return (qualified or named[0], named[1])
+
+    return key_of
+
+
+def _made(cls: type[T], values: dict[str, Any]) -> T:
+    """``cls(**values)`` for a frozen dataclass given every field, ``values`` becoming its dict."""
     built = object.__new__(cls)
-    built.__dict__.update(values)
+    object.__setattr__(built, "__dict__", values)
     return built
 
 
@@ -307,23 +336,28 @@ def deployed(names: list[str]) -> list[str]:
 
 
 def _effective(found: list[Contribution], envs: list[str], config: Config) -> list[Effective]:
+    """``found`` is sorted by service, key and location: each (service, key) is one run of it."""
     order = {layer: i for i, layer in enumerate(config.precedence)}
     lowest = len(order)
 
-    def precedence(c: Contribution) -> tuple:  # a Location orders as its (path, line, column)
-        return (order.get(c.layer, lowest), c.documented, c.environment is None, c.unresolved, c.example,
-                c.location.path, c.location.line, c.location.column)
+    def precedence(c: Contribution) -> tuple:  # then by location: the group's order (a stable sort)
+        return (order.get(c.layer, lowest), c.documented, c.environment is None, c.unresolved, c.example)
 
-    groups: dict[tuple[str, str], list[Contribution]] = defaultdict(list)
-    for contribution in found:
-        groups[(contribution.service, contribution.key)].append(contribution)
-    out = []
-    for (service, key) in sorted(groups):
-        # sorted once: each environment's share of a sorted group is in order (the sort is stable)
-        group = sorted(groups[(service, key)], key=precedence)
+    out: list[Effective] = []
+    start, count = 0, len(found)
+    while start < count:
+        first = found[start]
+        service, key = first.service, first.key
+        end = start + 1
+        while end < count and found[end].key == key and found[end].service == service:
+            end += 1
+        group = sorted(found[start:end], key=precedence) if end - start > 1 else found[start:end]
+        start = end
         is_port = any(c.is_port for c in group)
+        every = tuple(group) if all(c.environment is None for c in group) else None
         for env in envs:
-            applicable = tuple([c for c in group if c.environment is None or c.environment == env])
+            applicable = every if every is not None else tuple(
+                [c for c in group if c.environment is None or c.environment == env])
             if not applicable:
                 continue
             winner = None
@@ -331,8 +365,8 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
                 if not c.documented:
                     winner = c
                     break
-            out.append(_built(Effective, dict(service=service, key=key, environment=env, is_port=is_port,
-                                              contributions=applicable, winner=winner)))
+            out.append(_made(Effective, {"service": service, "key": key, "environment": env, "is_port": is_port,
+                                         "contributions": applicable, "winner": winner}))
     return out
 
 
