@@ -33,8 +33,9 @@ class PortGraph:
         self._facts_by_owner_role: dict[tuple[str, Role], list[PortFact]] = defaultdict(list)
         self._ids_by_kind: dict[str, list[str]] = defaultdict(list)
         self._sorted: dict[str | tuple[str, ...] | None, list[Entity]] = {}  # kind(s) (None: all) -> entities by id
-        self._out: dict[str, list[Link]] = defaultdict(list)
-        self._in: dict[str, list[Link]] = defaultdict(list)
+        # every kind's links of an entity: few ask (the graph's export), so built when first asked
+        self._out: dict[str, list[Link]] | None = None
+        self._in: dict[str, list[Link]] | None = None
         self._out_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (source, kind)
         self._in_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (target, kind)
         self._of_link_kind: dict[str, list[Link]] = defaultdict(list)  # kind -> links in the order added
@@ -106,14 +107,8 @@ class PortGraph:
             return  # one link per (source, target, kind): the first reason stands
         self._edges.add(edge)
         # a list stays sorted when the link goes after its last one (linkers mostly add in order)
-        out = self._out[source]
-        if out and (out[-1].target, out[-1].kind) > (target, kind):
-            self._dirty_out.add(source)
-        out.append(link)
-        into = self._in[target]
-        if into and (into[-1].source, into[-1].kind) > (source, kind):
-            self._dirty_in.add(target)
-        into.append(link)
+        if self._out is not None:
+            self._add_kindless(link)
         out = self._out_kind[(source, kind)]
         if out and out[-1].target > target:
             self._dirty_out_kind.add((source, kind))
@@ -124,6 +119,27 @@ class PortGraph:
         into.append(link)
         self._of_link_kind[kind].append(link)
         self._version += 1
+
+    def _add_kindless(self, link: Link) -> None:
+        out = self._out[link.source]  # type: ignore[index]
+        if out and (out[-1].target, out[-1].kind) > (link.target, link.kind):
+            self._dirty_out.add(link.source)
+        out.append(link)
+        into = self._in[link.target]  # type: ignore[index]
+        if into and (into[-1].source, into[-1].kind) > (link.source, link.kind):
+            self._dirty_in.add(link.target)
+        into.append(link)
+
+    def _kindless(self) -> tuple[dict[str, list[Link]], dict[str, list[Link]]]:
+        """Links by source and by target, whatever their kind (built on first use, then kept up)."""
+        if self._out is None or self._in is None:
+            self._out, self._in = defaultdict(list), defaultdict(list)
+            for links in self._of_link_kind.values():
+                for link in links:
+                    self._out[link.source].append(link)
+                    self._in[link.target].append(link)
+            self._dirty_out, self._dirty_in = set(self._out), set(self._in)  # each sorted when read
+        return self._out, self._in
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A view derived from the graph (effective values, an index), computed once per graph
@@ -190,7 +206,7 @@ class PortGraph:
         if kind is not None:  # one link per (source, target) of a kind: that order is total
             yield from sorted(self._of_link_kind.get(kind, ()), key=_by_source_target)
             return
-        for source in sorted(self._out):
+        for source in sorted(self._kindless()[0]):
             for link in self._outgoing(source):
                 if kind is None or link.kind == kind:
                     yield link
@@ -225,16 +241,18 @@ class PortGraph:
     # A list holds each (source, target, kind) once, so its sorted order does not depend on when
     # it was sorted.
     def _outgoing(self, source: str) -> list[Link]:
+        out = self._kindless()[0]
         if source in self._dirty_out:
             self._dirty_out.discard(source)
-            self._out[source].sort(key=_by_target_kind)
-        return self._out.get(source, _EMPTY)
+            out[source].sort(key=_by_target_kind)
+        return out.get(source, _EMPTY)
 
     def _incoming(self, target: str) -> list[Link]:
+        into = self._kindless()[1]
         if target in self._dirty_in:
             self._dirty_in.discard(target)
-            self._in[target].sort(key=_by_source_kind)
-        return self._in.get(target, _EMPTY)
+            into[target].sort(key=_by_source_kind)
+        return into.get(target, _EMPTY)
 
     def _outgoing_kind(self, source: str, kind: str) -> list[Link]:
         key = (source, kind)
@@ -318,9 +336,14 @@ def new_link(source: str, target: str, kind: str, reason: str, locations: tuple[
     """``Link(source, target, kind, reason, locations, attrs)``, built faster."""
     if not _FAST_LINK:
         return Link(source, target, kind, reason, locations, attrs)
-    link = object.__new__(Link)
-    link.__dict__.update(source=source, target=target, kind=kind, reason=reason, locations=locations, attrs=attrs)
+    link = _new(Link)
+    _set(link, "__dict__", {"source": source, "target": target, "kind": kind, "reason": reason,
+                           "locations": locations, "attrs": attrs})
     return link
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _by_source_target(link: Link) -> tuple[str, str]:
