@@ -379,8 +379,8 @@ def location_of(fact_or_entity: PortFact | Entity) -> Location:
 
 def service_of(graph: PortGraph, entity_id: str) -> Entity | None:
     """The logical service (``app/service``) an entity is a member of, if any."""
-    owners = graph.sources(entity_id, "member")
-    return owners[0] if owners else None
+    links = graph._incoming_kind(entity_id, "member")  # by source: the first is sources()[0]
+    return graph._entities[links[0].source] if links else None
 
 
 CONFIG_KIND_PREFIX = "config/"  # config layers (YAML, env files, Parameter Store): values, not processes
