@@ -32,7 +32,8 @@ class PortGraph:
         self._facts_by_role: dict[Role, list[PortFact]] = defaultdict(list)
         self._facts_by_owner_role: dict[tuple[str, Role], list[PortFact]] = defaultdict(list)
         self._ids_by_kind: dict[str, list[str]] = defaultdict(list)
-        self._sorted: dict[str | tuple[str, ...] | None, list[Entity]] = {}  # kind(s) (None: all) -> entities by id
+        self._sorted: dict[str | None, list[Entity]] = {}  # kind (None: all) -> entities by id
+        self._sorted_kinds: dict[tuple[str, ...], list[Entity]] = {}  # several kinds -> entities by id
         # every kind's links of an entity: few ask (the graph's export), so built when first asked
         self._out: dict[str, list[Link]] | None = None
         self._in: dict[str, list[Link]] | None = None
@@ -61,9 +62,12 @@ class PortGraph:
         self._entities[entity_id] = entity
         self._ids_by_kind[ref.kind].append(entity_id)
         if self._sorted:  # forget the id-ordered lists this entity belongs in (all, its kind's)
+            self._sorted.pop(None, None)
+            self._sorted.pop(ref.kind, None)
+        if self._sorted_kinds:
             kind = ref.kind
-            for key in [k for k in self._sorted if k is None or k == kind or (isinstance(k, tuple) and kind in k)]:
-                del self._sorted[key]
+            for key in [k for k in self._sorted_kinds if kind in k]:
+                del self._sorted_kinds[key]
         self._version += 1
         if ref.parent:
             self.add_link(new_link(ref.parent, entity_id, "contains", "declared inside it", (entity.location,)))
@@ -173,9 +177,9 @@ class PortGraph:
         kinds = tuple(sorted(set(kind)))
         if len(kinds) == 1:
             return iter(self._of_kind(kinds[0]))
-        cached = self._sorted.get(kinds)  # type: ignore[call-overload]
+        cached = self._sorted_kinds.get(kinds)
         if cached is None:
-            cached = self._sorted[kinds] = sorted(  # type: ignore[index]
+            cached = self._sorted_kinds[kinds] = sorted(
                 (e for k in kinds for e in self._of_kind(k)), key=lambda e: e.id)
         return iter(cached)
 
