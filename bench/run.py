@@ -15,7 +15,8 @@ CPU time counts the reading child processes too (``wait4`` includes the children
 waited for). Then the peak memory of a cold run (this process plus its reading children's PSS),
 ``portlint --version``, and checkov on the same tree when a
 ``checkov`` command is found (``--checkov PATH``, else ``$CHECKOV``, else ``checkov`` on PATH;
-skipped otherwise), with the ratios. ``--scale N`` also times a cold run on N services and
+skipped otherwise), with the ratios: checkov runs as many times as portlint's cold run, each
+right after one of them, so that the two medians are taken under the same load. ``--scale N`` also times a cold run on N services and
 prints its time over the smallest tree's (linear growth: 10x the services, about 10x the time).
 Wall and CPU (user + system of the child) are both shown: on a busy machine the wall clock
 measures the neighbours too, so the load average is printed with the results.
@@ -38,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,14 +129,21 @@ def check_once(tree: Path, report: Path, *extra: str) -> Run:
                findings=findings, stages={k: float(v) for k, v in _STAGE.findall(stages)})
 
 
-def measure(label: str, tree: Path, runs: int, scratch: Path, mode: str = "cold") -> Result:
+def measure(label: str, tree: Path, runs: int, scratch: Path, mode: str = "cold",
+            alongside: Callable[[], None] | None = None) -> Result:
     """``runs`` checks of ``tree``: cold (no cache), warm (cache primed) or edit (one file changed
-    before each run, cache primed)."""
+    before each run, cache primed). ``alongside()`` runs after each cold check (checkov, so that
+    the two are timed in turn, under the same load)."""
     files = sum(1 for p in tree.rglob("*") if p.is_file() and ".portlint_cache" not in p.parts)
     report = scratch / "report.json"
     cache = ["--cache-dir", str(scratch / f"cache-{tree.name}")]
     if mode == "cold":
-        result = Result(f"{label} cold", files, [check_once(tree, report, "--no-cache") for _ in range(runs)])
+        outcome = []
+        for _ in range(runs):
+            outcome.append(check_once(tree, report, "--no-cache"))
+            if alongside is not None:
+                alongside()
+        result = Result(f"{label} cold", files, outcome)
     else:
         check_once(tree, report, *cache)  # prime
         edited = _edit_target(tree) if mode == "edit" else _port_edit_target(tree) if mode == "edit-port" else None
@@ -202,18 +211,32 @@ def version_seconds(runs: int) -> tuple[float, float]:
     return statistics.median(t.wall for t in done), statistics.median(t.cpu for t in done)
 
 
-def checkov_seconds(checkov: str, tree: Path, runs: int) -> tuple[float, float] | None:
-    """checkov on the same tree (Terraform and Kubernetes frameworks), median wall and CPU time."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        proc = timed([checkov, "-d", str(tree), "--framework", "terraform", "kubernetes", "--quiet",
-                      "--compact", "-o", "json"], tree)
+class Checkov:
+    """checkov on the same tree (Terraform and Kubernetes frameworks), one run per call; its median
+    wall and CPU time, or None once a run failed."""
+
+    def __init__(self, command: str, tree: Path) -> None:
+        self.command, self.tree = command, tree
+        self.walls: list[float] = []
+        self.cpus: list[float] = []
+        self.failed = False
+
+    def __call__(self) -> None:
+        if self.failed:
+            return
+        proc = timed([self.command, "-d", str(self.tree), "--framework", "terraform", "kubernetes", "--quiet",
+                      "--compact", "-o", "json"], self.tree)
         if proc.returncode not in (0, 1):
             print(f"  checkov exited {proc.returncode}: {proc.stderr[-500:]}", file=sys.stderr)
+            self.failed = True
+            return
+        self.walls.append(proc.wall)
+        self.cpus.append(proc.cpu)
+
+    def medians(self) -> tuple[float, float] | None:
+        if self.failed or not self.walls:
             return None
-        walls.append(proc.wall)
-        cpus.append(proc.cpu)
-    return statistics.median(walls), statistics.median(cpus)
+        return statistics.median(self.walls), statistics.median(self.cpus)
 
 
 def load_average() -> str:
@@ -268,7 +291,12 @@ def main(argv: list[str] | None = None) -> int:
             tree = base / f"services-{size}"
             generate(tree, size, seed=args.seed)
             label = f"{size} services"
-            runs = [measure(label, tree, args.runs, scratch, mode) for mode in ("cold", "warm", "edit")]
+            # checkov's own time varies more than portlint's (7.5-11.3 s on one tree at rest, run to
+            # run): it gets the same number of runs, each right after a cold portlint run (the two
+            # are timed in turn, under the same load), and its median is the yardstick
+            checkov_runs = Checkov(args.checkov, tree) if args.checkov else None
+            runs = [measure(label, tree, args.runs, scratch, mode, checkov_runs if mode == "cold" else None)
+                    for mode in ("cold", "warm", "edit")]
             moved = measure(label, tree, args.runs, scratch, "edit-port")
             results.extend([*runs, moved])
             cold, warm, edit = (r.median(lambda x: x.wall) for r in runs)
@@ -277,9 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             line = (f"{label}: cold {cold:.2f} s ({cold_cpu:.2f} CPU), warm {warm:.2f} s ({warm_cpu:.2f} CPU), "
                     f"one edited file {edit:.2f} s ({edit_cpu:.2f} CPU); peak memory (cold) {peak:.0f} MB ({how})")
             goals.append((f"peak memory at {size} services <= 100 MB", peak <= 100))
-            # checkov's own time varies more than portlint's (7.5-11.3 s on one tree at rest, run to
-            # run): it gets the same number of runs, and its median is the yardstick
-            checkov = checkov_seconds(args.checkov, tree, args.runs) if args.checkov else None
+            checkov = checkov_runs.medians() if checkov_runs is not None else None
             if checkov:
                 wall, cpu = checkov
                 line += (f"\n  checkov {wall:.2f} s ({cpu:.2f} CPU, median of {args.runs}): "

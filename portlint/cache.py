@@ -202,7 +202,12 @@ class ReadCache(StartupMemo):
         """What a reading child process learned (:mod:`portlint.parallel`), for the parent."""
         return self.side_reads, self.complete, self.hashes.table, self.hashes.binaries, self.hashes.settled
 
-    def merge_child_state(self, state: tuple) -> None:
+    def merge_child_state(self, state: tuple | None) -> None:
+        """Take in what a reading child learned; ``None``: it was lost (the child died), so
+        this scan is not kept."""
+        if state is None:
+            self.complete = False
+            return
         side, complete, table, binaries, settled = state
         self.side_reads.update(side)
         self.complete = self.complete and complete

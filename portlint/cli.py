@@ -23,12 +23,40 @@ class UsageError(Exception):
 def _parser_class():
     import argparse
 
+    class _Formatter(argparse.HelpFormatter):
+        """argparse's help layout, with the terminal's width found without importing shutil
+        (argparse makes a formatter for every argument it adds; shutil and the compression
+        modules it imports were ~4 ms of every run)."""
+
+        def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                     width: int | None = None) -> None:
+            super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
     class _Parser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs) -> None:
+            kwargs.setdefault("formatter_class", _Formatter)
+            super().__init__(*args, **kwargs)
+
         def error(self, message: str):  # argparse exits 2 on usage errors already; keep its message short
             self.print_usage(sys.stderr)
             self.exit(EXIT_USAGE, f"portlint: error: {message}\n")
 
     return _Parser
+
+
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` finds it: $COLUMNS, else stdout's
+    terminal, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def build_parser(only: str | None = None):

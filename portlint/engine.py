@@ -25,7 +25,7 @@ from portlint.links import link_all
 from portlint.model import Finding, Location, Problem, Related, Severity
 from portlint.readers import ReadContext, ReadOutput
 from portlint.reading import Progress, read_parts
-from portlint.registry import DEFAULT_GROUP, Rule, load_rules
+from portlint.registry import DEFAULT_GROUP, Rule, load_rules, prefetch
 from portlint.settings import nested_configs
 from portlint.nested import ScopedConfig, closest, excluded, load_nested, same_policy
 from portlint.suppressions import Suppression, parse_suppressions, today
@@ -140,7 +140,8 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
 
     tick = time.perf_counter()
     ctx = ReadContext(root=root, config=config, read_cache=read_cache)
-    read = read_parts(found, ctx, timings, report)
+    checking = [r for r in rules if selection.active(r, config) and not r.engine]
+    read = read_parts(found, ctx, timings, report, meanwhile=lambda: prefetch(checking))
     read_files = read.files
     checked = _checked_before(read_cache, whole)
     output = read.output() if checked is None else None

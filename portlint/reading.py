@@ -55,8 +55,9 @@ class Read:
 
 
 def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | None = None,
-               progress: Progress | None = None) -> Read:
-    """:func:`read_all`, with the output left in parts (:class:`Read`)."""
+               progress: Progress | None = None, meanwhile: Callable[[], None] | None = None) -> Read:
+    """:func:`read_all`, with the output left in parts (:class:`Read`); ``meanwhile()`` is done
+    while child processes read, if any (:func:`portlint.parallel.run`)."""
     read_files: set[str] = set()
     limit = ctx.config.max_file_size
     readers = load_readers()
@@ -82,7 +83,7 @@ def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | N
     all_tokens: list[tuple[str, ...]] = []
     parts: list = []
     unmarked: set[str] = set()
-    for (reader, _), (output, kept, seconds, tokens, binary, plain) in zip(jobs, _read_jobs(jobs, ctx)):
+    for (reader, _), (output, kept, seconds, tokens, binary, plain) in zip(jobs, _read_jobs(jobs, ctx, meanwhile)):
         unmarked.update(plain)
         skipped.extend(binary)
         parts.extend(output)
@@ -97,7 +98,8 @@ def read_parts(found: Discovery, ctx: ReadContext, timings: dict[str, float] | N
     return Read(parts, notes, read_files, ctx.scopes, frozenset(unmarked))
 
 
-def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> list[tuple]:
+def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext,
+               meanwhile: Callable[[], None] | None = None) -> list[tuple]:
     """Each job's (output parts, files read, seconds, cache tokens, binary-file notes, files whose
     text holds no suppression marker), read in one process or several (:mod:`portlint.parallel`);
     the same results in the same order either way. A job looks for binary content itself, so that
@@ -141,9 +143,8 @@ def _read_jobs(jobs: list[tuple[Any, list[SourceFile]]], ctx: ReadContext) -> li
     results = parallel.run(pieces, piece_costs, work, ctx.processes, memory=ctx.worker_mb,
                            state=lambda: cache.child_state() if cache is not None else None,
                            merge=lambda state: cache.merge_child_state(state) if cache is not None else None,
-                           failed=failed, wall_budget=lambda job: parallel.GRACE_SECONDS + wall * len(job[1]),
-                           imports=lambda job: getattr(job[0], "IMPORTS", ()),
-                           transfer=lambda job: getattr(job[0], "TRANSFER", DEFAULT_TRANSFER))
+                           failed=failed, wall_budget=lambda job: wall * len(job[1]),
+                           transfer=lambda job: getattr(job[0], "TRANSFER", DEFAULT_TRANSFER), meanwhile=meanwhile)
     return _joined(results, owners, len(jobs))
 
 

@@ -97,14 +97,15 @@ def builtin_rules_dir() -> Path:
 def load_rules(extra_dirs: Iterable[Path] = (), cache: Any = None) -> list[Rule]:
     """Built-in rules, then every extra folder's rules; ids must be unique. Sorted by id.
 
-    With ``cache`` (a :class:`portlint.cache.ReadCache`), the built-in rules are described from
-    what it kept for the same code, and each rule module is imported only when its ``check``
-    is first called (a warm run calls none). User rules are always imported."""
+    The built-in rules are described from what ``cache`` (a :class:`portlint.cache.ReadCache`)
+    or, without one, portlint's ``__pycache__`` (:mod:`portlint._rule_index`) kept for the same
+    code, and each rule module is imported only when its ``check`` is first called (a warm run
+    calls none) or :func:`prefetch` asks. User rules are always imported."""
     rules: dict[str, Rule] = {}
     for directory, builtin in [(builtin_rules_dir(), True), *((Path(d), False) for d in extra_dirs)]:
         if not directory.is_dir():
             raise RuleLoadError(f"{directory}: rules directory not found")
-        for rule in _folder_rules(directory, builtin, cache if builtin else None):
+        for rule in _folder_rules(directory, builtin, (_PackageIndex() if cache is None else cache) if builtin else None):
             if rule.id in rules:
                 raise RuleLoadError(f"{rule.source}: rule id {rule.id} already defined in {rules[rule.id].source}")
             rules[rule.id] = rule
@@ -134,6 +135,35 @@ def _folder_rules(directory: Path, builtin: bool, cache: Any) -> list[Rule]:
     return rules
 
 
+def prefetch(rules: Iterable[Rule]) -> None:
+    """Import the modules of ``rules`` that are not imported yet (their checks are about to run):
+    ahead of time, while other processes read. A module that fails to import is left to its check
+    to report."""
+    for rule in rules:
+        load = getattr(rule.check, "load", None)
+        if load is not None:
+            try:
+                load()
+            except Exception:
+                pass
+
+
+class _PackageIndex:
+    """The built-in rules' descriptions kept beside portlint's bytecode (:mod:`portlint._rule_index`),
+    for a run without a read cache."""
+
+    def rule_index(self, folder: Path) -> tuple[str, Any | None]:
+        from portlint import _rule_index
+
+        key = _rule_index.key(folder)
+        return key, _rule_index.load(key)
+
+    def keep_rule_index(self, folder: Path, key: str, index: Any) -> None:
+        from portlint import _rule_index
+
+        _rule_index.keep(key, index)
+
+
 class _LazyCheck:
     """A rule's ``check``, its module imported on the first call."""
 
@@ -145,9 +175,13 @@ class _LazyCheck:
         self._check: Callable[..., Iterable[Problem]] | None = None
 
     def __call__(self, ctx: Any) -> Iterable[Problem]:
+        return self.load()(ctx)
+
+    def load(self) -> Callable[..., Iterable[Problem]]:
+        """The rule's check, its module imported now if it was not yet."""
         if self._check is None:
             self._check = _module(self.path, self.module_name).check
-        return self._check(ctx)
+        return self._check
 
 
 def _module_name(path: Path, builtin: bool) -> str:

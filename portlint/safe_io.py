@@ -258,9 +258,7 @@ def write_text(path: os.PathLike | str, text: str) -> None:
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     mode = _mode_of(target)
-    import tempfile  # imported when something is written (a report file, a fix), not on every run
-
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    fd, temp = _temporary_beside(target)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -272,6 +270,20 @@ def write_text(path: os.PathLike | str, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new file (mode 0600, created exclusively: never an existing file or a planted symlink)
+    next to ``target``, as ``tempfile.mkstemp`` makes it, without importing tempfile (and the
+    shutil, random and compression modules it pulls in)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temp, flags, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no usable temporary name", str(target.parent))
 
 
 def _mode_of(target: Path) -> int:

@@ -58,10 +58,17 @@ class Scopes:
 
     roots: dict[str, str] = field(default_factory=dict)  # marker folder -> scope (its representative)
     namespaces: dict[str, str] = field(default_factory=dict)  # file rel -> namespace set by kustomize
+    _by_folder: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # answers so far
 
     def of(self, rel: str) -> str:
         """The scope of a file: the nearest marker folder above it (its own folder included)."""
         folder = posixpath.dirname(rel)
+        scope = self._by_folder.get(folder)
+        if scope is None:
+            scope = self._by_folder[folder] = self._nearest(folder)
+        return scope
+
+    def _nearest(self, folder: str) -> str:
         while True:
             if folder in self.roots:
                 return self.roots[folder]

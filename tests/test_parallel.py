@@ -71,12 +71,19 @@ def _sabotaged(monkeypatch, how) -> None:
 
     monkeypatch.setattr(dockerfile, "read", read)
     monkeypatch.setattr(dockerfile, "WEIGHT", 1e9, raising=False)  # the costliest job...
+    _only_in_the_child(monkeypatch, parent)
 
-    def share(costs, parts, transfer=None):  # ... alone in the child
+
+def _only_in_the_child(monkeypatch, parent: int) -> None:
+    """The costliest job is left in the queue, and only a child takes from it."""
+
+    def plan(costs, processes, transfer=None):
         top = max(range(len(costs)), key=costs.__getitem__)
-        return [[i for i in range(len(costs)) if i != top], [top]]
+        return [i for i in range(len(costs)) if i != top], [top]
 
-    monkeypatch.setattr(parallel, "share", share)
+    real_take = parallel._Queue.take
+    monkeypatch.setattr(parallel, "plan", plan)
+    monkeypatch.setattr(parallel._Queue, "take", lambda self: real_take(self) if os.getpid() != parent else None)
 
 
 def _tree(tmp_path: Path) -> Path:
@@ -128,10 +135,44 @@ def test_small_trees_read_in_one_process_large_ones_in_more() -> None:
     assert parallel.processes_for(0, 10 * parallel.MIN_BYTES) == min(cores, 4)
 
 
-def test_jobs_are_shared_by_cost_and_kept_in_order() -> None:
-    assert parallel.share([5, 1, 4, 1], 2) == [[0, 1, 3], [2]] or parallel.share([5, 1, 4, 1], 2) == [[0, 3], [1, 2]]
+def test_jobs_are_queued_costliest_first_and_kept_in_order() -> None:
+    assert parallel.plan([5, 1, 4, 1], 2) == ([], [0, 2, 1, 3])
     assert parallel.run(list(range(5)), [1.0] * 5, lambda x: x * x, 3, state=lambda: None,
                         merge=lambda s: None, failed=lambda j, r: None, wall_budget=lambda j: 30.0) == [0, 1, 4, 9, 16]
+
+
+def test_the_jobs_go_to_whichever_process_is_free() -> None:
+    """Costs are estimates: a job that takes far longer than said does not hold back the others,
+    which the other process takes from the queue; results come back in job order."""
+    parent = os.getpid()
+    seconds = [0.0, 1.0] + [0.05] * 6  # job 1 is slow; shared by estimates, job 2 and more would follow it
+
+    def work(job: int) -> tuple[int, int]:
+        time.sleep(seconds[job])
+        return job, os.getpid() == parent
+
+    results = parallel.run(list(range(8)), [10.0, 9.0] + [1.0] * 6, work, 2, state=lambda: None,
+                           merge=lambda s: None, failed=lambda j, r: None, wall_budget=lambda j: 30.0)
+    assert [job for job, _ in results] == list(range(8))
+    slow = results[1][1]
+    assert all(here != slow for _, here in results[2:]), results
+
+
+def test_a_child_that_sends_garbage_fails_only_its_jobs(monkeypatch) -> None:
+    parent = os.getpid()
+    real_send = parallel._send
+
+    def send(fd: int, index: int, value) -> None:
+        if index == 1:  # the job the child takes: an answer that does not unpickle
+            os.write(fd, parallel._FRAME.pack(index, 3) + b"\x80\x05!")
+        else:
+            real_send(fd, index, value)
+
+    monkeypatch.setattr(parallel, "_send", send)
+    _only_in_the_child(monkeypatch, parent)
+    results = parallel.run([0, 1, 2], [1.0, 9.0, 1.0], lambda job: job * 10, 2, state=lambda: None,
+                           merge=lambda s: None, failed=lambda job, reason: reason, wall_budget=lambda j: 30.0)
+    assert results == [0, "sent an unreadable answer", 20]
 
 
 def test_files_the_cache_knows_unchanged_cost_nothing(tmp_path: Path) -> None:
@@ -160,30 +201,6 @@ def test_files_the_cache_knows_unchanged_cost_nothing(tmp_path: Path) -> None:
     assert _cost(kubernetes, files, Cache) == 0.0
 
 
-def test_a_module_two_processes_need_is_imported_once_before_the_fork(monkeypatch) -> None:
-    """Only modules needed by jobs of more than one process are imported ahead; a module that
-    cannot be imported is left to its job."""
-    import importlib
-    import sys
-
-    imported: list[str] = []
-    monkeypatch.setattr(importlib, "import_module", lambda name: imported.append(name) or sys)
-    needs = {0: ("shared_parser", "only_a"), 1: ("shared_parser",), 2: ("only_a",)}
-    results = parallel.run([0, 1, 2], [2.0, 5.0, 1.0], lambda job: job + 1, 2, state=lambda: None,
-                           merge=lambda s: None, failed=lambda j, r: None, wall_budget=lambda j: 30.0,
-                           imports=lambda job: needs[job])
-    assert results == [1, 2, 3]
-    assert imported == ["shared_parser"]  # job 0 and job 2 share a process: only_a is not shared
-
-    def failing(name: str):
-        raise ImportError(name)
-
-    monkeypatch.setattr(importlib, "import_module", failing)
-    assert parallel.run([0, 1], [1.0, 1.0], lambda job: job, 2, state=lambda: None, merge=lambda s: None,
-                        failed=lambda j, r: None, wall_budget=lambda j: 30.0,
-                        imports=lambda job: ("missing_parser",)) == [0, 1]
-
-
 def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
     """Per-file readers are shared out in pieces (so the processes balance); the pieces' results
     join back into the one job's, in file order."""
@@ -209,12 +226,11 @@ def test_a_per_file_reader_is_cut_into_runs_that_join_back_in_order() -> None:
 
 
 def test_jobs_whose_results_cost_much_to_send_back_stay_in_this_process() -> None:
-    """Two equal jobs: without transfer costs they are split; a job that is costly to send back
-    goes to this process (the first group), the cheap one to the child."""
-    assert parallel.share([10.0, 10.0], 2) == [[0], [1]]
-    assert parallel.share([10.0, 10.0], 2, transfer=[0.05, 0.9]) == [[1], [0]]
-    # a child is still used when this process is busy enough
-    assert parallel.share([30.0, 10.0, 10.0], 2, transfer=[0.1, 0.9, 0.9]) == [[0], [1, 2]]
+    """Without transfer costs every job is queued; a job costly to send back is done here first,
+    while this process stays within half its share."""
+    assert parallel.plan([10.0, 10.0], 2) == ([], [0, 1])
+    assert parallel.plan([10.0, 10.0, 20.0], 2, transfer=[0.05, 0.9, 0.0]) == ([1], [2, 0])
+    assert parallel.plan([30.0, 10.0, 10.0], 2, transfer=[0.1, 0.9, 0.9]) == ([1], [0, 2])
 
 
 def test_suppressions_in_files_a_child_read_are_honoured(tmp_path: Path) -> None:

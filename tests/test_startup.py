@@ -110,6 +110,49 @@ def test_rule_descriptions_follow_the_rule_code(tmp_path: Path, monkeypatch) -> 
         sys.modules.pop("portlint_rule_builtin_PL990_startup_test_rule", None)
 
 
+def test_without_a_read_cache_rules_are_described_from_portlints_bytecode_folder(tmp_path: Path, monkeypatch) -> None:
+    """A cold run (``--no-cache``) describes the built-in rules from what portlint kept beside its
+    bytecode, imports their modules only when asked (``prefetch``, or the check), and follows an
+    edit; a torn file or one Python may not write is never a problem."""
+    from portlint import _rule_index
+    from portlint.registry import _PackageIndex, prefetch
+
+    index_file = tmp_path / "rule-index.pickle"
+    monkeypatch.setattr(_rule_index, "_FILE", str(index_file))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    rule_file = folder / "PL990_startup_test_rule.py"
+    rule_file.write_text(_RULE.format(summary="first"))
+    module = "portlint_rule_builtin_PL990_startup_test_rule"
+    try:
+        imported = _folder_rules(folder, True, _PackageIndex())
+        sys.modules.pop(module, None)
+        described = _folder_rules(folder, True, _PackageIndex())
+        assert isinstance(described[0].check, _LazyCheck) and module not in sys.modules
+        assert [r.summary for r in described] == [r.summary for r in imported] == ["first"]
+        prefetch(described)
+        assert module in sys.modules and list(described[0].check(None)) == []
+
+        sys.modules.pop(module, None)
+        rule_file.write_text(_RULE.format(summary="second"))
+        again = _folder_rules(folder, True, _PackageIndex())
+        assert not isinstance(again[0].check, _LazyCheck) and again[0].summary == "second"
+        sys.modules.pop(module, None)
+        assert [r.summary for r in _folder_rules(folder, True, _PackageIndex())] == ["second"]
+
+        index_file.write_bytes(index_file.read_bytes()[:100])  # torn: imported again
+        sys.modules.pop(module, None)
+        assert not isinstance(_folder_rules(folder, True, _PackageIndex())[0].check, _LazyCheck)
+
+        index_file.unlink()
+        monkeypatch.setattr(sys, "dont_write_bytecode", True)
+        _folder_rules(folder, True, _PackageIndex())
+        assert not index_file.exists()
+    finally:
+        sys.modules.pop(module, None)
+
+
 def test_built_in_rules_described_from_the_cache_equal_the_imported_ones(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     cache = ReadCache(tmp_path / "cache", "settings")

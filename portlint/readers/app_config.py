@@ -25,7 +25,6 @@ from portlint.readers._config_keys import (by_lower_name, canonical_service, cli
 WEIGHT = 2.1  # CPU per byte, relative (measured on the bench tree): every key is walked and merged across layers
 TRANSFER = 0.35  # results sent back from a reading process, per unit of reading: many settings for little work
 NAME = "app-config"
-IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 LAYER = "yaml"
 ENTITY_KIND = "config/yaml"
 # File stems whose values every environment inherits.

@@ -42,7 +42,6 @@ from portlint.readers._app_compose import (
 )
 
 NAME = "compose"
-IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 KIND = "compose/service"
 
 

@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # the Helm engine and kustomize are imported when a file need
 WEIGHT = 0.85  # CPU per byte, relative (measured on the bench tree): libyaml does the parsing
 TRANSFER = 0.15  # results sent back from a reading process, per unit of reading (docs/model.md)
 NAME = "kubernetes"
-IMPORTS = ("yaml",)  # parsers it loads on first use (docs/model.md)
 SUFFIXES = (".yaml", ".yml")
 MAX_LIST_DEPTH = 4
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")

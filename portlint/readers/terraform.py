@@ -14,7 +14,6 @@ from portlint.readers import ReadContext, ReadOutput
 WEIGHT = 1.25  # CPU per byte, relative (measured on the bench tree): a module is parsed, then evaluated
 TRANSFER = 0.12  # results sent back from a reading process, per unit of reading (docs/model.md)
 NAME = "terraform"
-IMPORTS = ("tree_sitter", "tree_sitter_hcl")  # parsers it loads on first use (docs/model.md)
 
 
 def wants(file: SourceFile, ctx: ReadContext) -> bool:

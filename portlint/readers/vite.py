@@ -20,7 +20,6 @@ from portlint.readers import ReadContext, ReadOutput
 from portlint.readers._app_common import CODE_LAYER, LineIndex, url_port
 
 NAME = "vite"
-IMPORTS = ("tree_sitter", "tree_sitter_typescript")  # parsers it loads on first use (docs/model.md)
 PER_FILE = True  # a file's facts depend on that file alone (the cache keeps them file by file)
 KIND = "code/vite"
 DEFAULT_SERVICE = "web"
