@@ -28,6 +28,8 @@ from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
 
 T = TypeVar("T")
 
+_UNKNOWN = object()  # not asked yet (None is an answer: no service)
+
 # A repository that names no environment has one, which messages do not name.
 ANY_ENVIRONMENT = "(any)"
 
@@ -156,10 +158,9 @@ def port_key_of(graph: PortGraph, fact: PortFact) -> tuple[str, str | None] | No
 def owner_service(graph: PortGraph, owner_id: str) -> str | None:
     """The logical service of an entity, or of the entity it is declared in."""
     known: dict[str, str | None] = graph.memo("layers:owner-service", dict)  # one answer per graph state
-    try:
-        return known[owner_id]
-    except KeyError:
-        pass
+    name = known.get(owner_id, _UNKNOWN)  # most owners are asked once: no KeyError raised for each
+    if name is not _UNKNOWN:
+        return name  # type: ignore[return-value]
     service = service_of(graph, owner_id)
     if service is None:
         entity = graph.entity(owner_id)
@@ -245,16 +246,14 @@ def _key_finder(graph: PortGraph):
     dotted: dict[str, tuple[str, str]] = graph.memo("layers:dotted-keys", dict)
 
     def key_of(owner_id: str, attrs: dict, config_key: Any) -> tuple[str, str | None] | None:
-        try:
-            service = known[owner_id]
-        except KeyError:
+        service = known.get(owner_id, _UNKNOWN)
+        if service is _UNKNOWN:
             service = owner_service(graph, owner_id)
         if isinstance(config_key, str) and config_key:
             if "." not in config_key:
                 return (service, config_key) if service else None
-            try:
-                named = dotted[config_key]
-            except KeyError:
+            named = dotted.get(config_key)
+            if named is None:
                 named = _key_by_name(graph, owner_id, attrs, config_key)
         else:
             named = _key_by_name(graph, owner_id, attrs, config_key)
@@ -295,10 +294,9 @@ def _key_by_name(graph: PortGraph, owner_id: str, attrs: dict,
             service = owner_service(graph, owner_id)
             return (service, config_key) if service else None
         named = graph.memo("layers:dotted-keys", dict)  # one answer per key and graph state
-        try:
-            return named[config_key]
-        except KeyError:
-            pass
+        answer = named.get(config_key)
+        if answer is not None:
+            return answer
         service, rest = config_key.split(".", 1)
         policy = config.service_for_name(service)
         answer = named[config_key] = ((policy.name if policy else service), rest)
