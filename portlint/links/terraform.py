@@ -442,11 +442,9 @@ def service_port_facts(graph: PortGraph, service: str, environment: str | None =
 def _numbered_member_facts(graph: PortGraph, service: str) -> list[PortFact]:
     """Every numeric fact of a service's members, sorted (one computation per service and graph)."""
     found = [f for f in member_facts(graph, service) if f.value.number is not None]
-    found.sort(key=_AT)  # stable: then by environment where one location holds several facts
-    for i in range(1, len(found)):
-        if _AT(found[i - 1]) == _AT(found[i]):
-            return sorted(found, key=lambda f: (f.location.path, f.location.line, f.location.column,
-                                                f.environment or ""))
+    found.sort(key=_AT)
+    if len(set(map(_AT, found))) < len(found):  # one location holds several facts: then by environment
+        found.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.environment or ""))
     return found
 
 
