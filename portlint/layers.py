@@ -128,7 +128,7 @@ def effective_values(graph: PortGraph) -> list[Effective]:
 
 def effective_by_key(graph: PortGraph) -> dict[tuple[str, str], dict[str, Effective]]:
     """:func:`by_key` of :func:`effective_values`, computed once per graph state (do not change it)."""
-    return graph.memo("layers:effective-by-key", lambda: by_key(effective_values(graph)))
+    return _computed(graph)[3]  # by_key(effective_values(graph)), built with them
 
 
 def by_key(values: list[Effective]) -> dict[tuple[str, str], dict[str, Effective]]:
@@ -173,14 +173,16 @@ def owner_service(graph: PortGraph, owner_id: str) -> str | None:
 # -- computation ----------------------------------------------------------------------------------
 
 
-def _computed(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective]]:
+def _computed(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective],
+                                         dict[tuple[str, str], dict[str, Effective]]]:
     return graph.memo("layers:computed", lambda: _compute(graph))
 
 
-def _compute(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective]]:
+def _compute(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective],
+                                        dict[tuple[str, str], dict[str, Effective]]]:
     found = _collect(graph)
     envs = _environments(found, graph.config)
-    return found, envs, _effective(found, envs, graph.config)
+    return (found, envs, *_effective(found, envs, graph.config))
 
 
 def _collect(graph: PortGraph) -> list[Contribution]:
@@ -333,8 +335,10 @@ def deployed(names: list[str]) -> list[str]:
     return [n for n in names if n != LOCAL_ENVIRONMENT]
 
 
-def _effective(found: list[Contribution], envs: list[str], config: Config) -> list[Effective]:
-    """``found`` is sorted by service, key and location: each (service, key) is one run of it."""
+def _effective(found: list[Contribution], envs: list[str], config: Config,
+               ) -> tuple[list[Effective], dict[tuple[str, str], dict[str, Effective]]]:
+    """The effective values and :func:`by_key` of them. ``found`` is sorted by service, key and
+    location: each (service, key) is one run of it."""
     order = {layer: i for i, layer in enumerate(config.precedence)}
     lowest = len(order)
 
@@ -342,6 +346,8 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
         return (order.get(c.layer, lowest), c.documented, c.environment is None, c.unresolved, c.example)
 
     out: list[Effective] = []
+    grouped: dict[tuple[str, str], dict[str, Effective]] = {}
+    new, set_dict = object.__new__, object.__setattr__
     start, count = 0, len(found)
     while start < count:
         first = found[start]
@@ -353,6 +359,7 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
         start = end
         is_port = any(c.is_port for c in group)
         every = tuple(group) if all(c.environment is None for c in group) else None
+        per_env: dict[str, Effective] = {}
         for env in envs:
             applicable = every if every is not None else tuple(
                 [c for c in group if c.environment is None or c.environment == env])
@@ -363,9 +370,14 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
                 if not c.documented:
                     winner = c
                     break
-            out.append(_made(Effective, {"service": service, "key": key, "environment": env, "is_port": is_port,
-                                         "contributions": applicable, "winner": winner}))
-    return out
+            value = new(Effective)  # as _made: the frozen dataclass's dict set at once
+            set_dict(value, "__dict__", {"service": service, "key": key, "environment": env, "is_port": is_port,
+                                         "contributions": applicable, "winner": winner})
+            out.append(value)
+            per_env[env] = value
+        if per_env:
+            grouped[(service, key)] = per_env
+    return out, grouped
 
 
 def explain(graph: PortGraph, contribution: Contribution) -> list[str]:
