@@ -16,17 +16,16 @@ effective value is unknown, and rules say nothing about it.
 
 from __future__ import annotations
 
-from operator import itemgetter
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any
 
 from portlint.config import Config
 from portlint.graph import PortGraph, service_of
 from portlint.links.services import qualify
-from portlint.model import Location, PortFact, Setting
+from portlint.model import Location, PortFact
 from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
 
-T = TypeVar("T")
 
 _UNKNOWN = object()  # not asked yet (None is an answer: no service)
 
@@ -189,6 +188,9 @@ def _collect(graph: PortGraph) -> list[Contribution]:
     order = {layer: i for i, layer in enumerate(graph.config.precedence)}
     lowest = len(order)
     key_of = _key_finder(graph)
+    # Contributions are frozen dataclasses whose dict is set at once: the generated __init__ sets each
+    # field through object.__setattr__, which costs more than the rest of the computation.
+    new, set_dict = object.__new__, object.__setattr__
     # one written value is one contribution: two readers of the same spot keep the higher layer
     best: dict[tuple[str, int, int, str, str], tuple[tuple, Contribution]] = {}
     for fact in graph.facts():
@@ -201,12 +203,14 @@ def _collect(graph: PortGraph) -> list[Contribution]:
         if key is None or key[1] is None:
             continue
         value = fact.value
-        _keep(best, order, lowest, _made(Contribution, {
+        contribution = new(Contribution)
+        set_dict(contribution, "__dict__", {
             "service": key[0], "key": key[1], "layer": layer, "text": value.text, "number": value.number,
             "unresolved": value.unresolved, "location": fact.location, "environment": fact.environment,
             "is_port": True, "env_var": attrs.get("env_var"), "documented": bool(attrs.get("documented")),
             "example": bool(attrs.get("example")), "env_conditional": bool(attrs.get("env_conditional")),
-            "owner": owner_id, "client_of": str(attrs.get("client_of") or "")}))
+            "owner": owner_id, "client_of": str(attrs.get("client_of") or "")})
+        _keep(best, order, lowest, contribution)
     for setting in graph.settings():
         attrs = setting.attrs
         layer = attrs.get("layer")
@@ -217,13 +221,15 @@ def _collect(graph: PortGraph) -> list[Contribution]:
         if key is None or key[1] is None:
             continue
         text = setting.value
-        _keep(best, order, lowest, _made(Contribution, {
+        contribution = new(Contribution)
+        set_dict(contribution, "__dict__", {
             "service": key[0], "key": key[1], "layer": layer, "text": text,
             "number": int(text) if text.isascii() and text.isdigit() else None,
             "unresolved": bool(attrs.get("unresolved")), "location": setting.location,
             "environment": setting.environment, "is_port": False, "env_var": attrs.get("env_var"),
             "documented": bool(attrs.get("documented")), "example": bool(attrs.get("example")),
-            "env_conditional": bool(attrs.get("env_conditional")), "owner": owner_id, "client_of": ""}))
+            "env_conditional": bool(attrs.get("env_conditional")), "owner": owner_id, "client_of": ""})
+        _keep(best, order, lowest, contribution)
     # by service, key, location, environment (each slot has its own such key: no ties)
     return [kept for _, kept in sorted(best.values(), key=_FIRST)]
 
@@ -265,13 +271,6 @@ def _key_finder(graph: PortGraph):
         return (qualified or named[0], named[1])
 
     return key_of
-
-
-def _made(cls: type[T], values: dict[str, Any]) -> T:
-    """``cls(**values)`` for a frozen dataclass given every field, ``values`` becoming its dict."""
-    built = object.__new__(cls)
-    object.__setattr__(built, "__dict__", values)
-    return built
 
 
 def _named_key(graph: PortGraph, owner_id: str, attrs: dict,
@@ -370,7 +369,7 @@ def _effective(found: list[Contribution], envs: list[str], config: Config,
                 if not c.documented:
                     winner = c
                     break
-            value = new(Effective)  # as _made: the frozen dataclass's dict set at once
+            value = new(Effective)  # frozen dataclass: its dict set at once (see _collect)
             set_dict(value, "__dict__", {"service": service, "key": key, "environment": env, "is_port": is_port,
                                          "contributions": applicable, "winner": winner})
             out.append(value)
