@@ -59,6 +59,7 @@ class Rebaser:
         self.known = {k for k in known if k and k != "."}
         self.root = root
         self._on_disk: dict[str, bool] = {}
+        self._words: dict[str, str] = {}  # each distinct word, rebased or kept (messages repeat them)
 
     def path(self, path: str) -> str:
         return rebase_path(path, self.prefix)
@@ -75,10 +76,12 @@ class Rebaser:
         word = match.group()
         if match.string.endswith(_NAMESPACE, 0, match.start()):
             return word  # `(ns deploy/compose.alt.yml)`: a compose project's id, a name, not a place to open
-        core = word.rstrip(".")
-        if core in self.known or self._exists(core):
-            return self.path(core) + word[len(core):]
-        return word
+        done = self._words.get(word)
+        if done is None:
+            core = word.rstrip(".")
+            done = self._words[word] = (self.path(core) + word[len(core):]
+                                        if core in self.known or self._exists(core) else word)
+        return done
 
     def _exists(self, word: str) -> bool:
         """A file name the scan did not read but a message cites (``.portlint.toml``)."""
@@ -119,12 +122,13 @@ def known_paths(result) -> set[str]:
 
 def graph_paths(graph) -> set[str]:
     """The paths of the graph's entities, facts, definitions and read failures."""
-    paths: set[str] = set()
-    for entity in graph.entities():
-        paths.add(entity.location.path)
-    for fact in graph.facts():
-        paths.add(fact.location.path)
-        paths.update(d.path for d in fact.value.defined_at)
+    paths = {entity.location.path for entity in graph.entities()}
+    facts = graph.facts()
+    paths.update({fact.location.path for fact in facts})
+    for fact in facts:
+        defined = fact.value.defined_at
+        if defined:
+            paths.update(d.path for d in defined)
     paths.update(f.location.path for f in getattr(graph, "failures", []))
     return paths
 
