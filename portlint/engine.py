@@ -308,8 +308,7 @@ def build_graph(output: ReadOutput, config: Config) -> PortGraph:
     graph = PortGraph(config)
     for entity in sorted(output.entities, key=_BY_ID):
         graph.add_entity(entity)
-    for fact in sorted(output.facts, key=_FACT_ORDER):
-        graph.add_fact(fact)
+    graph.add_facts(sorted(output.facts, key=_FACT_ORDER))
     for setting in sorted(output.settings, key=_SETTING_ORDER):
         graph.add_setting(setting)
     graph.failures = list(output.failures)

@@ -32,9 +32,11 @@ class PortGraph:
         self._facts_by_role: dict[Role, list[PortFact]] = defaultdict(list)
         self._facts_by_owner_role: dict[tuple[str, Role], list[PortFact]] = defaultdict(list)
         self._ids_by_kind: dict[str, list[str]] = defaultdict(list)
-        self._sorted: dict[str | tuple[str, ...] | None, list[Entity]] = {}  # kind(s) (None: all) -> entities by id
-        self._out: dict[str, list[Link]] = defaultdict(list)
-        self._in: dict[str, list[Link]] = defaultdict(list)
+        self._sorted: dict[str | None, list[Entity]] = {}  # kind (None: all) -> entities by id
+        self._sorted_kinds: dict[tuple[str, ...], list[Entity]] = {}  # several kinds -> entities by id
+        # every kind's links of an entity: few ask (the graph's export), so built when first asked
+        self._out: dict[str, list[Link]] | None = None
+        self._in: dict[str, list[Link]] | None = None
         self._out_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (source, kind)
         self._in_kind: dict[tuple[str, str], list[Link]] = defaultdict(list)  # (target, kind)
         self._of_link_kind: dict[str, list[Link]] = defaultdict(list)  # kind -> links in the order added
@@ -60,13 +62,34 @@ class PortGraph:
         self._entities[entity_id] = entity
         self._ids_by_kind[ref.kind].append(entity_id)
         if self._sorted:  # forget the id-ordered lists this entity belongs in (all, its kind's)
+            self._sorted.pop(None, None)
+            self._sorted.pop(ref.kind, None)
+        if self._sorted_kinds:
             kind = ref.kind
-            for key in [k for k in self._sorted if k is None or k == kind or (isinstance(k, tuple) and kind in k)]:
-                del self._sorted[key]
+            for key in [k for k in self._sorted_kinds if kind in k]:
+                del self._sorted_kinds[key]
         self._version += 1
         if ref.parent:
             self.add_link(new_link(ref.parent, entity_id, "contains", "declared inside it", (entity.location,)))
         return entity
+
+    def add_facts(self, facts: Iterable[PortFact]) -> None:
+        """:meth:`add_fact` for each of ``facts`` in turn (the build's thousands, in one loop)."""
+        if self._facts_by_location is not None:
+            for fact in facts:
+                self.add_fact(fact)
+            return
+        everything, by_owner = self._facts, self._facts_by_owner
+        by_owner_role, by_role = self._facts_by_owner_role, self._facts_by_role
+        count = len(everything)
+        for fact in facts:
+            everything.append(fact)
+            owner_id = fact.owner.id
+            role = fact.role
+            by_owner[owner_id].append(fact)
+            by_owner_role[(owner_id, role)].append(fact)
+            by_role[role].append(fact)
+        self._version += len(everything) - count
 
     def add_fact(self, fact: PortFact) -> None:
         self._facts.append(fact)
@@ -106,14 +129,8 @@ class PortGraph:
             return  # one link per (source, target, kind): the first reason stands
         self._edges.add(edge)
         # a list stays sorted when the link goes after its last one (linkers mostly add in order)
-        out = self._out[source]
-        if out and (out[-1].target, out[-1].kind) > (target, kind):
-            self._dirty_out.add(source)
-        out.append(link)
-        into = self._in[target]
-        if into and (into[-1].source, into[-1].kind) > (source, kind):
-            self._dirty_in.add(target)
-        into.append(link)
+        if self._out is not None:
+            self._add_kindless(link)
         out = self._out_kind[(source, kind)]
         if out and out[-1].target > target:
             self._dirty_out_kind.add((source, kind))
@@ -124,6 +141,27 @@ class PortGraph:
         into.append(link)
         self._of_link_kind[kind].append(link)
         self._version += 1
+
+    def _add_kindless(self, link: Link) -> None:
+        out = self._out[link.source]  # type: ignore[index]
+        if out and (out[-1].target, out[-1].kind) > (link.target, link.kind):
+            self._dirty_out.add(link.source)
+        out.append(link)
+        into = self._in[link.target]  # type: ignore[index]
+        if into and (into[-1].source, into[-1].kind) > (link.source, link.kind):
+            self._dirty_in.add(link.target)
+        into.append(link)
+
+    def _kindless(self) -> tuple[dict[str, list[Link]], dict[str, list[Link]]]:
+        """Links by source and by target, whatever their kind (built on first use, then kept up)."""
+        if self._out is None or self._in is None:
+            self._out, self._in = defaultdict(list), defaultdict(list)
+            for links in self._of_link_kind.values():
+                for link in links:
+                    self._out[link.source].append(link)
+                    self._in[link.target].append(link)
+            self._dirty_out, self._dirty_in = set(self._out), set(self._in)  # each sorted when read
+        return self._out, self._in
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A view derived from the graph (effective values, an index), computed once per graph
@@ -157,9 +195,9 @@ class PortGraph:
         kinds = tuple(sorted(set(kind)))
         if len(kinds) == 1:
             return iter(self._of_kind(kinds[0]))
-        cached = self._sorted.get(kinds)  # type: ignore[call-overload]
+        cached = self._sorted_kinds.get(kinds)
         if cached is None:
-            cached = self._sorted[kinds] = sorted(  # type: ignore[index]
+            cached = self._sorted_kinds[kinds] = sorted(
                 (e for k in kinds for e in self._of_kind(k)), key=lambda e: e.id)
         return iter(cached)
 
@@ -190,7 +228,7 @@ class PortGraph:
         if kind is not None:  # one link per (source, target) of a kind: that order is total
             yield from sorted(self._of_link_kind.get(kind, ()), key=_by_source_target)
             return
-        for source in sorted(self._out):
+        for source in sorted(self._kindless()[0]):
             for link in self._outgoing(source):
                 if kind is None or link.kind == kind:
                     yield link
@@ -225,16 +263,18 @@ class PortGraph:
     # A list holds each (source, target, kind) once, so its sorted order does not depend on when
     # it was sorted.
     def _outgoing(self, source: str) -> list[Link]:
+        out = self._kindless()[0]
         if source in self._dirty_out:
             self._dirty_out.discard(source)
-            self._out[source].sort(key=_by_target_kind)
-        return self._out.get(source, _EMPTY)
+            out[source].sort(key=_by_target_kind)
+        return out.get(source, _EMPTY)
 
     def _incoming(self, target: str) -> list[Link]:
+        into = self._kindless()[1]
         if target in self._dirty_in:
             self._dirty_in.discard(target)
-            self._in[target].sort(key=_by_source_kind)
-        return self._in.get(target, _EMPTY)
+            into[target].sort(key=_by_source_kind)
+        return into.get(target, _EMPTY)
 
     def _outgoing_kind(self, source: str, kind: str) -> list[Link]:
         key = (source, kind)
@@ -318,9 +358,14 @@ def new_link(source: str, target: str, kind: str, reason: str, locations: tuple[
     """``Link(source, target, kind, reason, locations, attrs)``, built faster."""
     if not _FAST_LINK:
         return Link(source, target, kind, reason, locations, attrs)
-    link = object.__new__(Link)
-    link.__dict__.update(source=source, target=target, kind=kind, reason=reason, locations=locations, attrs=attrs)
+    link = _new(Link)
+    _set(link, "__dict__", {"source": source, "target": target, "kind": kind, "reason": reason,
+                           "locations": locations, "attrs": attrs})
     return link
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _by_source_target(link: Link) -> tuple[str, str]:
@@ -356,8 +401,8 @@ def location_of(fact_or_entity: PortFact | Entity) -> Location:
 
 def service_of(graph: PortGraph, entity_id: str) -> Entity | None:
     """The logical service (``app/service``) an entity is a member of, if any."""
-    owners = graph.sources(entity_id, "member")
-    return owners[0] if owners else None
+    links = graph._incoming_kind(entity_id, "member")  # by source: the first is sources()[0]
+    return graph._entities[links[0].source] if links else None
 
 
 CONFIG_KIND_PREFIX = "config/"  # config layers (YAML, env files, Parameter Store): values, not processes

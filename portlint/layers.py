@@ -16,17 +16,18 @@ effective value is unknown, and rules say nothing about it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any
 
 from portlint.config import Config
 from portlint.graph import PortGraph, service_of
 from portlint.links.services import qualify
-from portlint.model import Location, PortFact, Setting
+from portlint.model import Location, PortFact
 from portlint.readers._config_keys import LOCAL_ENVIRONMENT, key_for_env_var
 
-T = TypeVar("T")
+
+_UNKNOWN = object()  # not asked yet (None is an answer: no service)
 
 # A repository that names no environment has one, which messages do not name.
 ANY_ENVIRONMENT = "(any)"
@@ -126,7 +127,7 @@ def effective_values(graph: PortGraph) -> list[Effective]:
 
 def effective_by_key(graph: PortGraph) -> dict[tuple[str, str], dict[str, Effective]]:
     """:func:`by_key` of :func:`effective_values`, computed once per graph state (do not change it)."""
-    return graph.memo("layers:effective-by-key", lambda: by_key(effective_values(graph)))
+    return _computed(graph)[3]  # by_key(effective_values(graph)), built with them
 
 
 def by_key(values: list[Effective]) -> dict[tuple[str, str], dict[str, Effective]]:
@@ -156,10 +157,9 @@ def port_key_of(graph: PortGraph, fact: PortFact) -> tuple[str, str | None] | No
 def owner_service(graph: PortGraph, owner_id: str) -> str | None:
     """The logical service of an entity, or of the entity it is declared in."""
     known: dict[str, str | None] = graph.memo("layers:owner-service", dict)  # one answer per graph state
-    try:
-        return known[owner_id]
-    except KeyError:
-        pass
+    name = known.get(owner_id, _UNKNOWN)  # most owners are asked once: no KeyError raised for each
+    if name is not _UNKNOWN:
+        return name  # type: ignore[return-value]
     service = service_of(graph, owner_id)
     if service is None:
         entity = graph.entity(owner_id)
@@ -172,76 +172,105 @@ def owner_service(graph: PortGraph, owner_id: str) -> str | None:
 # -- computation ----------------------------------------------------------------------------------
 
 
-def _computed(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective]]:
+def _computed(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective],
+                                         dict[tuple[str, str], dict[str, Effective]]]:
     return graph.memo("layers:computed", lambda: _compute(graph))
 
 
-def _compute(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective]]:
+def _compute(graph: PortGraph) -> tuple[list[Contribution], list[str], list[Effective],
+                                        dict[tuple[str, str], dict[str, Effective]]]:
     found = _collect(graph)
     envs = _environments(found, graph.config)
-    return found, envs, _effective(found, envs, graph.config)
+    return (found, envs, *_effective(found, envs, graph.config))
 
 
 def _collect(graph: PortGraph) -> list[Contribution]:
     order = {layer: i for i, layer in enumerate(graph.config.precedence)}
     lowest = len(order)
+    key_of = _key_finder(graph)
+    # Contributions are frozen dataclasses whose dict is set at once: the generated __init__ sets each
+    # field through object.__setattr__, which costs more than the rest of the computation.
+    new, set_dict = object.__new__, object.__setattr__
     # one written value is one contribution: two readers of the same spot keep the higher layer
-    best: dict[tuple[str, int, int, str, str], Contribution] = {}
-    found = [_from_fact(graph, fact) for fact in graph.facts() if isinstance(fact.attrs.get("layer"), str)]
-    found += [_from_setting(graph, setting) for setting in graph.settings()
-              if isinstance(setting.attrs.get("layer"), str)]
-    for contribution in found:
-        if contribution is None:
+    best: dict[tuple[str, int, int, str, str], tuple[tuple, Contribution]] = {}
+    for fact in graph.facts():
+        attrs = fact.attrs
+        layer = attrs.get("layer")
+        if not isinstance(layer, str):
             continue
-        location = contribution.location  # hashed as its fields: a Location hashes through Python code
-        slot = (location.path, location.line, location.column, contribution.environment or "",
-                f"{contribution.service}.{contribution.key}")
-        current = best.get(slot)
-        if current is None or order.get(contribution.layer, lowest) < order.get(current.layer, lowest):
-            best[slot] = contribution
-    return sorted(best.values(), key=lambda c: (c.service, c.key, c.location.path, c.location.line,
-                                                c.location.column, c.environment or ""))
+        owner_id = fact.owner.id
+        key = key_of(owner_id, attrs, attrs.get("config_key"))
+        if key is None or key[1] is None:
+            continue
+        value = fact.value
+        contribution = new(Contribution)
+        set_dict(contribution, "__dict__", {
+            "service": key[0], "key": key[1], "layer": layer, "text": value.text, "number": value.number,
+            "unresolved": value.unresolved, "location": fact.location, "environment": fact.environment,
+            "is_port": True, "env_var": attrs.get("env_var"), "documented": bool(attrs.get("documented")),
+            "example": bool(attrs.get("example")), "env_conditional": bool(attrs.get("env_conditional")),
+            "owner": owner_id, "client_of": str(attrs.get("client_of") or "")})
+        _keep(best, order, lowest, contribution)
+    for setting in graph.settings():
+        attrs = setting.attrs
+        layer = attrs.get("layer")
+        if not isinstance(layer, str):
+            continue
+        owner_id = setting.owner.id
+        key = key_of(owner_id, attrs, setting.key)
+        if key is None or key[1] is None:
+            continue
+        text = setting.value
+        contribution = new(Contribution)
+        set_dict(contribution, "__dict__", {
+            "service": key[0], "key": key[1], "layer": layer, "text": text,
+            "number": int(text) if text.isascii() and text.isdigit() else None,
+            "unresolved": bool(attrs.get("unresolved")), "location": setting.location,
+            "environment": setting.environment, "is_port": False, "env_var": attrs.get("env_var"),
+            "documented": bool(attrs.get("documented")), "example": bool(attrs.get("example")),
+            "env_conditional": bool(attrs.get("env_conditional")), "owner": owner_id, "client_of": ""})
+        _keep(best, order, lowest, contribution)
+    # by service, key, location, environment (each slot has its own such key: no ties)
+    return [kept for _, kept in sorted(best.values(), key=_FIRST)]
 
 
-def _from_fact(graph: PortGraph, fact: PortFact) -> Contribution | None:
-    layer = fact.attrs.get("layer")
-    if not isinstance(layer, str):
-        return None
-    key = _named_key(graph, fact.owner.id, fact.attrs)
-    if key is None or key[1] is None:
-        return None
-    return _built(Contribution, dict(
-        service=key[0], key=key[1], layer=layer, text=fact.value.text, number=fact.value.number,
-        unresolved=fact.value.unresolved, location=fact.location, environment=fact.environment, is_port=True,
-        env_var=fact.attrs.get("env_var"), documented=bool(fact.attrs.get("documented")),
-        example=bool(fact.attrs.get("example")), env_conditional=bool(fact.attrs.get("env_conditional")),
-        owner=fact.owner.id, client_of=str(fact.attrs.get("client_of") or "")))
+_FIRST = itemgetter(0)
 
 
-def _from_setting(graph: PortGraph, setting: Setting) -> Contribution | None:
-    layer = setting.attrs.get("layer")
-    if not isinstance(layer, str):
-        return None
-    key = _named_key(graph, setting.owner.id, setting.attrs, setting.key)
-    if key is None or key[1] is None:
-        return None
-    text = setting.value
-    return _built(Contribution, dict(
-        service=key[0], key=key[1], layer=layer, text=text,
-        number=int(text) if text.isascii() and text.isdigit() else None,
-        unresolved=bool(setting.attrs.get("unresolved")), location=setting.location,
-        environment=setting.environment, is_port=False, env_var=setting.attrs.get("env_var"),
-        documented=bool(setting.attrs.get("documented")), example=bool(setting.attrs.get("example")),
-        env_conditional=bool(setting.attrs.get("env_conditional")), owner=setting.owner.id, client_of=""))
+def _keep(best: dict, order: dict[str, int], lowest: int, contribution: Contribution) -> None:
+    """Keep ``contribution`` in its slot unless a contribution of a higher layer holds it."""
+    location = contribution.location  # hashed as its fields: a Location hashes through Python code
+    service, key, environment = contribution.service, contribution.key, contribution.environment or ""
+    slot = (location.path, location.line, location.column, environment, f"{service}.{key}")
+    current = best.get(slot)
+    if current is None or order.get(contribution.layer, lowest) < order.get(current[1].layer, lowest):
+        best[slot] = ((service, key, location.path, location.line, location.column, environment), contribution)
 
 
-def _built(cls: type[T], values: dict[str, Any]) -> T:
-    """``cls(**values)`` for a frozen dataclass given every field: the generated ``__init__`` sets
-    each field through ``object.__setattr__``, which costs more than the rest of the layer
-    computation when done for thousands of values; this fills the instance's dict at once."""
-    built = object.__new__(cls)
-    built.__dict__.update(values)
-    return built
+def _key_finder(graph: PortGraph):
+    """:func:`_named_key` for many values at once: the graph's memos fetched once, each owner's
+    service asked once."""
+    known: dict[str, str | None] = graph.memo("layers:owner-service", dict)
+    dotted: dict[str, tuple[str, str]] = graph.memo("layers:dotted-keys", dict)
+
+    def key_of(owner_id: str, attrs: dict, config_key: Any) -> tuple[str, str | None] | None:
+        service = known.get(owner_id, _UNKNOWN)
+        if service is _UNKNOWN:
+            service = owner_service(graph, owner_id)
+        if isinstance(config_key, str) and config_key:
+            if "." not in config_key:
+                return (service, config_key) if service else None
+            named = dotted.get(config_key)
+            if named is None:
+                named = _key_by_name(graph, owner_id, attrs, config_key)
+        else:
+            named = _key_by_name(graph, owner_id, attrs, config_key)
+        if named is None or service == named[0]:
+            return named
+        qualified = qualify(graph, named[0], graph.entity(owner_id))
+        return (qualified or named[0], named[1])
+
+    return key_of
 
 
 def _named_key(graph: PortGraph, owner_id: str, attrs: dict,
@@ -266,10 +295,9 @@ def _key_by_name(graph: PortGraph, owner_id: str, attrs: dict,
             service = owner_service(graph, owner_id)
             return (service, config_key) if service else None
         named = graph.memo("layers:dotted-keys", dict)  # one answer per key and graph state
-        try:
-            return named[config_key]
-        except KeyError:
-            pass
+        answer = named.get(config_key)
+        if answer is not None:
+            return answer
         service, rest = config_key.split(".", 1)
         policy = config.service_for_name(service)
         answer = named[config_key] = ((policy.name if policy else service), rest)
@@ -306,24 +334,34 @@ def deployed(names: list[str]) -> list[str]:
     return [n for n in names if n != LOCAL_ENVIRONMENT]
 
 
-def _effective(found: list[Contribution], envs: list[str], config: Config) -> list[Effective]:
+def _effective(found: list[Contribution], envs: list[str], config: Config,
+               ) -> tuple[list[Effective], dict[tuple[str, str], dict[str, Effective]]]:
+    """The effective values and :func:`by_key` of them. ``found`` is sorted by service, key and
+    location: each (service, key) is one run of it."""
     order = {layer: i for i, layer in enumerate(config.precedence)}
     lowest = len(order)
 
-    def precedence(c: Contribution) -> tuple:  # a Location orders as its (path, line, column)
-        return (order.get(c.layer, lowest), c.documented, c.environment is None, c.unresolved, c.example,
-                c.location.path, c.location.line, c.location.column)
+    def precedence(c: Contribution) -> tuple:  # then by location: the group's order (a stable sort)
+        return (order.get(c.layer, lowest), c.documented, c.environment is None, c.unresolved, c.example)
 
-    groups: dict[tuple[str, str], list[Contribution]] = defaultdict(list)
-    for contribution in found:
-        groups[(contribution.service, contribution.key)].append(contribution)
-    out = []
-    for (service, key) in sorted(groups):
-        # sorted once: each environment's share of a sorted group is in order (the sort is stable)
-        group = sorted(groups[(service, key)], key=precedence)
+    out: list[Effective] = []
+    grouped: dict[tuple[str, str], dict[str, Effective]] = {}
+    new, set_dict = object.__new__, object.__setattr__
+    start, count = 0, len(found)
+    while start < count:
+        first = found[start]
+        service, key = first.service, first.key
+        end = start + 1
+        while end < count and found[end].key == key and found[end].service == service:
+            end += 1
+        group = sorted(found[start:end], key=precedence) if end - start > 1 else found[start:end]
+        start = end
         is_port = any(c.is_port for c in group)
+        every = tuple(group) if all(c.environment is None for c in group) else None
+        per_env: dict[str, Effective] = {}
         for env in envs:
-            applicable = tuple([c for c in group if c.environment is None or c.environment == env])
+            applicable = every if every is not None else tuple(
+                [c for c in group if c.environment is None or c.environment == env])
             if not applicable:
                 continue
             winner = None
@@ -331,9 +369,14 @@ def _effective(found: list[Contribution], envs: list[str], config: Config) -> li
                 if not c.documented:
                     winner = c
                     break
-            out.append(_built(Effective, dict(service=service, key=key, environment=env, is_port=is_port,
-                                              contributions=applicable, winner=winner)))
-    return out
+            value = new(Effective)  # frozen dataclass: its dict set at once (see _collect)
+            set_dict(value, "__dict__", {"service": service, "key": key, "environment": env, "is_port": is_port,
+                                         "contributions": applicable, "winner": winner})
+            out.append(value)
+            per_env[env] = value
+        if per_env:
+            grouped[(service, key)] = per_env
+    return out, grouped
 
 
 def explain(graph: PortGraph, contribution: Contribution) -> list[str]:

@@ -43,6 +43,10 @@ TAGS = ("validation",)
 
 def check(ctx) -> Iterator[Problem]:
     for fact in ctx.graph.facts():
+        value = fact.value
+        number = value.number
+        if number is not None and 0 < number <= 65535 and value.span is None and not value.unresolved:
+            continue  # most ports: valid whatever the fact allows (zero, names)
         problem = _problem(fact)
         missing = fact.attrs.get("missing_values_key")
         if problem and missing:

@@ -40,6 +40,7 @@ ports:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from portlint.describe import container_name
 from portlint.model import PortFact, PortValue, Problem, Role
@@ -92,6 +93,14 @@ def _quoted_number(fact: PortFact) -> Problem:
 
 
 def _valid(name: str) -> bool:
+    if isinstance(name, str):
+        return _valid_text(name)
+    return PortValue.parse(name).name == name
+
+
+@lru_cache(maxsize=4096)
+def _valid_text(name: str) -> bool:
+    """Is ``name`` a valid port name (asked once per name: the same few repeat in every manifest)."""
     return PortValue.parse(name).name == name
 
 

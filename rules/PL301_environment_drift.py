@@ -63,6 +63,8 @@ def check(ctx) -> Iterator[Problem]:
     grouped = effective_by_key(graph)
     keys = port_keys(grouped)
     for (service, key), per_env in grouped.items():
+        if not next(iter(per_env.values())).is_port:
+            continue  # a setting (workers, host): is_port is the key's, the same in every environment
         per_env = {env: e for env, e in per_env.items() if env in envs}
         values = {env: e for env, e in per_env.items() if e.is_port and e.known and e.winner.number is not None}
         if not values:

@@ -77,7 +77,10 @@ def _containers(graph, module: Entity) -> list[tuple[Entity, list[PortFact], str
     service = service_name(graph, module)
     if service:
         for entity in members(graph, service):
-            if entity.ref.kind == COMPOSE and entity.id not in groups:
+            kind = entity.ref.kind
+            if kind != COMPOSE and kind != K8S_CONTAINER and not graph.has_outgoing(entity.id, "contains"):
+                continue  # most members (config files, code, cloud resources) hold nothing
+            if kind == COMPOSE and entity.id not in groups:
                 groups[entity.id] = (entity, _compose_ports(graph, entity), f"a member of {service}",
                                      _with_image(graph, entity))
             for workload, containers in _k8s_workloads(graph, entity):

@@ -99,6 +99,10 @@ def nearest(origin: Entity, candidates: list[Entity], cross_scope: bool = False)
     """
     if not candidates:
         return []
+    if len(candidates) == 1:  # what the ranking below comes to for one candidate
+        only = candidates[0]
+        keep = cross_scope or scope_of(only) == scope_of(origin) or _units_below(origin, candidates)
+        return [only] if keep else []
     here = origin.location.path
     below = _units_below(origin, candidates)
     if below:  # a loose origin: the nearest of its own scope's and the units below, over every environment

@@ -157,7 +157,8 @@ def _match(entity: Entity, known: dict[str, str], longest: int) -> tuple[str, st
         lowered = candidate.lower()
         if lowered in known:
             return known[lowered], f"its name {candidate!r} is the service's name"
-        hits = {known[t] for t in _phrases(tokens(candidate), longest) if t in known}
+        parts = tokens(candidate)
+        hits = {known[t] for t in (parts if longest == 1 else _phrases(parts, longest)) if t in known}
         if len(hits) == 1:
             name = hits.pop()
             return name, f"its name {candidate!r} names the service {name!r}"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any
 
 from portlint.graph import PortGraph, explain_link, member_facts, new_link, service_of
@@ -441,7 +442,13 @@ def service_port_facts(graph: PortGraph, service: str, environment: str | None =
 def _numbered_member_facts(graph: PortGraph, service: str) -> list[PortFact]:
     """Every numeric fact of a service's members, sorted (one computation per service and graph)."""
     found = [f for f in member_facts(graph, service) if f.value.number is not None]
-    return sorted(found, key=lambda f: (f.location.path, f.location.line, f.location.column, f.environment or ""))
+    found.sort(key=_AT)
+    if len(set(map(_AT, found))) < len(found):  # one location holds several facts: then by environment
+        found.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.environment or ""))
+    return found
+
+
+_AT = attrgetter("location.path", "location.line", "location.column")
 
 
 def membership(graph: PortGraph, entity_id: str) -> list[Link]:
