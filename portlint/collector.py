@@ -12,6 +12,8 @@ unchanged).
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 THRESHOLD = (300_000, 50, 100)
 
@@ -32,3 +34,19 @@ def age_survivors() -> None:
     if gc.isenabled():
         gc.freeze()
         gc.unfreeze()
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No collection inside, then :func:`age_survivors`: for building what lives on and holds no
+    cycle worth looking for (a reading child's unpickled results, the graph). A young collection
+    there walks everything built since the last one and frees nothing: at 2,000 services three
+    such walks took 190 ms of the parent's time, freeing 0 objects."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            age_survivors()

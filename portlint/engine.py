@@ -154,9 +154,9 @@ def _scan(paths: list[Path], root: Path, config: Config, rules: list[Rule] | Non
     else:
         tick = time.perf_counter()
         report("linking", 0, 1)
-        graph = build_graph(output, config)
+        with collector.paused():
+            graph = build_graph(output, config)
         timings["link"] = time.perf_counter() - tick
-        collector.age_survivors()
 
         tick = time.perf_counter()
         findings = run_rules([r for r in active if not r.engine], graph, config, report)

@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from portlint import collector
+
 # Measured on the bench trees (docs/configuration.md, "Reading in several processes"): a second
 # process costs CPU of its own (readers' first-use imports done twice, pickling the facts back:
 # 0.05-0.1 s) and saves about half the reading's wall time on free cores. Below about this much
@@ -264,7 +266,8 @@ class _Child:
             payload = bytes(self.buffer[_FRAME.size:_FRAME.size + size])
             del self.buffer[:_FRAME.size + size]
             try:
-                value = pickle.loads(payload)
+                with collector.paused():  # results that live on: nothing for the collector to find
+                    value = pickle.loads(payload)
                 if index == _END:
                     (self.state, self.mb), self.ended = value, True
                 elif index < self.jobs and index not in results and not self.ended:
