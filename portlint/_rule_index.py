@@ -33,31 +33,12 @@ def key(folder: Path) -> str:
     """What the descriptions of ``folder``'s rules depend on: portlint's code and the folder's (the
     signatures themselves, compared whole: no hash to import)."""
     from portlint import __version__
+    from portlint._modules import python_files
 
     parts = [__version__, sys.version, str(folder)]
     for package in (os.path.dirname(os.path.realpath(__file__)), str(folder)):
-        parts.extend(_signatures(package))
+        parts.extend(f"{path} {signature}" for _, path, signature in python_files(package))
     return "\n".join(parts)
-
-
-def _signatures(folder: str) -> list[str]:
-    """``path size mtime ctime inode`` of every ``.py`` file below ``folder``, sorted."""
-    found: list[str] = []
-    stack = [folder]
-    while stack:
-        current = stack.pop()
-        try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if name.endswith(".py"):
-                        info = entry.stat()
-                        found.append(f"{entry.path} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_ino}")
-                    elif name != "__pycache__" and entry.is_dir():
-                        stack.append(entry.path)
-        except OSError:
-            found.append(f"{current} unreadable")
-    return sorted(found)
 
 
 def load(folder_key: str) -> Any | None:

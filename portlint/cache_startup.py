@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from portlint._modules import entry_signature, python_files
+
 if TYPE_CHECKING:
     from portlint.cache import FileHashes
 
@@ -32,36 +34,9 @@ def _cache() -> Any:
 def code_fingerprint_with(hashes: FileHashes) -> str:
     """:func:`portlint.cache.code_fingerprint`, each file's hash asked of ``hashes``."""
     h = hashlib.blake2b(digest_size=16)
-    for rel, path, signature in _python_files(os.path.dirname(os.path.realpath(__file__))):
+    for rel, path, signature in python_files(os.path.dirname(os.path.realpath(__file__))):
         h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + hashes.of(_Source(path, signature)).encode() + b"\0")
     return h.hexdigest()
-
-
-def _python_files(package: str) -> list[tuple[str, str, tuple[int, ...] | None]]:
-    """(POSIX path relative to ``package``, path, stat signature) of every ``.py`` below it, sorted."""
-    found: list[tuple[str, str, tuple[int, ...] | None]] = []
-    stack = [("", package)]
-    while stack:
-        rel, folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        if entry.name != "__pycache__":
-                            stack.append((f"{rel}{entry.name}/", entry.path))
-                    elif entry.name.endswith(".py"):
-                        found.append((rel + entry.name, entry.path, _signature(entry)))
-        except OSError:
-            continue
-    return sorted(found)
-
-
-def _signature(entry: os.DirEntry) -> tuple[int, ...] | None:
-    try:
-        info = entry.stat()
-    except OSError:
-        return None
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 class _Source:
@@ -84,7 +59,7 @@ def folder_fingerprint(folder: Path, hashes: FileHashes | None = None) -> str:
     h = hashlib.blake2b(digest_size=16)
     try:
         with os.scandir(folder) as entries:
-            found = sorted((entry.path, _signature(entry)) for entry in entries
+            found = sorted((entry.path, entry_signature(entry)) for entry in entries
                            if entry.name.endswith(".py") and not entry.is_dir())
     except OSError:
         return "?"

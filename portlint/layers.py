@@ -17,7 +17,7 @@ effective value is unknown, and rules say nothing about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from portlint.config import Config
@@ -193,15 +193,7 @@ def _collect(graph: PortGraph) -> list[Contribution]:
     new, set_dict = object.__new__, object.__setattr__
     # one written value is one contribution: two readers of the same spot keep the higher layer
     best: dict[tuple[str, int, int, str, str], tuple[tuple, Contribution]] = {}
-    for fact in graph.facts():
-        attrs = fact.attrs
-        layer = attrs.get("layer")
-        if not isinstance(layer, str):
-            continue
-        owner_id = fact.owner.id
-        key = key_of(owner_id, attrs, attrs.get("config_key"))
-        if key is None or key[1] is None:
-            continue
+    for fact, attrs, layer, owner_id, key in _placed(graph.facts(), key_of, _config_key):
         value = fact.value
         contribution = new(Contribution)
         set_dict(contribution, "__dict__", {
@@ -211,15 +203,7 @@ def _collect(graph: PortGraph) -> list[Contribution]:
             "example": bool(attrs.get("example")), "env_conditional": bool(attrs.get("env_conditional")),
             "owner": owner_id, "client_of": str(attrs.get("client_of") or "")})
         _keep(best, order, lowest, contribution)
-    for setting in graph.settings():
-        attrs = setting.attrs
-        layer = attrs.get("layer")
-        if not isinstance(layer, str):
-            continue
-        owner_id = setting.owner.id
-        key = key_of(owner_id, attrs, setting.key)
-        if key is None or key[1] is None:
-            continue
+    for setting, attrs, layer, owner_id, key in _placed(graph.settings(), key_of, _setting_key):
         text = setting.value
         contribution = new(Contribution)
         set_dict(contribution, "__dict__", {
@@ -235,6 +219,27 @@ def _collect(graph: PortGraph) -> list[Contribution]:
 
 
 _FIRST = itemgetter(0)
+
+
+def _config_key(fact) -> str | None:
+    return fact.attrs.get("config_key")
+
+
+_setting_key = attrgetter("key")
+
+
+def _placed(items, key_of, key_name):
+    """(item, its attrs, its layer, its owner's id, (service, key)) of each fact or setting that
+    sits in a layer under a key of a known service."""
+    for item in items:
+        attrs = item.attrs
+        layer = attrs.get("layer")
+        if not isinstance(layer, str):
+            continue
+        owner_id = item.owner.id
+        key = key_of(owner_id, attrs, key_name(item))
+        if key is not None and key[1] is not None:
+            yield item, attrs, layer, owner_id, key
 
 
 def _keep(best: dict, order: dict[str, int], lowest: int, contribution: Contribution) -> None:
